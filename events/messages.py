@@ -1,0 +1,73 @@
+"""Base shapes shared by every decider: the acting principal, commands, events, refusals.
+
+Commands are imperative, events past tense; both are frozen dataclasses that carry business
+data only. Time, ids and the acting principal arrive on the command, so `decide` reads no
+clock and draws no random numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+ROLES: frozenset[str] = frozenset(
+    {"viewer", "editor", "signatory", "publisher", "org_admin", "auditor", "service"}
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
+    """Who acts: identity-provider issuer and subject, the organisation they act for, roles."""
+
+    issuer: str
+    subject: str
+    organisation_id: str
+    roles: frozenset[str] = frozenset()
+    person_id: str | None = None
+    client_id: str | None = None
+
+    def has_role(self, role: str) -> bool:
+        """True when the principal holds `role`."""
+        return role in self.roles
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """Base of every command: who asks, when, and the idempotency key."""
+
+    command_id: str
+    actor: Principal
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every domain event. Subclasses add business fields only."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refusal(Exception):
+    """A command the rules refuse; `code` is a stable key, `message` readable English."""
+
+    code: str
+    message: str
+    field_path: tuple[str, ...] = field(default=())
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(Refusal):
+    """The command names something that does not exist."""
+
+
+class Forbidden(Refusal):
+    """The principal may not do this."""
+
+
+class InvalidInput(Refusal):
+    """The command's data is malformed; `field_path` names the field."""
+
+
+class RuleViolated(Refusal):
+    """The data is well formed but a domain rule refuses it."""

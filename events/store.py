@@ -1,0 +1,223 @@
+"""The PostgreSQL event store (asyncpg): append, read a stream, read the global log.
+
+Appends go through the `append_events` SQL function so that a command costs one round trip:
+the expected version is checked on the stream row before any event row is drawn, the command id
+is recorded in the same transaction, and a repeated command id returns the first result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import asyncpg
+import orjson
+
+NO_STREAM: Final = 0
+"""Expected version of a stream that must not exist yet (a stream's version counts its events)."""
+
+ANY: Final = None
+"""Expected version for imports only: append whatever the stream's version is."""
+
+LOG_CHANNEL: Final = "samverkan_log"
+"""NOTIFY channel the sequencer signals after each batch; a payload-free wake-up."""
+
+
+class VersionConflict(Exception):
+    """The stream is not at the expected version; nothing was appended."""
+
+    def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
+        super().__init__(f"stream {stream_id} is at version {actual}, not {expected}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
+    """An event ready to append: JSON-ready data, its type and schema version, business time."""
+
+    event_id: uuid.UUID
+    type: str
+    data: Mapping[str, Any]
+    occurred_at: dt.datetime
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppendResult:
+    """What an append produced: the stream's new version and the ids of its events."""
+
+    version: int
+    event_ids: tuple[uuid.UUID, ...]
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEvent:
+    """An event as stored, with its global log position once sequenced."""
+
+    id: int
+    event_id: uuid.UUID
+    stream_id: str
+    stream_version: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    log_index: int | None
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Register codecs on a new connection: jsonb in binary form through orjson."""
+    await conn.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        encoder=lambda value: b"\x01" + orjson.dumps(value),
+        decoder=lambda raw: orjson.loads(raw[1:]),
+        format="binary",
+    )
+
+
+APPEND = """
+SELECT new_version, event_ids, duplicate
+FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"""
+
+EVENT_COLUMNS = """e.id, e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
+    e.data, e.metadata, e.occurred_at, e.recorded_at"""
+
+READ_STREAM = f"""
+SELECT {EVENT_COLUMNS}, l.log_index
+FROM events e LEFT JOIN log l ON l.event_pk = e.id
+WHERE e.stream_id = $1 AND e.stream_version <= $2
+ORDER BY e.stream_version"""
+
+READ_STREAM_UP_TO_LOG = f"""
+SELECT {EVENT_COLUMNS}, l.log_index
+FROM events e JOIN log l ON l.event_pk = e.id
+WHERE e.stream_id = $1 AND l.log_index <= $2
+ORDER BY e.stream_version"""
+
+READ_LOG = f"""
+SELECT {EVENT_COLUMNS}, l.log_index
+FROM log l JOIN events e ON e.id = l.event_pk
+WHERE l.log_index > $1
+ORDER BY l.log_index
+LIMIT $2"""
+
+LOG_SIZE = "SELECT coalesce(max(log_index) + 1, 0) FROM log"
+
+STREAM_VERSION = "SELECT version FROM streams WHERE stream_id = $1"
+
+LOG_POSITIONS_OF = (
+    "SELECT l.log_index FROM log l JOIN events e ON e.id = l.event_pk WHERE e.event_id = ANY($1)"
+)
+
+
+def stored_event(row: Sequence[Any]) -> StoredEvent:
+    """Build a StoredEvent from a row selected with EVENT_COLUMNS plus log_index."""
+    return StoredEvent(
+        id=row[0],
+        event_id=row[1],
+        stream_id=row[2],
+        stream_version=row[3],
+        type=row[4],
+        schema_version=row[5],
+        data=row[6],
+        metadata=row[7],
+        occurred_at=row[8],
+        recorded_at=row[9],
+        log_index=row[10],
+    )
+
+
+async def append(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    stream_id: str,
+    expected_version: int | None,
+    events: Sequence[NewEvent],
+    *,
+    command_id: uuid.UUID | None,
+    metadata: Mapping[str, Any],
+    organisations: Sequence[str] = (),
+) -> AppendResult:
+    """Append `events` to a stream in one round trip; raise VersionConflict on a stale version.
+
+    A `command_id` seen before returns the first append's result and writes nothing.
+    """
+    if not events:
+        raise ValueError("append needs at least one event")
+    try:
+        row = await conn.fetchrow(
+            APPEND,
+            stream_id,
+            expected_version,
+            command_id,
+            list(organisations),
+            [e.event_id for e in events],
+            [e.type for e in events],
+            [e.schema_version for e in events],
+            [e.data for e in events],
+            metadata,
+            [e.occurred_at for e in events],
+        )
+    except asyncpg.PostgresError as exc:
+        if getattr(exc, "sqlstate", None) == "SV001":
+            actual = int(getattr(exc, "detail", None) or 0)
+            raise VersionConflict(stream_id, expected_version, actual) from None
+        if isinstance(exc, asyncpg.UniqueViolationError):
+            # Two appenders racing to create the same stream, or the (stream, version)
+            # backstop: either way the caller's expectation no longer holds.
+            actual = await conn.fetchval(STREAM_VERSION, stream_id) or 0
+            raise VersionConflict(stream_id, expected_version, int(actual)) from None
+        raise
+    assert row is not None
+    return AppendResult(version=row[0], event_ids=tuple(row[1]), duplicate=row[2])
+
+
+async def read_stream(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    stream_id: str,
+    *,
+    up_to_version: int | None = None,
+    up_to_log_index: int | None = None,
+) -> list[StoredEvent]:
+    """Read one stream in version order, optionally only up to a version or a log index."""
+    if up_to_log_index is not None:
+        rows = await conn.fetch(READ_STREAM_UP_TO_LOG, stream_id, up_to_log_index)
+    else:
+        limit = up_to_version if up_to_version is not None else 2**31 - 1
+        rows = await conn.fetch(READ_STREAM, stream_id, limit)
+    return [stored_event(r) for r in rows]
+
+
+async def read_log(
+    conn: asyncpg.Connection | asyncpg.Pool, after: int, limit: int
+) -> list[StoredEvent]:
+    """Read up to `limit` sequenced events with log_index > `after` (use -1 for the start)."""
+    rows = await conn.fetch(READ_LOG, after, limit)
+    return [stored_event(r) for r in rows]
+
+
+async def log_size(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+    """How many events are sequenced (the next log_index)."""
+    return int(await conn.fetchval(LOG_SIZE))
+
+
+async def stream_version(conn: asyncpg.Connection | asyncpg.Pool, stream_id: str) -> int:
+    """The stream's current version (0 when it does not exist)."""
+    return int(await conn.fetchval(STREAM_VERSION, stream_id) or 0)
+
+
+async def log_positions(
+    conn: asyncpg.Connection | asyncpg.Pool, event_ids: Sequence[uuid.UUID]
+) -> list[int | None]:
+    """Log indexes of the given events; None for those not yet sequenced."""
+    rows = await conn.fetch(LOG_POSITIONS_OF, list(event_ids))
+    found = [int(r[0]) for r in rows]
+    return [*found, *([None] * (len(event_ids) - len(found)))]

@@ -1,0 +1,1 @@
+"""Read models built from the log; the runner that keeps them current; rebuilds."""

@@ -1,0 +1,1 @@
+"""The GraphQL layer (Strawberry): types, queries, mutations, subscriptions."""

@@ -1,0 +1,1 @@
+"""Composition root: settings, embedded PostgreSQL, pool, auth, the app and the CLI."""

@@ -1,0 +1,184 @@
+"""Database set-up: roles, numbered migrations with checksums, and the runtime pool."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from events.store import init_connection
+from service.settings import OWNER_ROLE, RUNTIME_ROLE
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "ops" / "migrations"
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+MIGRATION_LOCK = 0x5A4D4D47  # advisory lock key: one migrator at a time
+
+
+class MigrationError(RuntimeError):
+    """The migrations on disk and in the database disagree."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Migration:
+    """One numbered SQL file."""
+
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 of the file's text; an applied file must never change."""
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migration files in version order; refuses gaps and stray names."""
+    found: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"migration file name {path.name!r} is not NNNN_name.sql")
+        found.append(Migration(version=int(match[1]), name=path.stem, sql=path.read_text()))
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise MigrationError(f"migration {expected:04d} is missing before {migration.name}")
+    return found
+
+
+ROLES_SQL = f"""
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
+        CREATE ROLE {OWNER_ROLE} NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}') THEN
+        CREATE ROLE {RUNTIME_ROLE} LOGIN;
+    END IF;
+END
+$$;
+ALTER ROLE {RUNTIME_ROLE} SET idle_in_transaction_session_timeout = '30s';
+ALTER ROLE {RUNTIME_ROLE} SET statement_timeout = '60s';
+GRANT {OWNER_ROLE} TO CURRENT_USER;
+"""
+
+SCHEMA_SQL = f"""
+DO $$
+BEGIN
+    IF (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public')
+            <> '{OWNER_ROLE}' THEN
+        EXECUTE 'ALTER SCHEMA public OWNER TO {OWNER_ROLE}';
+    END IF;
+END
+$$;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO {RUNTIME_ROLE};
+"""
+
+LEDGER_SQL = f"""
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     integer PRIMARY KEY,
+    name        text NOT NULL,
+    checksum    text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+);
+GRANT SELECT ON schema_migrations TO {RUNTIME_ROLE};
+"""
+
+
+async def ensure_roles(admin_url: str) -> None:
+    """Create the owner and runtime roles if the cluster lacks them (roles are cluster-wide)."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(ROLES_SQL)
+    finally:
+        await conn.close()
+
+
+async def migrate(admin_url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply pending migrations as the owner role, each in its own transaction.
+
+    Returns the names applied. Raises MigrationError when an applied file has changed.
+    """
+    migrations = load_migrations(directory)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        try:
+            await conn.execute(ROLES_SQL)
+            await conn.execute(SCHEMA_SQL)
+            await conn.execute(f"SET ROLE {OWNER_ROLE}")
+            await conn.execute(LEDGER_SQL)
+            applied = {
+                r["version"]: (r["name"], r["checksum"])
+                for r in await conn.fetch("SELECT version, name, checksum FROM schema_migrations")
+            }
+            done: list[str] = []
+            for m in migrations:
+                if m.version in applied:
+                    name, checksum = applied[m.version]
+                    if checksum != m.checksum:
+                        raise MigrationError(
+                            f"migration {name} was changed after it was applied "
+                            f"(checksum {checksum[:12]} in the database, {m.checksum[:12]} on disk)"
+                        )
+                    continue
+                async with conn.transaction():
+                    await conn.execute(m.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1,$2,$3)",
+                        m.version,
+                        m.name,
+                        m.checksum,
+                    )
+                done.append(m.name)
+            unknown = set(applied) - {m.version for m in migrations}
+            if unknown:
+                raise MigrationError(
+                    f"the database has migrations this code does not know: {sorted(unknown)}"
+                )
+            return done
+        finally:
+            await conn.execute("RESET ROLE")
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+    finally:
+        await conn.close()
+
+
+async def pending_migrations(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Names of migrations on disk that the database has not applied (for /readyz)."""
+    conn = await asyncpg.connect(url)
+    try:
+        exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        applied = set()
+        if exists:
+            applied = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+    finally:
+        await conn.close()
+    return [m.name for m in load_migrations(directory) if m.version not in applied]
+
+
+def runtime_url(admin_url: str, app_url: str | None) -> str:
+    """The runtime role's URL: explicit if given, else the admin URL with the runtime user."""
+    if app_url:
+        return app_url
+    return re.sub(r"^(postgres(?:ql)?://)[^@/]*@", rf"\g<1>{RUNTIME_ROLE}@", admin_url)
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    """The runtime pool, with codecs registered on every connection."""
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, init=init_connection
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    """One dedicated runtime connection (sequencer, runners, listeners)."""
+    conn = await asyncpg.connect(url)
+    await init_connection(conn)
+    return conn

@@ -1,0 +1,65 @@
+"""Settings: one frozen object read from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+OWNER_ROLE = "samverkan_owner"
+RUNTIME_ROLE = "samverkan_app"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value that cannot be used."""
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, not {raw!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything the service reads from its environment, read once."""
+
+    database_url: str | None
+    app_database_url: str | None
+    data_dir: Path
+    dev: bool
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_origin: str = "samverkan.local/log/v1"
+    checkpoint_interval_s: float = 2.0
+    issuer_registry: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when no DATABASE_URL is set and the service runs its own PostgreSQL."""
+        return self.database_url is None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `env` (default: the process environment)."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("SAMVERKAN_DATA_DIR") or Path.cwd() / ".samverkan").resolve()
+        registry = env.get("SAMVERKAN_ISSUERS")
+        try:
+            port = int(env.get("SAMVERKAN_PORT", "8000"))
+        except ValueError as exc:
+            raise SettingsError("SAMVERKAN_PORT must be a whole number") from exc
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            app_database_url=env.get("SAMVERKAN_APP_DATABASE_URL") or None,
+            data_dir=data_dir,
+            dev=_flag(env, "SAMVERKAN_DEV"),
+            host=env.get("SAMVERKAN_HOST", "127.0.0.1"),
+            port=port,
+            log_origin=env.get("SAMVERKAN_LOG_ORIGIN", "samverkan.local/log/v1"),
+            issuer_registry=Path(registry) if registry else None,
+        )

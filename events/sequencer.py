@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from events.store import EVENT_COLUMNS, LOG_CHANNEL, StoredEvent, stored_event
+from events.wakeup import wait_any
 
 _log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class Sequencer:
             moved = await sequence_batch(conn, self.state, self.batch_size, self.on_batch)
             if moved == 0:
                 self._wake.clear()
-                await _wait_any(stop, self._wake, self.idle_interval)
+                await wait_any(stop, self._wake, timeout=self.idle_interval)
 
 
 async def load_state(conn: asyncpg.Connection) -> SequencerState:
@@ -177,12 +178,3 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
-
-
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()

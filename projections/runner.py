@@ -1,0 +1,162 @@
+"""The projection runner: reads `log ⋈ events` after a checkpoint and applies batches.
+
+Each batch and the checkpoint move commit in ONE transaction, and the checkpoint moves by
+compare-and-set, so a read model holds every event exactly once even when two runners race
+or one dies mid-batch. One runner per projection version is active (a session advisory lock on
+its dedicated connection); others stand by and take over from the committed checkpoint. NOTIFY
+from the sequencer wakes the runner; it also polls, so a lost notification only delays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import asyncpg
+
+from events import store
+from events.store import LOG_CHANNEL, StoredEvent
+from events.wakeup import wait_any
+
+_log = logging.getLogger(__name__)
+
+
+class Projection(Protocol):
+    """A read model: a name and how to apply a batch of events to one of its versions."""
+
+    name: str
+
+    async def apply(
+        self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent]
+    ) -> None:
+        """Write the batch's effect on the read model rows of `version`."""
+
+    async def drop(self, conn: asyncpg.Connection, version: int) -> None:
+        """Delete every row of `version` (after it was replaced)."""
+
+
+class CheckpointMoved(Exception):
+    """Another runner moved the checkpoint; this batch was rolled back."""
+
+
+SERVING = """
+SELECT version FROM projection_state WHERE projection = $1 AND status = 'serving'"""
+
+FIRST_VERSION = """
+INSERT INTO projection_state (projection, version, status)
+SELECT $1, 1, 'serving'
+WHERE NOT EXISTS (SELECT 1 FROM projection_state WHERE projection = $1)
+ON CONFLICT DO NOTHING"""
+
+STATUS = "SELECT status FROM projection_state WHERE projection = $1 AND version = $2"
+
+CHECKPOINT = "SELECT checkpoint FROM projection_state WHERE projection = $1 AND version = $2"
+
+MOVE_CHECKPOINT = """
+UPDATE projection_state SET checkpoint = $4, updated_at = now()
+WHERE projection = $1 AND version = $2 AND checkpoint = $3"""
+
+
+def lock_key(name: str, version: int) -> str:
+    """The advisory-lock name of one projection version."""
+    return f"projection:{name}:{version}"
+
+
+async def serving_version(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> int:
+    """The version that serves reads; the first start of a projection registers version 1."""
+    version = await conn.fetchval(SERVING, name)
+    if version is None:
+        await conn.execute(FIRST_VERSION, name)
+        version = await conn.fetchval(SERVING, name)
+    if version is None:
+        raise CheckpointMoved(f"projection {name} has no serving version")
+    return int(version)
+
+
+async def checkpoint(conn: asyncpg.Connection | asyncpg.Pool, name: str, version: int) -> int:
+    """The last log index applied by a projection version (-1 before the first)."""
+    value = await conn.fetchval(CHECKPOINT, name, version)
+    return -1 if value is None else int(value)
+
+
+async def apply_next_batch(
+    conn: asyncpg.Connection, projection: Projection, version: int, batch_size: int
+) -> int:
+    """Apply the events after the checkpoint, up to `batch_size`; return how many."""
+    after = await checkpoint(conn, projection.name, version)
+    events = await store.read_log(conn, after, batch_size)
+    if not events:
+        return 0
+    last = events[-1].log_index
+    async with conn.transaction():
+        await projection.apply(conn, version, events)
+        moved = await conn.execute(MOVE_CHECKPOINT, projection.name, version, after, last)
+        if moved != "UPDATE 1":
+            raise CheckpointMoved(f"{projection.name} v{version} moved past {after}")
+    return len(events)
+
+
+@dataclass(slots=True)
+class Runner:
+    """Keeps one projection version current; active when it holds the lock, else standby."""
+
+    projection: Projection
+    connect: Callable[[], Awaitable[asyncpg.Connection]]
+    version: int | None = None
+    """A fixed version (a rebuild); None follows whichever version serves."""
+    batch_size: int = 1000
+    poll_interval: float = 0.5
+    standby_interval: float = 0.25
+    is_leader: bool = False
+    current_version: int | None = None
+    applied: int = 0
+    on_batch: Callable[[int], None] | None = None
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self, stop: asyncio.Event, *, until_caught_up: bool = False) -> None:
+        """Run until `stop` is set (or, with `until_caught_up`, until no event is left)."""
+        while not stop.is_set():
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await self.connect()
+                if await self._lead(conn, stop, until_caught_up):
+                    return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, CheckpointMoved) as exc:
+                _log.warning("projection %s runner lost its footing: %s", self.projection.name, exc)
+            finally:
+                self.is_leader = False
+                if conn is not None and not conn.is_closed():
+                    await conn.close()
+            await wait_any(stop, self._wake, timeout=self.standby_interval)
+
+    async def _lead(
+        self, conn: asyncpg.Connection, stop: asyncio.Event, until_caught_up: bool
+    ) -> bool:
+        name = self.projection.name
+        version = self.version or await serving_version(conn, name)
+        while not await conn.fetchval(
+            "SELECT pg_try_advisory_lock(hashtext($1))", lock_key(name, version)
+        ):
+            await wait_any(stop, self._wake, timeout=self.standby_interval)
+            if stop.is_set():
+                return True
+            version = self.version or await serving_version(conn, name)
+        self.is_leader = True
+        self.current_version = version
+        await conn.add_listener(LOG_CHANNEL, lambda *_: self._wake.set())
+        while not stop.is_set():
+            self._wake.clear()
+            if await conn.fetchval(STATUS, name, version) == "retired":
+                return False  # replaced by a rebuild: follow the new serving version
+            moved = await apply_next_batch(conn, self.projection, version, self.batch_size)
+            self.applied += moved
+            if moved and self.on_batch is not None:
+                self.on_batch(moved)
+            if moved == 0:
+                if until_caught_up:
+                    return True
+                await wait_any(stop, self._wake, timeout=self.poll_interval)
+        return True

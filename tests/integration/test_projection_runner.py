@@ -1,0 +1,162 @@
+"""The projection runner and blue/green rebuilds, with the audit-history projection."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+import asyncpg
+import pytest
+
+from events import store
+from events.sequencer import load_state, sequence_batch
+from events.store import NO_STREAM, NewEvent, StoredEvent
+from projections.history import HistoryProjection, stream_history
+from projections.rebuild import rebuild
+from projections.runner import Runner, checkpoint, serving_version
+from service import database
+from tests.conftest import Database
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+
+
+async def seed(conn: asyncpg.Connection, streams: int, per_stream: int) -> None:
+    for s in range(streams):
+        stream = f"s-{s}"
+        for v in range(per_stream):
+            await store.append(
+                conn,
+                stream,
+                v if v else NO_STREAM,
+                [NewEvent(event_id=uuid.uuid4(), type="Noted", data={"n": v}, occurred_at=NOW)],
+                command_id=uuid.uuid4(),
+                metadata={
+                    "actor": {
+                        "issuer": "iss",
+                        "subject": f"u{s}",
+                        "organisation_id": "org",
+                        "roles": ["editor"],
+                    },
+                    "command_id": f"c{s}-{v}",
+                },
+            )
+    state = await load_state(conn)
+    while await sequence_batch(conn, state, 500):
+        pass
+
+
+class FlakyHistory(HistoryProjection):
+    """History that dies in the middle of its third batch, like a killed process."""
+
+    def __init__(self) -> None:
+        self.batches = 0
+
+    async def apply(
+        self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent]
+    ) -> None:
+        self.batches += 1
+        await super().apply(conn, version, events)
+        if self.batches == 3:
+            await conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+
+class SlowHistory(HistoryProjection):
+    """History that takes its time per batch, so a rebuild can be stopped half way."""
+
+    async def apply(
+        self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent]
+    ) -> None:
+        await super().apply(conn, version, events)
+        await asyncio.sleep(0.05)
+
+
+async def history_rows(conn: asyncpg.Connection, version: int) -> list[tuple[object, ...]]:
+    rows = await conn.fetch(
+        "SELECT log_index, event_id, stream_id, stream_version, type, actor_subject, roles, "
+        "command_id FROM history WHERE version = $1 ORDER BY log_index",
+        version,
+    )
+    return [tuple(r) for r in rows]
+
+
+async def test_a_runner_killed_mid_batch_is_resumed_by_its_standby_exactly_once(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=30, per_stream=10)
+        flaky = Runner(
+            projection=FlakyHistory(),
+            connect=lambda: database.connect(fresh_db.app_url),
+            batch_size=40,
+            standby_interval=0.05,
+        )
+        standby = Runner(
+            projection=HistoryProjection(),
+            connect=lambda: database.connect(fresh_db.app_url),
+            batch_size=40,
+            standby_interval=0.05,
+        )
+        stop = asyncio.Event()
+        first = asyncio.create_task(flaky.run(stop))
+        async with asyncio.timeout(10):
+            while not flaky.is_leader:
+                await asyncio.sleep(0.01)
+        second = asyncio.create_task(standby.run(stop))
+        async with asyncio.timeout(20):
+            while await checkpoint(conn, "history", 1) < 299:
+                await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.gather(first, second)
+        rows = await history_rows(conn, 1)
+        assert [r[0] for r in rows] == list(range(300)), "an event was applied twice or never"
+        log = await conn.fetch(
+            "SELECT e.event_id FROM log l JOIN events e ON e.id = l.event_pk ORDER BY log_index"
+        )
+        assert [r[1] for r in rows] == [r[0] for r in log]
+    finally:
+        await conn.close()
+
+
+async def test_a_rebuild_equals_the_live_read_model_even_after_a_crash_halfway(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=20, per_stream=10)
+        live = Runner(
+            projection=HistoryProjection(),
+            connect=lambda: database.connect(fresh_db.app_url),
+            batch_size=64,
+        )
+        await live.run(asyncio.Event(), until_caught_up=True)
+        assert await serving_version(conn, "history") == 1
+        expected = await history_rows(conn, 1)
+
+        crashing = asyncio.create_task(
+            rebuild(SlowHistory(), lambda: database.connect(fresh_db.app_url), batch_size=30)
+        )
+        async with asyncio.timeout(10):
+            while await checkpoint(conn, "history", 2) < 30:
+                await asyncio.sleep(0.01)
+        crashing.cancel()  # the rebuilding process dies half way
+        with pytest.raises(asyncio.CancelledError):
+            await crashing
+        assert 0 < await checkpoint(conn, "history", 2) < 199
+        assert await serving_version(conn, "history") == 1  # the live version kept serving
+
+        result = await rebuild(
+            HistoryProjection(), lambda: database.connect(fresh_db.app_url), batch_size=30
+        )
+        assert (result.old_version, result.new_version, result.events) == (1, 2, 200)
+        assert await serving_version(conn, "history") == 2
+        assert await history_rows(conn, 2) == expected
+        assert await history_rows(conn, 1) == []  # the old version was dropped
+        history = await stream_history(conn, "s-3")
+        assert [h.stream_version for h in history] == list(range(1, 11))
+        assert {h.actor_subject for h in history} == {"u3"}
+        assert history[0].roles == ("editor",)
+    finally:
+        await conn.close()

@@ -1,0 +1,1 @@
+"""Identity: the issuer registry, bearer tokens, browser login and the development issuer."""

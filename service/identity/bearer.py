@@ -1,0 +1,184 @@
+"""Bearer JWT access tokens (RFC 9068) from the registry's issuers, checked with joserfc."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import Key, KeySet
+
+from events.messages import Principal
+from service.identity.access_token import ACCESS_TOKEN_TYPES, check_claims, peek
+from service.identity.dev_issuer import DevIssuer
+from service.identity.errors import InvalidToken
+from service.identity.registry import DEV_ISSUER, IssuerEntry, IssuerRegistry
+
+_PUBLIC_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BearerPolicy:
+    """Timing knobs of token validation and key caching."""
+
+    leeway_s: int = 30
+    jwks_ttl_s: float = 600.0
+    # At most one forced refetch per issuer in this window, so a flood of made-up key ids
+    # cannot turn into a flood of requests to the identity provider.
+    refetch_floor_s: float = 10.0
+    fetch_timeout_s: float = 5.0
+
+
+@dataclass(slots=True, kw_only=True)
+class _IssuerKeys:
+    keys: KeySet | None = None
+    fetched_at: float = float("-inf")
+    forced_at: float = float("-inf")
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class JwksCache:
+    """Per-issuer discovery + JWKS cache with a TTL and rate-limited forced refetches."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        policy: BearerPolicy = BearerPolicy(),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._policy = policy
+        self._monotonic = monotonic
+        self._issuers: dict[str, _IssuerKeys] = {}
+        self.fetches = 0  # how many JWKS documents were fetched; tests read it
+
+    async def keys(self, entry: IssuerEntry, *, force: bool = False) -> KeySet:
+        """The issuer's verification keys, fetched when stale or when `force` is allowed."""
+        state = self._issuers.setdefault(entry.issuer, _IssuerKeys())
+        async with state.lock:
+            now = self._monotonic()
+            fresh = state.keys is not None and now - state.fetched_at < self._policy.jwks_ttl_s
+            may_force = now - state.forced_at >= self._policy.refetch_floor_s
+            if state.keys is not None and fresh and not (force and may_force):
+                return state.keys
+            if state.keys is not None and fresh and force:
+                state.forced_at = now
+            state.keys = await self._fetch(entry)
+            state.fetched_at = self._monotonic()
+            return state.keys
+
+    async def _fetch(self, entry: IssuerEntry) -> KeySet:
+        discovery_url = entry.issuer.rstrip("/") + "/.well-known/openid-configuration"
+        discovery = await self._get_json(discovery_url)
+        # A discovery document naming another issuer is a mix-up, not a typo to tolerate.
+        if discovery.get("issuer") != entry.issuer:
+            raise InvalidToken("issuer discovery names a different issuer")
+        jwks_uri = discovery.get("jwks_uri")
+        if not isinstance(jwks_uri, str):
+            raise InvalidToken("issuer discovery has no jwks_uri")
+        jwks = await self._get_json(jwks_uri)
+        self.fetches += 1
+        return _public_signing_keys(jwks)
+
+    async def _get_json(self, url: str) -> dict[str, Any]:
+        try:
+            response = await self._http.get(url, timeout=self._policy.fetch_timeout_s)
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise InvalidToken("issuer keys could not be fetched") from exc
+        if not isinstance(body, dict):
+            raise InvalidToken("issuer answered with something other than a JSON object")
+        return body
+
+
+def _public_signing_keys(jwks: Mapping[str, Any]) -> KeySet:
+    raw = jwks.get("keys")
+    if not isinstance(raw, list):
+        raise InvalidToken("issuer JWKS has no keys")
+    # Symmetric ("oct") or encryption keys in a public JWKS must never verify a signature.
+    usable = [
+        k
+        for k in raw
+        if isinstance(k, dict)
+        and k.get("kty") in _PUBLIC_KEY_TYPES
+        and k.get("use", "sig") == "sig"
+    ]
+    try:
+        return KeySet.import_key_set({"keys": usable})
+    except JoseError as exc:
+        raise InvalidToken("issuer JWKS has no usable signing keys") from exc
+
+
+class BearerValidator:
+    """Validates bearer access tokens and maps them to a `Principal` through the registry."""
+
+    def __init__(
+        self,
+        registry: IssuerRegistry,
+        keys: JwksCache,
+        *,
+        policy: BearerPolicy = BearerPolicy(),
+        dev_issuer: DevIssuer | None = None,
+        dev_mode: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._registry = registry
+        self._keys = keys
+        self._policy = policy
+        self._dev_issuer = dev_issuer
+        self._dev_mode = dev_mode
+        self._clock = clock
+
+    async def validate(self, token: str) -> Principal:
+        """The principal a valid access token speaks for; `InvalidToken` (401) otherwise."""
+        seen = peek(token)
+        alg = seen.header.get("alg")
+        if not isinstance(alg, str) or alg.lower() == "none":
+            raise InvalidToken("unsigned tokens are refused")
+        typ = seen.header.get("typ")
+        if not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
+            raise InvalidToken("not an access token (typ must be at+jwt)")
+        issuer = seen.claims.get("iss")
+        if not isinstance(issuer, str):
+            raise InvalidToken("token has no issuer")
+        if issuer == DEV_ISSUER:
+            if self._dev_issuer is None:
+                raise InvalidToken("development tokens are accepted only in dev mode")
+            return self._dev_issuer.validate(token, dev_mode=self._dev_mode)
+        entry = self._registry.lookup(issuer)
+        if alg not in entry.algorithms:
+            raise InvalidToken(f"algorithm {alg} is not allowed for this issuer")
+        key = await self._key_for(entry, seen.header.get("kid"), alg)
+        try:
+            verified = jwt.decode(token, key, algorithms=[alg])
+        except JoseError as exc:
+            raise InvalidToken("signature does not verify") from exc
+        check_claims(
+            verified.claims,
+            issuer=entry.issuer,
+            audiences=entry.audiences,
+            leeway_s=self._policy.leeway_s,
+            now=int(self._clock()),
+        )
+        return entry.principal(verified.claims)
+
+    async def _key_for(self, entry: IssuerEntry, kid: Any, alg: str) -> Key:
+        if kid is not None and not isinstance(kid, str):
+            raise InvalidToken("token key id is not a string")
+        for force in (False, True):
+            keys = await self._keys.keys(entry, force=force)
+            try:
+                key = keys.get_by_kid(kid)
+            except JoseError:
+                continue  # unknown kid: the issuer may have rotated; refetch once
+            if key.get("alg") not in (None, alg):
+                raise InvalidToken("token algorithm does not match its key")
+            return key
+        raise InvalidToken("unknown key id")

@@ -94,7 +94,7 @@ EVENT_COLUMNS = """e.id, e.event_id, e.stream_id, e.stream_version, e.type, e.sc
 READ_STREAM = f"""
 SELECT {EVENT_COLUMNS}, l.log_index
 FROM events e LEFT JOIN log l ON l.event_pk = e.id
-WHERE e.stream_id = $1 AND e.stream_version <= $2
+WHERE e.stream_id = $1 AND e.stream_version > $2 AND e.stream_version <= $3
 ORDER BY e.stream_version"""
 
 READ_STREAM_UP_TO_LOG = f"""
@@ -113,6 +113,12 @@ LIMIT $2"""
 LOG_SIZE = "SELECT coalesce(max(log_index) + 1, 0) FROM log"
 
 STREAM_VERSION = "SELECT version FROM streams WHERE stream_id = $1"
+
+COMMAND_RESULT = """
+SELECT c.stream_id, max(e.stream_version), c.event_ids
+FROM commands c JOIN events e ON e.event_id = ANY (c.event_ids)
+WHERE c.command_id = $1
+GROUP BY c.stream_id, c.event_ids"""
 
 LOG_POSITIONS_OF = (
     "SELECT l.log_index FROM log l JOIN events e ON e.id = l.event_pk WHERE e.event_id = ANY($1)"
@@ -184,15 +190,16 @@ async def read_stream(
     conn: asyncpg.Connection | asyncpg.Pool,
     stream_id: str,
     *,
+    after_version: int = 0,
     up_to_version: int | None = None,
     up_to_log_index: int | None = None,
 ) -> list[StoredEvent]:
-    """Read one stream in version order, optionally only up to a version or a log index."""
+    """Read one stream in version order: after a version, up to a version or a log index."""
     if up_to_log_index is not None:
         rows = await conn.fetch(READ_STREAM_UP_TO_LOG, stream_id, up_to_log_index)
     else:
         limit = up_to_version if up_to_version is not None else 2**31 - 1
-        rows = await conn.fetch(READ_STREAM, stream_id, limit)
+        rows = await conn.fetch(READ_STREAM, stream_id, after_version, limit)
     return [stored_event(r) for r in rows]
 
 
@@ -202,6 +209,16 @@ async def read_log(
     """Read up to `limit` sequenced events with log_index > `after` (use -1 for the start)."""
     rows = await conn.fetch(READ_LOG, after, limit)
     return [stored_event(r) for r in rows]
+
+
+async def command_result(
+    conn: asyncpg.Connection | asyncpg.Pool, command_id: uuid.UUID
+) -> tuple[str, AppendResult] | None:
+    """The stream and result of a command appended before, or None if it is new."""
+    row = await conn.fetchrow(COMMAND_RESULT, command_id)
+    if row is None:
+        return None
+    return row[0], AppendResult(version=row[1], event_ids=tuple(row[2]), duplicate=True)
 
 
 async def log_size(conn: asyncpg.Connection | asyncpg.Pool) -> int:

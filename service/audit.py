@@ -1,0 +1,284 @@
+"""Auditing the log: full replay from the database or an export, proofs, export and erasure.
+
+The replay checks each log index on its own (the stored leaf against the leaf recomputed from
+the event, its metadata and salt) and the whole (the tree over the stored leaves against every
+signed checkpoint, each signed by the log and cosigned by every witness). Checkpoints are read
+first and the log is then streamed in log order, all in one REPEATABLE READ snapshot, so a
+checkpoint written meanwhile cannot appear to be beyond the log.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+
+from events import audit_log, merkle
+from events.leaf import LeafError, format_timestamp, parse_leaf
+from events.note import NoteError, Verifier, parse_checkpoint, verify_note
+from service.audit_replay import (
+    AuditError,
+    CheckpointRow,
+    LogRow,
+    Replay,
+    VerifyReport,
+)
+from service.database import connect
+
+__all__ = [
+    "AuditError",
+    "VerifyReport",
+    "check_proof",
+    "erase",
+    "export",
+    "prove",
+    "verify_database",
+    "verify_export",
+]
+
+EXPORT_FORMAT = "samverkan-audit-export/v1"
+
+
+CHECKPOINTS = """
+SELECT c.size, c.root, c.note,
+       coalesce(array_agg(s.line ORDER BY s.witness) FILTER (WHERE s.line IS NOT NULL), '{}')
+FROM checkpoints c LEFT JOIN cosignatures s ON s.size = c.size
+GROUP BY c.size ORDER BY c.size"""
+
+LOG_ROWS = """
+SELECT coalesce(l.log_index, f.log_index), e.event_id, e.stream_id, e.stream_version, e.type,
+       e.schema_version, e.occurred_at, e.recorded_at, e.metadata, p.data, s.salt,
+       x.log_index IS NOT NULL, f.leaf, f.leaf_hash,
+       x.erased_at, x.reason, x.erased_by, x.authorised_by
+FROM log l
+FULL JOIN leaves f ON f.log_index = l.log_index
+LEFT JOIN events e ON e.id = l.event_pk
+LEFT JOIN event_payloads p ON p.event_pk = e.id
+LEFT JOIN payload_salts s ON s.log_index = coalesce(l.log_index, f.log_index)
+LEFT JOIN erasures x ON x.log_index = coalesce(l.log_index, f.log_index)
+ORDER BY 1"""
+
+
+def _checkpoint_row(r: Sequence[Any]) -> CheckpointRow:
+    return CheckpointRow(size=int(r[0]), root=bytes(r[1]), note=r[2], lines=tuple(r[3]))
+
+
+def _log_row(r: Sequence[Any]) -> LogRow:
+    event = None
+    if r[1] is not None:
+        event = {
+            "event_id": str(r[1]),
+            "stream_id": r[2],
+            "stream_version": r[3],
+            "type": r[4],
+            "schema_version": r[5],
+            "occurred_at": format_timestamp(r[6]),
+            "recorded_at": format_timestamp(r[7]),
+            "metadata": r[8],
+        }
+    return LogRow(
+        log_index=int(r[0]),
+        event=event,
+        payload=r[9],
+        salt=None if r[10] is None else bytes(r[10]),
+        erased=bool(r[11]),
+        leaf=None if r[12] is None else bytes(r[12]),
+        leaf_hash=None if r[13] is None else bytes(r[13]),
+    )
+
+
+def _verifiers(log_vkey: str, witness_vkeys: Sequence[str]) -> tuple[Verifier, list[Verifier]]:
+    return Verifier.from_vkey(log_vkey), [Verifier.from_vkey(v) for v in witness_vkeys]
+
+
+async def verify_database(
+    url: str, log_vkey: str, witness_vkeys: Sequence[str], *, allow_pending: bool = False
+) -> VerifyReport:
+    """Replay the whole log from the database; `allow_pending` excuses a not-yet-cosigned tail."""
+    log_verifier, witnesses = _verifiers(log_vkey, witness_vkeys)
+    conn = await connect(url)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            cps = [_checkpoint_row(r) for r in await conn.fetch(CHECKPOINTS)]
+            replay = Replay(cps, log_verifier, witnesses, allow_pending)
+            async for r in conn.cursor(LOG_ROWS, prefetch=5000):
+                replay.add(_log_row(r))
+    finally:
+        await conn.close()
+    return replay.finish()
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text, validate=True)
+
+
+async def export(url: str, path: Path) -> int:
+    """Write the log as JSON Lines: a header, checkpoints, then one line per log index."""
+    conn = await connect(url)
+    count = 0
+    try:
+        with path.open("wb") as out:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                out.write(orjson.dumps({"format": EXPORT_FORMAT}) + b"\n")
+                for r in await conn.fetch(CHECKPOINTS):
+                    cp = _checkpoint_row(r)
+                    body = {
+                        "size": cp.size,
+                        "root": _b64(cp.root),
+                        "note": cp.note,
+                        "cosignatures": list(cp.lines),
+                    }
+                    out.write(orjson.dumps({"checkpoint": body}) + b"\n")
+                async for r in conn.cursor(LOG_ROWS, prefetch=5000):
+                    row = _log_row(r)
+                    erasure = None
+                    if row.erased:
+                        erasure = {
+                            "erased_at": format_timestamp(r[14]),
+                            "reason": r[15],
+                            "erased_by": r[16],
+                            "authorised_by": r[17],
+                        }
+                    line = {
+                        "log_index": row.log_index,
+                        "event": row.event,
+                        "payload": row.payload,
+                        "salt": _b64(row.salt),
+                        "erasure": erasure,
+                        "leaf": _b64(row.leaf),
+                        "leaf_hash": _b64(row.leaf_hash),
+                    }
+                    out.write(orjson.dumps({"entry": line}) + b"\n")
+                    count += 1
+    finally:
+        await conn.close()
+    return count
+
+
+def _read_export(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as f:
+        header = orjson.loads(f.readline() or b"{}")
+        if header.get("format") != EXPORT_FORMAT:
+            raise AuditError(f"{path} is not a {EXPORT_FORMAT} export")
+        for line in f:
+            yield orjson.loads(line)
+
+
+def verify_export(
+    path: Path, log_vkey: str, witness_vkeys: Sequence[str], *, allow_pending: bool = False
+) -> VerifyReport:
+    """Replay an export with no database: the same checks as `verify_database`."""
+    log_verifier, witnesses = _verifiers(log_vkey, witness_vkeys)
+    cps: list[CheckpointRow] = []
+    replay: Replay | None = None
+    for item in _read_export(path):
+        if "checkpoint" in item:
+            if replay is not None:
+                raise AuditError("checkpoints must come before the log entries")
+            c = item["checkpoint"]
+            root = _unb64(c["root"])
+            assert root is not None
+            cps.append(
+                CheckpointRow(
+                    size=c["size"], root=root, note=c["note"], lines=tuple(c["cosignatures"])
+                )
+            )
+            continue
+        if replay is None:
+            replay = Replay(cps, log_verifier, witnesses, allow_pending)
+        e = item["entry"]
+        replay.add(
+            LogRow(
+                log_index=e["log_index"],
+                event=e["event"],
+                payload=e["payload"],
+                salt=_unb64(e["salt"]),
+                erased=e["erasure"] is not None,
+                leaf=_unb64(e["leaf"]),
+                leaf_hash=_unb64(e["leaf_hash"]),
+            )
+        )
+    return (replay or Replay(cps, log_verifier, witnesses, allow_pending)).finish()
+
+
+EVENT_LOG_INDEX = (
+    "SELECT l.log_index FROM log l JOIN events e ON e.id = l.event_pk WHERE e.event_id = $1"
+)
+
+
+async def prove(url: str, event_id: uuid.UUID) -> dict[str, Any]:
+    """An inclusion proof of one event in the latest checkpoint, checkable by a third party."""
+    conn = await connect(url)
+    try:
+        index = await conn.fetchval(EVENT_LOG_INDEX, event_id)
+        if index is None:
+            raise AuditError(f"event {event_id} is not in the log")
+        cp = await audit_log.latest_checkpoint(conn)
+        stored = await audit_log.leaf(conn, index)
+        if cp is None or cp.size <= index or stored is None:
+            raise AuditError(f"event {event_id} is not under a checkpoint yet")
+        proof = await audit_log.inclusion_proof(conn, index, cp.size)
+    finally:
+        await conn.close()
+    return {
+        "event_id": str(event_id),
+        "log_index": index,
+        "leaf": _b64(stored.leaf),
+        "tree_size": cp.size,
+        "inclusion_proof": [_b64(h) for h in proof],
+        "checkpoint": cp.cosigned_note,
+    }
+
+
+def check_proof(bundle: dict[str, Any], log_vkey: str, witness_vkeys: Sequence[str]) -> list[str]:
+    """Check a `prove` bundle with keys alone; returns the problems (empty when it holds)."""
+    log_verifier, witnesses = _verifiers(log_vkey, witness_vkeys)
+    try:
+        text, verified = verify_note(bundle["checkpoint"], [log_verifier, *witnesses])
+        cp = parse_checkpoint(text)
+        leaf = _unb64(bundle["leaf"]) or b""
+        proof = [_unb64(h) or b"" for h in bundle["inclusion_proof"]]
+        envelope = parse_leaf(leaf)
+    except (NoteError, LeafError, KeyError, ValueError) as exc:
+        return [f"malformed proof: {exc}"]
+    problems = [f"not cosigned by {w.name}" for w in witnesses if w.name not in verified]
+    if log_verifier.name not in verified:
+        problems.append("not signed by the log")
+    if cp.size != bundle["tree_size"] or envelope["log_index"] != bundle["log_index"]:
+        problems.append("sizes or indexes disagree")
+    if str(envelope["event_id"]) != bundle["event_id"]:
+        problems.append("the leaf is for another event")
+    if not merkle.verify_inclusion(
+        bundle["log_index"], cp.size, merkle.leaf_hash(leaf), proof, cp.root
+    ):
+        problems.append("the inclusion proof does not verify")
+    return problems
+
+
+ERASE = "SELECT erase_payload($1, $2, $3, $4)"
+
+
+async def erase(
+    url: str, event_id: uuid.UUID, reason: str, erased_by: str, authorised_by: str
+) -> int:
+    """Erase an event's payload (its salt goes, the leaf stays); returns its log index."""
+    conn = await connect(url)
+    try:
+        return int(await conn.fetchval(ERASE, event_id, reason, erased_by, authorised_by))
+    except asyncpg.NoDataFoundError as exc:
+        raise AuditError(f"event {event_id} is not in the log") from exc
+    except asyncpg.UniqueViolationError as exc:
+        raise AuditError(f"event {event_id} is already erased") from exc
+    except asyncpg.CheckViolationError as exc:
+        raise AuditError("an erasure needs a reason and two different people") from exc
+    finally:
+        await conn.close()

@@ -91,6 +91,8 @@ class Sequencer:
     idle_interval: float = 0.005
     standby_interval: float = 0.25
     on_batch: BatchHook | None = None
+    on_lead: Callable[[asyncpg.Connection], Awaitable[object]] | None = None
+    """Runs once after taking the lead, before the first batch (e.g. catching the tree up)."""
     is_leader: bool = False
     state: SequencerState | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -119,6 +121,8 @@ class Sequencer:
             if await _sleep_or_stop(stop, self.standby_interval):
                 return
         self.is_leader = True
+        if self.on_lead is not None:
+            await self.on_lead(conn)
         self.state = await load_state(conn)
         _log.info("sequencer is active from log index %d", self.state.next_index)
         while not stop.is_set():

@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
+import uuid
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from events.sequencer import Sequencer
 from service import database
 from service.runtime import database_up
 from service.settings import Settings, SettingsError
@@ -31,11 +34,196 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from service.bootstrap import build_domain
+    from service.workers import worker_loops
+
     async with database_up(settings) as db:
         stop = _stop_on_signals()
-        sequencer = Sequencer(connect=lambda: database.connect(db.app_url))
-        logging.getLogger(__name__).info("worker started: sequencer (standby until active)")
-        await sequencer.run(stop)
+        loops = worker_loops(settings, build_domain(), db.app_url, stop)
+        logging.getLogger(__name__).info(
+            "worker started: %d loops (standby until active)", len(loops)
+        )
+        await asyncio.gather(*loops)
+    return 0
+
+
+def _vkeys(settings: Settings, args: argparse.Namespace) -> tuple[str, list[str]]:
+    from events.note import read_key_file
+    from service.checkpointer import vkey_path_for
+    from service.workers import log_key_path
+
+    log_vkey_file = Path(args.log_vkey) if args.log_vkey else vkey_path_for(log_key_path(settings))
+    if not log_vkey_file.exists():
+        raise CommandError(f"no log verifier key at {log_vkey_file} (give --log-vkey FILE)")
+    return read_key_file(log_vkey_file), [read_key_file(Path(p)) for p in args.witness_vkey]
+
+
+async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from service import audit
+
+    log_vkey, witnesses = _vkeys(settings, args)
+    if args.from_file:
+        _progress(f"verifying the export {args.from_file} (no database)")
+        report = audit.verify_export(
+            Path(args.from_file), log_vkey, witnesses, allow_pending=args.allow_pending
+        )
+    else:
+        async with database_up(settings) as db:
+            _progress("verifying the whole log from the database")
+            report = await audit.verify_database(
+                db.app_url, log_vkey, witnesses, allow_pending=args.allow_pending
+            )
+    for finding in report.findings:
+        print(f"finding: {finding}", file=sys.stderr)
+    erased = ", ".join(str(i) for i in report.erased) or "none"
+    print(
+        f"log size {report.size}, checkpoints {report.checkpoints}, "
+        f"witnessed up to {report.witnessed_size}, erased payloads: {erased}"
+    )
+    if not report.ok:
+        print(f"samverkan: audit FAILED; first bad: {report.first_bad}", file=sys.stderr)
+        return 1
+    print("audit OK: every leaf, root, signature and cosignature verifies")
+    return 0
+
+
+async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
+    from service import audit
+
+    async with database_up(settings) as db:
+        _progress(f"exporting the log to {args.file}")
+        count = await audit.export(db.app_url, Path(args.file))
+    print(f"exported {count} log entries to {args.file}")
+    return 0
+
+
+async def cmd_audit_prove(settings: Settings, args: argparse.Namespace) -> int:
+    from service import audit
+
+    try:
+        event_id = uuid.UUID(args.event_id)
+    except ValueError:
+        raise CommandError(f"{args.event_id!r} is not an event id (a UUID)") from None
+    async with database_up(settings) as db:
+        bundle = await audit.prove(db.app_url, event_id)
+    print(json.dumps(bundle, indent=2))
+    return 0
+
+
+async def cmd_witness(settings: Settings, args: argparse.Namespace) -> int:
+    from events.note import read_key_file
+    from service.witness import run_witness
+
+    async with database_up(settings) as db:
+        stop = _stop_on_signals()
+        await run_witness(
+            db.app_url,
+            args.name,
+            Path(args.key),
+            Path(args.state),
+            read_key_file(Path(args.log_vkey)),
+            stop,
+        )
+    return 0
+
+
+async def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
+    from service import audit
+
+    try:
+        event_id = uuid.UUID(args.event_id)
+    except ValueError:
+        raise CommandError(f"{args.event_id!r} is not an event id (a UUID)") from None
+    async with database_up(settings) as db:
+        index = await audit.erase(
+            db.app_url, event_id, args.reason, args.erased_by, args.authorised_by
+        )
+    print(f"erased the payload of log entry {index}; its commitment keeps the tree verifiable")
+    return 0
+
+
+async def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
+    from projections.rebuild import rebuild
+    from service.bootstrap import build_domain
+
+    domain = build_domain()
+    async with database_up(settings) as db:
+        if args.action == "status":
+            conn = await database.connect(db.app_url)
+            try:
+                rows = await conn.fetch(PROJECTION_STATUS)
+            finally:
+                await conn.close()
+            print(f"{'projection':<12} {'version':>7} {'status':<9} {'checkpoint':>10} {'lag':>6}")
+            for name, version, status, checkpoint, lag in rows:
+                print(f"{name:<12} {version:>7} {status:<9} {checkpoint:>10} {lag:>6}")
+            return 0
+        by_name = {p.name: p for p in domain.projections}
+        names = list(by_name) if args.name in (None, "all") else [args.name]
+        for name in names:
+            if name not in by_name:
+                raise CommandError(f"no projection named {name!r} (known: {', '.join(by_name)})")
+
+            def report(done: int, head: int, name: str = name) -> None:
+                _progress(f"rebuilding {name}: {done}/{head} events")
+
+            result = await rebuild(
+                by_name[name], lambda: database.connect(db.app_url), progress=report
+            )
+            print(
+                f"rebuilt {result.projection}: version {result.old_version} -> "
+                f"{result.new_version}, {result.events} events"
+            )
+    return 0
+
+
+PROJECTION_STATUS = """
+SELECT projection, version, status, checkpoint,
+       (SELECT coalesce(max(log_index), -1) FROM log) - checkpoint
+FROM projection_state ORDER BY projection, version"""
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    if args.dev:
+        settings = replace(settings, dev=True)
+    settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+    app = create_app(settings)
+    print(f"Samverkan serves GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
+    if settings.dev:
+        print(
+            "dev mode: GraphiQL in the browser; get a token with `samverkan dev-token`", flush=True
+        )
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+    )
+    await uvicorn.Server(config).serve()
+    return 0
+
+
+async def cmd_dev_token(settings: Settings, args: argparse.Namespace) -> int:
+    from service.identity.dev_issuer import DevIssuer
+
+    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+    issuer = DevIssuer.load_or_create(settings.data_dir)
+    try:
+        token = issuer.mint(
+            organisation_id=args.org,
+            roles=roles,
+            subject=args.subject or f"dev-{args.org}",
+            ttl_s=args.ttl,
+            person_id=args.person,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    print(token)
     return 0
 
 
@@ -65,8 +253,50 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    serve = add("serve", cmd_serve, "serve GraphQL (and run the sequencer and projections)")
+    serve.add_argument("--dev", action="store_true", help="dev mode: dev issuer and GraphiQL")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     add("migrate", cmd_migrate, "apply pending database migrations")
-    add("worker", cmd_worker, "run the sequencer (active or standby) until stopped")
+    token = add("dev-token", cmd_dev_token, "print a development bearer token (dev mode only)")
+    token.add_argument("--org", required=True, help="organisation id the token acts for")
+    token.add_argument("--roles", default="viewer", help="comma-separated roles")
+    token.add_argument("--subject", help="token subject (default dev-ORG)")
+    token.add_argument("--person", help="directory person id (needed to sign)")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    add("worker", cmd_worker, "run the sequencer, projection runners and checkpointer")
+    proj = add("projections", cmd_projections, "rebuild a projection or show their status")
+    proj.add_argument("action", choices=["rebuild", "status"])
+    proj.add_argument("name", nargs="?", help="projection to rebuild (default: all)")
+    audit = sub.add_parser("audit", help="verify, export or prove the transparency log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = audit_sub.add_parser("verify", help="replay the whole log and check every proof")
+    verify.set_defaults(handler=cmd_audit_verify)
+    verify.add_argument("--from", dest="from_file", help="verify an export file, no database")
+    verify.add_argument(
+        "--allow-pending",
+        action="store_true",
+        help="accept checkpoints not yet cosigned after the last witnessed one",
+    )
+    prove = audit_sub.add_parser("prove", help="print an inclusion proof for one event")
+    prove.set_defaults(handler=cmd_audit_prove)
+    prove.add_argument("event_id")
+    for p in (verify, prove):
+        p.add_argument("--log-vkey", help="the log's verifier key file (default: data dir)")
+        p.add_argument("--witness-vkey", action="append", default=[], help="a witness vkey file")
+    export = audit_sub.add_parser("export", help="write the log as JSON Lines")
+    export.set_defaults(handler=cmd_audit_export)
+    export.add_argument("file")
+    witness = add("witness", cmd_witness, "cosign consistent checkpoints with this party's key")
+    witness.add_argument("--name", required=True, help="witness name, e.g. polisen")
+    witness.add_argument("--key", required=True, help="the witness's skey file")
+    witness.add_argument("--state", required=True, help="directory of the witness's state")
+    witness.add_argument("--log-vkey", required=True, help="the log's verifier key file")
+    erase = add("erase", cmd_erase, "erase one event's payload (the proof stays verifiable)")
+    erase.add_argument("event_id")
+    erase.add_argument("--reason", required=True)
+    erase.add_argument("--erased-by", required=True, help="the org_admin erasing")
+    erase.add_argument("--authorised-by", required=True, help="the auditor authorising")
     return parser
 
 

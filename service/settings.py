@@ -37,6 +37,15 @@ class Settings:
     log_origin: str = "samverkan.local/log/v1"
     checkpoint_interval_s: float = 2.0
     issuer_registry: Path | None = None
+    public_url: str | None = None
+    session_secret: str | None = None
+    log_key: Path | None = None
+    """The log's Ed25519 signing key (a note skey file); None: generated in the data dir."""
+
+    @property
+    def base_url(self) -> str:
+        """Where browsers reach the service (for login callbacks)."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def embedded(self) -> bool:
@@ -62,4 +71,7 @@ class Settings:
             port=port,
             log_origin=env.get("SAMVERKAN_LOG_ORIGIN", "samverkan.local/log/v1"),
             issuer_registry=Path(registry) if registry else None,
+            public_url=env.get("SAMVERKAN_PUBLIC_URL") or None,
+            session_secret=env.get("SAMVERKAN_SESSION_SECRET") or None,
+            log_key=Path(env["SAMVERKAN_LOG_KEY"]) if env.get("SAMVERKAN_LOG_KEY") else None,
         )

@@ -18,3 +18,7 @@ class InvalidToken(Exception):
 
 class UnknownIssuer(InvalidToken):
     """The token names an issuer the registry does not trust."""
+
+
+class CsrfMissing(InvalidToken):
+    """A cookie-authenticated request without the session's CSRF token: 403, not 401."""

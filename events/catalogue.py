@@ -1,0 +1,25 @@
+"""The catalogue of deciders and the codec registry over every event type they write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events.agreement import AGREEMENT
+from events.codec import Registry, build_registry
+from events.decider import Decider
+from events.organisation import DIRECTORY
+from events.promise import PROMISE
+from events.promise_events import upcast_activity_performed_v1
+
+
+def deciders() -> tuple[Decider[Any], ...]:
+    """Every aggregate's decider: directory, agreement, promise."""
+    return (DIRECTORY, AGREEMENT, PROMISE)
+
+
+def event_registry() -> Registry:
+    """The codec registry of all event types, with their upcasting chains."""
+    return build_registry(
+        (t for d in deciders() for t in d.event_types),
+        {("ActivityPerformed", 1): upcast_activity_performed_v1},
+    )

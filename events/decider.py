@@ -1,0 +1,37 @@
+"""The generic Decider: decide, evolve and initial state of one aggregate, and its stream."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from events.context import DecisionContext
+from events.messages import Command, Event
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decider(Generic[S]):
+    """One aggregate's pure rules: the dispatcher loads a stream, folds, decides, appends."""
+
+    name: str
+    stream_prefix: str
+    initial_state: S
+    decide: Callable[[Command, S, DecisionContext], list[Event]]
+    evolve: Callable[[S, Event], S]
+    command_types: tuple[type[Command], ...]
+    event_types: tuple[type[Event], ...]
+    stream_of: Callable[[Command], str]
+
+    def fold(self, events: Iterable[Event]) -> S:
+        """The state after `events`, starting from the initial state."""
+        state = self.initial_state
+        for event in events:
+            state = self.evolve(state, event)
+        return state
+
+    def handles(self, command: Command) -> bool:
+        """True when this decider owns the command's type."""
+        return isinstance(command, self.command_types)

@@ -1,0 +1,76 @@
+"""The promise read model (medborgarlöften): detail documents with progress and a public view.
+
+The public view holds only what was communicated to citizens: the revision in force once a
+publication names it, its signatures, progress against it, and published follow-ups. A draft,
+a revision whose signatures were voided, or an unpublished follow-up never enters it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from events.codec import Registry, to_plain
+from events.decider import Decider
+from events.promise_state import PromiseState
+from projections.documents import Columns, DocumentProjection
+from projections.progress import progress
+
+NAME = "promises"
+
+
+def columns(state: PromiseState) -> Columns:
+    """Filter columns: parties, status, title and period of the newest content."""
+    revision = state.working or state.in_force
+    if revision is None:
+        return Columns(organisations=state.parties, status=state.status)
+    details = revision.content.details
+    return Columns(
+        organisations=state.parties,
+        status=state.status,
+        title=details.title,
+        valid_from=details.period.valid_from,
+        valid_to=details.period.valid_to,
+    )
+
+
+def public_view(state: PromiseState) -> dict[str, Any] | None:
+    """What citizens may see, or None when nothing of this promise was published."""
+    revision = state.in_force
+    if revision is None:
+        return None
+    published = [p for p in state.publications if p.revision_no == revision.revision_no]
+    if not published:
+        return None
+    return {
+        "promise_id": state.promise_id,
+        "status": state.status,
+        "revision": to_plain(revision),
+        "publications": to_plain(tuple(published)),
+        "progress": [asdict(p) for p in progress(state)],
+        "follow_ups": to_plain(tuple(f for f in state.follow_ups if f.published)),
+    }
+
+
+def views(state: PromiseState) -> Mapping[str, Any]:
+    """Derived parts stored beside the state: progress, and the public view when published."""
+    derived: dict[str, Any] = {"progress": [asdict(p) for p in progress(state)]}
+    public = public_view(state)
+    if public is not None:
+        derived["public"] = public
+    return derived
+
+
+def promise_projection(
+    decider: Decider[PromiseState], registry: Registry
+) -> DocumentProjection[PromiseState]:
+    """The promise documents projection."""
+    return DocumentProjection(
+        name=NAME,
+        decider=decider,
+        registry=registry,
+        state_type=PromiseState,
+        columns=columns,
+        views=views,
+    )

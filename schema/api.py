@@ -1,0 +1,61 @@
+"""The schema, composed from per-feature types, with the limits every deployment needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from events.catalogue import deciders
+from schema.audit import AuditQuery
+from schema.commands import build_mutation
+from schema.errors import ClientError
+from schema.promises import PromiseQuery
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+QUERY_TYPES: tuple[type[Any], ...] = (PromiseQuery, AuditQuery)
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Hide internals (SQL, stack traces, paths); keep validation and client errors readable."""
+    original = error.original_error
+    if original is None:  # parse and validation errors: depth, aliases, unknown fields
+        return False
+    return not isinstance(original, ClientError)
+
+
+def build_schema(*, dev: bool) -> strawberry.Schema:
+    """The schema; introspection only in dev mode."""
+    query = merge_types("Query", QUERY_TYPES)
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error"),
+    ]
+    if not dev:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    mutation = build_mutation([c for d in deciders() for c in d.command_types])
+    return strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )
+
+
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "ClientError", "build_schema"]

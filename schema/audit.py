@@ -1,0 +1,82 @@
+"""Audit queries: the log head and each stream's history (who did what, when, from where)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from schema.access import can_read_history
+from schema.context import Context
+from schema.errors import Forbidden
+from schema.pagination import PAGE_CAP, PageInfo, page_size
+
+
+@strawberry.type(description="One change to a stream, as the audit history records it.")
+class HistoryEntry:
+    log_index: int
+    event_id: strawberry.ID
+    stream_id: str
+    stream_version: int
+    type: str
+    actor_issuer: str | None
+    actor_subject: str | None
+    organisation_id: str | None
+    roles: list[str]
+    client_id: str | None
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+
+
+@strawberry.type
+class HistoryPage:
+    entries: list[HistoryEntry]
+    page_info: PageInfo
+
+
+HistoryResult = Annotated[HistoryPage | Forbidden, strawberry.union("HistoryResult")]
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(description="How many events are in the log (the next log index).")
+    async def log_size(self, info: Info[Context, None]) -> int:
+        return await info.context.reader.log_head()
+
+    @strawberry.field(description="The history of one stream, oldest first, paged by version.")
+    async def history(
+        self,
+        info: Info[Context, None],
+        stream_id: str,
+        first: int | None = None,
+        after_version: int = 0,
+    ) -> HistoryResult:
+        ctx = info.context
+        if not await can_read_history(ctx, stream_id):
+            return Forbidden(message="you may not read this stream's history", code="forbidden")
+        limit = page_size(first)
+        rows = await ctx.reader.stream_history(stream_id, after_version, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        entries = [
+            HistoryEntry(
+                log_index=r.log_index,
+                event_id=strawberry.ID(str(r.event_id)),
+                stream_id=r.stream_id,
+                stream_version=r.stream_version,
+                type=r.type,
+                actor_issuer=r.actor_issuer,
+                actor_subject=r.actor_subject,
+                organisation_id=r.organisation_id,
+                roles=list(r.roles),
+                client_id=r.client_id,
+                occurred_at=r.occurred_at,
+                recorded_at=r.recorded_at,
+            )
+            for r in rows
+        ]
+        end = str(rows[-1].stream_version) if rows else None
+        assert limit <= PAGE_CAP
+        return HistoryPage(entries=entries, page_info=PageInfo(end_cursor=end, has_next_page=more))

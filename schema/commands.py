@@ -1,0 +1,221 @@
+"""Mutations, one per domain command, derived from the command dataclasses themselves.
+
+Each command `DraftPromise(promise_id, parties, details)` becomes
+`draftPromise(commandId: ID!, expectedVersion: Int, input: DraftPromiseInput!): CommandResult`.
+Deriving the input types from the commands keeps the API 1:1 with the domain and keeps the two
+from drifting apart: a new command or field appears in the schema (and in the exported SDL,
+which a test compares) without hand-written glue. The resolver builds the command with the
+caller as actor and the request time, dispatches it, and maps refusals to union members.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import re
+import types
+import typing
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from events.messages import Command, Forbidden, InvalidInput, NotFound, Refusal, RuleViolated
+from events.store import VersionConflict
+from schema import errors
+from schema.context import Context
+
+_HIDDEN = {"command_id", "actor", "at"}
+_READ_ONLY_ROLES = frozenset({"auditor", "viewer"})
+
+
+@strawberry.type(description="The command was accepted and its events appended to the log.")
+class CommandAccepted:
+    stream_id: str
+    version: int
+    event_ids: list[strawberry.ID]
+    duplicate: bool
+    consistency_token: str = strawberry.field(
+        description="Pass to a query's `consistencyToken` to read this write."
+    )
+
+
+CommandResult = Annotated[
+    CommandAccepted
+    | errors.NotFound
+    | errors.Forbidden
+    | errors.VersionConflict
+    | errors.InvalidInput
+    | errors.RuleViolated,
+    strawberry.union("CommandResult"),
+]
+
+
+def consistency_token(event_ids: Sequence[uuid.UUID]) -> str:
+    """An opaque token naming the events a client wants to read back."""
+    raw = ",".join(str(e) for e in event_ids)
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def token_event_ids(token: str) -> list[uuid.UUID]:
+    """The event ids inside a consistency token; ValueError when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(token.encode()).decode()
+        return [uuid.UUID(part) for part in raw.split(",") if part]
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("malformed consistency token") from exc
+
+
+def _camel(name: str) -> str:
+    return name[0].lower() + name[1:]
+
+
+def _snake_to_words(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+class InputTypes:
+    """Builds (and caches) Strawberry input types mirroring dataclasses."""
+
+    def __init__(self) -> None:
+        self._made: dict[type[Any], type[Any]] = {}
+
+    def graphql_type(self, annotation: Any) -> Any:
+        """The Strawberry annotation for a dataclass field's annotation."""
+        origin = typing.get_origin(annotation)
+        if origin in (types.UnionType, typing.Union):
+            inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+            return self.graphql_type(inner[0]) | None
+        if origin is tuple:
+            return list[self.graphql_type(typing.get_args(annotation)[0])]  # type: ignore[misc]
+        if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+            return self.input_for(annotation)
+        if annotation in (str, int, bool, dt.date, dt.datetime):
+            return annotation
+        raise TypeError(f"no GraphQL input for {annotation!r}")
+
+    def input_for(self, cls: type[Any], *, name: str | None = None) -> type[Any]:
+        """The input type for dataclass `cls` (without the command envelope fields)."""
+        if cls in self._made:
+            return self._made[cls]
+        hints = typing.get_type_hints(cls)
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        for f in dataclasses.fields(cls):
+            if f.name in _HIDDEN:
+                continue
+            annotation = self.graphql_type(hints[f.name])
+            has_default = (
+                f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+            )
+            if has_default:
+                fields.append((f.name, annotation | None, dataclasses.field(default=None)))
+            else:
+                fields.append((f.name, annotation))
+        plain = dataclasses.make_dataclass(name or f"{cls.__name__}Input", fields, kw_only=True)
+        made = strawberry.input(plain, description=(cls.__doc__ or "").strip() or None)
+        self._made[cls] = made
+        return made
+
+
+def to_domain(annotation: Any, value: Any) -> Any:
+    """Convert a Strawberry input value back into the dataclass field's type."""
+    if value is None:
+        return None
+    origin = typing.get_origin(annotation)
+    if origin in (types.UnionType, typing.Union):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return to_domain(inner[0], value)
+    if origin is tuple:
+        item = typing.get_args(annotation)[0]
+        return tuple(to_domain(item, v) for v in value)
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        return build(annotation, value, {})
+    return value
+
+
+def build(cls: type[Any], given: Any, envelope: dict[str, Any]) -> Any:
+    """An instance of dataclass `cls` from an input object (unset optional fields keep defaults)."""
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = dict(envelope)
+    for f in dataclasses.fields(cls):
+        if f.name in _HIDDEN:
+            continue
+        value = getattr(given, f.name, None)
+        if value is None and (
+            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        ):
+            continue
+        kwargs[f.name] = to_domain(hints[f.name], value)
+    return cls(**kwargs)
+
+
+def refusal_result(exc: Refusal) -> Any:
+    """The union member for a domain refusal."""
+    if isinstance(exc, Forbidden):
+        return errors.Forbidden(message=exc.message, code=exc.code)
+    if isinstance(exc, NotFound):
+        return errors.NotFound(message=exc.message)
+    if isinstance(exc, InvalidInput):
+        return errors.InvalidInput(message=exc.message, code=exc.code, field=list(exc.field_path))
+    if isinstance(exc, RuleViolated):
+        return errors.RuleViolated(message=exc.message, code=exc.code)
+    return errors.RuleViolated(message=exc.message, code=exc.code)
+
+
+def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..., Any]:
+    async def resolve(
+        info: Info[Context, None],
+        command_id: strawberry.ID,
+        input: Any,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        ctx = info.context
+        if ctx.principal is None:
+            return errors.Forbidden(message="sign in to change anything", code="anonymous")
+        if ctx.principal.roles <= _READ_ONLY_ROLES:
+            return errors.Forbidden(
+                message="auditors and viewers read; they issue no commands", code="read_only"
+            )
+        try:
+            command = build(
+                command_type,
+                input,
+                {"command_id": str(command_id), "actor": ctx.principal, "at": ctx.now()},
+            )
+        except (TypeError, ValueError) as exc:
+            return errors.InvalidInput(message=str(exc), code="invalid_input", field=[])
+        try:
+            done = await ctx.dispatch(command, expected_version)
+        except Refusal as exc:
+            result: CommandResult = refusal_result(exc)
+            return result
+        except VersionConflict as exc:
+            return errors.VersionConflict(
+                message=str(exc), expected_version=exc.expected, actual_version=exc.actual
+            )
+        return CommandAccepted(
+            stream_id=done.stream_id,
+            version=done.version,
+            event_ids=[strawberry.ID(str(e)) for e in done.event_ids],
+            duplicate=done.duplicate,
+            consistency_token=consistency_token(done.event_ids),
+        )
+
+    resolve.__annotations__["input"] = input_type
+    return resolve
+
+
+def build_mutation(command_types: Sequence[type[Command]]) -> type[Any]:
+    """The Mutation type: one field per command type."""
+    inputs = InputTypes()
+    namespace: dict[str, Any] = {}
+    for command_type in command_types:
+        input_type = inputs.input_for(command_type)
+        doc = (command_type.__doc__ or _snake_to_words(command_type.__name__)).strip()
+        namespace[_camel(command_type.__name__)] = strawberry.mutation(
+            resolver=_resolver(command_type, input_type), description=doc
+        )
+    return strawberry.type(type("Mutation", (), namespace))

@@ -1,0 +1,80 @@
+"""The per-request GraphQL context: who asks, how to read, how to dispatch. Built by the service;
+`schema` never imports `service`, so everything arrives here as plain callables and protocols."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from events.messages import Command, Principal
+from projections.history import HistoryEntry
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dispatched:
+    """A dispatched command's result as the schema needs it."""
+
+    stream_id: str
+    version: int
+    event_ids: tuple[uuid.UUID, ...]
+    duplicate: bool
+
+
+Dispatch = Callable[[Command, int | None], Awaitable[Dispatched]]
+"""Decide and append a command at an expected version (None: current)."""
+
+
+class Reader(Protocol):
+    """Read access to projections and the log, scoped by the caller in the resolvers."""
+
+    async def log_head(self) -> int:
+        """How many events are sequenced."""
+
+    async def stream_history(
+        self, stream_id: str, after_version: int, limit: int
+    ) -> Sequence[HistoryEntry]:
+        """The audit history of one stream."""
+
+    async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
+        """The document of `key` as it stood at `log_index` (the same fold, in memory)."""
+
+    async def promise_documents(
+        self,
+        *,
+        organisation: str | None,
+        status: Sequence[str] | None,
+        title: str | None,
+        after: str | None,
+        limit: int,
+        member_of: str | None,
+        everything: bool,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Promise documents in key order: those of `member_of`, published ones, or all."""
+
+    async def stream_parties(self, stream_id: str) -> frozenset[str]:
+        """Organisations that are party to a stream (from its read model and its writers)."""
+
+    async def wait_for(self, log_index: int, timeout_s: float) -> bool:
+        """Wait until the projections reached `log_index`; False on timeout."""
+
+    async def position_of(self, event_ids: Sequence[uuid.UUID], timeout_s: float) -> int | None:
+        """The highest log index of the given events once sequenced; None on timeout."""
+
+    async def document(self, projection: str, key: str) -> dict[str, Any] | None:
+        """One serving document of a projection."""
+
+
+@dataclass(slots=True, kw_only=True)
+class Context:
+    """What every resolver sees."""
+
+    principal: Principal | None
+    reader: Reader
+    dispatch: Dispatch
+    request_id: str
+    now: Callable[[], Any]
+    connection_params: dict[str, Any] | None = None
+    """The WebSocket `connection_init` payload (set by Strawberry on subscriptions)."""
+    extras: dict[str, Any] = field(default_factory=dict)

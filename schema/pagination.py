@@ -1,0 +1,39 @@
+"""Cursor pagination with a hard page cap; cursors are opaque base64 strings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import strawberry
+
+PAGE_CAP = 100
+"""The most items one page may hold, whatever `first` asks for."""
+
+
+def page_size(first: int | None, default: int = 20) -> int:
+    """The page size to use: `first` bounded to 1…PAGE_CAP."""
+    if first is None:
+        return default
+    return max(1, min(first, PAGE_CAP))
+
+
+def encode_cursor(value: str) -> str:
+    """An opaque cursor for a key."""
+    return base64.urlsafe_b64encode(value.encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The key inside a cursor; ValueError when the cursor was not made by us."""
+    if cursor is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError("malformed cursor") from exc
+
+
+@strawberry.type(description="Where a page ends and whether more follow.")
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool

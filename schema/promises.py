@@ -1,0 +1,270 @@
+"""Promise queries (medborgarlöften): detail, lists, progress, time travel and the inbox.
+
+Members of a party organisation see their promises in every state; everybody else, anonymous
+callers included, sees only the public view: what was published to citizens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from schema.access import is_auditor, member_organisation
+from schema.commands import token_event_ids
+from schema.context import Context
+from schema.errors import ClientError
+from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+
+CONSISTENCY_WAIT_S = 5.0
+PROMISE_STREAM = "promise-"
+
+
+@strawberry.type(description="Progress of one commitment (åtagande) against its target.")
+class CommitmentProgress:
+    commitment_id: str
+    text: str
+    target: int | None
+    comparator: str | None
+    unit: str | None
+    achieved: int
+    records: int
+    status: str = strawberry.field(description="met, partly, not_met or no_target")
+    colour: str = strawberry.field(description="green, yellow, red or grey")
+
+
+@strawberry.type(description="A medborgarlöfte as the caller may see it.")
+class Promise:
+    id: strawberry.ID
+    status: str
+    parties: list[str]
+    title: str | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    period_label: str | None
+    public_only: bool = strawberry.field(
+        description="True when the caller sees only what was published to citizens."
+    )
+    progress: list[CommitmentProgress]
+    document: JSON = strawberry.field(
+        description="The full read-model document: revisions (content, content hash, "
+        "signatures), activity records, follow-ups, publications."
+    )
+
+
+@strawberry.type
+class PromisePage:
+    promises: list[Promise]
+    page_info: PageInfo
+
+
+@strawberry.type(description="Something that waits for the caller's organisation.")
+class InboxItem:
+    promise_id: strawberry.ID
+    title: str | None
+    action: str = strawberry.field(
+        description="sign_revision, approve_follow_up, publish_promise or publish_follow_up"
+    )
+    detail: str | None
+
+
+def _details(state: dict[str, Any]) -> dict[str, Any]:
+    revision = state.get("working") or state.get("in_force") or {}
+    content = revision.get("content") or {}
+    details: dict[str, Any] = content.get("details") or {}
+    return details
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def _progress(items: list[dict[str, Any]]) -> list[CommitmentProgress]:
+    return [CommitmentProgress(**item) for item in items]
+
+
+def member_view(key: str, doc: dict[str, Any]) -> Promise:
+    """The whole document, for members of a party and auditors."""
+    state = doc["state"]
+    details = _details(state)
+    period = details.get("period") or {}
+    return Promise(
+        id=strawberry.ID(state["promise_id"]),
+        status=state["status"],
+        parties=list(state["parties"]),
+        title=details.get("title"),
+        valid_from=_date(period.get("valid_from")),
+        valid_to=_date(period.get("valid_to")),
+        period_label=period.get("label"),
+        public_only=False,
+        progress=_progress(doc.get("progress", [])),
+        document=JSON(doc),
+    )
+
+
+def public_view(key: str, doc: dict[str, Any]) -> Promise | None:
+    """Only what was published, or None."""
+    public = doc.get("public")
+    if public is None:
+        return None
+    details = public["revision"]["content"]["details"]
+    period = details.get("period") or {}
+    return Promise(
+        id=strawberry.ID(public["promise_id"]),
+        status=public["status"],
+        parties=list(public["revision"]["content"]["parties"]),
+        title=details.get("title"),
+        valid_from=_date(period.get("valid_from")),
+        valid_to=_date(period.get("valid_to")),
+        period_label=period.get("label"),
+        public_only=True,
+        progress=_progress(public.get("progress", [])),
+        document=JSON(public),
+    )
+
+
+def visible(ctx: Context, key: str, doc: dict[str, Any]) -> Promise | None:
+    """The promise as this caller may see it."""
+    org = member_organisation(ctx)
+    if is_auditor(ctx) or (org is not None and org in doc["state"]["parties"]):
+        return member_view(key, doc)
+    return public_view(key, doc)
+
+
+async def read_after(ctx: Context, token: str | None) -> None:
+    """Wait (bounded) until the projections include the writes named by `token`."""
+    if token is None:
+        return
+    try:
+        event_ids = token_event_ids(token)
+    except ValueError as exc:
+        raise ClientError(str(exc)) from None
+    position = await ctx.reader.position_of(event_ids, CONSISTENCY_WAIT_S)
+    if position is None or not await ctx.reader.wait_for(position, CONSISTENCY_WAIT_S):
+        raise ClientError("the write is not readable yet; retry the query")
+
+
+@strawberry.type
+class PromiseQuery:
+    @strawberry.field(description="One promise; `asOf` (a log index) travels back in time.")
+    async def promise(
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        as_of: int | None = None,
+        consistency_token: str | None = None,
+    ) -> Promise | None:
+        ctx = info.context
+        await read_after(ctx, consistency_token)
+        key = PROMISE_STREAM + str(id)
+        if as_of is not None:
+            doc = await ctx.reader.fold_as_of("promises", key, as_of)
+        else:
+            doc = await ctx.reader.document("promises", key)
+        return None if doc is None else visible(ctx, key, doc)
+
+    @strawberry.field(description="Promises the caller may see, filtered, in pages.")
+    async def promises(
+        self,
+        info: Info[Context, None],
+        organisation: str | None = None,
+        status: list[str] | None = None,
+        title: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        consistency_token: str | None = None,
+    ) -> PromisePage:
+        ctx = info.context
+        await read_after(ctx, consistency_token)
+        limit = page_size(first)
+        try:
+            start = decode_cursor(after)
+        except ValueError as exc:
+            raise ClientError(str(exc)) from None
+        own = member_organisation(ctx)
+        rows = await ctx.reader.promise_documents(
+            organisation=organisation,
+            status=status,
+            title=title,
+            after=start,
+            limit=limit + 1,
+            member_of=None if is_auditor(ctx) else own,
+            everything=is_auditor(ctx),
+        )
+        seen = [p for key, doc in rows[:limit] if (p := visible(ctx, key, doc)) is not None]
+        more = len(rows) > limit
+        end = encode_cursor(rows[:limit][-1][0]) if rows[:limit] else None
+        return PromisePage(promises=seen, page_info=PageInfo(end_cursor=end, has_next_page=more))
+
+    @strawberry.field(description="What waits for the caller's organisation to act.")
+    async def inbox(self, info: Info[Context, None]) -> list[InboxItem]:
+        ctx = info.context
+        org = member_organisation(ctx)
+        if org is None:
+            return []
+        items = []
+        for key, doc in await ctx.reader.promise_documents(
+            organisation=org,
+            status=None,
+            title=None,
+            after=None,
+            limit=500,
+            member_of=org,
+            everything=False,
+        ):
+            items.extend(inbox_items(org, key, doc))
+        return items
+
+
+def inbox_items(org: str, key: str, doc: dict[str, Any]) -> list[InboxItem]:
+    """What one promise asks of `org`: a signature, an approval, a publication."""
+    state = doc["state"]
+    title = _details(state).get("title")
+    found = []
+    working = state.get("working")
+    if working and working.get("stage") == "proposed":
+        signed = {s["party_id"] for s in working.get("signatures", [])}
+        if org not in signed:
+            found.append(
+                InboxItem(
+                    promise_id=strawberry.ID(state["promise_id"]),
+                    title=title,
+                    action="sign_revision",
+                    detail=f"revision {working['revision_no']}",
+                )
+            )
+    for report in state.get("follow_ups", []):
+        if not report["published"] and org not in report["approved_by"]:
+            found.append(
+                InboxItem(
+                    promise_id=strawberry.ID(state["promise_id"]),
+                    title=title,
+                    action="approve_follow_up",
+                    detail=report["report_id"],
+                )
+            )
+        elif not report["published"] and set(report["approved_by"]) >= set(state["parties"]):
+            found.append(
+                InboxItem(
+                    promise_id=strawberry.ID(state["promise_id"]),
+                    title=title,
+                    action="publish_follow_up",
+                    detail=report["report_id"],
+                )
+            )
+    in_force = state.get("in_force")
+    if in_force and not any(
+        p["revision_no"] == in_force["revision_no"] for p in state.get("publications", [])
+    ):
+        found.append(
+            InboxItem(
+                promise_id=strawberry.ID(state["promise_id"]),
+                title=title,
+                action="publish_promise",
+                detail=f"revision {in_force['revision_no']}",
+            )
+        )
+    return found

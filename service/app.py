@@ -1,0 +1,238 @@
+"""The Starlette application, built in `create_app(settings)`; resources live in lifespan state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from events.messages import Principal
+from schema.api import build_schema
+from schema.context import Dispatch
+from service import database, health
+from service.bootstrap import build_domain, dispatch_for
+from service.dispatcher import Dispatcher
+from service.graphql_view import GraphQLEndpoint, View
+from service.identity.bearer import BearerValidator, JwksCache
+from service.identity.dev_issuer import DevIssuer
+from service.identity.errors import CsrfMissing, InvalidToken
+from service.identity.login import LoginSettings, build_login, csrf_valid, session_principal
+from service.identity.registry import IssuerRegistry, load_registry
+from service.metrics import Metrics
+from service.reader import PgReader
+from service.runtime import database_up
+from service.settings import Settings
+from service.workers import worker_loops
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a request may need, created in the lifespan and torn down after it."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    app_url: str
+    metrics: Metrics
+    bearer: BearerValidator
+    dev_issuer: DevIssuer | None
+    projections: tuple[str, ...]
+    dispatcher: Dispatcher
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    run_workers: bool = True,
+    extra_routes: list[BaseRoute] | None = None,
+    on_ready: Callable[[Services], Awaitable[None]] | None = None,
+) -> Starlette:
+    """Build the app: health, readiness, metrics and GraphQL, with workers when asked."""
+    domain = build_domain()
+    schema = build_schema(dev=settings.dev)
+    registry = (
+        load_registry(settings.issuer_registry)
+        if settings.issuer_registry
+        else IssuerRegistry(entries=())
+    )
+    login = build_login(
+        registry,
+        LoginSettings(
+            public_url=settings.base_url,
+            session_secret=session_secret(settings),
+            dev=settings.dev,
+        ),
+        secrets_env=os.environ,
+    )
+    holder: dict[str, Services] = {}
+
+    def make_reader() -> PgReader:
+        services = holder["services"]
+        return PgReader(
+            services.pool, domain.projection_names, {domain.promises.name: domain.promises}
+        )
+
+    def make_dispatch(principal: Principal | None, request_id: str) -> Dispatch:
+        return dispatch_for(holder["services"].dispatcher, principal, request_id)
+
+    async def validate(token: str) -> Principal:
+        return await holder["services"].bearer.validate(token)
+
+    view = View(
+        schema,
+        dev=settings.dev,
+        validate=validate,
+        make_dispatch=make_dispatch,
+        make_reader=make_reader,
+    )
+
+    def observe(route: str, seconds: float) -> None:
+        holder["services"].metrics.request_seconds.labels(route=route, operation="").observe(
+            seconds
+        )
+
+    graphql = GraphQLEndpoint(view, authenticate, request_id, observe)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with database_up(settings) as db:
+            pool = await database.create_pool(db.app_url)
+            dev = DevIssuer.load_or_create(settings.data_dir) if settings.dev else None
+            http = httpx.AsyncClient()
+            jwks = JwksCache(http)
+            services = Services(
+                settings=settings,
+                pool=pool,
+                app_url=db.app_url,
+                metrics=Metrics.create(),
+                bearer=BearerValidator(registry, jwks, dev_issuer=dev, dev_mode=settings.dev),
+                dev_issuer=dev,
+                projections=domain.projection_names,
+                dispatcher=domain.dispatcher(pool),
+            )
+            holder["services"] = services
+            if run_workers:
+                for loop in worker_loops(settings, domain, db.app_url, services.stop):
+                    services.tasks.append(asyncio.create_task(loop))
+            if on_ready is not None:
+                await on_ready(services)
+            try:
+                yield {"services": services}
+            finally:
+                services.stop.set()
+                await asyncio.gather(*services.tasks, return_exceptions=True)
+                await http.aclose()
+                await pool.close()
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        *login.routes,
+        *(extra_routes or []),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=login.middleware)
+
+
+def session_secret(settings: Settings) -> str:
+    """The cookie-signing secret: from the environment, else kept in the data directory."""
+    if settings.session_secret:
+        return settings.session_secret
+    path = settings.data_dir / "session-secret"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def services_of(request: Request) -> Services:
+    """The lifespan's services for this request."""
+    services: Services = request.state.services
+    return services
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: database reachable, migrations applied, sequencer and runners active."""
+    services = services_of(request)
+    try:
+        pending = tuple(await database.pending_migrations(services.app_url))
+        state = await health.readiness(services.pool, pending, services.projections)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        return JSONResponse(
+            {"ready": False, "database": False, "error": type(exc).__name__}, status_code=503
+        )
+    body = {
+        "ready": state.ready,
+        "database": state.database,
+        "pendingMigrations": list(state.pending_migrations),
+        "sequencerActive": state.sequencer_active,
+        "projectionsActive": state.projections_active,
+        "projectionLag": state.projection_lag,
+    }
+    return JSONResponse(body, status_code=200 if state.ready else 503)
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition, with lags read from the database at scrape time."""
+    services = services_of(request)
+    m = services.metrics
+    with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        m.sequencer_lag.set(await health.sequencer_lag(services.pool))
+        state = await health.readiness(services.pool, (), services.projections)
+        for name, lag in state.projection_lag.items():
+            m.projection_lag.labels(projection=name).set(lag)
+    m.pool_in_use.set(services.pool.get_size() - services.pool.get_idle_size())
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def authenticate(request: Request) -> Principal | None:
+    """The bearer token's or the cookie session's principal; None for anonymous.
+
+    An invalid bearer is InvalidToken (401), never anonymous. A cookie session counts only with
+    the session's CSRF header, so a cross-site form cannot act with the user's cookie.
+    """
+    header = request.headers.get("authorization")
+    if header is None:
+        principal = session_principal(request)
+        if principal is not None and not csrf_valid(request):
+            raise CsrfMissing("cookie-authenticated requests need the X-CSRF-Token header")
+        return principal
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("the Authorization header must be 'Bearer <token>'")
+    return await services_of(request).bearer.validate(token.strip())
+
+
+def request_id() -> str:
+    """A fresh request id for logs and event metadata."""
+    return secrets.token_hex(8)
+
+
+def now_s() -> float:
+    """Monotonic seconds, for latency histograms."""
+    return time.perf_counter()

@@ -1,0 +1,72 @@
+"""The composition root: names the concrete deciders, projections and readers and wires them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from events.catalogue import deciders, event_registry
+from events.codec import Registry
+from events.messages import Command, Principal
+from events.organisation import DIRECTORY
+from events.promise import PROMISE
+from projections.documents import DocumentProjection
+from projections.history import HistoryProjection
+from projections.promises import promise_projection
+from projections.runner import Projection, Runner
+from schema.context import Dispatch, Dispatched
+from service import database
+from service.dispatcher import Dispatcher
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """The domain's concrete parts: event registry, deciders and the projections over them."""
+
+    registry: Registry
+    projections: tuple[Projection, ...]
+    promises: DocumentProjection[Any]
+
+    @property
+    def projection_names(self) -> tuple[str, ...]:
+        """Names of every projection (for readiness and consistency waits)."""
+        return tuple(p.name for p in self.projections)
+
+    def runners(self, app_url: str) -> list[Runner]:
+        """One runner per projection, each on a connection of its own."""
+        return [
+            Runner(projection=p, connect=lambda: database.connect(app_url))
+            for p in self.projections
+        ]
+
+    def dispatcher(self, pool: asyncpg.Pool) -> Dispatcher:
+        """A dispatcher over the store behind `pool`."""
+        return Dispatcher(
+            pool=pool, deciders=deciders(), directory=DIRECTORY, registry=self.registry
+        )
+
+
+def build_domain() -> Domain:
+    """Build the registry and projections (once per process, never at import)."""
+    registry = event_registry()
+    promises = promise_projection(PROMISE, registry)
+    return Domain(registry=registry, projections=(HistoryProjection(), promises), promises=promises)
+
+
+def dispatch_for(dispatcher: Dispatcher, principal: Principal | None, request_id: str) -> Dispatch:
+    """The schema's dispatch callable for one request."""
+
+    async def dispatch(command: Command, expected_version: int | None) -> Dispatched:
+        outcome = await dispatcher.dispatch(
+            command, expected_version=expected_version, metadata={"request_id": request_id}
+        )
+        return Dispatched(
+            stream_id=outcome.stream_id,
+            version=outcome.version,
+            event_ids=outcome.event_ids,
+            duplicate=outcome.duplicate,
+        )
+
+    return dispatch

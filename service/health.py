@@ -1,0 +1,82 @@
+"""Liveness, readiness and the numbers behind /metrics, read from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from events.sequencer import LOCK_KEY
+
+# A session advisory lock on key k shows in pg_locks as classid = high 32 bits, objid = low.
+LOCK_HELD = """
+SELECT EXISTS (
+  SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+    AND classid::bigint = (($1::bigint >> 32) & 4294967295)
+    AND objid::bigint = ($1::bigint & 4294967295))"""
+
+UNSEQUENCED = """
+SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM log l WHERE l.event_pk = e.id)
+  AND e.id > coalesce((SELECT max(event_pk) FROM log), 0) - 100000"""
+
+PROJECTION_LAGS = """
+SELECT p.projection, (SELECT coalesce(max(log_index), -1) FROM log) - p.checkpoint
+FROM projection_state p WHERE p.status = 'serving' ORDER BY 1"""
+
+PROJECTION_LOCK_HELD = """
+SELECT EXISTS (
+  SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+    AND classid::bigint = ((hashtext($1)::bigint >> 32) & 4294967295)
+    AND objid::bigint = (hashtext($1)::bigint & 4294967295))"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Readiness:
+    """What /readyz reports."""
+
+    database: bool
+    pending_migrations: tuple[str, ...]
+    sequencer_active: bool
+    projections_active: dict[str, bool]
+    projection_lag: dict[str, int]
+
+    @property
+    def ready(self) -> bool:
+        """True when every part needed to serve is in place."""
+        return (
+            self.database
+            and not self.pending_migrations
+            and self.sequencer_active
+            and all(self.projections_active.values())
+        )
+
+
+async def readiness(
+    pool: asyncpg.Pool, pending: tuple[str, ...], projections: tuple[str, ...]
+) -> Readiness:
+    """Check the database, the migrations, and that a sequencer and each runner are active."""
+    async with pool.acquire() as conn:
+        sequencer = bool(await conn.fetchval(LOCK_HELD, LOCK_KEY))
+        lags = {r[0]: int(r[1]) for r in await conn.fetch(PROJECTION_LAGS)}
+        active: dict[str, bool] = {}
+        for name in projections:
+            version = await conn.fetchval(
+                "SELECT version FROM projection_state WHERE projection=$1 AND status='serving'",
+                name,
+            )
+            key = f"projection:{name}:{version}"
+            active[name] = version is not None and bool(
+                await conn.fetchval(PROJECTION_LOCK_HELD, key)
+            )
+    return Readiness(
+        database=True,
+        pending_migrations=pending,
+        sequencer_active=sequencer,
+        projections_active=active,
+        projection_lag=lags,
+    )
+
+
+async def sequencer_lag(pool: asyncpg.Pool) -> int:
+    """Committed events (among the most recent) that the sequencer has not placed in the log."""
+    return int(await pool.fetchval(UNSEQUENCED))

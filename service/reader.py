@@ -1,0 +1,129 @@
+"""The PostgreSQL reader behind the GraphQL context: projections, the log, consistency waits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from events import store
+from projections import history
+from projections.documents import DocumentProjection
+
+STREAM_PARTIES = """
+SELECT coalesce(array_agg(DISTINCT o), '{}')
+FROM (
+  SELECT unnest(organisations) AS o FROM streams WHERE stream_id = $1
+  UNION
+  SELECT unnest(d.organisations) FROM documents d JOIN projection_state p
+    ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+  WHERE d.key = $1
+) parties"""
+
+MIN_CHECKPOINT = """
+SELECT coalesce(min(checkpoint), -1) FROM projection_state
+WHERE status = 'serving' AND projection = ANY($1)"""
+
+DOCUMENT = """
+SELECT d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.key = $2"""
+
+
+PROMISE_DOCUMENTS = """
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = 'promises'
+  AND ($1::text IS NULL OR $1 = ANY (d.organisations))
+  AND ($2::text[] IS NULL OR d.status = ANY ($2))
+  AND ($3::text IS NULL OR d.title ILIKE '%' || $3 || '%')
+  AND ($4::text IS NULL OR d.key > $4)
+  AND ($5 OR $6::text = ANY (d.organisations) OR d.doc ? 'public')
+ORDER BY d.key
+LIMIT $7"""
+
+
+@dataclass(slots=True)
+class PgReader:
+    """Reads for one request; `projections` names those a consistency wait must cover."""
+
+    pool: asyncpg.Pool
+    projections: tuple[str, ...]
+    folds: Mapping[str, DocumentProjection[Any]]
+    poll_interval: float = 0.01
+
+    async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
+        """Time travel with the projection's own fold."""
+        return await self.folds[projection].as_of(self.pool, key, log_index)
+
+    async def promise_documents(
+        self,
+        *,
+        organisation: str | None,
+        status: Sequence[str] | None,
+        title: str | None,
+        after: str | None,
+        limit: int,
+        member_of: str | None,
+        everything: bool,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Promise documents in key order: those of `member_of`, published ones, or all."""
+        rows = await self.pool.fetch(
+            PROMISE_DOCUMENTS,
+            organisation,
+            list(status) if status else None,
+            title,
+            after,
+            everything,
+            member_of,
+            limit,
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def log_head(self) -> int:
+        """How many events are sequenced."""
+        return await store.log_size(self.pool)
+
+    async def stream_history(
+        self, stream_id: str, after_version: int, limit: int
+    ) -> Sequence[history.HistoryEntry]:
+        """The audit history of one stream."""
+        return await history.stream_history(
+            self.pool, stream_id, after_version=after_version, limit=limit
+        )
+
+    async def stream_parties(self, stream_id: str) -> frozenset[str]:
+        """Organisations that are party to a stream."""
+        return frozenset(await self.pool.fetchval(STREAM_PARTIES, stream_id))
+
+    async def wait_for(self, log_index: int, timeout_s: float) -> bool:
+        """Wait (bounded) until every serving projection applied `log_index`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            reached = await self.pool.fetchval(MIN_CHECKPOINT, list(self.projections))
+            if reached >= log_index:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(self.poll_interval)
+
+    async def position_of(self, event_ids: Sequence[uuid.UUID], timeout_s: float) -> int | None:
+        """The highest log index of `event_ids` once all are sequenced; None on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            positions = await store.log_positions(self.pool, event_ids)
+            if all(p is not None for p in positions):
+                return max(p for p in positions if p is not None)
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(self.poll_interval)
+
+    async def document(self, projection: str, key: str) -> dict[str, Any] | None:
+        """One serving document."""
+        doc: dict[str, Any] | None = await self.pool.fetchval(DOCUMENT, projection, key)
+        return doc

@@ -183,6 +183,16 @@ SELECT projection, version, status, checkpoint,
 FROM projection_state ORDER BY projection, version"""
 
 
+async def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    import runpy
+
+    script = Path(__file__).resolve().parent.parent / "ops" / "bench" / "store_bench.py"
+    if not script.exists():
+        raise CommandError(f"the benchmark script is missing: {script}")
+    run = runpy.run_path(str(script))["run"]
+    return int(await run(args.bench_args))
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -292,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     witness.add_argument("--key", required=True, help="the witness's skey file")
     witness.add_argument("--state", required=True, help="directory of the witness's state")
     witness.add_argument("--log-vkey", required=True, help="the log's verifier key file")
+    bench = add("bench", cmd_bench, "run the benchmarks (ops/bench) and print ratios to peers")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="e.g. --quick")
     erase = add("erase", cmd_erase, "erase one event's payload (the proof stays verifiable)")
     erase.add_argument("event_id")
     erase.add_argument("--reason", required=True)

@@ -1,0 +1,53 @@
+"""The store benchmark runs end to end in its quick mode and prints every scenario row.
+
+Speed targets live in the benchmark's own table; this test asserts no timing at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "ops" / "bench" / "store_bench.py"
+
+ROWS = (
+    "append, 1 writer, sequencer on",
+    "append, 32 tasks, sequencer on",
+    "append vs eventsourcing, 1 writer",
+    "append vs eventsourcing, 32 writers",
+    "sequencer, 10,000 backlog",
+    "sequencer lag p50",
+    "sequencer lag p99",
+    "read_log into StoredEvent",
+)
+
+
+@pytest.mark.slow
+def test_the_quick_benchmark_prints_every_scenario(server_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": server_url}
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--results-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    table = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert table[0].split("|")[1].strip() == "scenario"
+    for row in ROWS:
+        assert sum(line.startswith(f"| {row}") for line in table) == 1, row
+    (result,) = tmp_path.glob("store_bench-*-quick.json")
+    saved = json.loads(result.read_text())
+    assert [r["scenario"].split(" (")[0] for r in saved["rows"]] == [
+        line.split("|")[1].strip().split(" (")[0] for line in table[1:]
+    ]
+    assert saved["payload_bytes"] == {"data": 307, "metadata": 150}

@@ -28,5 +28,8 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/samverkan bench
 
+schema: $(STAMP)
+	$(BIN)/python -m schema.export
+
 clean:
 	rm -rf $(VENV) .samverkan

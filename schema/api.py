@@ -21,7 +21,7 @@ from events.catalogue import deciders
 from schema.audit import AuditQuery
 from schema.commands import build_mutation
 from schema.errors import ClientError
-from schema.promises import PromiseQuery
+from schema.promises import PromiseQuery, PromiseSubscription
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -53,6 +53,7 @@ def build_schema(*, dev: bool) -> strawberry.Schema:
     return strawberry.Schema(
         query=query,
         mutation=mutation,
+        subscription=PromiseSubscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
     )

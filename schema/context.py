@@ -37,6 +37,9 @@ class Reader(Protocol):
     ) -> Sequence[HistoryEntry]:
         """The audit history of one stream."""
 
+    async def document_at(self, projection: str, key: str) -> tuple[int, dict[str, Any]] | None:
+        """One serving document with the log index it was last changed at."""
+
     async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
         """The document of `key` as it stood at `log_index` (the same fold, in memory)."""
 

@@ -6,7 +6,9 @@ callers included, sees only the public view: what was published to citizens.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
@@ -21,6 +23,7 @@ from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 
 CONSISTENCY_WAIT_S = 5.0
 PROMISE_STREAM = "promise-"
+PROMISE_PROJECTION = "promises"
 
 
 @strawberry.type(description="Progress of one commitment (åtagande) against its target.")
@@ -217,6 +220,31 @@ class PromiseQuery:
         ):
             items.extend(inbox_items(org, key, doc))
         return items
+
+
+SUBSCRIPTION_POLL_S = 0.1
+SUBSCRIPTION_MAX_S = 3600.0
+
+
+@strawberry.type
+class PromiseSubscription:
+    @strawberry.subscription(description="The promise each time its read model changes.")
+    async def promise_changed(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> AsyncGenerator[Promise, None]:
+        ctx = info.context
+        key = PROMISE_STREAM + str(id)
+        seen: int | None = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SUBSCRIPTION_MAX_S
+        while loop.time() < deadline:
+            found = await ctx.reader.document_at(PROMISE_PROJECTION, key)
+            if found is not None and found[0] != seen:
+                seen = found[0]
+                promise = visible(ctx, key, found[1])
+                if promise is not None:
+                    yield promise
+            await asyncio.sleep(SUBSCRIPTION_POLL_S)
 
 
 def inbox_items(org: str, key: str, doc: dict[str, Any]) -> list[InboxItem]:

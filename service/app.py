@@ -25,6 +25,7 @@ from schema.api import build_schema
 from schema.context import Dispatch
 from service import database, health
 from service.bootstrap import build_domain, dispatch_for
+from service.demo_load import load_demo
 from service.dispatcher import Dispatcher
 from service.graphql_view import GraphQLEndpoint, View
 from service.identity.bearer import BearerValidator, JwksCache
@@ -131,6 +132,8 @@ def create_app(
             if run_workers:
                 for loop in worker_loops(settings, domain, db.app_url, services.stop):
                     services.tasks.append(asyncio.create_task(loop))
+            if settings.dev:
+                await load_demo(services.dispatcher)
             if on_ready is not None:
                 await on_ready(services)
             try:

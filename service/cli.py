@@ -184,13 +184,17 @@ FROM projection_state ORDER BY projection, version"""
 
 
 async def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    run = _bench_entry()
+    return int(await run(args.bench_args))
+
+
+def _bench_entry() -> Any:
     import runpy
 
     script = Path(__file__).resolve().parent.parent / "ops" / "bench" / "store_bench.py"
     if not script.exists():
         raise CommandError(f"the benchmark script is missing: {script}")
-    run = runpy.run_path(str(script))["run"]
-    return int(await run(args.bench_args))
+    return runpy.run_path(str(script))["run"]
 
 
 def _progress(message: str) -> None:
@@ -215,6 +219,20 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
     )
     await uvicorn.Server(config).serve()
+    return 0
+
+
+async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from service.bootstrap import build_domain
+    from service.demo_load import load_demo
+
+    async with database_up(settings) as db:
+        pool = await database.create_pool(db.app_url)
+        try:
+            appended = await load_demo(build_domain().dispatcher(pool), progress=_progress)
+        finally:
+            await pool.close()
+    print(f"demo loaded: {appended} new command(s) appended (0 means it was already there)")
     return 0
 
 
@@ -268,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     add("migrate", cmd_migrate, "apply pending database migrations")
+    add("demo", cmd_demo, "load the demo history from the seed texts (idempotent)")
     token = add("dev-token", cmd_dev_token, "print a development bearer token (dev mode only)")
     token.add_argument("--org", required=True, help="organisation id the token acts for")
     token.add_argument("--roles", default="viewer", help="comma-separated roles")

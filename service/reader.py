@@ -35,6 +35,11 @@ SELECT d.doc FROM documents d JOIN projection_state p
 WHERE d.projection = $1 AND d.key = $2"""
 
 
+DOCUMENT_AT = """
+SELECT d.log_index, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.key = $2"""
+
 PROMISE_DOCUMENTS = """
 SELECT d.key, d.doc FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
@@ -56,6 +61,11 @@ class PgReader:
     projections: tuple[str, ...]
     folds: Mapping[str, DocumentProjection[Any]]
     poll_interval: float = 0.01
+
+    async def document_at(self, projection: str, key: str) -> tuple[int, dict[str, Any]] | None:
+        """One serving document with the log index it was last changed at."""
+        row = await self.pool.fetchrow(DOCUMENT_AT, projection, key)
+        return None if row is None else (int(row[0]), row[1])
 
     async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
         """Time travel with the projection's own fold."""

@@ -1,0 +1,95 @@
+"""Subscriptions over graphql-transport-ws: auth on connect, origin check, live changes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.api.conftest import RunningApp
+from tests.api.test_promise_lifecycle import LPO, UB, Client
+
+PROTOCOL = "graphql-transport-ws"
+SUBSCRIBE = "subscription($id: ID!) { promiseChanged(id: $id) { id status document } }"
+
+
+def ws_url(app: RunningApp) -> str:
+    return app.url.replace("http://", "ws://") + "/graphql"
+
+
+async def receive(ws: Any) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+    return message
+
+
+async def test_a_subscriber_receives_a_change_made_by_another_client(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    editor = Client(http, dev_app, dev_app.token(UB, "editor"))
+    await editor.ok(
+        "draftPromise",
+        promiseId="ub-live",
+        parties=[UB, LPO],
+        details={"title": "Live", "period": {"label": "2031"}},
+    )
+    token = dev_app.token(LPO, "viewer")
+    async with websockets.connect(ws_url(dev_app), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        assert (await receive(ws))["type"] == "connection_ack"
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": "ub-live"}},
+                }
+            )
+        )
+        first = await receive(ws)
+        assert first["payload"]["data"]["promiseChanged"]["status"] == "draft"
+        await editor.ok(
+            "addFocusArea",
+            promiseId="ub-live",
+            focusArea={"focusAreaId": "fa1", "title": "Trygghet"},
+        )
+        changed = await receive(ws)
+        state = changed["payload"]["data"]["promiseChanged"]["document"]["state"]
+        assert [f["title"] for f in state["working"]["content"]["focus_areas"]] == ["Trygghet"]
+
+
+async def test_a_connection_without_a_token_is_closed_with_4403(dev_app: RunningApp) -> None:
+    async with websockets.connect(ws_url(dev_app), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_connection_with_an_invalid_token_is_closed_with_4403(dev_app: RunningApp) -> None:
+    async with websockets.connect(ws_url(dev_app), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        await ws.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {uuid.uuid4()}"}}
+            )
+        )
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_handshake_from_a_foreign_origin_is_refused(dev_app: RunningApp) -> None:
+    with pytest.raises(InvalidStatus):
+        async with websockets.connect(
+            ws_url(dev_app),
+            subprotocols=[PROTOCOL],  # type: ignore[list-item]
+            origin="https://evil.example",  # type: ignore[arg-type]
+        ):
+            pass

@@ -1,0 +1,19 @@
+"""The exported SDL is the schema the code builds."""
+
+from __future__ import annotations
+
+from schema.export import SDL_PATH, sdl
+
+
+def test_the_exported_schema_file_matches_the_code() -> None:
+    assert SDL_PATH.read_text(encoding="utf-8") == sdl(), "run `make schema` and commit the file"
+
+
+def test_every_command_has_a_mutation_returning_the_command_result_union() -> None:
+    from events.catalogue import deciders
+
+    text = sdl()
+    for decider in deciders():
+        for command in decider.command_types:
+            name = command.__name__[0].lower() + command.__name__[1:]
+            assert f"  {name}(commandId: ID!, input: {command.__name__}Input!" in text, name

@@ -1,0 +1,111 @@
+"""The dispatcher against a real PostgreSQL: concurrency, idempotency, the demo load."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from events.messages import Principal
+from events.promise_commands import AddFocusArea, RevisePromiseDetails
+from events.promise_content import FocusArea, Period, PromiseDetails
+from events.store import VersionConflict
+from service import database
+from service.bootstrap import build_domain
+from service.demo_load import load_demo
+from service.dispatcher import Dispatcher
+from tests.conftest import Database
+
+AT = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
+PROMISE = "upplands-bro-2018"
+
+
+def editor(org: str, subject: str) -> Principal:
+    return Principal(
+        issuer="test", subject=subject, organisation_id=org, roles=frozenset({"editor"})
+    )
+
+
+@pytest.fixture
+async def dispatcher(fresh_db: Database) -> AsyncIterator[Dispatcher]:
+    pool = await database.create_pool(fresh_db.app_url, min_size=2, max_size=8)
+    try:
+        yield build_domain().dispatcher(pool)
+    finally:
+        await pool.close()
+
+
+async def events_in(pool: asyncpg.Pool, stream: str) -> int:
+    return int(await pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", stream))
+
+
+async def test_loading_the_demo_twice_adds_nothing(dispatcher: Dispatcher) -> None:
+    first = await load_demo(dispatcher, at=AT)
+    before = await dispatcher.pool.fetchval("SELECT count(*) FROM events")
+    again = await load_demo(dispatcher, at=AT + dt.timedelta(days=1))
+    assert first > 0 and again == 0
+    assert await dispatcher.pool.fetchval("SELECT count(*) FROM events") == before
+
+
+async def test_two_editors_at_the_same_version_one_wins_and_the_other_gets_a_conflict(
+    dispatcher: Dispatcher,
+) -> None:
+    await load_demo(dispatcher, at=AT)
+    stream = f"promise-{PROMISE}"
+    version = int(
+        await dispatcher.pool.fetchval("SELECT version FROM streams WHERE stream_id = $1", stream)
+    )
+
+    def revise(subject: str) -> RevisePromiseDetails:
+        return RevisePromiseDetails(
+            command_id=str(uuid.uuid4()),
+            actor=editor("org-upplands-bro", subject),
+            at=AT,
+            promise_id=PROMISE,
+            details=PromiseDetails(title=f"Titel av {subject}", period=Period(label="2018")),
+        )
+
+    outcomes = await asyncio.gather(
+        dispatcher.dispatch(revise("a"), expected_version=version),
+        dispatcher.dispatch(revise("b"), expected_version=version),
+        return_exceptions=True,
+    )
+    winners = [o for o in outcomes if not isinstance(o, BaseException)]
+    losers = [o for o in outcomes if isinstance(o, VersionConflict)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    # The winner's edit reopened the proposed revision: both of its events are there, once.
+    assert await events_in(dispatcher.pool, stream) == winners[0].version
+
+
+async def test_commands_without_an_expected_version_are_re_decided_and_both_land(
+    dispatcher: Dispatcher,
+) -> None:
+    await load_demo(dispatcher, at=AT)
+    stream = f"promise-{PROMISE}"
+    before = await events_in(dispatcher.pool, stream)
+
+    def add(area: str, org: str) -> AddFocusArea:
+        return AddFocusArea(
+            command_id=str(uuid.uuid4()),
+            actor=editor(org, area),
+            at=AT,
+            promise_id=PROMISE,
+            focus_area=FocusArea(focus_area_id=area, title=f"Område {area}"),
+        )
+
+    results = await asyncio.gather(
+        dispatcher.dispatch(add("fa-x", "org-upplands-bro")),
+        dispatcher.dispatch(add("fa-y", "org-lpo-jarfalla")),
+    )
+    assert sorted(r.version for r in results)[-1] == await events_in(dispatcher.pool, stream)
+    rows = await dispatcher.pool.fetch(
+        "SELECT data FROM events WHERE stream_id = $1 AND type = 'FocusAreaAdded' "
+        "AND stream_version > $2",
+        stream,
+        before,
+    )
+    assert {r[0]["focus_area"]["focus_area_id"] for r in rows} == {"fa-x", "fa-y"}

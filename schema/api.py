@@ -22,12 +22,13 @@ from schema.audit import AuditQuery
 from schema.commands import build_mutation
 from schema.errors import ClientError
 from schema.promises import PromiseQuery, PromiseSubscription
+from schema.proofs import ProofQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
-QUERY_TYPES: tuple[type[Any], ...] = (PromiseQuery, AuditQuery)
+QUERY_TYPES: tuple[type[Any], ...] = (PromiseQuery, AuditQuery, ProofQuery)
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from events.messages import Command, Principal
 from projections.history import HistoryEntry
@@ -21,6 +21,8 @@ class Dispatched:
     event_ids: tuple[uuid.UUID, ...]
     duplicate: bool
 
+
+T = TypeVar("T")
 
 Dispatch = Callable[[Command, int | None], Awaitable[Dispatched]]
 """Decide and append a command at an expected version (None: current)."""
@@ -55,6 +57,15 @@ class Reader(Protocol):
         everything: bool,
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Promise documents in key order: those of `member_of`, published ones, or all."""
+
+    witnesses: tuple[str, ...]
+    """Names of the witnesses whose cosignatures make an event final."""
+
+    async def audit(self, read: Callable[[Any], Awaitable[T]]) -> T:
+        """Run an `events.audit_log` read on a pooled connection."""
+
+    async def locate_event(self, event_id: uuid.UUID) -> tuple[str, int] | None:
+        """The stream and log index of a sequenced event."""
 
     async def stream_parties(self, stream_id: str) -> frozenset[str]:
         """Organisations that are party to a stream (from its read model and its writers)."""

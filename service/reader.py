@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -35,6 +35,12 @@ SELECT d.doc FROM documents d JOIN projection_state p
 WHERE d.projection = $1 AND d.key = $2"""
 
 
+T = TypeVar("T")
+
+LOCATE_EVENT = """
+SELECT e.stream_id, l.log_index FROM events e JOIN log l ON l.event_pk = e.id
+WHERE e.event_id = $1"""
+
 DOCUMENT_AT = """
 SELECT d.log_index, d.doc FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
@@ -60,7 +66,18 @@ class PgReader:
     pool: asyncpg.Pool
     projections: tuple[str, ...]
     folds: Mapping[str, DocumentProjection[Any]]
+    witnesses: tuple[str, ...] = ("polisen", "kommun")
     poll_interval: float = 0.01
+
+    async def audit(self, read: Callable[[Any], Awaitable[T]]) -> T:
+        """Run an audit-log read on a pooled connection."""
+        async with self.pool.acquire() as conn:
+            return await read(conn)
+
+    async def locate_event(self, event_id: uuid.UUID) -> tuple[str, int] | None:
+        """The stream and log index of a sequenced event."""
+        row = await self.pool.fetchrow(LOCATE_EVENT, event_id)
+        return None if row is None else (row[0], int(row[1]))
 
     async def document_at(self, projection: str, key: str) -> tuple[int, dict[str, Any]] | None:
         """One serving document with the log index it was last changed at."""

@@ -30,6 +30,17 @@ class Principal:
         """True when the principal holds `role`."""
         return role in self.roles
 
+    def as_record(self) -> dict[str, object]:
+        """The principal as plain JSON (event metadata, session cookie)."""
+        return {
+            "issuer": self.issuer,
+            "subject": self.subject,
+            "organisation_id": self.organisation_id,
+            "roles": sorted(self.roles),
+            "person_id": self.person_id,
+            "client_id": self.client_id,
+        }
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Command:

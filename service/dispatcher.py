@@ -20,7 +20,7 @@ from events import store
 from events.codec import Registry
 from events.context import DecisionContext
 from events.decider import Decider
-from events.messages import Command, Event, Principal
+from events.messages import Command, Event
 from events.store import NO_STREAM, NewEvent, VersionConflict
 
 DIRECTORY_STREAM = "directory"
@@ -36,18 +36,6 @@ class Outcome:
     event_ids: tuple[uuid.UUID, ...]
     events: tuple[Event, ...]
     duplicate: bool
-
-
-def actor_metadata(principal: Principal) -> dict[str, Any]:
-    """The principal as recorded in every event's metadata."""
-    return {
-        "issuer": principal.issuer,
-        "subject": principal.subject,
-        "organisation_id": principal.organisation_id,
-        "roles": sorted(principal.roles),
-        "person_id": principal.person_id,
-        "client_id": principal.client_id,
-    }
 
 
 def _command_uuid(command_id: str) -> uuid.UUID:
@@ -129,7 +117,7 @@ class Dispatcher:
         command_uuid = _command_uuid(command.command_id)
         meta = {
             **(metadata or {}),
-            "actor": actor_metadata(command.actor),
+            "actor": command.actor.as_record(),
             "command_id": command.command_id,
             "command": type(command).__name__,
         }

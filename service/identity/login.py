@@ -172,7 +172,7 @@ class _LoginFlow:
                 "sid": secrets.token_urlsafe(16),
                 "csrf": secrets.token_urlsafe(24),
                 "provider": entry.name,
-                "principal": _principal_to_session(principal),
+                "principal": principal.as_record(),
             }
         )
         return RedirectResponse(self._settings.after_login_path, status_code=303)
@@ -201,7 +201,7 @@ class _LoginFlow:
         principal = session_principal(request)
         body: dict[str, Any] = {"authenticated": principal is not None}
         if principal is not None:
-            body["principal"] = _principal_to_session(principal)
+            body["principal"] = principal.as_record()
             body["csrf_token"] = request.session.get("csrf")
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -212,17 +212,6 @@ def _error(status: int, error: str, description: str) -> Response:
         status_code=status,
         headers={"Cache-Control": "no-store"},
     )
-
-
-def _principal_to_session(principal: Principal) -> dict[str, Any]:
-    return {
-        "issuer": principal.issuer,
-        "subject": principal.subject,
-        "organisation_id": principal.organisation_id,
-        "roles": sorted(principal.roles),
-        "person_id": principal.person_id,
-        "client_id": principal.client_id,
-    }
 
 
 def _principal_from_session(raw: Mapping[str, Any]) -> Principal | None:

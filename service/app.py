@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from events.messages import Principal
 from schema.api import build_schema
 from schema.context import Dispatch
-from service import database, health
+from service import database, health, open_data, public_page
 from service.bootstrap import build_domain, dispatch_for
 from service.demo_load import load_demo
 from service.dispatcher import Dispatcher
@@ -151,6 +151,8 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *login.routes,
+        *public_page.routes(),
+        *open_data.routes(),
         *(extra_routes or []),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=login.middleware)

@@ -1,0 +1,81 @@
+"""The `samverkan` command line: every contract command listed, errors as one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Database
+
+SAMVERKAN = str(Path(sys.executable).parent / "samverkan")
+CONTRACT = [
+    "serve",
+    "worker",
+    "migrate",
+    "dev-token",
+    "projections",
+    "audit",
+    "witness",
+    "erase",
+    "bench",
+]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SAMVERKAN, *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_help_lists_every_command_with_a_line_of_help() -> None:
+    listed = run("--help").stdout
+    for command in CONTRACT:
+        assert f"    {command}" in listed, command
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["audit", "prove", "not-an-id"], "is not an event id"),
+        (
+            ["erase", "nope", "--reason", "r", "--erased-by", "a", "--authorised-by", "b"],
+            "is not an event id",
+        ),
+        (["dev-token", "--org", "org-x", "--roles", "emperor"], "unknown roles"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_a_non_zero_exit(
+    db: Database, tmp_path: Path, args: list[str], message: str
+) -> None:
+    env = {"DATABASE_URL": db.admin_url, "SAMVERKAN_DATA_DIR": str(tmp_path), "PATH": ""}
+    done = run(*args, env=env)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("samverkan: ") and message in lines[0], lines
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": "postgresql://nobody@/x?host=/nonexistent",
+        "SAMVERKAN_DATA_DIR": str(tmp_path),
+    }
+    done = run("migrate", env=env)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_migrate_then_projections_status_prints_each_projection(
+    db: Database, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": db.admin_url, "SAMVERKAN_DATA_DIR": str(tmp_path)}
+    assert run("migrate", env=env).stdout.strip() == "applied 0 migration(s)"
+    status = run("projections", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.splitlines()[0].split() == [
+        "projection",
+        "version",
+        "status",
+        "checkpoint",
+        "lag",
+    ]

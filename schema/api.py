@@ -18,9 +18,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from events.catalogue import deciders
+from schema.activities import ActivityQuery
 from schema.audit import AuditQuery
 from schema.commands import build_mutation
 from schema.errors import ClientError
+from schema.organisations import OrganisationQuery
 from schema.promises import PromiseQuery, PromiseSubscription
 from schema.proofs import ProofQuery
 
@@ -28,7 +30,13 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
-QUERY_TYPES: tuple[type[Any], ...] = (PromiseQuery, AuditQuery, ProofQuery)
+QUERY_TYPES: tuple[type[Any], ...] = (
+    PromiseQuery,
+    AuditQuery,
+    ProofQuery,
+    OrganisationQuery,
+    ActivityQuery,
+)
 
 
 def should_mask(error: GraphQLError) -> bool:

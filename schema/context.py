@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from events.messages import Command, Principal
+from projections.activities import ActivityRow
 from projections.history import HistoryEntry
 
 
@@ -78,6 +79,18 @@ class Reader(Protocol):
 
     async def document(self, projection: str, key: str) -> dict[str, Any] | None:
         """One serving document of a projection."""
+
+    async def activities(
+        self,
+        *,
+        promise_key: str | None,
+        commitment_id: str | None,
+        performed_by: str | None,
+        member_of: str | None,
+        after: tuple[str, int] | None,
+        limit: int,
+    ) -> Sequence[ActivityRow]:
+        """Activity records in (promise, position) order; `member_of` limits to its promises."""
 
 
 @dataclass(slots=True, kw_only=True)

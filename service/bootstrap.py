@@ -12,6 +12,7 @@ from events.codec import Registry
 from events.messages import Command, Principal
 from events.organisation import DIRECTORY
 from events.promise import PROMISE
+from projections.directory import directory_projection
 from projections.documents import DocumentProjection
 from projections.history import HistoryProjection
 from projections.promises import promise_projection
@@ -52,7 +53,12 @@ def build_domain() -> Domain:
     """Build the registry and projections (once per process, never at import)."""
     registry = event_registry()
     promises = promise_projection(PROMISE, registry)
-    return Domain(registry=registry, projections=(HistoryProjection(), promises), promises=promises)
+    directory = directory_projection(DIRECTORY, registry)
+    return Domain(
+        registry=registry,
+        projections=(HistoryProjection(), promises, directory),
+        promises=promises,
+    )
 
 
 def dispatch_for(dispatcher: Dispatcher, principal: Principal | None, request_id: str) -> Dispatch:

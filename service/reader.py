@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from events import store
+from projections import activities as activity_records
 from projections import history
 from projections.documents import DocumentProjection
 
@@ -154,3 +155,24 @@ class PgReader:
         """One serving document."""
         doc: dict[str, Any] | None = await self.pool.fetchval(DOCUMENT, projection, key)
         return doc
+
+    async def activities(
+        self,
+        *,
+        promise_key: str | None,
+        commitment_id: str | None,
+        performed_by: str | None,
+        member_of: str | None,
+        after: tuple[str, int] | None,
+        limit: int,
+    ) -> Sequence[activity_records.ActivityRow]:
+        """Activity records in (promise, position) order; `member_of` limits to its promises."""
+        return await activity_records.activities(
+            self.pool,
+            promise_key=promise_key,
+            commitment_id=commitment_id,
+            performed_by=performed_by,
+            member_of=member_of,
+            after=after,
+            limit=limit,
+        )

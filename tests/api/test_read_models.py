@@ -1,0 +1,176 @@
+"""The organisation directory and activity records through GraphQL, scoped by who asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import RunningApp
+from tests.api.test_promise_lifecycle import Client
+
+UB, LPO, ARJEPLOG = "org-upplands-bro", "org-lpo-jarfalla", "org-arjeplog"
+PROMISE = "ub-read-models"
+
+ORGANISATIONS = """query($kind: String) { organisations(kind: $kind) {
+  id kind name aliases kommunkod parentId
+  links { policeAreaId municipalityId validFrom validTo }
+  people { personId name title role }
+  mandates { mandateId personId }
+} }"""
+
+ORGANISATION = """query($id: ID!) { organisation(id: $id) {
+  id name people { personId title } mandates { mandateId personId name }
+} }"""
+
+ACTIVITIES = """query($p: ID, $c: String, $o: String, $first: Int, $after: String) {
+  activities(promiseId: $p, commitmentId: $c, organisation: $o, first: $first, after: $after) {
+    __typename
+    ... on ActivityPage { activities { promiseId recordId commitmentId performedBy quantity }
+                          pageInfo { endCursor hasNextPage } }
+    ... on Forbidden { code }
+  }
+}"""
+
+
+async def test_the_directory_is_public_but_people_and_mandates_are_not(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    anonymous = Client(http, dev_app, None)
+    admin_ub = Client(http, dev_app, dev_app.token(UB, "org_admin"))
+    editor_lpo = Client(http, dev_app, dev_app.token(LPO, "editor"))
+    auditor = Client(http, dev_app, dev_app.token(ARJEPLOG, "auditor"))
+    await admin_ub.ok("registerPerson", personId="p-rm-kso", name="Kim Signatär")
+    granted = await admin_ub.ok(
+        "grantSigningMandate", mandateId="m-rm-kso", personId="p-rm-kso", orgId=UB
+    )
+    await admin_ub.query(
+        "query($t: String) { promises(consistencyToken: $t) { promises { id } } }",
+        t=granted["consistencyToken"],
+    )
+
+    areas = (await anonymous.query(ORGANISATIONS, kind="police_area"))["organisations"]
+    assert {a["kind"] for a in areas} == {"police_area"}
+    jarfalla = next(a for a in areas if a["id"] == LPO)
+    assert jarfalla["parentId"] == "org-polisregion-stockholm"
+    assert {k["municipalityId"] for k in jarfalla["links"]} == {UB, "org-jarfalla"}
+    everyone = (await anonymous.query(ORGANISATIONS))["organisations"]
+    ub = next(o for o in everyone if o["id"] == UB)
+    assert (ub["kind"], ub["kommunkod"]) == ("municipality", "0139")
+    assert ub["people"] == [] and ub["mandates"] == []
+
+    def mandates(data: dict[str, Any]) -> list[str]:
+        return [m["mandateId"] for m in data["organisation"]["mandates"]]
+
+    as_member = await admin_ub.query(ORGANISATION, id=UB)
+    assert "m-rm-kso" in mandates(as_member)
+    assert as_member["organisation"]["mandates"][-1]["name"] == "Kim Signatär"
+    assert {p["title"] for p in as_member["organisation"]["people"]} >= {"kommundirektör"}
+    as_other = await editor_lpo.query(ORGANISATION, id=UB)
+    assert mandates(as_other) == [] and as_other["organisation"]["people"] != []
+    assert "m-rm-kso" in mandates(await auditor.query(ORGANISATION, id=UB))
+    assert (await anonymous.query(ORGANISATION, id="org-nowhere"))["organisation"] is None
+
+
+async def _promise_with_activities(dev_app: RunningApp, http: httpx.AsyncClient) -> str:
+    admin_ub = Client(http, dev_app, dev_app.token(UB, "org_admin"))
+    admin_lpo = Client(http, dev_app, dev_app.token(LPO, "org_admin"))
+    editor = Client(http, dev_app, dev_app.token(UB, "editor"))
+    police = Client(http, dev_app, dev_app.token(LPO, "editor"))
+    signers = {
+        LPO: Client(http, dev_app, dev_app.token(LPO, "signatory", person="p-rm-lpo")),
+        UB: Client(http, dev_app, dev_app.token(UB, "signatory", person="p-rm-ub")),
+    }
+    for client, person, org in ((admin_lpo, "p-rm-lpo", LPO), (admin_ub, "p-rm-ub", UB)):
+        await client.ok("registerPerson", personId=person, name=person)
+        await client.ok("grantSigningMandate", mandateId=f"m-{person}", personId=person, orgId=org)
+    await editor.ok(
+        "draftPromise",
+        promiseId=PROMISE,
+        parties=[UB, LPO],
+        details={"title": "Aktiviteter", "period": {"validFrom": "2018-01-01", "label": "2018"}},
+    )
+    for commitment_id in ("c1", "c2"):
+        await editor.ok(
+            "addCommitment",
+            promiseId=PROMISE,
+            commitment={"commitmentId": commitment_id, "text": f"Åtagande {commitment_id}"},
+        )
+    proposed = await editor.ok("proposePromise", promiseId=PROMISE)
+    doc = await editor.query(
+        "query($id: ID!, $t: String) { promise(id: $id, consistencyToken: $t) { document } }",
+        id=PROMISE,
+        t=proposed["consistencyToken"],
+    )
+    working = doc["promise"]["document"]["state"]["working"]
+    for party, signer in signers.items():
+        await signer.ok(
+            "signPromise",
+            promiseId=PROMISE,
+            revisionNo=working["revision_no"],
+            contentHash=working["content_hash"],
+            partyId=party,
+        )
+    last: dict[str, Any] = {}
+    for n, (commitment_id, by) in enumerate(
+        (("c1", [LPO]), ("c2", [LPO, UB]), ("c2", [UB]), ("c1", [LPO, UB]), ("c2", [LPO])),
+        start=1,
+    ):
+        reporter = police if LPO in by else editor
+        last = await reporter.ok(
+            "recordActivity",
+            promiseId=PROMISE,
+            recordId=f"r{n}",
+            commitmentId=commitment_id,
+            occurredOn=f"2018-0{n}-10",
+            performedBy=by,
+            summary=f"Insats {n}",
+        )
+    token: str = last["consistencyToken"]
+    return token
+
+
+async def test_activity_records_are_paged_filtered_and_shown_only_to_parties_and_auditors(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    token = await _promise_with_activities(dev_app, http)
+    editor = Client(http, dev_app, dev_app.token(UB, "editor"))
+    await editor.query(
+        "query($id: ID!, $t: String) { promise(id: $id, consistencyToken: $t) { id } }",
+        id=PROMISE,
+        t=token,
+    )
+
+    async def records(client: Client, **variables: Any) -> dict[str, Any]:
+        result: dict[str, Any] = (await client.query(ACTIVITIES, **variables))["activities"]
+        return result
+
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await records(editor, p=PROMISE, first=2, after=after)
+        assert page["__typename"] == "ActivityPage"
+        seen.extend(a["recordId"] for a in page["activities"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == ["r1", "r2", "r3", "r4", "r5"]
+
+    c2 = await records(editor, p=PROMISE, c="c2")
+    assert [a["recordId"] for a in c2["activities"]] == ["r2", "r3", "r5"]
+    by_ub = await records(editor, o=UB)
+    assert [a["recordId"] for a in by_ub["activities"] if a["promiseId"] == PROMISE] == [
+        "r2",
+        "r3",
+        "r4",
+    ]
+    capped = await records(editor, p=PROMISE, first=10_000)
+    assert len(capped["activities"]) == 5
+
+    auditor = Client(http, dev_app, dev_app.token(ARJEPLOG, "auditor"))
+    assert len((await records(auditor, p=PROMISE))["activities"]) == 5
+    outsider = Client(http, dev_app, dev_app.token(ARJEPLOG, "editor"))
+    assert (await records(outsider, p=PROMISE))["__typename"] == "Forbidden"
+    mine = await records(outsider)
+    assert all(a["promiseId"] != PROMISE for a in mine["activities"])
+    assert (await records(Client(http, dev_app, None), p=PROMISE))["__typename"] == "Forbidden"

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from strawberry.dataloader import DataLoader
+
 from events.messages import Command, Principal
 from projections.activities import ActivityRow
 from projections.history import HistoryEntry
@@ -68,6 +70,11 @@ class Reader(Protocol):
     async def locate_event(self, event_id: uuid.UUID) -> tuple[str, int] | None:
         """The stream and log index of a sequenced event."""
 
+    async def documents_by_keys(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> list[dict[str, Any] | None]:
+        """Serving documents for (projection, key) pairs, in the order asked (None if absent)."""
+
     async def stream_parties(self, stream_id: str) -> frozenset[str]:
         """Organisations that are party to a stream (from its read model and its writers)."""
 
@@ -102,6 +109,8 @@ class Context:
     dispatch: Dispatch
     request_id: str
     now: Callable[[], Any]
+    documents: DataLoader[tuple[str, str], dict[str, Any] | None]
+    """Serving documents by (projection, key), batched and cached for this request only."""
     connection_params: dict[str, Any] | None = None
     """The WebSocket `connection_init` payload (set by Strawberry on subscriptions)."""
     extras: dict[str, Any] = field(default_factory=dict)

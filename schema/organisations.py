@@ -71,6 +71,16 @@ class Organisation:
         description="Signing mandates; empty unless the caller is a member or an auditor."
     )
 
+    @strawberry.field(description="The organisation above this one (a police area's region).")
+    async def parent(self, info: Info[Context, None]) -> Organisation | None:
+        if self.parent_id is None:
+            return None
+        state = await _directory(info.context)
+        for org in state.get("organisations", []):
+            if org["org_id"] == self.parent_id:
+                return organisation_view(info.context, state, org)
+        return None
+
 
 def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
@@ -131,7 +141,9 @@ def organisation_view(ctx: Context, state: dict[str, Any], org: dict[str, Any]) 
 
 
 async def _directory(ctx: Context) -> dict[str, Any]:
-    doc = await ctx.reader.document(DIRECTORY_PROJECTION, DIRECTORY_KEY)
+    # Through the request's DataLoader: a list of organisations with their parents reads the
+    # directory document once per request, however many fields ask for it.
+    doc = await ctx.documents.load((DIRECTORY_PROJECTION, DIRECTORY_KEY))
     if doc is None:
         return {}
     state: dict[str, Any] = doc["state"]

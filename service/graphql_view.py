@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.dataloader import DataLoader
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -52,9 +53,11 @@ class View(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         principal: Principal | None = getattr(request.state, "principal", None)
         request_id = getattr(request.state, "request_id", "")
+        reader = self._make_reader()
         return Context(
             principal=principal,
-            reader=self._make_reader(),
+            reader=reader,
+            documents=DataLoader(load_fn=reader.documents_by_keys),
             dispatch=self._make_dispatch(principal, request_id),
             request_id=request_id,
             now=lambda: dt.datetime.now(dt.UTC),

@@ -42,6 +42,13 @@ LOCATE_EVENT = """
 SELECT e.stream_id, l.log_index FROM events e JOIN log l ON l.event_pk = e.id
 WHERE e.event_id = $1"""
 
+DOCUMENTS_BY_KEYS = """
+SELECT d.projection, d.key, d.doc FROM documents d
+JOIN unnest($1::text[], $2::text[]) AS k(projection, key)
+  ON k.projection = d.projection AND k.key = d.key
+JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'"""
+
 DOCUMENT_AT = """
 SELECT d.log_index, d.doc FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
@@ -84,6 +91,14 @@ class PgReader:
         """One serving document with the log index it was last changed at."""
         row = await self.pool.fetchrow(DOCUMENT_AT, projection, key)
         return None if row is None else (int(row[0]), row[1])
+
+    async def documents_by_keys(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> list[dict[str, Any] | None]:
+        """Serving documents for (projection, key) pairs in one query, in the order asked."""
+        rows = await self.pool.fetch(DOCUMENTS_BY_KEYS, [k[0] for k in keys], [k[1] for k in keys])
+        found = {(r[0], r[1]): r[2] for r in rows}
+        return [found.get(k) for k in keys]
 
     async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
         """Time travel with the projection's own fold."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from schema.api import MAX_DEPTH
 from tests.api.conftest import RunningApp
 
 LOG_SIZE = "query { logSize }"
@@ -106,3 +107,18 @@ async def test_a_dev_token_is_refused_when_dev_mode_is_off(
     assert accepted.status_code == 200
     refused = await post(http, prod_app, LOG_SIZE, headers={"authorization": f"Bearer {token}"})
     assert refused.status_code == 401
+
+
+async def test_a_query_deeper_than_the_limit_is_refused_with_a_readable_message(
+    prod_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    def nested(levels: int) -> str:
+        inner = "id"
+        for _ in range(levels):
+            inner = f"parent {{ id {inner} }}"
+        return f'query {{ organisation(id: "org-lpo-jarfalla") {{ {inner} }} }}'
+
+    allowed = (await post(http, prod_app, nested(MAX_DEPTH - 2))).json()
+    assert "errors" not in allowed, allowed
+    refused = (await post(http, prod_app, nested(MAX_DEPTH + 1))).json()
+    assert "exceeds maximum operation depth" in refused["errors"][0]["message"]

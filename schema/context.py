@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,8 +59,12 @@ class Reader(Protocol):
         limit: int,
         member_of: str | None,
         everything: bool,
+        active_on: dt.date | None = None,
     ) -> Sequence[tuple[str, dict[str, Any]]]:
-        """Promise documents in key order: those of `member_of`, published ones, or all."""
+        """Promise documents in key order; `active_on` keeps those whose period covers a day."""
+
+    async def log_index_at(self, moment: dt.datetime) -> int | None:
+        """The last log index recorded at or before `moment` (None before the first)."""
 
     witnesses: tuple[str, ...]
     """Names of the witnesses whose cosignatures make an event final."""

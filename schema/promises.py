@@ -158,11 +158,18 @@ class PromiseQuery:
         info: Info[Context, None],
         id: strawberry.ID,
         as_of: int | None = None,
+        as_of_time: dt.datetime | None = None,
         consistency_token: str | None = None,
     ) -> Promise | None:
         ctx = info.context
         await read_after(ctx, consistency_token)
         key = PROMISE_STREAM + str(id)
+        if as_of_time is not None:
+            if as_of is not None:
+                raise ClientError("give asOf (a log index) or asOfTime, not both")
+            as_of = await ctx.reader.log_index_at(as_of_time)
+            if as_of is None:
+                return None
         if as_of is not None:
             doc = await ctx.reader.fold_as_of("promises", key, as_of)
         else:
@@ -176,6 +183,7 @@ class PromiseQuery:
         organisation: str | None = None,
         status: list[str] | None = None,
         title: str | None = None,
+        active_on: dt.date | None = None,
         first: int | None = None,
         after: str | None = None,
         consistency_token: str | None = None,
@@ -196,6 +204,7 @@ class PromiseQuery:
             limit=limit + 1,
             member_of=None if is_auditor(ctx) else own,
             everything=is_auditor(ctx),
+            active_on=active_on,
         )
         seen = [p for key, doc in rows[:limit] if (p := visible(ctx, key, doc)) is not None]
         more = len(rows) > limit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -63,8 +64,15 @@ WHERE d.projection = 'promises'
   AND ($3::text IS NULL OR d.title ILIKE '%' || $3 || '%')
   AND ($4::text IS NULL OR d.key > $4)
   AND ($5 OR $6::text = ANY (d.organisations) OR d.doc ? 'public')
+  AND ($8::date IS NULL OR ((d.valid_from IS NULL OR d.valid_from <= $8)
+                            AND (d.valid_to IS NULL OR d.valid_to >= $8)
+                            AND (d.valid_from IS NOT NULL OR d.valid_to IS NOT NULL)))
 ORDER BY d.key
 LIMIT $7"""
+
+LOG_INDEX_AT = """
+SELECT max(l.log_index) FROM log l JOIN events e ON e.id = l.event_pk
+WHERE e.recorded_at <= $1"""
 
 
 @dataclass(slots=True)
@@ -92,6 +100,11 @@ class PgReader:
         row = await self.pool.fetchrow(DOCUMENT_AT, projection, key)
         return None if row is None else (int(row[0]), row[1])
 
+    async def log_index_at(self, moment: dt.datetime) -> int | None:
+        """The last log index recorded at or before `moment` (None before the first)."""
+        value = await self.pool.fetchval(LOG_INDEX_AT, moment)
+        return None if value is None else int(value)
+
     async def documents_by_keys(
         self, keys: Sequence[tuple[str, str]]
     ) -> list[dict[str, Any] | None]:
@@ -114,6 +127,7 @@ class PgReader:
         limit: int,
         member_of: str | None,
         everything: bool,
+        active_on: dt.date | None = None,
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Promise documents in key order: those of `member_of`, published ones, or all."""
         rows = await self.pool.fetch(
@@ -125,6 +139,7 @@ class PgReader:
             everything,
             member_of,
             limit,
+            active_on,
         )
         return [(r[0], r[1]) for r in rows]
 

@@ -221,6 +221,35 @@ async def test_the_upplands_bro_2018_promise_lives_its_whole_life_through_graphq
     past = await editor.query(PROMISE_QUERY, id=PROMISE, asOf=signature_index - 1)
     assert past["promise"]["status"] == "proposed"
     assert past["promise"]["document"]["state"]["working"]["signatures"] == []
+    by_time = await editor.query(
+        "query($id: ID!, $t: DateTime!) { promise(id: $id, asOfTime: $t) { status } }",
+        id=PROMISE,
+        t="2000-01-01T00:00:00+00:00",
+    )
+    assert by_time["promise"] is None  # nothing was recorded that early
+    entries_by_index = {
+        e["logIndex"]: e
+        for e in (
+            await editor.query(
+                "query($s: String!) { history(streamId: $s, first: 100) { ... on HistoryPage "
+                "{ entries { logIndex recordedAt } } } }",
+                s=f"promise-{PROMISE}",
+            )
+        )["history"]["entries"]
+    }
+    proposed_at = max(e["recordedAt"] for i, e in entries_by_index.items() if i < signature_index)
+    by_time = await editor.query(
+        "query($id: ID!, $t: DateTime!) { promise(id: $id, asOfTime: $t) { status } }",
+        id=PROMISE,
+        t=proposed_at,
+    )
+    assert by_time["promise"]["status"] == "proposed"
+    active = await editor.query(
+        '{ promises(activeOn: "2018-06-01") { promises { id } } '
+        'none: promises(activeOn: "2019-06-01") { promises { id } } }'
+    )
+    assert PROMISE in {p["id"] for p in active["promises"]["promises"]}
+    assert PROMISE not in {p["id"] for p in active["none"]["promises"]}
     at_second = await editor.query(
         PROMISE_QUERY, id=PROMISE, asOf=await _log_index_of(editor, signed["eventIds"][0])
     )

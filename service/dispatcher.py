@@ -85,14 +85,20 @@ class Dispatcher:
         return state, version
 
     async def context(self, conn: asyncpg.Connection) -> DecisionContext:
-        """The decision context: the organisation directory, caught up from its last read."""
-        for stored in await store.read_stream(
-            conn, DIRECTORY_STREAM, after_version=self._directory_version
-        ):
+        """The decision context: the organisation directory, caught up from its last read.
+
+        Concurrent commands share the cached directory, so each folds the new events onto its
+        own copy and publishes it only if it got further than what is cached: two commands
+        reading the same new events never apply them twice.
+        """
+        state, version = self._directory_state, self._directory_version
+        for stored in await store.read_stream(conn, DIRECTORY_STREAM, after_version=version):
             event = self.registry.decode(stored.type, stored.schema_version, stored.data)
-            self._directory_state = self.directory.evolve(self._directory_state, event)
-            self._directory_version = stored.stream_version
-        return DecisionContext(directory=self._directory_state)
+            state = self.directory.evolve(state, event)
+            version = stored.stream_version
+        if version > self._directory_version:
+            self._directory_state, self._directory_version = state, version
+        return DecisionContext(directory=state)
 
     def _new_event(self, event: Event, command: Command) -> NewEvent:
         kind, schema_version, data = self.registry.encode(event)

@@ -109,3 +109,17 @@ async def test_commands_without_an_expected_version_are_re_decided_and_both_land
         before,
     )
     assert {r[0]["focus_area"]["focus_area_id"] for r in rows} == {"fa-x", "fa-y"}
+
+
+async def test_concurrent_commands_fold_the_directory_exactly_once(
+    dispatcher: Dispatcher,
+) -> None:
+    await load_demo(dispatcher, at=AT)
+    fresh = build_domain().dispatcher(dispatcher.pool)
+    async with dispatcher.pool.acquire() as a, dispatcher.pool.acquire() as b:
+        contexts = await asyncio.gather(fresh.context(a), fresh.context(b))
+        expected = build_domain().dispatcher(dispatcher.pool)
+        expected_directory = (await expected.context(a)).directory
+    for context in contexts:
+        assert context.directory == expected_directory
+    assert fresh._directory_state == expected_directory

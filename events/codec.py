@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -100,11 +101,21 @@ def _from_plain(annotation: object, data: object, where: str) -> object:
     raise CodecError(f"{where}: unsupported annotation {annotation!r}")
 
 
+@functools.cache
+def _shape(cls: type[object]) -> tuple[dict[str, object], frozenset[str]]:
+    """A dataclass's resolved field types and names, worked out once per class.
+
+    `typing.get_type_hints` evaluates the string annotations every time it is called, which
+    made it most of the cost of decoding; classes do not change at run time.
+    """
+    hints = typing.get_type_hints(cls)
+    return hints, frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+
 def _dataclass_from_plain(cls: type[object], data: object, where: str) -> object:
     if not isinstance(data, dict):
         raise CodecError(f"{where}: expected an object for {cls.__name__}")
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints, known = _shape(cls)  # type: ignore[arg-type]
     unknown = set(data) - known
     if unknown:
         raise CodecError(f"{where}: unknown fields {sorted(unknown)} for {cls.__name__}")

@@ -183,15 +183,23 @@ SELECT projection, version, status, checkpoint,
 FROM projection_state ORDER BY projection, version"""
 
 
+BENCHMARKS = ("store_bench", "projection_bench", "audit_bench", "api_bench")
+
+
 async def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    run = _bench_entry()
-    return int(await run(args.bench_args))
+    """Run every benchmark in ops/bench in turn with the same arguments (e.g. --quick)."""
+    status = 0
+    for name in BENCHMARKS:
+        _progress(f"benchmark {name}")
+        run = _bench_entry(name)
+        status = max(status, int(await run(list(args.bench_args))))
+    return status
 
 
-def _bench_entry() -> Any:
+def _bench_entry(name: str) -> Any:
     import runpy
 
-    script = Path(__file__).resolve().parent.parent / "ops" / "bench" / "store_bench.py"
+    script = Path(__file__).resolve().parent.parent / "ops" / "bench" / f"{name}.py"
     if not script.exists():
         raise CommandError(f"the benchmark script is missing: {script}")
     return runpy.run_path(str(script))["run"]

@@ -181,12 +181,6 @@ async def integrate_backlog(conn: asyncpg.Connection, batch_size: int = 2000) ->
             return total
 
 
-async def _check_size(conn: Conn, size: int) -> None:
-    current = await tree_size(conn)
-    if not 0 <= size <= current:
-        raise AuditLogError(f"size {size} is outside the tree of {current} leaves")
-
-
 async def root(conn: Conn, size: int) -> bytes:
     """The root hash of the tree of the first `size` leaves."""
     if size == 0:

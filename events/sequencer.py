@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -95,11 +95,6 @@ class Sequencer:
     """Runs once after taking the lead, before the first batch (e.g. catching the tree up)."""
     is_leader: bool = False
     state: SequencerState | None = None
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def wake(self) -> None:
-        """Ask an idle sequencer to look for new events now instead of at its next poll."""
-        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Stand by until leader, then sequence until `stop` is set; survive lost connections."""
@@ -128,8 +123,7 @@ class Sequencer:
         while not stop.is_set():
             moved = await sequence_batch(conn, self.state, self.batch_size, self.on_batch)
             if moved == 0:
-                self._wake.clear()
-                await wait_any(stop, self._wake, timeout=self.idle_interval)
+                await wait_any(stop, timeout=self.idle_interval)
 
 
 async def load_state(conn: asyncpg.Connection) -> SequencerState:

@@ -7,7 +7,6 @@ import contextlib
 import logging
 import os
 import secrets
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -236,8 +235,3 @@ async def authenticate(request: Request) -> Principal | None:
 def request_id() -> str:
     """A fresh request id for logs and event metadata."""
     return secrets.token_hex(8)
-
-
-def now_s() -> float:
-    """Monotonic seconds, for latency histograms."""
-    return time.perf_counter()

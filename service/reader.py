@@ -31,12 +31,6 @@ MIN_CHECKPOINT = """
 SELECT coalesce(min(checkpoint), -1) FROM projection_state
 WHERE status = 'serving' AND projection = ANY($1)"""
 
-DOCUMENT = """
-SELECT d.doc FROM documents d JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = $1 AND d.key = $2"""
-
-
 T = TypeVar("T")
 
 LOCATE_EVENT = """
@@ -183,8 +177,8 @@ class PgReader:
 
     async def document(self, projection: str, key: str) -> dict[str, Any] | None:
         """One serving document."""
-        doc: dict[str, Any] | None = await self.pool.fetchval(DOCUMENT, projection, key)
-        return doc
+        found = await self.document_at(projection, key)
+        return None if found is None else found[1]
 
     async def activities(
         self,

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
-import platform
 import signal
 import socket
 import sys
@@ -29,7 +28,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 from starlette.requests import Request
@@ -37,7 +35,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run directly or via runpy
-from store_bench import Db, Row, Server, median, percentile, render, say, server_url
+from store_bench import (
+    Db,
+    Row,
+    Server,
+    median,
+    percentile,
+    render,
+    say,
+    server_url,
+    server_version,
+    write_results,
+)
 
 from service.reader import PgReader
 
@@ -666,11 +675,7 @@ async def run(argv: list[str] | None = None) -> int:
     mode = "quick" if args.quick else "full"
     say(f"api bench ({mode}), {sizes.reps} rep(s)")
     with server_url(args.database_url) as url:
-        conn = await asyncpg.connect(url)
-        try:
-            pg_version = str(await conn.fetchval("SHOW server_version"))
-        finally:
-            await conn.close()
+        pg_version = await server_version(url)
         rows, notes = await measure(url, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
     print(
@@ -691,25 +696,16 @@ async def run(argv: list[str] | None = None) -> int:
         f"p50 {lag['mutation_p50_ms']:.1f} ms / p99 {lag['mutation_p99_ms']:.1f} ms"
     )
     print(f"seeding took {notes['seed_s']} s; total time {elapsed:.0f} s")
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = args.results_dir / f"api_bench-{started:%Y%m%dT%H%M%SZ}{'-quick' * args.quick}.json"
-    out.write_bytes(
-        orjson.dumps(
-            {
-                "started": started.isoformat(),
-                "elapsed_s": round(elapsed, 1),
-                "mode": mode,
-                "sizes": asdict(sizes),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "postgres": pg_version,
-                },
-                "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
-                "notes": notes,
-            },
-            option=orjson.OPT_INDENT_2,
-        )
+    out = write_results(
+        args.results_dir,
+        "api_bench",
+        started=started,
+        elapsed=elapsed,
+        quick=args.quick,
+        sizes=sizes,
+        pg_version=pg_version,
+        rows=rows,
+        notes=notes,
     )
     print(f"results: {out}")
     return 0

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -26,7 +25,18 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run directly or via runpy
 import store_bench
-from store_bench import Db, Row, Server, admin_execute, median, render, say, server_url
+from store_bench import (
+    Db,
+    Row,
+    Server,
+    admin_execute,
+    median,
+    render,
+    say,
+    server_url,
+    server_version,
+    write_results,
+)
 
 from events import audit_log, merkle
 from events.note import CosignatureSigner, Signer, generate_skey
@@ -368,11 +378,7 @@ async def run(argv: list[str] | None = None) -> int:
     mode = "quick" if args.quick else "full"
     say(f"audit bench ({mode}), {sizes.reps} rep(s)")
     with server_url(args.database_url) as url:
-        conn = await asyncpg.connect(url)
-        try:
-            pg_version = str(await conn.fetchval("SHOW server_version"))
-        finally:
-            await conn.close()
+        pg_version = await server_version(url)
         rows, notes = await measure(url, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
     print(
@@ -394,25 +400,16 @@ async def run(argv: list[str] | None = None) -> int:
         f"consistency {p['consistency_p99_ms']:.2f} ms"
     )
     print(f"total time {elapsed:.0f} s")
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = args.results_dir / f"audit_bench-{started:%Y%m%dT%H%M%SZ}{'-quick' * args.quick}.json"
-    out.write_bytes(
-        orjson.dumps(
-            {
-                "started": started.isoformat(),
-                "elapsed_s": round(elapsed, 1),
-                "mode": mode,
-                "sizes": asdict(sizes),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "postgres": pg_version,
-                },
-                "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
-                "notes": notes,
-            },
-            option=orjson.OPT_INDENT_2,
-        )
+    out = write_results(
+        args.results_dir,
+        "audit_bench",
+        started=started,
+        elapsed=elapsed,
+        quick=args.quick,
+        sizes=sizes,
+        pg_version=pg_version,
+        rows=rows,
+        notes=notes,
     )
     print(f"results: {out}")
     return 0

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import platform
 import sys
 import time
 import uuid
@@ -50,6 +49,8 @@ from store_bench import (
     say,
     sequencer_running,
     server_url,
+    server_version,
+    write_results,
 )
 
 from events import store
@@ -793,11 +794,7 @@ async def run(argv: list[str] | None = None) -> int:
     mode = "quick" if args.quick else "full"
     say(f"projection bench ({mode})")
     with server_url(args.database_url) as url:
-        conn = await asyncpg.connect(url)
-        try:
-            pg_version = str(await conn.fetchval("SHOW server_version"))
-        finally:
-            await conn.close()
+        pg_version = await server_version(url)
         rows, notes = await measure(url, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
     print(
@@ -821,27 +818,16 @@ async def run(argv: list[str] | None = None) -> int:
         f"max {lag['max_ms']:.1f} ms, missing {lag['missing']}"
     )
     print(f"total time {elapsed:.0f} s")
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = (
-        args.results_dir / f"projection_bench-{started:%Y%m%dT%H%M%SZ}{'-quick' * args.quick}.json"
-    )
-    out.write_bytes(
-        orjson.dumps(
-            {
-                "started": started.isoformat(),
-                "elapsed_s": round(elapsed, 1),
-                "mode": mode,
-                "sizes": asdict(sizes),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "postgres": pg_version,
-                },
-                "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
-                "notes": notes,
-            },
-            option=orjson.OPT_INDENT_2,
-        )
+    out = write_results(
+        args.results_dir,
+        "projection_bench",
+        started=started,
+        elapsed=elapsed,
+        quick=args.quick,
+        sizes=sizes,
+        pg_version=pg_version,
+        rows=rows,
+        notes=notes,
     )
     print(f"results: {out}")
     return 0

@@ -907,6 +907,53 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
     return rows, notes
 
 
+async def server_version(url: str) -> str:
+    """The PostgreSQL version string of the server at `url`."""
+    conn = await asyncpg.connect(url)
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+def write_results(
+    results_dir: Path,
+    name: str,
+    *,
+    started: dt.datetime,
+    elapsed: float,
+    quick: bool,
+    sizes: Any,
+    pg_version: str,
+    rows: list[Row],
+    notes: dict[str, Any],
+    **extra: Any,
+) -> Path:
+    """Write one run's figures as JSON beside the others; return the file written."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / f"{name}-{started:%Y%m%dT%H%M%SZ}{'-quick' if quick else ''}.json"
+    out.write_bytes(
+        orjson.dumps(
+            {
+                "started": started.isoformat(),
+                "elapsed_s": round(elapsed, 1),
+                "mode": "quick" if quick else "full",
+                "sizes": asdict(sizes),
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "postgres": pg_version,
+                },
+                **extra,
+                "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+                "notes": notes,
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+    )
+    return out
+
+
 async def run(argv: list[str] | None = None) -> int:
     """Run every scenario once, print the table and write the JSON results; 0 when done."""
     args = parse_args(argv)
@@ -916,11 +963,7 @@ async def run(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     say(f"store bench ({'quick' if args.quick else 'full'}), {sizes.reps} rep(s)")
     with server_url(args.database_url) as url:
-        conn = await asyncpg.connect(url)
-        try:
-            pg_version = str(await conn.fetchval("SHOW server_version"))
-        finally:
-            await conn.close()
+        pg_version = await server_version(url)
         rows, notes = await measure(url, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
 
@@ -954,32 +997,17 @@ async def run(argv: list[str] | None = None) -> int:
             print(f"{key}: {value}")
     print(f"total time {elapsed:.0f} s")
 
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = (
-        args.results_dir
-        / f"store_bench-{started:%Y%m%dT%H%M%SZ}{'-quick' if args.quick else ''}.json"
-    )
-    out.write_bytes(
-        orjson.dumps(
-            {
-                "started": started.isoformat(),
-                "elapsed_s": round(elapsed, 1),
-                "mode": "quick" if args.quick else "full",
-                "sizes": asdict(sizes),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "postgres": pg_version,
-                },
-                "payload_bytes": {
-                    "data": len(orjson.dumps(DATA)),
-                    "metadata": len(orjson.dumps(METADATA)),
-                },
-                "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
-                "notes": notes,
-            },
-            option=orjson.OPT_INDENT_2,
-        )
+    out = write_results(
+        args.results_dir,
+        "store_bench",
+        started=started,
+        elapsed=elapsed,
+        quick=args.quick,
+        sizes=sizes,
+        pg_version=pg_version,
+        rows=rows,
+        notes=notes,
+        payload_bytes={"data": len(orjson.dumps(DATA)), "metadata": len(orjson.dumps(METADATA))},
     )
     print(f"results: {out}")
     return 0

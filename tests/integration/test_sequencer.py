@@ -39,10 +39,8 @@ async def log_order(conn: asyncpg.Connection) -> list[uuid.UUID]:
 
 async def sequence_all(conn: asyncpg.Connection) -> int:
     state = await load_state(conn)
-    moved = total = 1
     total = 0
-    while moved:
-        moved = await sequence_batch(conn, state, 1000)
+    while moved := await sequence_batch(conn, state, 1000):
         total += moved
     return total
 

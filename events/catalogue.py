@@ -7,6 +7,7 @@ from typing import Any
 from events.agreement import AGREEMENT
 from events.codec import Registry, build_registry
 from events.decider import Decider
+from events.erasure import PayloadErased
 from events.organisation import DIRECTORY
 from events.promise import PROMISE
 from events.promise_events import upcast_activity_performed_v1
@@ -18,8 +19,8 @@ def deciders() -> tuple[Decider[Any], ...]:
 
 
 def event_registry() -> Registry:
-    """The codec registry of all event types, with their upcasting chains."""
+    """The codec registry of all event types (the erasure record too), with their upcasters."""
     return build_registry(
-        (t for d in deciders() for t in d.event_types),
+        (*(t for d in deciders() for t in d.event_types), PayloadErased),
         {("ActivityPerformed", 1): upcast_activity_performed_v1},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import ClassVar
 
 from events.messages import Event
 
@@ -69,6 +70,8 @@ class PoliceAreaMunicipalityLinkEnded(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PersonRegistered(Event):
     """A person (name only, never a personnummer) entered the directory."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"name"})
 
     person_id: str
     name: str

@@ -221,6 +221,8 @@ class ActivityPerformed(Event):
     Schema version 2: version 1 carried one free-text `place` (or null); now `place_ids`.
     """
 
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"summary"})
+
     SCHEMA_VERSION: ClassVar[int] = 2
 
     record_id: str
@@ -246,6 +248,8 @@ def upcast_activity_performed_v1(data: dict[str, object]) -> dict[str, object]:
 class ActivityRecordCorrected(Event):
     """Rapport korrigerad: the record's new full content, never an edit in place."""
 
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"summary", "reason"})
+
     record_id: str
     occurred_on: dt.date
     place_ids: tuple[str, ...]
@@ -258,6 +262,8 @@ class ActivityRecordCorrected(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ActivityRecordVoided(Event):
     """Rapport makulerad."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"reason"})
 
     record_id: str
     reason: str
@@ -276,6 +282,8 @@ class FollowUpReportDrafted(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommitmentAssessed(Event):
     """Åtagande bedömt in a follow-up: achieved quantity, status and comment."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"comment"})
 
     report_id: str
     commitment_id: str

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from events.store import EVENT_COLUMNS, LOG_CHANNEL, StoredEvent, stored_event
+from events.store import EVENT_COLUMNS, LOG_CHANNEL, PAYLOAD_JOIN, StoredEvent, stored_event
 from events.wakeup import wait_any
 
 _log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ ORDER BY e.tx_id DESC, e.id DESC LIMIT 1"""
 
 FOREIGN_BATCH = f"""
 SELECT {EVENT_COLUMNS}, NULL::bigint
-FROM events e
+FROM events e {PAYLOAD_JOIN}
 WHERE e.cluster_id <> cluster_id()
   AND NOT EXISTS (SELECT 1 FROM log l WHERE l.event_pk = e.id)
 ORDER BY e.cluster_id, e.tx_id, e.id
@@ -56,7 +56,7 @@ LIMIT $1"""
 
 OWN_BATCH = f"""
 SELECT {EVENT_COLUMNS}, NULL::bigint, e.tx_id::text
-FROM events e
+FROM events e {PAYLOAD_JOIN}
 WHERE e.cluster_id = cluster_id()
   AND (e.tx_id, e.id) > ($1::text::xid8, $2)
   AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())

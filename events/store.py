@@ -89,23 +89,26 @@ SELECT new_version, event_ids, duplicate
 FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"""
 
 EVENT_COLUMNS = """e.id, e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
-    e.data, e.metadata, e.occurred_at, e.recorded_at"""
+    p.data, e.metadata, e.occurred_at, e.recorded_at"""
+
+PAYLOAD_JOIN = "LEFT JOIN payloads p ON p.event_pk = e.id"
+"""Join for EVENT_COLUMNS: payloads live beside the insert-only envelope (erasure redacts them)."""
 
 READ_STREAM = f"""
 SELECT {EVENT_COLUMNS}, l.log_index
-FROM events e LEFT JOIN log l ON l.event_pk = e.id
+FROM events e LEFT JOIN log l ON l.event_pk = e.id {PAYLOAD_JOIN}
 WHERE e.stream_id = $1 AND e.stream_version > $2 AND e.stream_version <= $3
 ORDER BY e.stream_version"""
 
 READ_STREAM_UP_TO_LOG = f"""
 SELECT {EVENT_COLUMNS}, l.log_index
-FROM events e JOIN log l ON l.event_pk = e.id
+FROM events e JOIN log l ON l.event_pk = e.id {PAYLOAD_JOIN}
 WHERE e.stream_id = $1 AND l.log_index <= $2
 ORDER BY e.stream_version"""
 
 READ_LOG = f"""
 SELECT {EVENT_COLUMNS}, l.log_index
-FROM log l JOIN events e ON e.id = l.event_pk
+FROM log l JOIN events e ON e.id = l.event_pk {PAYLOAD_JOIN}
 WHERE l.log_index > $1
 ORDER BY l.log_index
 LIMIT $2"""

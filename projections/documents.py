@@ -19,9 +19,12 @@ import asyncpg
 
 from events.codec import Registry, from_plain, to_plain
 from events.decider import Decider
+from events.erasure import PayloadErased
 from events.store import StoredEvent, read_stream
 
 S = TypeVar("S")
+
+ERASURE_TYPE = PayloadErased.__name__
 
 CACHE_LIMIT = 50_000
 """Folded states kept in memory per projection; beyond it the cache starts afresh."""
@@ -94,23 +97,37 @@ class DocumentProjection(Generic[S]):
     ) -> None:
         """Fold the batch into the documents of the streams it touches."""
         by_key: dict[str, list[StoredEvent]] = {}
+        erased: set[str] = set()
         for stored in events:
             if self.owns(stored.stream_id):
                 by_key.setdefault(stored.stream_id, []).append(stored)
-        if not by_key:
+            elif stored.type == ERASURE_TYPE and self.owns(stored.data["stream_id"]):
+                erased.add(stored.data["stream_id"])
+        if not by_key and not erased:
             return
-        rows = await conn.fetch(LOAD, self.name, version, list(by_key))
+        last_index = events[-1].log_index
         states: dict[str, S] = {}
-        for key, doc, log_index in rows:
+        for key in erased:
+            # A payload of this stream was redacted: fold it again from the log, this batch's
+            # own events included, so no copy of the erased data survives in the document.
+            history = await read_stream(conn, key, up_to_log_index=last_index or 0)
+            states[key] = self.fold(self.decider.initial_state, history)
+            by_key[key] = []
+        loaded = [key for key in by_key if key not in erased]
+        for key, doc, log_index in await conn.fetch(LOAD, self.name, version, loaded):
             cached = self._cache.get((version, key))
             states[key] = cached[1] if cached and cached[0] == log_index else self.state_of(doc)
         keys, docs, orgs, status, title, vfrom, vto, last = [], [], [], [], [], [], [], []
         for key, batch in by_key.items():
-            state = self.fold(states.get(key, self.decider.initial_state), batch)
+            if key in erased:
+                state, at = states[key], last_index
+            else:
+                state = self.fold(states.get(key, self.decider.initial_state), batch)
+                at = batch[-1].log_index
             cols = self.columns(state)
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[(version, key)] = (batch[-1].log_index or 0, state)
+            self._cache[(version, key)] = (at or 0, state)
             keys.append(key)
             docs.append(self.document(state))
             orgs.append(",".join(cols.organisations))
@@ -118,7 +135,7 @@ class DocumentProjection(Generic[S]):
             title.append(cols.title)
             vfrom.append(cols.valid_from)
             vto.append(cols.valid_to)
-            last.append(batch[-1].log_index)
+            last.append(at)
         await conn.execute(
             UPSERT, self.name, version, keys, docs, orgs, status, title, vfrom, vto, last
         )

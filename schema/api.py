@@ -42,7 +42,9 @@ QUERY_TYPES: tuple[type[Any], ...] = (
 def should_mask(error: GraphQLError) -> bool:
     """Hide internals (SQL, stack traces, paths); keep validation and client errors readable."""
     original = error.original_error
-    if original is None:  # parse and validation errors: depth, aliases, unknown fields
+    # Parse, validation and variable-coercion errors (depth, aliases, unknown fields, a missing
+    # input field) carry no original error or a GraphQLError: they are the client's to read.
+    if original is None or isinstance(original, GraphQLError):
         return False
     return not isinstance(original, ClientError)
 

@@ -128,17 +128,23 @@ async def cmd_witness(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from service import audit
+    from service.erasure import ErasureError, erase
 
     try:
         event_id = uuid.UUID(args.event_id)
     except ValueError:
         raise CommandError(f"{args.event_id!r} is not an event id (a UUID)") from None
     async with database_up(settings) as db:
-        index = await audit.erase(
-            db.app_url, event_id, args.reason, args.erased_by, args.authorised_by
-        )
-    print(f"erased the payload of log entry {index}; its commitment keeps the tree verifiable")
+        try:
+            index = await erase(
+                db.app_url, event_id, args.reason, args.erased_by, args.authorised_by
+            )
+        except ErasureError as exc:
+            raise CommandError(str(exc)) from None
+    print(
+        f"erased the personal data of log entry {index}; the read models re-fold it, "
+        "and its commitment keeps the tree verifiable"
+    )
     return 0
 
 
@@ -331,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     witness.add_argument("--log-vkey", required=True, help="the log's verifier key file")
     bench = add("bench", cmd_bench, "run the benchmarks (ops/bench) and print ratios to peers")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="e.g. --quick")
-    erase = add("erase", cmd_erase, "erase one event's payload (the proof stays verifiable)")
+    erase = add("erase", cmd_erase, "erase an event's personal data (the proof stays verifiable)")
     erase.add_argument("event_id")
     erase.add_argument("--reason", required=True)
     erase.add_argument("--erased-by", required=True, help="the org_admin erasing")

@@ -495,8 +495,9 @@ async def run_peer(server: Server, big: Db, sizes: Sizes) -> tuple[float, int]:
     conn = await database.connect(big.app_url)
     try:
         records = await conn.fetch(
-            "SELECT e.stream_id, e.stream_version, e.type, e.data FROM log l "
-            "JOIN events e ON e.id = l.event_pk ORDER BY l.log_index LIMIT $1",
+            "SELECT e.stream_id, e.stream_version, e.type, p.data FROM log l "
+            "JOIN events e ON e.id = l.event_pk JOIN payloads p ON p.event_pk = e.id "
+            "ORDER BY l.log_index LIMIT $1",
             sizes.peer_events,
         )
     finally:

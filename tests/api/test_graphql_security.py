@@ -122,3 +122,20 @@ async def test_a_query_deeper_than_the_limit_is_refused_with_a_readable_message(
     assert "errors" not in allowed, allowed
     refused = (await post(http, prod_app, nested(MAX_DEPTH + 1))).json()
     assert "exceeds maximum operation depth" in refused["errors"][0]["message"]
+
+
+async def test_a_variable_missing_a_required_input_field_is_named_not_masked(
+    prod_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    mutation = (
+        "mutation($id: ID!, $input: GrantSigningMandateInput!) { "
+        "grantSigningMandate(commandId: $id, input: $input) { __typename } }"
+    )
+    variables = {"id": "c-1", "input": {"mandateId": "m", "personId": "p"}}
+    response = await http.post(
+        f"{prod_app.url}/graphql", json={"query": mutation, "variables": variables}
+    )
+    body = response.json()
+    [error] = body["errors"]
+    assert "required field 'orgId'" in error["message"]
+    assert "Internal error" not in error["message"]

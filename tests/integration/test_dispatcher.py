@@ -103,8 +103,8 @@ async def test_commands_without_an_expected_version_are_re_decided_and_both_land
     )
     assert sorted(r.version for r in results)[-1] == await events_in(dispatcher.pool, stream)
     rows = await dispatcher.pool.fetch(
-        "SELECT data FROM events WHERE stream_id = $1 AND type = 'FocusAreaAdded' "
-        "AND stream_version > $2",
+        "SELECT p.data FROM events e JOIN payloads p ON p.event_pk = e.id "
+        "WHERE e.stream_id = $1 AND e.type = 'FocusAreaAdded' AND e.stream_version > $2",
         stream,
         before,
     )

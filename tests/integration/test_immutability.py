@@ -76,3 +76,28 @@ async def test_the_runtime_role_is_refused_by_its_grants(
         assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 1
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+async def test_a_payload_changes_only_by_a_recorded_erasure_even_for_the_owner(
+    db: Database, change: str
+) -> None:
+    conn = await asyncpg.connect(db.admin_url)
+    try:
+        await conn.execute("SET ROLE samverkan_owner")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="erasure|insert-only"):
+            await conn.execute(CHANGES[change].format(t="payloads", c="data"))
+        assert await conn.fetchval("SELECT count(*) FROM payloads") == 1
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+async def test_the_runtime_role_cannot_change_a_payload(db: Database, change: str) -> None:
+    conn = await asyncpg.connect(db.app_url)
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+            await conn.execute(CHANGES[change].format(t="payloads", c="data"))
+        assert await conn.fetchval("SELECT count(*) FROM payloads") == 1
+    finally:
+        await conn.close()

@@ -87,7 +87,9 @@ async def test_thirty_two_appenders_with_the_same_expected_version_have_exactly_
     assert outcomes.count("won") == 1
     assert outcomes.count("conflict") == 31
     rows = await pool.fetch(
-        "SELECT stream_version, data FROM events WHERE stream_id = $1 ORDER BY 1", stream
+        "SELECT e.stream_version, p.data FROM events e JOIN payloads p ON p.event_pk = e.id "
+        "WHERE e.stream_id = $1 ORDER BY 1",
+        stream,
     )
     assert [r[0] for r in rows] == [1, 2]
     winner = ids[outcomes.index("won")]

@@ -252,3 +252,86 @@ async def test_open_data_json_matches(published: RunningApp, http: httpx.AsyncCl
         assert (row["status"], row["colour"]) == (status, colour)
         assert row["parties"] == [UB, LPO]
     assert "möten" in response.content.decode("utf-8")  # UTF-8, not \\u escapes
+
+
+DEMO_2018 = "upplands-bro-2018"
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+async def carry_out_the_demo_promise(app: RunningApp, http: httpx.AsyncClient) -> dict[str, int]:
+    """Take the demo's Upplands-Bro 2018 promise (proposed, undated, unsigned: all the seed
+    text says) through the rest of its life in this test's own database: dated, signed by two
+    test signatories, in force, three joint insatser recorded, a final follow-up published.
+    Returns the achieved count per commitment id."""
+    admin_ub = Client(http, app, app.token(UB, "org_admin"))
+    admin_lpo = Client(http, app, app.token(LPO, "org_admin"))
+    editor = Client(http, app, app.token(UB, "editor"))
+    police_person, municipal_person = "p-test-demo-lpo", "p-test-demo-kso"
+    signers = {
+        LPO: Client(http, app, app.token(LPO, "signatory", person=police_person)),
+        UB: Client(http, app, app.token(UB, "signatory", person=municipal_person)),
+    }
+    publisher = Client(http, app, app.token(UB, "publisher"))
+    for client, person, org in ((admin_lpo, police_person, LPO), (admin_ub, municipal_person, UB)):
+        await client.ok("registerPerson", personId=person, name=f"Test signatory of {org}")
+        await client.ok("grantSigningMandate", mandateId=f"m-{person}", personId=person, orgId=org)
+
+    query = (
+        "query($id: ID!, $token: String) { promise(id: $id, consistencyToken: $token) "
+        "{ document } }"
+    )
+    state = (await editor.query(query, id=DEMO_2018))["promise"]["document"]["state"]
+    await editor.ok("reopenPromise", promiseId=DEMO_2018, reason="Perioden dateras")
+    details = {camel(k): v for k, v in state["working"]["content"]["details"].items() if v is not None}
+    details["period"] = {"validFrom": "2018-01-01", "validTo": "2018-12-31", "label": "2018"}
+    await editor.ok("revisePromiseDetails", promiseId=DEMO_2018, details=details)
+    proposed = await editor.ok("proposePromise", promiseId=DEMO_2018)
+    working = (await editor.query(query, id=DEMO_2018, token=proposed["consistencyToken"]))[
+        "promise"
+    ]["document"]["state"]["working"]
+    commitments = [c["commitment_id"] for c in working["content"]["commitments"]]
+    for party, signer in signers.items():
+        await signer.ok(
+            "signPromise",
+            promiseId=DEMO_2018,
+            revisionNo=working["revision_no"],
+            contentHash=working["content_hash"],
+            partyId=party,
+        )
+    await publisher.ok("publishPromise", promiseId=DEMO_2018, channel="kommunens webb")
+    for n, day in enumerate(("2018-03-10", "2018-05-02", "2018-09-15"), start=1):
+        await editor.ok(
+            "recordActivity",
+            promiseId=DEMO_2018,
+            recordId=f"test-r{n}",
+            commitmentId="c2",
+            occurredOn=day,
+            performedBy=[LPO, UB],
+            summary="Gemensam insats (testdata)",
+        )
+    await editor.ok(
+        "draftFollowUp",
+        promiseId=DEMO_2018,
+        reportId="test-u1",
+        kind="final",
+        coversFrom="2018-01-01",
+        coversTo="2018-12-31",
+    )
+    for cid in commitments:
+        assessment: dict[str, object] = {"commitmentId": cid, "status": "no_target"}
+        if cid == "c2":
+            assessment.update(status="partly", achieved=3)
+        elif cid == "c4":
+            assessment.update(status="not_met", achieved=0)
+        await editor.ok("assessCommitment", promiseId=DEMO_2018, reportId="test-u1", **assessment)
+    for signer in signers.values():
+        await signer.ok("approveFollowUp", promiseId=DEMO_2018, reportId="test-u1")
+    published = await publisher.ok(
+        "publishFollowUp", promiseId=DEMO_2018, reportId="test-u1", channel="kommunens webb"
+    )
+    await editor.query(query, id=DEMO_2018, token=published["consistencyToken"])
+    return {cid: 3 if cid == "c2" else 0 for cid in commitments}

@@ -13,7 +13,13 @@ import pytest
 from playwright.async_api import async_playwright
 
 from tests.api.conftest import RunningApp
-from tests.api.test_public_page import COMMITMENTS, EXPECTED, publish_promise
+from tests.api.test_public_page import (
+    COMMITMENTS,
+    DEMO_2018,
+    EXPECTED,
+    carry_out_the_demo_promise,
+    publish_promise,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -106,3 +112,32 @@ async def test_the_page_shows_every_commitment_and_a_chart_in_chromium(
     assert width >= 1000 and height >= 900
     # Crude: a blank (single-colour) page inflates to a handful of distinct byte values.
     assert len(set(raw)) > 32, "the screenshot looks like a single colour"
+
+
+async def test_the_upplands_bro_2018_demo_promise_page_shows_all_six_commitments_in_chromium(
+    dev_app: RunningApp,
+) -> None:
+    need_chromium()
+    async with httpx.AsyncClient(timeout=10) as http:
+        achieved = await carry_out_the_demo_promise(dev_app, http)
+    assert len(achieved) == 6
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1024, "height": 900})
+            response = await page.goto(f"{dev_app.url}/p/{DEMO_2018}")
+            assert response is not None and response.status == 200
+            assert "Upplands-Bro" in await page.locator("h1").inner_text()
+            assert await page.locator("li.commitment").count() == len(achieved)
+            for cid, count in achieved.items():
+                item = page.locator(f'li.commitment[data-commitment-id="{cid}"]')
+                assert await item.locator(".achieved").inner_text() == str(count)
+                chart = item.locator('svg[role="img"]')
+                assert (await chart.get_attribute("aria-label") or "").strip(), cid
+            bar = await page.locator('li[data-commitment-id="c2"] rect.bar').bounding_box()
+            assert bar is not None and bar["width"] > 0
+        finally:
+            await browser.close()
+    async with httpx.AsyncClient(timeout=10) as http:
+        draft = await http.get(f"{dev_app.url}/p/arjeplog-pitea-alvdal-2023-2024")
+    assert draft.status_code == 404

@@ -47,8 +47,8 @@ def personal_fields(registry: Registry, type_name: str) -> frozenset[str]:
     event_type = registry.types.get(type_name)
     if event_type is None:
         raise ErasureRefused(f"unknown event type {type_name}")
-    fields = getattr(event_type, "PERSONAL_FIELDS", frozenset())
-    return frozenset(fields)
+    fields: frozenset[str] = getattr(event_type, "PERSONAL_FIELDS", frozenset())
+    return fields
 
 
 def _blank(value: object) -> object:

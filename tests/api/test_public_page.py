@@ -286,7 +286,9 @@ async def carry_out_the_demo_promise(app: RunningApp, http: httpx.AsyncClient) -
     )
     state = (await editor.query(query, id=DEMO_2018))["promise"]["document"]["state"]
     await editor.ok("reopenPromise", promiseId=DEMO_2018, reason="Perioden dateras")
-    details = {camel(k): v for k, v in state["working"]["content"]["details"].items() if v is not None}
+    details = {
+        camel(k): v for k, v in state["working"]["content"]["details"].items() if v is not None
+    }
     details["period"] = {"validFrom": "2018-01-01", "validTo": "2018-12-31", "label": "2018"}
     await editor.ok("revisePromiseDetails", promiseId=DEMO_2018, details=details)
     proposed = await editor.ok("proposePromise", promiseId=DEMO_2018)

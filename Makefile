@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit bench schema clean
+.PHONY: run test lint unit bench schema clean cluster load
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -25,8 +25,17 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
+# PostgreSQL primary + hot standby, 3 API nodes, 2 workers, 2 witnesses; CLUSTER_ARGS=--duration 60
+cluster: $(STAMP)
+	$(BIN)/python -m ops.cluster $(CLUSTER_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/samverkan bench
+
+# A bounded mixed load on a cluster it starts itself; LOAD_ARGS="--duration 60 --rate 200" or
+# LOAD_ARGS="--nodes URL,URL --database-url URL --data-dir DIR" for a running dev-mode cluster.
+load: $(STAMP)
+	$(BIN)/python -m ops.load $(LOAD_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/python -m schema.export

@@ -36,7 +36,8 @@ WHERE projection = $1 AND version = $2 AND key = ANY($3)"""
 UPSERT = """
 INSERT INTO documents (projection, version, key, doc, organisations, status, title,
                        valid_from, valid_to, log_index)
-SELECT $1, $2, u.key, u.doc, string_to_array(nullif(u.orgs, ''), ','), u.status, u.title,
+SELECT $1, $2, u.key, u.doc, coalesce(string_to_array(nullif(u.orgs, ''), ','), '{}'),
+       u.status, u.title,
        u.valid_from, u.valid_to, u.log_index
 FROM unnest($3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::date[],
             $9::date[], $10::bigint[])

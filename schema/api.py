@@ -12,7 +12,9 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -49,17 +51,30 @@ def should_mask(error: GraphQLError) -> bool:
     return not isinstance(original, ClientError)
 
 
+CACHED_DOCUMENTS = 512
+"""Distinct query texts whose parse and validation are kept (LRU): clients send few texts."""
+
+
 def build_schema(*, dev: bool) -> strawberry.Schema:
-    """The schema; introspection only in dev mode."""
+    """The schema; introspection only in dev mode.
+
+    The validation rules (depth, aliases, no introspection) are built once, so the validation
+    cache, keyed by document and rules, hits for every repeated query text; parsing is cached
+    per text and token limit.
+    """
     query = merge_types("Query", QUERY_TYPES)
+    rules = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+        *([] if dev else [NoSchemaIntrospectionCustomRule]),
+    ]
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error"),
     ]
-    if not dev:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     mutation = build_mutation([c for d in deciders() for c in d.command_types])
     return strawberry.Schema(
         query=query,

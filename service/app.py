@@ -15,14 +15,15 @@ import asyncpg
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from events.messages import Principal
+from events.messages import Command, Principal
 from schema.api import build_schema
-from schema.context import Dispatch
-from service import database, health, open_data, public_page
+from schema.context import Dispatch, Dispatched
+from service import database, health, logs, open_data, public_page
 from service.bootstrap import build_domain, dispatch_for
 from service.demo_load import load_demo
 from service.dispatcher import Dispatcher
@@ -32,8 +33,8 @@ from service.identity.dev_issuer import DevIssuer
 from service.identity.errors import CsrfMissing, InvalidToken
 from service.identity.login import LoginSettings, build_login, csrf_valid, session_principal
 from service.identity.registry import IssuerRegistry, load_registry
-from service.metrics import Metrics
-from service.reader import PgReader
+from service.metrics import CountResponses, Metrics, graphql_operation
+from service.reader import PgReader, ReadRoute
 from service.runtime import database_up
 from service.settings import Settings
 from service.workers import worker_loops
@@ -53,6 +54,8 @@ class Services:
     dev_issuer: DevIssuer | None
     projections: tuple[str, ...]
     dispatcher: Dispatcher
+    reads: ReadRoute
+    """GraphQL reads: the replica when one is configured, else the primary pool."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -84,13 +87,32 @@ def create_app(
     holder: dict[str, Services] = {}
 
     def make_reader() -> PgReader:
-        services = holder["services"]
+        route = holder["services"].reads
         return PgReader(
-            services.pool, domain.projection_names, {domain.promises.name: domain.promises}
+            route.read_pool(),
+            domain.projection_names,
+            {domain.promises.name: domain.promises},
+            route=route,
         )
 
     def make_dispatch(principal: Principal | None, request_id: str) -> Dispatch:
-        return dispatch_for(holder["services"].dispatcher, principal, request_id)
+        dispatch = dispatch_for(holder["services"].dispatcher, principal, request_id)
+
+        async def logged(command: Command, expected_version: int | None) -> Dispatched:
+            done = await dispatch(command, expected_version)
+            if not done.duplicate:
+                holder["services"].metrics.appends.labels(command=type(command).__name__).inc()
+            _log.info(
+                "%s accepted: %s at version %d%s",
+                type(command).__name__,
+                done.stream_id,
+                done.version,
+                " (duplicate)" if done.duplicate else "",
+                extra={"command": type(command).__name__, "stream_id": done.stream_id},
+            )
+            return done
+
+        return logged
 
     async def validate(token: str) -> Principal:
         return await holder["services"].bearer.validate(token)
@@ -104,9 +126,9 @@ def create_app(
     )
 
     def observe(route: str, seconds: float) -> None:
-        holder["services"].metrics.request_seconds.labels(route=route, operation="").observe(
-            seconds
-        )
+        m = holder["services"].metrics
+        operation = m.operation_label(graphql_operation.get())
+        m.request_seconds.labels(route=route, operation=operation).observe(seconds)
 
     graphql = GraphQLEndpoint(view, authenticate, request_id, observe)
 
@@ -114,6 +136,12 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with database_up(settings) as db:
             pool = await database.create_pool(db.app_url)
+            replica = None
+            if settings.replica_url:
+                # No connection at start: an unreachable replica only sends reads to the primary.
+                replica = await database.create_pool(
+                    settings.replica_url, min_size=0, connect_timeout=5.0
+                )
             dev = DevIssuer.load_or_create(settings.data_dir) if settings.dev else None
             http = httpx.AsyncClient()
             jwks = JwksCache(http)
@@ -126,6 +154,7 @@ def create_app(
                 dev_issuer=dev,
                 projections=domain.projection_names,
                 dispatcher=domain.dispatcher(pool),
+                reads=ReadRoute(primary=pool, replica=replica, wait_s=settings.replica_wait_s),
             )
             holder["services"] = services
             if run_workers:
@@ -141,6 +170,8 @@ def create_app(
                 services.stop.set()
                 await asyncio.gather(*services.tasks, return_exceptions=True)
                 await http.aclose()
+                if replica is not None:
+                    await replica.close()
                 await pool.close()
 
     routes: list[BaseRoute] = [
@@ -154,7 +185,11 @@ def create_app(
         *open_data.routes(),
         *(extra_routes or []),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=login.middleware)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(logs.RequestIds), Middleware(CountResponses), *login.middleware],
+    )
 
 
 def session_secret(settings: Settings) -> str:
@@ -203,15 +238,11 @@ async def readyz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     """Prometheus exposition, with lags read from the database at scrape time."""
+    from service.metrics import refresh
+
     services = services_of(request)
-    m = services.metrics
-    with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-        m.sequencer_lag.set(await health.sequencer_lag(services.pool))
-        state = await health.readiness(services.pool, (), services.projections)
-        for name, lag in state.projection_lag.items():
-            m.projection_lag.labels(projection=name).set(lag)
-    m.pool_in_use.set(services.pool.get_size() - services.pool.get_idle_size())
-    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+    await refresh(services.metrics, services.pool, services.reads.replica)
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 async def authenticate(request: Request) -> Principal | None:
@@ -233,5 +264,5 @@ async def authenticate(request: Request) -> Principal | None:
 
 
 def request_id() -> str:
-    """A fresh request id for logs and event metadata."""
-    return secrets.token_hex(8)
+    """The current request's id (from X-Request-Id or generated) for event metadata."""
+    return logs.current_request_id()

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from service import database
+from service import database, logs
 from service.runtime import database_up
 from service.settings import Settings, SettingsError
 
@@ -148,6 +148,68 @@ async def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from service import backup
+    from service.checkpointer import vkey_path_for
+    from service.workers import log_key_path
+
+    async with database_up(settings, migrate=False) as db:
+        try:
+            result = await backup.backup(
+                db.admin_url,
+                Path(args.file),
+                log_vkey=vkey_path_for(log_key_path(settings)),
+                pg_bin=Path(args.pg_bin) if args.pg_bin else None,
+                progress=_progress,
+            )
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+    print(
+        f"backup written: {result.file} ({result.bytes:,} bytes, {result.entries} archive "
+        f"entries, {result.seconds:.1f} s); {result.state.describe()}"
+    )
+    if result.vkey_file is not None:
+        print(f"the log's verifier key (public) is copied to {result.vkey_file}")
+    print(
+        "keys are not in the backup: keep the log's signing key "
+        f"({log_key_path(settings)}) and each witness's key file and state directory "
+        "in your key backup (ops/README.md)"
+    )
+    return 0
+
+
+async def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from service import backup
+    from service.workers import log_key_path
+
+    async with database_up(settings, migrate=False) as db:
+        try:
+            result = await backup.restore(
+                db.admin_url,
+                Path(args.file),
+                log_key=log_key_path(settings),
+                pg_bin=Path(args.pg_bin) if args.pg_bin else None,
+                progress=_progress,
+            )
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+    state = result.state
+    print(f"restored in {result.seconds:.1f} s: {state.describe()}")
+    if state.unsequenced:
+        print(f"the worker sequences the {state.unsequenced} waiting event(s) before new ones")
+    if result.key_ok:
+        _progress(result.key_line)
+    else:
+        print(
+            f"warning: {result.key_line}; put the log's original signing key there "
+            "(or set SAMVERKAN_LOG_KEY) before starting the workers, or the witnesses will "
+            "refuse every new checkpoint",
+            file=sys.stderr,
+        )
+    print("next: samverkan audit verify --witness-vkey ... , then start the workers")
+    return 0
+
+
 async def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
     from projections.rebuild import rebuild
     from service.bootstrap import build_domain
@@ -223,14 +285,19 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.dev:
         settings = replace(settings, dev=True)
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
-    app = create_app(settings)
+    app = create_app(settings, run_workers=not args.no_workers)
     print(f"Samverkan serves GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
     if settings.dev:
         print(
             "dev mode: GraphiQL in the browser; get a token with `samverkan dev-token`", flush=True
         )
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        log_config=None,
+        lifespan="on",
     )
     await uvicorn.Server(config).serve()
     return 0
@@ -299,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--dev", action="store_true", help="dev mode: dev issuer and GraphiQL")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument("--no-workers", action="store_true", help="API only: run no workers")
     add("migrate", cmd_migrate, "apply pending database migrations")
     add("demo", cmd_demo, "load the demo history from the seed texts (idempotent)")
     token = add("dev-token", cmd_dev_token, "print a development bearer token (dev mode only)")
@@ -337,6 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
     witness.add_argument("--log-vkey", required=True, help="the log's verifier key file")
     bench = add("bench", cmd_bench, "run the benchmarks (ops/bench) and print ratios to peers")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="e.g. --quick")
+    back = add("backup", cmd_backup, "write a pg_dump archive of the database (see ops/README.md)")
+    back.add_argument("file", help="the archive to write (never overwritten)")
+    restore = add("restore", cmd_restore, "restore a backup into an empty database, then migrate")
+    restore.add_argument("file", help="an archive written by `samverkan backup`")
+    for p in (back, restore):
+        p.add_argument("--pg-bin", help="directory of pg_dump/pg_restore (default: found)")
     erase = add("erase", cmd_erase, "erase an event's personal data (the proof stays verifiable)")
     erase.add_argument("event_id")
     erase.add_argument("--reason", required=True)
@@ -349,12 +423,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `samverkan` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
     try:
         settings = Settings.from_env()
+        logs.configure_for(
+            settings, role=args.command, verbose=args.verbose, dev=getattr(args, "dev", False)
+        )
         return int(asyncio.run(args.handler(settings, args)))
     except KeyboardInterrupt:
         return 130

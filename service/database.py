@@ -168,10 +168,12 @@ def runtime_url(admin_url: str, app_url: str | None) -> str:
     return re.sub(r"^(postgres(?:ql)?://)[^@/]*@", rf"\g<1>{RUNTIME_ROLE}@", admin_url)
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    url: str, *, min_size: int = 2, max_size: int = 10, connect_timeout: float = 60.0
+) -> asyncpg.Pool:
     """The runtime pool, with codecs registered on every connection."""
     pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, init=init_connection
+        url, min_size=min_size, max_size=max_size, init=init_connection, timeout=connect_timeout
     )
     assert pool is not None
     return pool

@@ -1,14 +1,21 @@
-"""GraphQL over HTTP and WebSocket: authentication, body limits and the per-request context."""
+"""GraphQL over HTTP and WebSocket: authentication, body limits and the per-request context.
+
+While the database cannot be reached, a request answers HTTP 503 with a typed GraphQL error
+(`extensions.code` "UNAVAILABLE", a `Retry-After` header) instead of a masked internal error;
+the asyncpg pool reconnects by itself once the database is back.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import strawberry
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -16,14 +23,80 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from events.messages import Principal
 from schema.context import Context, Dispatch
+from schema.errors import ClientError
 from service.identity.errors import CsrfMissing, InvalidToken
+from service.metrics import RecordOperation
 from service.reader import PgReader
 
 MAX_BODY_BYTES = 64 * 1024
+UNAVAILABLE = "UNAVAILABLE"
+RETRY_AFTER_S = 1
+
+_UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, timed out: also the pool's reconnect attempts
+    asyncpg.InterfaceError,  # the connection closed under the operation
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+class DatabaseUnavailable(ClientError):
+    """The database cannot be reached right now; the request may be retried."""
+
+
+def database_unreachable(error: BaseException | None) -> bool:
+    """True when `error`, or an error it was raised from, means the database is unreachable."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, _UNREACHABLE):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+class TypedUnavailable(SchemaExtension):
+    """Turns database outages into the typed UNAVAILABLE error before errors are masked.
+
+    It must come after MaskErrors in the schema's extensions: hooks exit in reverse order, so
+    it sees the original exceptions and MaskErrors then keeps the (ClientError) replacement.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is None or not errors:
+            return
+        result.errors = [_typed(e) if database_unreachable(e.original_error) else e for e in errors]
+
+
+def _typed(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(
+        "the database is unavailable; retry shortly",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=DatabaseUnavailable("the database is unavailable"),
+        extensions={"code": UNAVAILABLE},
+    )
+
+
+def _unavailable(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    for response in data if isinstance(data, list) else [data]:
+        errors: list[dict[str, Any]] = list(response.get("errors") or ())  # type: ignore[arg-type]
+        if any((e.get("extensions") or {}).get("code") == UNAVAILABLE for e in errors):
+            return True
+    return False
 
 
 class View(GraphQL[Context, None]):
@@ -49,6 +122,20 @@ class View(GraphQL[Context, None]):
         self._validate = validate
         self._make_dispatch = make_dispatch
         self._make_reader = make_reader
+        if TypedUnavailable not in schema.extensions:
+            schema.extensions = (*schema.extensions, TypedUnavailable)
+        if RecordOperation not in schema.extensions:
+            schema.extensions = (*schema.extensions, RecordOperation)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        if _unavailable(response_data):
+            sub_response.status_code = 503
+            sub_response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return super().create_response(response_data, sub_response)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         principal: Principal | None = getattr(request.state, "principal", None)

@@ -1,17 +1,24 @@
-"""Liveness, readiness and the numbers behind /metrics, read from the database."""
+"""Liveness, readiness and the numbers behind /metrics, read from the database.
+
+Every check is bounded by a timeout (a TimeoutError, which /readyz reports as not ready), so a
+database that hangs instead of refusing makes readiness fail fast rather than hang.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import asyncpg
 
 from events.sequencer import LOCK_KEY
 
-# A session advisory lock on key k shows in pg_locks as classid = high 32 bits, objid = low.
+# A session advisory lock on key k shows in pg_locks as classid = high 32 bits, objid = low;
+# advisory locks are per database, and one server may hold several Samverkan databases.
 LOCK_HELD = """
 SELECT EXISTS (
   SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND classid::bigint = (($1::bigint >> 32) & 4294967295)
     AND objid::bigint = ($1::bigint & 4294967295))"""
 
@@ -26,6 +33,7 @@ FROM projection_state p WHERE p.status = 'serving' ORDER BY 1"""
 PROJECTION_LOCK_HELD = """
 SELECT EXISTS (
   SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND classid::bigint = ((hashtext($1)::bigint >> 32) & 4294967295)
     AND objid::bigint = (hashtext($1)::bigint & 4294967295))"""
 
@@ -51,11 +59,18 @@ class Readiness:
         )
 
 
+CHECK_TIMEOUT_S = 3.0
+
+
 async def readiness(
-    pool: asyncpg.Pool, pending: tuple[str, ...], projections: tuple[str, ...]
+    pool: asyncpg.Pool,
+    pending: tuple[str, ...],
+    projections: tuple[str, ...],
+    *,
+    timeout: float = CHECK_TIMEOUT_S,
 ) -> Readiness:
     """Check the database, the migrations, and that a sequencer and each runner are active."""
-    async with pool.acquire() as conn:
+    async with asyncio.timeout(timeout), pool.acquire() as conn:
         sequencer = bool(await conn.fetchval(LOCK_HELD, LOCK_KEY))
         lags = {r[0]: int(r[1]) for r in await conn.fetch(PROJECTION_LAGS)}
         active: dict[str, bool] = {}
@@ -79,4 +94,5 @@ async def readiness(
 
 async def sequencer_lag(pool: asyncpg.Pool) -> int:
     """Committed events (among the most recent) that the sequencer has not placed in the log."""
-    return int(await pool.fetchval(UNSEQUENCED))
+    async with asyncio.timeout(CHECK_TIMEOUT_S):
+        return int(await pool.fetchval(UNSEQUENCED))

@@ -41,6 +41,14 @@ class Settings:
     session_secret: str | None = None
     log_key: Path | None = None
     """The log's Ed25519 signing key (a note skey file); None: generated in the data dir."""
+    replica_url: str | None = None
+    """A streaming hot standby for GraphQL reads (runtime role); None: read the primary."""
+    replica_wait_s: float = 1.0
+    """How long a read with a consistency token waits for the replica before the primary."""
+    log_format: str | None = None
+    """"json" or "text"; None: text in dev mode, json otherwise."""
+    node_name: str | None = None
+    """This process's name in the logs (several nodes share one log store)."""
 
     @property
     def base_url(self) -> str:
@@ -62,8 +70,21 @@ class Settings:
             port = int(env.get("SAMVERKAN_PORT", "8000"))
         except ValueError as exc:
             raise SettingsError("SAMVERKAN_PORT must be a whole number") from exc
+        log_format = env.get("SAMVERKAN_LOG_FORMAT", "").strip().lower() or None
+        if log_format not in (None, "json", "text"):
+            raise SettingsError(f"SAMVERKAN_LOG_FORMAT must be json or text, not {log_format!r}")
+        try:
+            replica_wait_s = float(env.get("SAMVERKAN_REPLICA_WAIT_S", "1.0"))
+        except ValueError as exc:
+            raise SettingsError("SAMVERKAN_REPLICA_WAIT_S must be a number of seconds") from exc
+        if not 0 <= replica_wait_s <= 60:
+            raise SettingsError("SAMVERKAN_REPLICA_WAIT_S must be between 0 and 60")
+        database_url = env.get("DATABASE_URL") or None
+        replica_url = env.get("SAMVERKAN_REPLICA_URL") or None
+        if replica_url is not None and database_url is None:
+            raise SettingsError("SAMVERKAN_REPLICA_URL needs DATABASE_URL (the primary)")
         return cls(
-            database_url=env.get("DATABASE_URL") or None,
+            database_url=database_url,
             app_database_url=env.get("SAMVERKAN_APP_DATABASE_URL") or None,
             data_dir=data_dir,
             dev=_flag(env, "SAMVERKAN_DEV"),
@@ -74,4 +95,8 @@ class Settings:
             public_url=env.get("SAMVERKAN_PUBLIC_URL") or None,
             session_secret=env.get("SAMVERKAN_SESSION_SECRET") or None,
             log_key=Path(env["SAMVERKAN_LOG_KEY"]) if env.get("SAMVERKAN_LOG_KEY") else None,
+            replica_url=replica_url,
+            replica_wait_s=replica_wait_s,
+            log_format=log_format,
+            node_name=env.get("SAMVERKAN_NODE_NAME") or None,
         )

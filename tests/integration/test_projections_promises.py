@@ -34,7 +34,7 @@ from events.sequencer import load_state, sequence_batch
 from events.store import StoredEvent, log_size
 from projections.documents import DocumentProjection
 from projections.rebuild import rebuild
-from projections.runner import Runner, checkpoint, serving_version
+from projections.runner import Runner, apply_next_batch, checkpoint, serving_version
 from service import cli, database
 from service.bootstrap import build_domain
 from service.demo_load import load_demo
@@ -513,3 +513,20 @@ async def test_the_projections_commands_print_status_and_rebuild_the_promises(
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
     assert ["promises", "1", "retired", str(head - 1), "0"] in rows
     assert ["promises", "2", "serving", str(head - 1), "0"] in rows
+
+
+async def test_a_directory_with_people_but_no_organisation_yet_is_projected(
+    dispatcher: Dispatcher,
+) -> None:
+    admin = principal("org-upplands-bro", "org_admin")
+    await dispatcher.dispatch(RegisterPerson(**key(), actor=admin, person_id="p-1", name="P"))
+    await sequence(dispatcher.pool)
+    directory = next(p for p in build_domain().projections if p.name == "directory")
+    async with dispatcher.pool.acquire() as conn:
+        version = await serving_version(conn, "directory")
+        assert await apply_next_batch(conn, directory, version, 100) == 1
+        orgs = await conn.fetchval(
+            "SELECT organisations FROM documents WHERE projection = 'directory' AND version = $1",
+            version,
+        )
+    assert orgs == []

@@ -1,0 +1,1 @@
+"""A bounded load generator for a Samverkan cluster: seed, mixed load, report, log check."""

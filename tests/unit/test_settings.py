@@ -1,0 +1,43 @@
+"""Settings for replica reads and logs: read from the environment, bad values refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.settings import Settings, SettingsError
+
+PRIMARY = "postgresql://postgres@127.0.0.1:5432/samverkan"
+REPLICA = "postgresql://samverkan_app@127.0.0.1:5433/samverkan"
+
+
+def test_replica_url_wait_log_format_and_node_name_are_read() -> None:
+    s = Settings.from_env(
+        {
+            "DATABASE_URL": PRIMARY,
+            "SAMVERKAN_REPLICA_URL": REPLICA,
+            "SAMVERKAN_REPLICA_WAIT_S": "0.25",
+            "SAMVERKAN_LOG_FORMAT": "TEXT",
+            "SAMVERKAN_NODE_NAME": "api-2",
+        }
+    )
+    assert (s.replica_url, s.replica_wait_s) == (REPLICA, 0.25)
+    assert (s.log_format, s.node_name) == ("text", "api-2")
+
+
+def test_without_them_reads_go_to_the_primary_and_the_log_format_follows_dev_mode() -> None:
+    s = Settings.from_env({})
+    assert s.replica_url is None and s.log_format is None and s.node_name is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SAMVERKAN_REPLICA_URL": REPLICA}, "needs DATABASE_URL"),
+        ({"SAMVERKAN_LOG_FORMAT": "xml"}, "json or text"),
+        ({"SAMVERKAN_REPLICA_WAIT_S": "soon"}, "number of seconds"),
+        ({"SAMVERKAN_REPLICA_WAIT_S": "-1"}, "between 0 and 60"),
+    ],
+)
+def test_unusable_values_are_a_clear_settings_error(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)

@@ -85,7 +85,7 @@ async def test_a_payload_changes_only_by_a_recorded_erasure_even_for_the_owner(
     conn = await asyncpg.connect(db.admin_url)
     try:
         await conn.execute("SET ROLE samverkan_owner")
-        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="erasure|insert-only"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match=r"erasure|insert-only"):
             await conn.execute(CHANGES[change].format(t="payloads", c="data"))
         assert await conn.fetchval("SELECT count(*) FROM payloads") == 1
     finally:

@@ -2,17 +2,32 @@
 
 The replay is fed log rows in log order, from the database or from an export, and never reads
 anything itself; the same checks therefore hold online and offline.
+
+A row is first checked the short way: its stored leaf must hash to its stored leaf hash and
+equal, byte for byte, the leaf rebuilt from its event, payload and salt. Then the full check
+would report nothing, so only a row that fails the short way takes the full check, which
+names what differs. `check_row` needs nothing but the row, so it can run in other processes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from events import merkle
-from events.leaf import LeafError, leaf_bytes, parse_leaf, parse_timestamp
+from events.leaf import (
+    LeafError,
+    leaf_bytes,
+    parse_leaf,
+    parse_timestamp,
+    record_leaf_bytes,
+)
 from events.leaf import payload_commitment as commit
 from events.note import NoteError, Verifier, add_signature_lines, parse_checkpoint, verify_note
 
@@ -71,8 +86,7 @@ class CheckpointRow:
     lines: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LogRow:
+class LogRow(NamedTuple):
     """What is stored at one log index: the event (if any), payload, salt and leaf (if any)."""
 
     log_index: int
@@ -82,6 +96,58 @@ class LogRow:
     erased: bool
     leaf: bytes | None
     leaf_hash: bytes | None
+
+
+class CheckedRow(NamedTuple):
+    """One log index checked on its own: the hash the tree takes there, findings, erasure."""
+
+    log_index: int
+    tree_leaf_hash: bytes
+    findings: tuple[Finding, ...] = ()
+    erased: bool = False
+
+
+_sha256 = hashlib.sha256
+
+
+def check_row(row: LogRow) -> CheckedRow:
+    """Check one log index against itself; the tree and the checkpoints are the replay's."""
+    h = untouched_leaf_hash(row)
+    if h is not None:
+        return CheckedRow(row.log_index, h, (), row.erased)
+    findings: list[Finding] = []
+    recomputed, erased = _check_in_full(row, findings)
+    stored = row.leaf if row.leaf is not None else recomputed
+    h = merkle.leaf_hash(stored if stored is not None else b"")
+    return CheckedRow(row.log_index, h, tuple(findings), erased)
+
+
+def untouched_leaf_hash(row: LogRow) -> bytes | None:
+    """The leaf hash when the row is exactly as sequenced, else None (`check_row` it in full).
+
+    The stored leaf must hash to the stored leaf hash and equal, byte for byte, the leaf
+    rebuilt from the event (its fields in leaf form), payload and salt. The rebuilt leaf is
+    canonical, so the full check would then parse the same envelope, find the same event id
+    and the same commitment, and report nothing.
+    """
+    leaf, e = row.leaf, row.event
+    if leaf is None or e is None:
+        return None
+    h = _sha256(b"\x00" + leaf).digest()
+    if h != row.leaf_hash:
+        return None
+    try:
+        if row.erased:
+            commitment = orjson.loads(leaf)["payload_commitment"]
+        elif row.salt is None:
+            return None
+        else:
+            commitment = commit(row.salt, row.payload)
+        if record_leaf_bytes(row.log_index, e, commitment) != leaf:
+            return None
+    except (LeafError, KeyError, TypeError, ValueError):
+        return None
+    return h
 
 
 def _leaf_of(row: LogRow, commitment: str) -> bytes:
@@ -101,6 +167,66 @@ def _leaf_of(row: LogRow, commitment: str) -> bytes:
     )
 
 
+def _check_in_full(row: LogRow, findings: list[Finding]) -> tuple[bytes | None, bool]:
+    """The leaf rebuilt from the row (None when it cannot be) and whether it is erased."""
+    i, e = row.log_index, row.event
+
+    def find(kind: str, event_id: object, detail: str) -> None:
+        findings.append(_finding(kind, i, event_id, detail))
+
+    envelope: dict[str, Any] | None = None
+    if row.leaf is not None:
+        try:
+            envelope = parse_leaf(row.leaf)
+        except LeafError as exc:
+            find("altered", e and e["event_id"], f"stored leaf: {exc}")
+            return None, False
+        if row.leaf_hash != merkle.leaf_hash(row.leaf):
+            find("altered", envelope["event_id"], "stored leaf hash is wrong")
+    if e is None:
+        who = envelope["event_id"] if envelope else None
+        find("removed", who, "the event is gone but its leaf remains")
+        return None, False
+    if envelope is None:
+        find("inserted", e["event_id"], "the event has no leaf in the tree")
+        return None, False
+    if str(envelope["event_id"]) != str(e["event_id"]):
+        find(
+            "reordered",
+            e["event_id"],
+            f"this position holds it, but its leaf is for {envelope['event_id']}",
+        )
+        return None, False
+    if row.erased:
+        commitment = str(envelope["payload_commitment"])
+    elif row.salt is None:
+        find("altered", e["event_id"], "the payload salt is gone without an erasure")
+        return None, False
+    else:
+        try:
+            commitment = commit(row.salt, row.payload)
+        except LeafError as exc:
+            find("altered", e["event_id"], f"payload: {exc}")
+            return None, False
+    try:
+        recomputed = _leaf_of(row, commitment)
+    except (LeafError, KeyError, TypeError, ValueError) as exc:
+        find("altered", e["event_id"], f"envelope cannot be rebuilt: {exc}")
+        return None, row.erased
+    if recomputed != row.leaf:
+        fresh = parse_leaf(recomputed)
+        changed = sorted(k for k in fresh if fresh[k] != envelope.get(k))
+        what = "payload" if changed == ["payload_commitment"] else ", ".join(changed)
+        find("altered", e["event_id"], f"{what} differs from the leaf")
+    return recomputed, row.erased
+
+
+def _finding(kind: str, at: int | None, event_id: object, detail: str) -> Finding:
+    return Finding(
+        kind=kind, log_index=at, event_id=str(event_id) if event_id else None, detail=detail
+    )
+
+
 @dataclass(slots=True)
 class Replay:
     """Checks log rows fed in log order against each other and against the checkpoints."""
@@ -113,87 +239,60 @@ class Replay:
     erased: list[int] = field(default_factory=list)
     _tree: merkle.CompactRange = field(default_factory=merkle.CompactRange)
     _next_cp: int = 0
+    _next_size: float = 0  # size of the next checkpoint to reach, inf when none is left
     _witnessed: list[int] = field(default_factory=list)
     _unwitnessed: list[tuple[int, str]] = field(default_factory=list)
 
     def _find(self, kind: str, at: int | None, event_id: object, detail: str) -> None:
-        self.findings.append(
-            Finding(
-                kind=kind, log_index=at, event_id=str(event_id) if event_id else None, detail=detail
-            )
-        )
+        self.findings.append(_finding(kind, at, event_id, detail))
 
     def add(self, row: LogRow) -> None:
         """Check one log index and fold its leaf into the tree."""
-        while self._tree.size < row.log_index:
+        self._position(row.log_index)
+        self.add_checked(check_row(row))
+
+    def add_checked(self, checked: CheckedRow) -> None:
+        """Fold in a log index already checked with `check_row` (perhaps in another process)."""
+        self._position(checked.log_index)
+        if checked.findings:
+            self.findings.extend(checked.findings)
+        if checked.erased:
+            self.erased.append(checked.log_index)
+        self._append(checked.tree_leaf_hash)
+
+    def add_hash(self, log_index: int, tree_leaf_hash: bytes) -> None:
+        """`add_checked` of a log index that `check_row` found nothing wrong with."""
+        if log_index != self._tree.size:
+            self._position(log_index)
+        self._append(tree_leaf_hash)
+
+    def _position(self, log_index: int) -> None:
+        """Fill any gap before `log_index` as removed; refuse an index already passed."""
+        if log_index == self._tree.size:
+            return
+        while self._tree.size < log_index:
             self._find("removed", self._tree.size, None, "no event and no leaf at this index")
             self._append(merkle.leaf_hash(b""))
-        if row.log_index < self._tree.size:
-            raise AuditError(f"log rows out of order at {row.log_index}")
-        recomputed = self._check_row(row)
-        stored = row.leaf if row.leaf is not None else recomputed
-        self._append(merkle.leaf_hash(stored if stored is not None else b""))
-
-    def _check_row(self, row: LogRow) -> bytes | None:
-        i, e = row.log_index, row.event
-        envelope: dict[str, Any] | None = None
-        if row.leaf is not None:
-            try:
-                envelope = parse_leaf(row.leaf)
-            except LeafError as exc:
-                self._find("altered", i, e and e["event_id"], f"stored leaf: {exc}")
-                return None
-            if row.leaf_hash != merkle.leaf_hash(row.leaf):
-                self._find("altered", i, envelope["event_id"], "stored leaf hash is wrong")
-        if e is None:
-            who = envelope["event_id"] if envelope else None
-            self._find("removed", i, who, "the event is gone but its leaf remains")
-            return None
-        if envelope is None:
-            self._find("inserted", i, e["event_id"], "the event has no leaf in the tree")
-            return None
-        if str(envelope["event_id"]) != str(e["event_id"]):
-            self._find(
-                "reordered",
-                i,
-                e["event_id"],
-                f"this position holds it, but its leaf is for {envelope['event_id']}",
-            )
-            return None
-        if row.erased:
-            self.erased.append(i)
-            commitment = str(envelope["payload_commitment"])
-        elif row.salt is None:
-            self._find("altered", i, e["event_id"], "the payload salt is gone without an erasure")
-            return None
-        else:
-            try:
-                commitment = commit(row.salt, row.payload)
-            except LeafError as exc:
-                self._find("altered", i, e["event_id"], f"payload: {exc}")
-                return None
-        try:
-            recomputed = _leaf_of(row, commitment)
-        except (LeafError, KeyError, TypeError, ValueError) as exc:
-            self._find("altered", i, e["event_id"], f"envelope cannot be rebuilt: {exc}")
-            return None
-        if recomputed != row.leaf:
-            fresh = parse_leaf(recomputed)
-            changed = sorted(k for k in fresh if fresh[k] != envelope.get(k))
-            what = "payload" if changed == ["payload_commitment"] else ", ".join(changed)
-            self._find("altered", i, e["event_id"], f"{what} differs from the leaf")
-        return recomputed
+        if log_index < self._tree.size:
+            raise AuditError(f"log rows out of order at {log_index}")
 
     def _append(self, h: bytes) -> None:
         self._tree.append(h)
-        while (
-            self._next_cp < len(self.checkpoints)
-            and self.checkpoints[self._next_cp].size <= self._tree.size
-        ):
-            cp = self.checkpoints[self._next_cp]
-            self._next_cp += 1
-            if cp.size == self._tree.size:
-                self._check_checkpoint(cp, self._tree.root())
+        if self._tree.size >= self._next_size:
+            size = self._tree.size
+            while (
+                self._next_cp < len(self.checkpoints)
+                and self.checkpoints[self._next_cp].size <= size
+            ):
+                cp = self.checkpoints[self._next_cp]
+                self._next_cp += 1
+                if cp.size == size:
+                    self._check_checkpoint(cp, self._tree.root())
+            self._next_size = (
+                self.checkpoints[self._next_cp].size
+                if self._next_cp < len(self.checkpoints)
+                else math.inf
+            )
 
     def _check_checkpoint(self, cp: CheckpointRow, tree_root: bytes | None) -> None:
         note = add_signature_lines(cp.note, cp.lines)

@@ -64,9 +64,12 @@ async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     log_vkey, witnesses = _vkeys(settings, args)
     if args.from_file:
         _progress(f"verifying the export {args.from_file} (no database)")
-        report = audit.verify_export(
-            Path(args.from_file), log_vkey, witnesses, allow_pending=args.allow_pending
-        )
+        try:
+            report = audit.verify_export(
+                Path(args.from_file), log_vkey, witnesses, allow_pending=args.allow_pending
+            )
+        except audit.AuditError as exc:
+            raise CommandError(f"{args.from_file}: {exc}") from None
     else:
         async with database_up(settings) as db:
             _progress("verifying the whole log from the database")

@@ -112,6 +112,8 @@ class VerifyFigures:
     database_rows: float
     export_write: float
     export: float
+    export_one_process: float
+    export_workers: int
     export_parse: float
     size: int
     export_mb: float
@@ -181,11 +183,17 @@ async def verify_figures(server: Server, sizes: Sizes, tmp: Path) -> VerifyFigur
         begin = time.perf_counter()
         exported = await audit.export(db.app_url, path)
         t_export = time.perf_counter() - begin
+    workers = audit.default_workers(path)
     begin = time.perf_counter()
     offline = await asyncio.to_thread(audit.verify_export, path, signer.vkey, vkeys)
     t_offline = time.perf_counter() - begin
     if not offline.ok or offline.size != sizes.backlog:
         raise RuntimeError(f"offline verify failed: {offline.findings[:3]}")
+    begin = time.perf_counter()
+    single = await asyncio.to_thread(audit.verify_export, path, signer.vkey, vkeys, workers=1)
+    t_single = time.perf_counter() - begin
+    if single != offline:
+        raise RuntimeError("one process and worker processes report differently")
     begin = time.perf_counter()
     lines = parse_export(path)
     t_parse = time.perf_counter() - begin
@@ -195,6 +203,8 @@ async def verify_figures(server: Server, sizes: Sizes, tmp: Path) -> VerifyFigur
         database_rows=rows / t_rows,
         export_write=exported / t_export,
         export=n / t_offline,
+        export_one_process=n / t_single,
+        export_workers=workers,
         export_parse=lines / t_parse,
         size=n,
         export_mb=path.stat().st_size / 1e6,
@@ -291,7 +301,10 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
         say("  verify")
         v = await verify_figures(server, sizes, Path(tmp))
     notes["verify"] = asdict(v)
-    say(f"  verify: database {v.database:,.0f} /s, export {v.export:,.0f} /s")
+    say(
+        f"  verify: database {v.database:,.0f} /s, export {v.export:,.0f} /s "
+        f"({v.export_workers} worker process(es); one process {v.export_one_process:,.0f} /s)"
+    )
     say(f"  proofs at {sizes.proof_tree:,} leaves")
     p = await proof_figures(server, sizes)
     notes["proofs"] = asdict(p)
@@ -394,6 +407,10 @@ async def run(argv: list[str] | None = None) -> int:
                 f"peer {store_bench.runs_text(r.peer_runs)}"
             )
     v, p = notes["verify"], notes["proofs"]
+    print(
+        f"offline verify: {v['export_workers']} worker process(es); in one process "
+        f"{v['export_one_process']:,.0f} events/s"
+    )
     print(
         f"export: {v['export_write']:,.0f} events/s written, {v['export_mb']:.1f} MB; "
         f"proof p99: inclusion {p['inclusion_p99_ms']:.2f} ms, "

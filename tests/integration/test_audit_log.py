@@ -15,6 +15,7 @@ import pytest
 
 from events import audit_log, merkle, store
 from events.audit_log import Finality, integrate_batch
+from events.leaf import LeafError, payload_commitment
 from events.note import (
     CosignatureSigner,
     Signer,
@@ -130,6 +131,37 @@ async def test_each_leaf_is_the_canonical_envelope_of_its_event(world: World) ->
     assert envelope["metadata"] == META
     assert "note 0" not in stored.leaf.decode(), "the payload must enter only as a commitment"
     assert stored.leaf_hash == merkle.leaf_hash(stored.leaf)
+
+
+async def test_each_stored_salt_opens_the_commitment_in_its_own_leaf(world: World) -> None:
+    await world.append(9, batch_size=4)
+    rows = await world.conn.fetch(
+        "SELECT f.leaf, s.salt, p.data FROM leaves f JOIN payload_salts s USING (log_index) "
+        "JOIN event_payloads p USING (log_index) ORDER BY log_index"
+    )
+    assert len(rows) == 9
+    for r in rows:
+        envelope = json.loads(r["leaf"])
+        assert envelope["payload_commitment"] == payload_commitment(bytes(r["salt"]), r["data"])
+    assert len({bytes(r["salt"]) for r in rows}) == 9
+
+
+async def test_an_event_that_cannot_form_a_leaf_stops_its_batch_and_nothing_of_it_commits(
+    world: World,
+) -> None:
+    await world.append(3)
+    root = await audit_log.root(world.conn, 3)
+    # JCS refuses integers beyond 2**53; jsonb and the store take them.
+    event = NewEvent(event_id=uuid.uuid4(), type="Noted", data={"n": 2**60}, occurred_at=NOW)
+    await store.append(world.conn, "s-big", NO_STREAM, [event], command_id=None, metadata=META)
+    state = await load_state(world.conn)
+    with pytest.raises(LeafError):
+        await sequence_batch(world.conn, state, 10, integrate_batch)
+    assert await store.log_size(world.conn) == 3
+    assert await audit_log.tree_size(world.conn) == 3
+    assert await world.conn.fetchval("SELECT count(*) FROM payload_salts") == 3
+    assert await world.conn.fetchval("SELECT max(idx) FROM merkle_nodes WHERE level = 0") == 2
+    assert await audit_log.root(world.conn, 3) == root
 
 
 async def test_inclusion_and_consistency_proofs_from_the_database_verify(world: World) -> None:

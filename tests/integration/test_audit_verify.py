@@ -217,6 +217,60 @@ async def test_an_export_verifies_offline_and_names_a_change_made_to_it(
     assert bad is not None and (bad.kind, bad.log_index) == ("altered", 7)
 
 
+async def test_worker_processes_report_exactly_what_one_process_reports(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await record_erasure(world.conn, world.ids[1], "retention", "anna", "bertil", {"n": None})
+    path = tmp_path / "log.jsonl"
+    await audit.export(world.db.app_url, path)
+    monkeypatch.setattr(audit, "CHUNK_BYTES", 1500)  # a few entries per chunk
+    assert len(audit._chunks(path, 0, path.stat().st_size)) >= 4
+
+    def both() -> tuple[audit.VerifyReport, audit.VerifyReport]:
+        one = audit.verify_export(path, world.signer.vkey, world.witness_vkeys, workers=1)
+        two = audit.verify_export(path, world.signer.vkey, world.witness_vkeys, workers=2)
+        return one, two
+
+    one, two = both()
+    assert one.ok and one == two and two.erased == (1,)
+
+    lines = path.read_text().splitlines()  # header, 2 checkpoints, entries 0..11
+    entry = json.loads(lines[3 + 7])
+    entry["entry"]["payload"]["n"] = 1000
+    lines[3 + 7] = json.dumps(entry)
+    del lines[3 + 3]
+    path.write_text("\n".join(lines) + "\n")
+    one, two = both()
+    assert one == two
+    assert [(f.kind, f.log_index) for f in two.findings if f.log_index is not None] == [
+        ("removed", 3),
+        ("altered", 7),
+    ]
+    assert two.first_bad is not None and two.first_bad.log_index == 3
+    assert two.erased == (1,)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_a_malformed_export_line_is_an_audit_error_naming_the_line(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    path = tmp_path / "log.jsonl"
+    await audit.export(world.db.app_url, path)
+    monkeypatch.setattr(audit, "CHUNK_BYTES", 1500)
+    lines = path.read_text().splitlines()
+    for bad, why in [("{not json", "not a log entry"), ('{"entry": {}}', "log_index")]:
+        broken = [*lines[:12], bad, *lines[13:]]
+        path.write_text("\n".join(broken) + "\n")
+        with pytest.raises(audit.AuditError, match=f"line 13: .*{why}"):
+            audit.verify_export(path, world.signer.vkey, world.witness_vkeys, workers=workers)
+    path.write_text("\n".join([*lines[3:], *lines[:3]]) + "\n")
+    with pytest.raises(audit.AuditError, match="not a samverkan-audit-export"):
+        audit.verify_export(path, world.signer.vkey, world.witness_vkeys, workers=workers)
+    path.write_text("\n".join([*lines[:4], lines[1], *lines[4:]]) + "\n")
+    with pytest.raises(audit.AuditError, match=r"line 5: .*checkpoints must come before"):
+        audit.verify_export(path, world.signer.vkey, world.witness_vkeys, workers=workers)
+
+
 async def test_an_inclusion_proof_can_be_checked_by_a_third_party(world: World) -> None:
     bundle = await audit.prove(world.db.app_url, world.ids[9])
     bundle = json.loads(json.dumps(bundle))

@@ -79,3 +79,19 @@ def test_migrate_then_projections_status_prints_each_projection(
         "checkpoint",
         "lag",
     ]
+
+
+def test_a_malformed_export_is_one_clear_line(tmp_path: Path) -> None:
+    from events.note import Signer, generate_skey
+
+    vkey = tmp_path / "log.vkey"
+    vkey.write_text(Signer.from_skey(generate_skey("samverkan.local/log/v1")).vkey + "\n")
+    export = tmp_path / "log.jsonl"
+    export.write_text('{"not": "an export"}\n')
+    env = {"SAMVERKAN_DATA_DIR": str(tmp_path), "PATH": ""}
+    done = run("audit", "verify", "--from", str(export), "--log-vkey", str(vkey), env=env)
+    assert done.returncode != 0
+    # A progress line first, then the error as one line, no traceback.
+    *_, last = done.stderr.strip().splitlines()
+    assert last.startswith("samverkan: ") and "not a samverkan-audit-export" in last
+    assert "Traceback" not in done.stderr

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import orjson
 
 from events import audit_log, merkle
@@ -45,7 +44,6 @@ __all__ = [
     "AuditError",
     "VerifyReport",
     "check_proof",
-    "erase",
     "export",
     "prove",
     "verify_database",
@@ -402,23 +400,3 @@ def check_proof(bundle: dict[str, Any], log_vkey: str, witness_vkeys: Sequence[s
     ):
         problems.append("the inclusion proof does not verify")
     return problems
-
-
-ERASE = "SELECT erase_payload($1, $2, $3, $4)"
-
-
-async def erase(
-    url: str, event_id: uuid.UUID, reason: str, erased_by: str, authorised_by: str
-) -> int:
-    """Erase an event's payload (its salt goes, the leaf stays); returns its log index."""
-    conn = await connect(url)
-    try:
-        return int(await conn.fetchval(ERASE, event_id, reason, erased_by, authorised_by))
-    except asyncpg.NoDataFoundError as exc:
-        raise AuditError(f"event {event_id} is not in the log") from exc
-    except asyncpg.UniqueViolationError as exc:
-        raise AuditError(f"event {event_id} is already erased") from exc
-    except asyncpg.CheckViolationError as exc:
-        raise AuditError("an erasure needs a reason and two different people") from exc
-    finally:
-        await conn.close()

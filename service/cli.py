@@ -108,7 +108,10 @@ async def cmd_audit_prove(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError:
         raise CommandError(f"{args.event_id!r} is not an event id (a UUID)") from None
     async with database_up(settings) as db:
-        bundle = await audit.prove(db.app_url, event_id)
+        try:
+            bundle = await audit.prove(db.app_url, event_id)
+        except audit.AuditError as exc:
+            raise CommandError(str(exc)) from None
     print(json.dumps(bundle, indent=2))
     return 0
 

@@ -22,10 +22,6 @@ SELECT EXISTS (
     AND classid::bigint = (($1::bigint >> 32) & 4294967295)
     AND objid::bigint = ($1::bigint & 4294967295))"""
 
-UNSEQUENCED = """
-SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM log l WHERE l.event_pk = e.id)
-  AND e.id > coalesce((SELECT max(event_pk) FROM log), 0) - 100000"""
-
 PROJECTION_LAGS = """
 SELECT p.projection, (SELECT coalesce(max(log_index), -1) FROM log) - p.checkpoint
 FROM projection_state p WHERE p.status = 'serving' ORDER BY 1"""
@@ -90,9 +86,3 @@ async def readiness(
         projections_active=active,
         projection_lag=lags,
     )
-
-
-async def sequencer_lag(pool: asyncpg.Pool) -> int:
-    """Committed events (among the most recent) that the sequencer has not placed in the log."""
-    async with asyncio.timeout(CHECK_TIMEOUT_S):
-        return int(await pool.fetchval(UNSEQUENCED))

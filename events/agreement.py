@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from events.authority import require_party_member, require_signing_mandate
 from events.context import DecisionContext
 from events.decider import Decider
+from events.directory.authority import require_party_member, require_signing_mandate
 from events.messages import Command, Event, InvalidInput, NotFound, RuleViolated
-from events.promise_content import FocusArea, Period, content_hash
-from events.promise_drafting import EDITORS, check_parties
+from events.promise.content import FocusArea, Period, content_hash
+from events.promise.drafting import EDITORS, check_parties
 from events.well_formed import (
     require_id,
     require_not_after,

@@ -7,10 +7,10 @@ from typing import Any
 from events.agreement import AGREEMENT
 from events.codec import Registry, build_registry
 from events.decider import Decider
+from events.directory.decider import DIRECTORY
 from events.erasure import PayloadErased
-from events.organisation import DIRECTORY
-from events.promise import PROMISE
-from events.promise_events import upcast_activity_performed_v1
+from events.promise.decider import PROMISE
+from events.promise.events import upcast_activity_performed_v1
 
 
 def deciders() -> tuple[Decider[Any], ...]:

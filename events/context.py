@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from events.directory_state import DirectoryState
+from events.directory.state import DirectoryState
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from events.codec import Registry
 from events.decider import Decider
-from events.directory_state import DirectoryState
+from events.directory.state import DirectoryState
 from projections.documents import Columns, DocumentProjection
 
 NAME = "directory"

@@ -20,7 +20,7 @@ import asyncpg
 from events.codec import Registry, from_plain, to_plain
 from events.decider import Decider
 from events.erasure import PayloadErased
-from events.store import StoredEvent, read_stream
+from events.log.store import StoredEvent, read_stream
 
 S = TypeVar("S")
 

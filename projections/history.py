@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from events.store import StoredEvent
+from events.log.store import StoredEvent
 
 # unnest cannot expand an array of arrays into rows of arrays, so roles travel as one
 # comma-joined string per row and are split back in SQL.

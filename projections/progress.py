@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.promise_content import Commitment, Target
-from events.promise_state import PromiseState
+from events.promise.content import Commitment, Target
+from events.promise.state import PromiseState
 
 COLOURS = {"met": "green", "partly": "yellow", "not_met": "red", "no_target": "grey"}
 

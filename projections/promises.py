@@ -13,7 +13,7 @@ from typing import Any
 
 from events.codec import Registry, to_plain
 from events.decider import Decider
-from events.promise_state import PromiseState
+from events.promise.state import PromiseState
 from projections.documents import Columns, DocumentProjection
 from projections.progress import progress
 

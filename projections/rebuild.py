@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from events.store import log_size
+from events.log.store import log_size
 from projections.runner import Projection, Runner, checkpoint, serving_version
 
 BUILDING = """

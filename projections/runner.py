@@ -17,9 +17,9 @@ from typing import Protocol
 
 import asyncpg
 
-from events import store
-from events.store import LOG_CHANNEL, StoredEvent
-from events.wakeup import wait_any
+from events.log import store
+from events.log.store import LOG_CHANNEL, StoredEvent
+from events.log.wakeup import wait_any
 
 _log = logging.getLogger(__name__)
 

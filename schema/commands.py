@@ -23,8 +23,8 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from events.log.store import VersionConflict
 from events.messages import Command, Forbidden, InvalidInput, NotFound, Refusal, RuleViolated
-from events.store import VersionConflict
 from schema import errors
 from schema.context import Context
 

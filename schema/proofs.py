@@ -11,7 +11,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from events import audit_log
+from events.log import transparency
 from schema.access import can_read_history, is_auditor
 from schema.context import Context
 from schema.errors import ClientError
@@ -56,7 +56,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _checkpoint(stored: audit_log.StoredCheckpoint) -> Checkpoint:
+def _checkpoint(stored: transparency.StoredCheckpoint) -> Checkpoint:
     return Checkpoint(
         size=stored.size,
         root_hash=_b64(stored.root),
@@ -79,7 +79,7 @@ class ProofQuery:
     @strawberry.field(description="The newest signed checkpoint with its cosignatures.")
     async def latest_checkpoint(self, info: Info[Context, None]) -> Checkpoint | None:
         _signed_in(info.context)
-        stored = await info.context.reader.audit(audit_log.latest_checkpoint)
+        stored = await info.context.reader.audit(transparency.latest_checkpoint)
         return None if stored is None else _checkpoint(stored)
 
     @strawberry.field(description="Proof that an event is in the latest checkpoint's tree.")
@@ -98,15 +98,15 @@ class ProofQuery:
         stream_id, log_index = located
         if not (is_auditor(ctx) or await can_read_history(ctx, stream_id)):
             return None
-        stored = await ctx.reader.audit(audit_log.latest_checkpoint)
+        stored = await ctx.reader.audit(transparency.latest_checkpoint)
         if stored is None or log_index >= stored.size:
             return None
-        leaf = await ctx.reader.audit(lambda c: audit_log.leaf(c, log_index))
+        leaf = await ctx.reader.audit(lambda c: transparency.leaf(c, log_index))
         hashes = await ctx.reader.audit(
-            lambda c: audit_log.inclusion_proof(c, log_index, stored.size)
+            lambda c: transparency.inclusion_proof(c, log_index, stored.size)
         )
         final = await ctx.reader.audit(
-            lambda c: audit_log.finality(c, log_index, ctx.reader.witnesses)
+            lambda c: transparency.finality(c, log_index, ctx.reader.witnesses)
         )
         assert leaf is not None and final is not None
         return InclusionProof(
@@ -129,8 +129,8 @@ class ProofQuery:
             raise ClientError("need 0 < fromSize <= toSize")
         try:
             hashes = await info.context.reader.audit(
-                lambda c: audit_log.consistency_proof(c, from_size, to_size)
+                lambda c: transparency.consistency_proof(c, from_size, to_size)
             )
-        except audit_log.AuditLogError as exc:
+        except transparency.AuditLogError as exc:
             raise ClientError(str(exc)) from None
         return [_b64(h) for h in hashes]

@@ -9,9 +9,9 @@ import asyncpg
 
 from events.catalogue import deciders, event_registry
 from events.codec import Registry
+from events.directory.decider import DIRECTORY
 from events.messages import Command, Principal
-from events.organisation import DIRECTORY
-from events.promise import PROMISE
+from events.promise.decider import PROMISE
 from projections.directory import directory_projection
 from projections.documents import DocumentProjection
 from projections.history import HistoryProjection

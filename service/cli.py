@@ -48,8 +48,8 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _vkeys(settings: Settings, args: argparse.Namespace) -> tuple[str, list[str]]:
-    from events.note import read_key_file
-    from service.checkpointer import vkey_path_for
+    from events.proof.note import read_key_file
+    from service.audit.checkpointer import vkey_path_for
     from service.workers import log_key_path
 
     log_vkey_file = Path(args.log_vkey) if args.log_vkey else vkey_path_for(log_key_path(settings))
@@ -59,7 +59,7 @@ def _vkeys(settings: Settings, args: argparse.Namespace) -> tuple[str, list[str]
 
 
 async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from service import audit
+    from service.audit import verify as audit
 
     log_vkey, witnesses = _vkeys(settings, args)
     if args.from_file:
@@ -91,7 +91,7 @@ async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
-    from service import audit
+    from service.audit import verify as audit
 
     async with database_up(settings) as db:
         _progress(f"exporting the log to {args.file}")
@@ -101,7 +101,7 @@ async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit_prove(settings: Settings, args: argparse.Namespace) -> int:
-    from service import audit
+    from service.audit import verify as audit
 
     try:
         event_id = uuid.UUID(args.event_id)
@@ -117,8 +117,8 @@ async def cmd_audit_prove(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_witness(settings: Settings, args: argparse.Namespace) -> int:
-    from events.note import read_key_file
-    from service.witness import run_witness
+    from events.proof.note import read_key_file
+    from service.audit.witness import run_witness
 
     async with database_up(settings) as db:
         stop = _stop_on_signals()
@@ -134,7 +134,7 @@ async def cmd_witness(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from service.erasure import ErasureError, erase
+    from service.admin.erasure import ErasureError, erase
 
     try:
         event_id = uuid.UUID(args.event_id)
@@ -155,8 +155,8 @@ async def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from service import backup
-    from service.checkpointer import vkey_path_for
+    from service.admin import backup
+    from service.audit.checkpointer import vkey_path_for
     from service.workers import log_key_path
 
     async with database_up(settings, migrate=False) as db:
@@ -185,7 +185,7 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from service import backup
+    from service.admin import backup
     from service.workers import log_key_path
 
     async with database_up(settings, migrate=False) as db:
@@ -286,7 +286,7 @@ def _progress(message: str) -> None:
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.app import create_app
+    from service.web.app import create_app
 
     if args.dev:
         settings = replace(settings, dev=True)
@@ -311,7 +311,7 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import build_domain
-    from service.demo_load import load_demo
+    from service.demo.load import load_demo
 
     async with database_up(settings) as db:
         pool = await database.create_pool(db.app_url)

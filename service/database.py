@@ -9,10 +9,10 @@ from pathlib import Path
 
 import asyncpg
 
-from events.store import init_connection
+from events.log.store import init_connection
 from service.settings import OWNER_ROLE, RUNTIME_ROLE
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "ops" / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 MIGRATION_LOCK = 0x5A4D4D47  # advisory lock key: one migrator at a time
 

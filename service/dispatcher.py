@@ -16,12 +16,12 @@ from typing import Any
 
 import asyncpg
 
-from events import store
 from events.codec import Registry
 from events.context import DecisionContext
 from events.decider import Decider
+from events.log import store
+from events.log.store import NO_STREAM, NewEvent, VersionConflict
 from events.messages import Command, Event
-from events.store import NO_STREAM, NewEvent, VersionConflict
 
 DIRECTORY_STREAM = "directory"
 MAX_REDECIDES = 3

@@ -11,11 +11,11 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from events import audit_log
-from events.sequencer import Sequencer
+from events.log import transparency
+from events.log.sequencer import Sequencer
 from service import database
+from service.audit.checkpointer import load_signer, run_checkpointer
 from service.bootstrap import Domain
-from service.checkpointer import load_signer, run_checkpointer
 from service.settings import Settings
 
 
@@ -30,8 +30,8 @@ def worker_loops(
     """The coroutines of every background worker, ready to become tasks."""
     sequencer = Sequencer(
         connect=lambda: database.connect(app_url),
-        on_batch=audit_log.integrate_batch,
-        on_lead=audit_log.integrate_backlog,
+        on_batch=transparency.integrate_batch,
+        on_lead=transparency.integrate_backlog,
     )
     signer = load_signer(
         log_key_path(settings),

@@ -22,7 +22,7 @@ from ops.cluster import postgres
 from ops.cluster.processes import Supervisor, SupervisorError, samverkan_command
 from ops.load.cluster import DATABASE, WITNESSES, Cluster, local_cluster
 from service import database
-from service.checkpointer import vkey_path_for
+from service.audit.checkpointer import vkey_path_for
 from service.settings import RUNTIME_ROLE
 
 DEFAULT_ROOT = Path(".samverkan/cluster")

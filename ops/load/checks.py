@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from service import audit
+from service.audit import verify as audit
 
 LOGGED_EVENTS = "SELECT e.event_id::text FROM log l JOIN events e ON e.id = l.event_pk"
 DENSITY = "SELECT count(*), coalesce(min(log_index), 0), coalesce(max(log_index), -1) FROM log"

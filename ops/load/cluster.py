@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from events.note import read_key_file
+from events.proof.note import read_key_file
 from ops.cluster import postgres
 from ops.cluster.processes import Child, Supervisor
 from service import database
-from service.checkpointer import load_signer, vkey_path_for
+from service.audit.checkpointer import load_signer, vkey_path_for
+from service.audit.witness import load_witness_key
 from service.identity.dev_issuer import DevIssuer
-from service.witness import load_witness_key
 
 WITNESSES = ("polisen", "kommun")
 """The witness names the API reports finality against (service.reader)."""

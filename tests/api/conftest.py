@@ -13,9 +13,9 @@ import httpx
 import pytest
 import uvicorn
 
-from service.app import create_app
 from service.identity.dev_issuer import DevIssuer
 from service.settings import Settings
+from service.web.app import create_app
 from tests.conftest import Database
 
 

@@ -13,12 +13,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from events.directory.decider import RegisterPerson
 from events.messages import Principal
-from events.note import Verifier, read_key_file
-from events.organisation import RegisterPerson
+from events.proof.note import Verifier, read_key_file
 from service import database
+from service.audit.witness import Witness, load_witness_key, witness_once
 from service.bootstrap import build_domain
-from service.witness import Witness, load_witness_key, witness_once
 from tests.api.conftest import RunningApp
 from tests.conftest import Database
 

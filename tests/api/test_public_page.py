@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from service.public_page import COLOUR_FILL
+from service.web.public_page import COLOUR_FILL
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 

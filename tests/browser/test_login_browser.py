@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from service.bootstrap import build_domain
-from service.demo_load import load_demo
+from service.demo.load import load_demo
 from tests.conftest import Database
 from tests.e2e.test_app_sso import (
     UB,

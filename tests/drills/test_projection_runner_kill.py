@@ -12,7 +12,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from events.sequencer import LOCK_KEY
+from events.log.sequencer import LOCK_KEY
 from ops.load.cluster import local_cluster
 from ops.load.generator import run_load
 from projections.rebuild import rebuild

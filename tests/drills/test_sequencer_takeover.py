@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from events.sequencer import LOCK_KEY
+from events.log.sequencer import LOCK_KEY
 from ops.load.cluster import local_cluster
 from ops.load.generator import run_load
 from tests.conftest import Database

@@ -27,13 +27,13 @@ import uvicorn
 import websockets
 from joserfc.jwk import RSAKey
 
-from service.app import Services, create_app
 from service.bootstrap import build_domain
-from service.demo_load import load_demo
+from service.demo.load import load_demo
 from service.identity.bearer import BearerValidator, JwksCache
 from service.identity.login import CSRF_HEADER
 from service.identity.registry import load_registry
 from service.settings import Settings
+from service.web.app import Services, create_app
 from tests.api.conftest import free_port
 from tests.conftest import Database
 from tests.idp.fixtures import LOGIN_SECRETS, Idps, follow_idp_login, registry_toml, user_tokens

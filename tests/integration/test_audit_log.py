@@ -13,10 +13,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from events import audit_log, merkle, store
-from events.audit_log import Finality, integrate_batch
-from events.leaf import LeafError, payload_commitment
-from events.note import (
+from events.log import store, transparency
+from events.log.sequencer import Sequencer, load_state, sequence_batch
+from events.log.store import NO_STREAM, NewEvent
+from events.log.transparency import Finality, integrate_batch
+from events.proof import merkle
+from events.proof.leaf import LeafError, payload_commitment
+from events.proof.note import (
     CosignatureSigner,
     Signer,
     format_checkpoint,
@@ -24,11 +27,9 @@ from events.note import (
     sign_note,
     verify_note,
 )
-from events.sequencer import Sequencer, load_state, sequence_batch
-from events.store import NO_STREAM, NewEvent
 from service import database
-from service.checkpointer import load_signer, run_checkpointer, vkey_path_for
-from service.witness import Witness, read_state, run_witness, witness_once
+from service.audit.checkpointer import load_signer, run_checkpointer, vkey_path_for
+from service.audit.witness import Witness, read_state, run_witness, witness_once
 from tests.conftest import Database
 
 ORIGIN = "samverkan.test/log/v1"
@@ -72,13 +73,13 @@ class World:
             pass
         return ids
 
-    async def checkpoint_and_witness(self) -> audit_log.StoredCheckpoint:
-        written = await audit_log.write_checkpoint(self.conn, self.signer, ORIGIN)
+    async def checkpoint_and_witness(self) -> transparency.StoredCheckpoint:
+        written = await transparency.write_checkpoint(self.conn, self.signer, ORIGIN)
         assert written is not None
         for w in self.witnesses:
             outcomes = await witness_once(self.conn, w)
             assert all(o.refused is None for o in outcomes), outcomes
-        latest = await audit_log.latest_checkpoint(self.conn)
+        latest = await transparency.latest_checkpoint(self.conn)
         assert latest is not None
         return latest
 
@@ -111,20 +112,20 @@ async def world(fresh_db: Database, tmp_path: Path) -> AsyncIterator[World]:
 
 async def test_the_stored_root_equals_the_root_recomputed_from_the_leaves(world: World) -> None:
     await world.append(37, batch_size=6)
-    assert await audit_log.tree_size(world.conn) == 37
+    assert await transparency.tree_size(world.conn) == 37
     hashes = await stored_leaf_hashes(world.conn)
     tree = merkle.CompactRange()
     for size, h in enumerate(hashes, start=1):
         tree.append(h)
-        assert await audit_log.root(world.conn, size) == tree.root()
-    assert await audit_log.root(world.conn, 0) == merkle.EMPTY_ROOT
-    with pytest.raises(audit_log.AuditLogError):
-        await audit_log.root(world.conn, 38)
+        assert await transparency.root(world.conn, size) == tree.root()
+    assert await transparency.root(world.conn, 0) == merkle.EMPTY_ROOT
+    with pytest.raises(transparency.AuditLogError):
+        await transparency.root(world.conn, 38)
 
 
 async def test_each_leaf_is_the_canonical_envelope_of_its_event(world: World) -> None:
     [event_id] = await world.append(1)
-    stored = await audit_log.leaf(world.conn, 0)
+    stored = await transparency.leaf(world.conn, 0)
     assert stored is not None
     envelope = json.loads(stored.leaf)
     assert envelope["event_id"] == str(event_id)
@@ -150,7 +151,7 @@ async def test_an_event_that_cannot_form_a_leaf_stops_its_batch_and_nothing_of_i
     world: World,
 ) -> None:
     await world.append(3)
-    root = await audit_log.root(world.conn, 3)
+    root = await transparency.root(world.conn, 3)
     # JCS refuses integers beyond 2**53; jsonb and the store take them.
     event = NewEvent(event_id=uuid.uuid4(), type="Noted", data={"n": 2**60}, occurred_at=NOW)
     await store.append(world.conn, "s-big", NO_STREAM, [event], command_id=None, metadata=META)
@@ -158,53 +159,53 @@ async def test_an_event_that_cannot_form_a_leaf_stops_its_batch_and_nothing_of_i
     with pytest.raises(LeafError):
         await sequence_batch(world.conn, state, 10, integrate_batch)
     assert await store.log_size(world.conn) == 3
-    assert await audit_log.tree_size(world.conn) == 3
+    assert await transparency.tree_size(world.conn) == 3
     assert await world.conn.fetchval("SELECT count(*) FROM payload_salts") == 3
     assert await world.conn.fetchval("SELECT max(idx) FROM merkle_nodes WHERE level = 0") == 2
-    assert await audit_log.root(world.conn, 3) == root
+    assert await transparency.root(world.conn, 3) == root
 
 
 async def test_inclusion_and_consistency_proofs_from_the_database_verify(world: World) -> None:
     await world.append(21, batch_size=4)
-    roots = {s: await audit_log.root(world.conn, s) for s in range(22)}
+    roots = {s: await transparency.root(world.conn, s) for s in range(22)}
     hashes = await stored_leaf_hashes(world.conn)
     for size in (1, 2, 7, 8, 13, 21):
         for index in range(size):
-            proof = await audit_log.inclusion_proof(world.conn, index, size)
+            proof = await transparency.inclusion_proof(world.conn, index, size)
             assert merkle.verify_inclusion(index, size, hashes[index], proof, roots[size])
     for size1 in range(0, 22, 3):
         for size2 in range(size1, 22, 4):
-            proof = await audit_log.consistency_proof(world.conn, size1, size2)
+            proof = await transparency.consistency_proof(world.conn, size1, size2)
             assert merkle.verify_consistency(size1, size2, proof, roots[size1], roots[size2])
 
 
 async def test_an_event_goes_from_sequenced_to_checkpointed_to_witnessed(world: World) -> None:
     await world.append(3)
     names = world.witness_names
-    assert await audit_log.finality(world.conn, 2, names) is Finality.SEQUENCED
-    assert await audit_log.finality(world.conn, 3, names) is None
+    assert await transparency.finality(world.conn, 2, names) is Finality.SEQUENCED
+    assert await transparency.finality(world.conn, 3, names) is None
 
-    written = await audit_log.write_checkpoint(world.conn, world.signer, ORIGIN)
+    written = await transparency.write_checkpoint(world.conn, world.signer, ORIGIN)
     assert written is not None and written.size == 3
-    assert await audit_log.write_checkpoint(world.conn, world.signer, ORIGIN) is None
-    assert await audit_log.finality(world.conn, 2, names) is Finality.CHECKPOINTED
+    assert await transparency.write_checkpoint(world.conn, world.signer, ORIGIN) is None
+    assert await transparency.finality(world.conn, 2, names) is Finality.CHECKPOINTED
 
     await witness_once(world.conn, world.witnesses[0])
-    assert await audit_log.finality(world.conn, 2, names) is Finality.CHECKPOINTED
+    assert await transparency.finality(world.conn, 2, names) is Finality.CHECKPOINTED
     await witness_once(world.conn, world.witnesses[1])
-    assert await audit_log.finality(world.conn, 2, names) is Finality.WITNESSED
+    assert await transparency.finality(world.conn, 2, names) is Finality.WITNESSED
 
-    latest = await audit_log.latest_checkpoint(world.conn)
+    latest = await transparency.latest_checkpoint(world.conn)
     assert latest is not None
     verifiers = [world.signer.verifier, *(w.signer.verifier for w in world.witnesses)]
     _, verified = verify_note(latest.cosigned_note, verifiers)
     assert set(verified) == {ORIGIN, *names}
 
     await world.append(2)
-    assert await audit_log.finality(world.conn, 4, names) is Finality.SEQUENCED
+    assert await transparency.finality(world.conn, 4, names) is Finality.SEQUENCED
     await world.checkpoint_and_witness()
     assert read_state(world.witnesses[0].state_dir).size == 5
-    assert await audit_log.finality(world.conn, 4, names) is Finality.WITNESSED
+    assert await transparency.finality(world.conn, 4, names) is Finality.WITNESSED
 
 
 async def test_a_witness_refuses_an_inconsistent_checkpoint_and_keeps_evidence(
@@ -247,7 +248,7 @@ async def test_the_real_sequencer_integrates_the_tree_in_each_batch(world: World
     task = asyncio.create_task(seq.run(stop))
     try:
         async with asyncio.timeout(10):
-            while await audit_log.tree_size(world.conn) < 25:
+            while await transparency.tree_size(world.conn) < 25:
                 await asyncio.sleep(0.02)
     finally:
         stop.set()
@@ -256,7 +257,7 @@ async def test_the_real_sequencer_integrates_the_tree_in_each_batch(world: World
     tree = merkle.CompactRange()
     for h in await stored_leaf_hashes(world.conn):
         tree.append(h)
-    assert await audit_log.root(world.conn, 25) == tree.root()
+    assert await transparency.root(world.conn, 25) == tree.root()
 
 
 async def test_a_log_sequenced_before_the_tree_existed_is_brought_up_to_date(
@@ -267,9 +268,9 @@ async def test_a_log_sequenced_before_the_tree_existed_is_brought_up_to_date(
         await store.append(world.conn, f"s-{k}", NO_STREAM, [event], command_id=None, metadata=META)
     state = await load_state(world.conn)
     await sequence_batch(world.conn, state, 100)
-    assert await audit_log.tree_size(world.conn) == 0
-    assert await audit_log.integrate_backlog(world.conn, batch_size=4) == 9
-    assert await audit_log.tree_size(world.conn) == 9
+    assert await transparency.tree_size(world.conn) == 0
+    assert await transparency.integrate_backlog(world.conn, batch_size=4) == 9
+    assert await transparency.tree_size(world.conn) == 9
     assert len(await stored_leaf_hashes(world.conn)) == 9
 
 

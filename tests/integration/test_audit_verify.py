@@ -9,11 +9,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from events import audit_log, merkle
-from events.leaf import canonical_json, payload_commitment
-from service import audit
-from service.erasure import record_erasure
-from service.witness import witness_once
+from events.log import transparency
+from events.proof import merkle
+from events.proof.leaf import canonical_json, payload_commitment
+from service.admin.erasure import record_erasure
+from service.audit import verify as audit
+from service.audit.witness import witness_once
 from tests.conftest import Database
 from tests.integration.test_audit_log import ORIGIN, World, make_world
 
@@ -169,13 +170,13 @@ async def test_a_history_re_signed_with_the_log_key_but_not_witnessed_is_detecte
     await tamper(
         world,
         (
-            audit_log.INSERT_NODES,
+            transparency.INSERT_NODES,
             [r[0] for r in rows],
             [r[1] for r in rows],
             [r[2] for r in rows],
         ),
     )
-    assert await audit_log.write_checkpoint(world.conn, world.signer, ORIGIN) is not None
+    assert await transparency.write_checkpoint(world.conn, world.signer, ORIGIN) is not None
 
     report = await verify(world)
     assert not report.ok
@@ -189,7 +190,7 @@ async def test_a_history_re_signed_with_the_log_key_but_not_witnessed_is_detecte
 
 async def test_a_pending_checkpoint_is_excused_only_when_asked(world: World) -> None:
     await world.append(2)
-    await audit_log.write_checkpoint(world.conn, world.signer, ORIGIN)
+    await transparency.write_checkpoint(world.conn, world.signer, ORIGIN)
     assert not (await verify(world)).ok
     report = await audit.verify_database(
         world.db.app_url, world.signer.vkey, world.witness_vkeys, allow_pending=True

@@ -23,15 +23,16 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from events.directory.decider import RegisterPerson
 from events.messages import Principal
-from events.note import Verifier, read_key_file
-from events.organisation import RegisterPerson
-from service import backup, database, embedded
+from events.proof.note import Verifier, read_key_file
+from service import database, embedded
+from service.admin import backup
+from service.audit.witness import Witness, load_witness_key, witness_once
 from service.bootstrap import build_domain
-from service.demo_load import load_demo
+from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
 from service.settings import Settings
-from service.witness import Witness, load_witness_key, witness_once
 from service.workers import worker_loops
 from tests.conftest import Database
 

@@ -82,7 +82,7 @@ def test_migrate_then_projections_status_prints_each_projection(
 
 
 def test_a_malformed_export_is_one_clear_line(tmp_path: Path) -> None:
-    from events.note import Signer, generate_skey
+    from events.proof.note import Signer, generate_skey
 
     vkey = tmp_path / "log.vkey"
     vkey.write_text(Signer.from_skey(generate_skey("samverkan.local/log/v1")).vkey + "\n")

@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from events.log.store import VersionConflict
 from events.messages import Principal
-from events.promise_commands import AddFocusArea, RevisePromiseDetails
-from events.promise_content import FocusArea, Period, PromiseDetails
-from events.store import VersionConflict
+from events.promise.commands import AddFocusArea, RevisePromiseDetails
+from events.promise.content import FocusArea, Period, PromiseDetails
 from service import database
 from service.bootstrap import build_domain
-from service.demo_load import load_demo
+from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
 from tests.conftest import Database
 

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from events import store
-from events.sequencer import load_state, sequence_batch
-from events.store import NO_STREAM, NewEvent
+from events.log import store
+from events.log.sequencer import load_state, sequence_batch
+from events.log.store import NO_STREAM, NewEvent
 from service import database
 from tests.conftest import Database
 

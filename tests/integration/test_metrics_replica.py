@@ -13,12 +13,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from events import store
-from events.sequencer import load_state, sequence_batch
-from events.store import NO_STREAM, NewEvent
+from events.log import store
+from events.log.sequencer import load_state, sequence_batch
+from events.log.store import NO_STREAM, NewEvent
 from ops.cluster.postgres import PgNode, free_port, start_primary, start_replica, wait_caught_up
 from service import database
-from service.metrics import REPLICA, Metrics, refresh
+from service.web.metrics import REPLICA, Metrics, refresh
 
 pytestmark = pytest.mark.slow
 

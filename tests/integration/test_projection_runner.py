@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import asyncpg
 import pytest
 
-from events import store
-from events.sequencer import load_state, sequence_batch
-from events.store import NO_STREAM, NewEvent, StoredEvent
+from events.log import store
+from events.log.sequencer import load_state, sequence_batch
+from events.log.store import NO_STREAM, NewEvent, StoredEvent
 from projections.history import HistoryProjection, stream_history
 from projections.rebuild import rebuild
 from projections.runner import Runner, checkpoint, serving_version

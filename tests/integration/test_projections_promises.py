@@ -12,9 +12,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from events.directory.decider import GrantSigningMandate, RegisterPerson
+from events.log.sequencer import load_state, sequence_batch
+from events.log.store import StoredEvent, log_size
 from events.messages import Command, Principal
-from events.organisation import GrantSigningMandate, RegisterPerson
-from events.promise_commands import (
+from events.promise.commands import (
     AddCommitment,
     AddFocusArea,
     ApproveFollowUp,
@@ -29,15 +31,13 @@ from events.promise_commands import (
     SignPromise,
     StartPromiseAmendment,
 )
-from events.promise_content import Commitment, FocusArea, Period, PromiseDetails, Target
-from events.sequencer import load_state, sequence_batch
-from events.store import StoredEvent, log_size
+from events.promise.content import Commitment, FocusArea, Period, PromiseDetails, Target
 from projections.documents import DocumentProjection
 from projections.rebuild import rebuild
 from projections.runner import Runner, apply_next_batch, checkpoint, serving_version
 from service import cli, database
 from service.bootstrap import build_domain
-from service.demo_load import load_demo
+from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
 from tests.conftest import Database
 

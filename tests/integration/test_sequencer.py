@@ -11,9 +11,9 @@ from pathlib import Path
 
 import asyncpg
 
-from events import store
-from events.sequencer import Sequencer, load_state, sequence_batch
-from events.store import NO_STREAM, NewEvent
+from events.log import store
+from events.log.sequencer import Sequencer, load_state, sequence_batch
+from events.log.store import NO_STREAM, NewEvent
 from service import database, embedded
 from tests.conftest import Database, with_database
 

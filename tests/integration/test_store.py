@@ -9,8 +9,8 @@ import uuid
 import asyncpg
 import pytest
 
-from events import store
-from events.store import NO_STREAM, NewEvent, VersionConflict
+from events.log import store
+from events.log.store import NO_STREAM, NewEvent, VersionConflict
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 

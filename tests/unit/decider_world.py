@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from events.context import DecisionContext
-from events.directory_events import (
+from events.directory.decider import DIRECTORY
+from events.directory.events import (
     MunicipalityRegistered,
     PartnerRegistered,
     PersonRegistered,
@@ -17,11 +18,9 @@ from events.directory_events import (
     RoleAssigned,
     SigningMandateGranted,
 )
-from events.directory_state import DirectoryState
+from events.directory.state import DirectoryState
 from events.messages import Event, Principal
-from events.organisation import DIRECTORY
-from events.promise import PROMISE
-from events.promise_content import (
+from events.promise.content import (
     Commitment,
     FocusArea,
     Period,
@@ -30,7 +29,8 @@ from events.promise_content import (
     Target,
     content_hash,
 )
-from events.promise_events import (
+from events.promise.decider import PROMISE
+from events.promise.events import (
     CommitmentAdded,
     FocusAreaAdded,
     PlaceRegistered,

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from events.activity import GRACE_DAYS
 from events.messages import (
     Command,
     Event,
@@ -17,9 +16,10 @@ from events.messages import (
     Refusal,
     RuleViolated,
 )
-from events.promise import PROMISE
-from events.promise_commands import CorrectActivityRecord, RecordActivity, VoidActivityRecord
-from events.promise_events import (
+from events.promise.activity import GRACE_DAYS
+from events.promise.commands import CorrectActivityRecord, RecordActivity, VoidActivityRecord
+from events.promise.decider import PROMISE
+from events.promise.events import (
     ActivityPerformed,
     ActivityRecordCorrected,
     ActivityRecordVoided,

@@ -35,7 +35,7 @@ from events.messages import (
     Refusal,
     RuleViolated,
 )
-from events.promise_content import FocusArea, Period, content_hash
+from events.promise.content import FocusArea, Period, content_hash
 from tests.unit.decider_world import (
     CHIEF,
     CONTEXT,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from events.catalogue import deciders, event_registry
 from events.codec import CodecError, build_registry, to_plain
 from events.messages import Event
-from events.promise_events import ActivityPerformed, PromiseSigned, upcast_activity_performed_v1
+from events.promise.events import ActivityPerformed, PromiseSigned, upcast_activity_performed_v1
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REGISTRY = event_registry()

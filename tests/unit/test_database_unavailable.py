@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from service.graphql_view import UNAVAILABLE, _unavailable, database_unreachable
+from service.web.graphql_view import UNAVAILABLE, _unavailable, database_unreachable
 
 
 def raised_from(cause: BaseException) -> BaseException:

@@ -8,11 +8,11 @@ from typing import Any
 from events.agreement import AgreementState
 from events.catalogue import deciders, event_registry
 from events.context import DecisionContext
-from events.directory_state import DirectoryState
+from events.directory.decider import DIRECTORY
+from events.directory.state import DirectoryState
 from events.messages import Event
-from events.organisation import DIRECTORY
-from events.promise_state import PromiseState
-from service.demo import demo_commands
+from events.promise.state import PromiseState
+from service.demo.records import demo_commands
 
 AT = dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)
 

@@ -16,14 +16,14 @@ from events.messages import (
     Refusal,
     RuleViolated,
 )
-from events.promise import PROMISE
-from events.promise_commands import (
+from events.promise.commands import (
     ApproveFollowUp,
     AssessCommitment,
     DraftFollowUp,
     PublishFollowUp,
 )
-from events.promise_events import (
+from events.promise.decider import PROMISE
+from events.promise.events import (
     CommitmentAssessed,
     FollowUpApproved,
     FollowUpPublished,

@@ -13,7 +13,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.leaf import MAX_SAFE_INTEGER, LeafError, canonical_json, orjson_canonical
+from events.proof.leaf import MAX_SAFE_INTEGER, LeafError, canonical_json, orjson_canonical
 
 # Every kind of character, surrogates excepted (they are not UTF-8): controls, ASCII, the
 # BMP below and above the surrogate block, and the planes above the BMP.

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.leaf import (
+from events.proof.leaf import (
     ENVELOPE_FIELDS,
     LeafError,
     canonical_json,
@@ -27,7 +27,7 @@ from events.leaf import (
     record_leaf_bytes,
     timestamp_text,
 )
-from events.merkle import leaf_hash
+from events.proof.merkle import leaf_hash
 
 SALT = bytes(range(32))
 EVENT_ID = uuid.UUID("0192a0c5-7d1e-7c3a-9f00-1b2c3d4e5f60")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from events.merkle import (
+from events.proof.merkle import (
     EMPTY_ROOT,
     CompactRange,
     NodeKey,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from service.metrics import ANONYMOUS, OTHER, CountResponses, Metrics, OperationLabels
 from service.settings import OWNER_ROLE, RUNTIME_ROLE
+from service.web.metrics import ANONYMOUS, OTHER, CountResponses, Metrics, OperationLabels
 
 ROLES = {OWNER_ROLE, RUNTIME_ROLE}
 

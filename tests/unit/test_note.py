@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from events.note import (
+from events.proof.note import (
     ALG_COSIGNATURE_V1,
     ALG_ED25519,
     Checkpoint,

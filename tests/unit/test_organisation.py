@@ -6,21 +6,7 @@ import datetime as dt
 
 import pytest
 
-from events.directory_events import (
-    MunicipalityRegistered,
-    PartnerRegistered,
-    PersonRegistered,
-    PoliceAreaMunicipalityLinked,
-    PoliceAreaMunicipalityLinkEnded,
-    PoliceAreaRegistered,
-    PoliceRegionRegistered,
-    RoleAssigned,
-    RoleEnded,
-    SigningMandateGranted,
-    SigningMandateRevoked,
-)
-from events.messages import Command, Event, Forbidden, InvalidInput, NotFound, Refusal, RuleViolated
-from events.organisation import (
+from events.directory.decider import (
     DIRECTORY,
     AssignRole,
     EndPoliceAreaLink,
@@ -34,7 +20,21 @@ from events.organisation import (
     RegisterPoliceRegion,
     RevokeSigningMandate,
 )
-from events.promise_commands import ProposePromise
+from events.directory.events import (
+    MunicipalityRegistered,
+    PartnerRegistered,
+    PersonRegistered,
+    PoliceAreaMunicipalityLinked,
+    PoliceAreaMunicipalityLinkEnded,
+    PoliceAreaRegistered,
+    PoliceRegionRegistered,
+    RoleAssigned,
+    RoleEnded,
+    SigningMandateGranted,
+    SigningMandateRevoked,
+)
+from events.messages import Command, Event, Forbidden, InvalidInput, NotFound, Refusal, RuleViolated
+from events.promise.commands import ProposePromise
 from tests.unit.decider_world import (
     CHIEF,
     CONTEXT,

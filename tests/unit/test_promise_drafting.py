@@ -8,8 +8,7 @@ from dataclasses import replace
 import pytest
 
 from events.messages import Command, Event, Forbidden, InvalidInput, NotFound, Refusal, RuleViolated
-from events.promise import PROMISE
-from events.promise_commands import (
+from events.promise.commands import (
     AddCommitment,
     AddFocusArea,
     DraftPromise,
@@ -22,8 +21,9 @@ from events.promise_commands import (
     ReviseCommitment,
     RevisePromiseDetails,
 )
-from events.promise_content import FocusArea, Period, Place, PromiseInput, Target
-from events.promise_events import (
+from events.promise.content import FocusArea, Period, Place, PromiseInput, Target
+from events.promise.decider import PROMISE
+from events.promise.events import (
     CommitmentAdded,
     CommitmentRemoved,
     CommitmentRevised,

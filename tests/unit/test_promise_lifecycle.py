@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from events.messages import Command, Event, Forbidden, InvalidInput, Refusal, RuleViolated
-from events.promise import PROMISE
-from events.promise_commands import (
+from events.promise.commands import (
     ArchivePromise,
     ClosePromise,
     ExpirePromise,
@@ -17,7 +16,8 @@ from events.promise_commands import (
     TerminatePromise,
     WithdrawPromise,
 )
-from events.promise_events import (
+from events.promise.decider import PROMISE
+from events.promise.events import (
     FollowUpPublished,
     FollowUpReportDrafted,
     PromiseArchived,

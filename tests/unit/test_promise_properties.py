@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from events.catalogue import deciders
 from events.messages import Command, Event, Principal, Refusal
-from events.promise import PROMISE
-from events.promise_commands import (
+from events.promise.commands import (
     AddCommitment,
     AddFocusArea,
     DraftPromise,
@@ -29,9 +28,10 @@ from events.promise_commands import (
     VoidActivityRecord,
     WithdrawPromise,
 )
-from events.promise_content import FocusArea, content_hash
-from events.promise_events import ActivityPerformed
-from events.promise_state import IN_FORCE, STAGE_PROPOSED, PromiseState
+from events.promise.content import FocusArea, content_hash
+from events.promise.decider import PROMISE
+from events.promise.events import ActivityPerformed
+from events.promise.state import IN_FORCE, STAGE_PROPOSED, PromiseState
 from tests.unit.decider_world import (
     C1,
     C2,

@@ -17,8 +17,7 @@ from events.messages import (
     Refusal,
     RuleViolated,
 )
-from events.promise import PROMISE
-from events.promise_commands import (
+from events.promise.commands import (
     AddCommitment,
     EnterPromiseIntoForce,
     ProposePromise,
@@ -26,7 +25,8 @@ from events.promise_commands import (
     SignPromise,
     StartPromiseAmendment,
 )
-from events.promise_events import (
+from events.promise.decider import PROMISE
+from events.promise.events import (
     CommitmentAdded,
     PromiseAmended,
     PromiseAmendmentStarted,

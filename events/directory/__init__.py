@@ -1,0 +1,1 @@
+"""The organisation directory: organisations, links, people, roles and signing mandates."""

@@ -1,0 +1,1 @@
+"""The promise aggregate (medborgarlöfte): commands, events, content, state and its decider."""

@@ -1,0 +1,139 @@
+"""Activity records (genomförda insatser): recorded, corrected and voided against a promise.
+
+Records attach only to commitments of the revision in force. After the period ends (Expired) a
+grace window still admits late reports of activities done within the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from events.context import DecisionContext
+from events.directory.authority import require_party_member
+from events.messages import Command, Event, Forbidden, InvalidInput, NotFound, RuleViolated
+from events.promise.commands import CorrectActivityRecord, RecordActivity, VoidActivityRecord
+from events.promise.events import ActivityPerformed, ActivityRecordCorrected, ActivityRecordVoided
+from events.promise.state import EXPIRED, IN_FORCE, NONE, PromiseState, Revision
+from events.well_formed import require_id, require_not_after, require_text, require_unique
+
+GRACE_DAYS = 90
+RECORDERS = frozenset({"editor"})
+
+
+def _open_revision(state: PromiseState, today: dt.date) -> Revision:
+    """The in-force revision, when activities may still be reported against it."""
+    if state.status == NONE:
+        raise NotFound(code="promise_not_found", message="No such promise has been drafted.")
+    revision = state.in_force
+    if revision is None or state.status not in (IN_FORCE, EXPIRED):
+        raise RuleViolated(
+            code="not_in_force",
+            message=f"Activities are recorded only on a promise in force, not {state.status}.",
+        )
+    valid_to = revision.content.details.period.valid_to
+    if state.status == EXPIRED and (
+        valid_to is None or today > valid_to + dt.timedelta(days=GRACE_DAYS)
+    ):
+        raise RuleViolated(
+            code="grace_window_passed",
+            message=f"Late reports are accepted up to {GRACE_DAYS} days after the period ended.",
+        )
+    return revision
+
+
+def _check_content(
+    command: RecordActivity | CorrectActivityRecord,
+    commitment_id: str,
+    revision: Revision,
+    context: DecisionContext,
+) -> None:
+    actor = command.actor
+    content = revision.content
+    if content.commitment(commitment_id) is None:
+        raise RuleViolated(
+            code="commitment_not_in_force",
+            message=f"{commitment_id} is not a commitment of revision {revision.revision_no}.",
+        )
+    period = content.details.period
+    if not period.contains(command.occurred_on):
+        raise RuleViolated(
+            code="outside_period",
+            message=(
+                f"{command.occurred_on} is outside the promise period "
+                f"{period.valid_from or '…'}–{period.valid_to or '…'}."
+            ),
+            field_path=("occurred_on",),
+        )
+    require_not_after(command.occurred_on, command.at.date(), "occurred_on")
+    require_text(command.summary, "summary")
+    if command.quantity < 1:
+        raise InvalidInput(
+            code="quantity_not_positive",
+            message="Quantity must be at least 1.",
+            field_path=("quantity",),
+        )
+    require_unique(command.place_ids, "place_ids")
+    for place_id in command.place_ids:
+        if content.place(place_id) is None:
+            raise NotFound(code="place_not_found", message=f"No place {place_id} in the promise.")
+    require_unique(command.performed_by, "performed_by")
+    for org_id in command.performed_by:
+        if context.directory.kind_of(org_id) is None:
+            raise NotFound(code="organisation_not_found", message=f"No organisation {org_id}.")
+    if actor.organisation_id not in command.performed_by:
+        raise Forbidden(
+            code="not_performer",
+            message="You may report only activities your own organisation took part in.",
+        )
+
+
+def decide_activity(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
+    """Decide RecordActivity, CorrectActivityRecord or VoidActivityRecord."""
+    require_party_member(command.actor, state.parties, RECORDERS, "record activities")
+    revision = _open_revision(state, command.at.date())
+    match command:
+        case RecordActivity():
+            require_id(command.record_id, "record_id")
+            if state.activity(command.record_id) is not None:
+                raise RuleViolated(code="record_exists", message=f"{command.record_id} exists.")
+            _check_content(command, command.commitment_id, revision, context)
+            return [
+                ActivityPerformed(
+                    record_id=command.record_id,
+                    commitment_id=command.commitment_id,
+                    revision_no=revision.revision_no,
+                    occurred_on=command.occurred_on,
+                    place_ids=command.place_ids,
+                    performed_by=command.performed_by,
+                    quantity=command.quantity,
+                    summary=command.summary,
+                    reported_by=command.actor.person_id or command.actor.subject,
+                )
+            ]
+        case CorrectActivityRecord() | VoidActivityRecord():
+            record = state.activity(command.record_id)
+            if record is None:
+                raise NotFound(code="record_not_found", message=f"No record {command.record_id}.")
+            if record.voided:
+                raise RuleViolated(code="record_voided", message="The record is already voided.")
+            require_text(command.reason, "reason")
+            if command.actor.organisation_id not in record.performed_by:
+                raise Forbidden(
+                    code="not_performer",
+                    message="Only an organisation that performed the activity may change it.",
+                )
+            if isinstance(command, VoidActivityRecord):
+                return [ActivityRecordVoided(record_id=record.record_id, reason=command.reason)]
+            _check_content(command, record.commitment_id, revision, context)
+            return [
+                ActivityRecordCorrected(
+                    record_id=record.record_id,
+                    occurred_on=command.occurred_on,
+                    place_ids=command.place_ids,
+                    performed_by=command.performed_by,
+                    quantity=command.quantity,
+                    summary=command.summary,
+                    reason=command.reason,
+                )
+            ]
+    raise InvalidInput(code="unknown_command", message=f"{type(command).__name__} is unknown.")

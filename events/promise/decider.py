@@ -1,0 +1,362 @@
+"""The promise decider (medborgarlöfte): propose, sign, force, amend, publish and end.
+
+A revision is frozen under a content hash when proposed; a signature names revision and hash,
+and the promise is in force only when every party signed the same revision and hash and the
+period has begun. After that, changes go into revision n+1 while revision n stays in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from events.context import DecisionContext
+from events.decider import Decider
+from events.directory.authority import require_party_member, require_signing_mandate
+from events.messages import Command, Event, InvalidInput, RuleViolated
+from events.promise.activity import decide_activity
+from events.promise.commands import (
+    AddCommitment,
+    AddFocusArea,
+    ApproveFollowUp,
+    ArchivePromise,
+    AssessCommitment,
+    ClosePromise,
+    CorrectActivityRecord,
+    DraftFollowUp,
+    DraftPromise,
+    EnterPromiseIntoForce,
+    ExpirePromise,
+    PromiseCommand,
+    ProposePromise,
+    PublishFollowUp,
+    PublishPromise,
+    RecordActivity,
+    RecordPromiseInput,
+    RegisterPlace,
+    RemoveCommitment,
+    RemoveFocusArea,
+    RemovePlace,
+    RemovePromiseInput,
+    ReopenPromise,
+    ReviseCommitment,
+    RevisePromiseDetails,
+    SignPromise,
+    StartPromiseAmendment,
+    SupersedePromise,
+    TerminatePromise,
+    VoidActivityRecord,
+    WithdrawPromise,
+)
+from events.promise.content import content_hash
+from events.promise.drafting import (
+    EDITORS,
+    decide_draft_promise,
+    decide_edit,
+    editable_working,
+    reopen_events,
+    require_promise,
+    require_status,
+)
+from events.promise.events import (
+    PROMISE_EVENTS,
+    PromiseAmended,
+    PromiseAmendmentStarted,
+    PromiseArchived,
+    PromiseClosed,
+    PromiseEnteredIntoForce,
+    PromiseExpired,
+    PromiseProposedForSigning,
+    PromisePublished,
+    PromiseSigned,
+    PromiseSuperseded,
+    PromiseTerminated,
+    PromiseWithdrawn,
+)
+from events.promise.followup import decide_follow_up
+from events.promise.state import (
+    CLOSED,
+    DRAFT,
+    EXPIRED,
+    IN_FORCE,
+    PARTIALLY_SIGNED,
+    PROPOSED,
+    SIGNED,
+    STAGE_DRAFT,
+    STAGE_PROPOSED,
+    TERMINATED,
+    PromiseState,
+    Revision,
+    evolve_promise,
+)
+from events.well_formed import require_id, require_not_after, require_text
+
+STREAM_PREFIX = "promise-"
+SIGNATORIES = frozenset({"signatory"})
+STEWARDS = frozenset({"editor", "signatory", "service"})
+_EDITS = (
+    RevisePromiseDetails,
+    RecordPromiseInput,
+    RemovePromiseInput,
+    AddFocusArea,
+    RemoveFocusArea,
+    RegisterPlace,
+    RemovePlace,
+    AddCommitment,
+    ReviseCommitment,
+    RemoveCommitment,
+)
+_ACTIVITY = (RecordActivity, CorrectActivityRecord, VoidActivityRecord)
+_FOLLOW_UP = (DraftFollowUp, AssessCommitment, ApproveFollowUp, PublishFollowUp)
+
+
+def _propose(command: ProposePromise, state: PromiseState) -> list[Event]:
+    require_party_member(command.actor, state.parties, EDITORS, "propose a promise")
+    working = editable_working(state)
+    if working.stage != STAGE_DRAFT:
+        raise RuleViolated(code="already_proposed", message="The revision is already proposed.")
+    content = working.content
+    if not content.focus_areas and not content.commitments:
+        raise RuleViolated(
+            code="empty_promise",
+            message="A promise needs at least one focus area or commitment before signing.",
+        )
+    digest = content_hash(content)
+    if state.in_force is not None and state.in_force.content_hash == digest:
+        raise RuleViolated(
+            code="no_changes", message="The amendment does not change the revision in force."
+        )
+    return [PromiseProposedForSigning(revision_no=working.revision_no, content_hash=digest)]
+
+
+def _role_title(
+    context: DecisionContext, person_id: str, party_id: str, day: dt.date
+) -> str | None:
+    for role in context.directory.roles:
+        in_time = (role.valid_from is None or role.valid_from <= day) and (
+            role.valid_to is None or day <= role.valid_to
+        )
+        if role.person_id == person_id and role.org_id == party_id and in_time:
+            return role.title
+    return None
+
+
+def _sign(command: SignPromise, state: PromiseState, context: DecisionContext) -> list[Event]:
+    actor = command.actor
+    require_party_member(actor, state.parties, SIGNATORIES, "sign a promise")
+    working = state.working
+    if working is None or working.stage != STAGE_PROPOSED:
+        raise RuleViolated(code="not_proposed", message="No revision is proposed for signing.")
+    if (command.revision_no, command.content_hash) != (working.revision_no, working.content_hash):
+        raise RuleViolated(
+            code="stale_revision",
+            message=(
+                f"You signed revision {command.revision_no}, but revision "
+                f"{working.revision_no} with hash {working.content_hash} is the one proposed."
+            ),
+        )
+    digest = working.content_hash
+    assert digest is not None  # a proposed revision always carries its hash
+    today = command.at.date()
+    if command.signed_on is not None:
+        require_not_after(command.signed_on, today, "signed_on")
+    day = command.signed_on or today
+    person_id = require_signing_mandate(
+        context.directory, actor, command.party_id, day, "sign a promise"
+    )
+    if command.party_id in working.signed_parties():
+        raise RuleViolated(
+            code="already_signed", message=f"{command.party_id} already signed this revision."
+        )
+    signed = PromiseSigned(
+        revision_no=working.revision_no,
+        content_hash=digest,
+        party_id=command.party_id,
+        person_id=person_id,
+        role_title=_role_title(context, person_id, command.party_id, day),
+        signed_on=command.signed_on,
+    )
+    events: list[Event] = [signed]
+    if working.signed_parties() | {command.party_id} >= set(state.parties):
+        if state.in_force is not None:
+            events.append(PromiseAmended(revision_no=working.revision_no, content_hash=digest))
+        elif _may_enter_force(working, today):
+            events.append(_entered(working))
+    return events
+
+
+def _may_enter_force(revision: Revision, today: dt.date) -> bool:
+    valid_from = revision.content.details.period.valid_from
+    return valid_from is not None and valid_from <= today
+
+
+def _entered(revision: Revision) -> PromiseEnteredIntoForce:
+    valid_from = revision.content.details.period.valid_from
+    assert valid_from is not None and revision.content_hash is not None
+    return PromiseEnteredIntoForce(
+        revision_no=revision.revision_no,
+        content_hash=revision.content_hash,
+        valid_from=valid_from,
+    )
+
+
+def _enter_into_force(command: EnterPromiseIntoForce, state: PromiseState) -> list[Event]:
+    require_status(state, frozenset({SIGNED}), "put in force")
+    require_party_member(command.actor, state.parties, STEWARDS, "put a promise in force")
+    working = state.working
+    assert working is not None and working.fully_signed()  # status SIGNED guarantees both
+    if not _may_enter_force(working, command.at.date()):
+        raise RuleViolated(
+            code="period_not_begun",
+            message="The promise enters into force only once its valid_from is known and reached.",
+        )
+    return [_entered(working)]
+
+
+def _publish(command: PublishPromise, state: PromiseState) -> list[Event]:
+    require_status(state, frozenset({SIGNED, IN_FORCE}), "publish")
+    require_party_member(command.actor, state.parties, frozenset({"publisher"}), "publish")
+    require_text(command.channel, "channel", max_length=200)
+    revision = state.in_force or state.working
+    assert revision is not None
+    return [
+        PromisePublished(
+            revision_no=revision.revision_no,
+            channel=command.channel,
+            published_on=command.at.date(),
+            url=command.url,
+        )
+    ]
+
+
+def _decide_lifecycle(command: Command, state: PromiseState) -> list[Event]:
+    actor = command.actor
+    today = command.at.date()
+    match command:
+        case ReopenPromise():
+            require_party_member(actor, state.parties, EDITORS, "reopen a promise")
+            working = editable_working(state)
+            if working.stage != STAGE_PROPOSED:
+                raise RuleViolated(code="not_proposed", message="The revision is not proposed.")
+            require_text(command.reason, "reason")
+            return reopen_events(working, command.reason)
+        case StartPromiseAmendment():
+            require_status(state, frozenset({IN_FORCE}), "amend")
+            require_party_member(actor, state.parties, SIGNATORIES, "decide an amendment")
+            if state.working is not None:
+                raise RuleViolated(
+                    code="amendment_open", message="An amendment is already being prepared."
+                )
+            require_text(command.reason, "reason")
+            assert state.in_force is not None
+            revision_no = state.in_force.revision_no + 1
+            return [PromiseAmendmentStarted(revision_no=revision_no, reason=command.reason)]
+        case WithdrawPromise():
+            require_status(
+                state, frozenset({DRAFT, PROPOSED, PARTIALLY_SIGNED, SIGNED}), "withdraw"
+            )
+            require_party_member(actor, state.parties, EDITORS, "withdraw a promise")
+            require_text(command.reason, "reason")
+            return [PromiseWithdrawn(reason=command.reason)]
+        case TerminatePromise():
+            require_status(state, frozenset({IN_FORCE}), "terminate")
+            require_party_member(actor, state.parties, SIGNATORIES, "terminate a promise")
+            require_text(command.reason, "reason")
+            return [
+                PromiseTerminated(
+                    terminated_on=today, reason=command.reason, decision_ref=command.decision_ref
+                )
+            ]
+        case ExpirePromise():
+            require_status(state, frozenset({IN_FORCE}), "expire")
+            require_party_member(actor, state.parties, STEWARDS, "expire a promise")
+            assert state.in_force is not None
+            valid_to = state.in_force.content.details.period.valid_to
+            if valid_to is None or valid_to >= today:
+                raise RuleViolated(
+                    code="period_not_over", message="The promise period has not ended."
+                )
+            return [PromiseExpired(expired_on=today)]
+        case ClosePromise():
+            require_status(state, frozenset({EXPIRED, TERMINATED}), "close")
+            require_party_member(actor, state.parties, EDITORS, "close a promise")
+            report = state.follow_up(command.final_report_id)
+            if report is None or report.kind != "final" or not report.published:
+                raise RuleViolated(
+                    code="final_follow_up_missing",
+                    message="A promise closes only after a published final follow-up.",
+                )
+            return [PromiseClosed(closed_on=today, final_report_id=report.report_id)]
+        case ArchivePromise():
+            require_status(state, frozenset({CLOSED}), "archive")
+            require_party_member(actor, state.parties, EDITORS, "archive a promise")
+            return [PromiseArchived(archived_on=today)]
+        case SupersedePromise():
+            require_status(state, frozenset({IN_FORCE, EXPIRED}), "supersede")
+            require_party_member(actor, state.parties, SIGNATORIES, "supersede a promise")
+            require_id(command.successor_id, "successor_id")
+            if command.successor_id == state.promise_id:
+                raise RuleViolated(
+                    code="self_successor", message="A promise cannot replace itself."
+                )
+            return [PromiseSuperseded(successor_id=command.successor_id)]
+    raise InvalidInput(code="unknown_command", message=f"{type(command).__name__} is unknown.")
+
+
+def decide_promise(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
+    """Decide any command on a promise stream."""
+    if isinstance(command, DraftPromise):
+        return decide_draft_promise(command, state, context)
+    require_promise(state)
+    if isinstance(command, _EDITS):
+        return decide_edit(command, state, context)
+    if isinstance(command, _ACTIVITY):
+        return decide_activity(command, state, context)
+    if isinstance(command, _FOLLOW_UP):
+        return decide_follow_up(command, state, context)
+    if isinstance(command, ProposePromise):
+        return _propose(command, state)
+    if isinstance(command, SignPromise):
+        return _sign(command, state, context)
+    if isinstance(command, EnterPromiseIntoForce):
+        return _enter_into_force(command, state)
+    if isinstance(command, PublishPromise):
+        return _publish(command, state)
+    return _decide_lifecycle(command, state)
+
+
+PROMISE_COMMANDS: tuple[type[Command], ...] = (
+    DraftPromise,
+    *_EDITS,
+    ProposePromise,
+    ReopenPromise,
+    SignPromise,
+    EnterPromiseIntoForce,
+    StartPromiseAmendment,
+    PublishPromise,
+    WithdrawPromise,
+    TerminatePromise,
+    ExpirePromise,
+    ClosePromise,
+    ArchivePromise,
+    SupersedePromise,
+    *_ACTIVITY,
+    *_FOLLOW_UP,
+)
+
+
+def promise_stream(command: Command) -> str:
+    """The stream a promise command addresses: "promise-<promise_id>"."""
+    assert isinstance(command, PromiseCommand)
+    return STREAM_PREFIX + command.promise_id
+
+
+PROMISE: Decider[PromiseState] = Decider(
+    name="promise",
+    stream_prefix=STREAM_PREFIX,
+    initial_state=PromiseState(),
+    decide=decide_promise,
+    evolve=evolve_promise,
+    command_types=PROMISE_COMMANDS,
+    event_types=PROMISE_EVENTS,
+    stream_of=promise_stream,
+)

@@ -1,0 +1,316 @@
+"""Decisions that edit a promise's working revision: header, inputs, areas, places, commitments.
+
+An edit of a proposed revision first voids its signatures and reopens it (rule 3 of domain.md §3).
+"""
+
+from __future__ import annotations
+
+from events.context import DecisionContext
+from events.directory.authority import require_party_member
+from events.directory.state import MUNICIPALITY, PARTNER, POLICE_AREA
+from events.messages import Command, Event, InvalidInput, NotFound, RuleViolated
+from events.promise.commands import (
+    AddCommitment,
+    AddFocusArea,
+    DraftPromise,
+    RecordPromiseInput,
+    RegisterPlace,
+    RemoveCommitment,
+    RemoveFocusArea,
+    RemovePlace,
+    RemovePromiseInput,
+    ReviseCommitment,
+    RevisePromiseDetails,
+)
+from events.promise.content import Commitment, PromiseDetails, RevisionContent
+from events.promise.events import (
+    CommitmentAdded,
+    CommitmentRemoved,
+    CommitmentRevised,
+    FocusAreaAdded,
+    FocusAreaRemoved,
+    PlaceRegistered,
+    PlaceRemoved,
+    PromiseDetailsRevised,
+    PromiseDrafted,
+    PromiseInputRecorded,
+    PromiseInputRemoved,
+    PromiseReopened,
+    PromiseSignaturesVoided,
+)
+from events.promise.state import (
+    IN_FORCE,
+    NONE,
+    SIGNED,
+    STAGE_PROPOSED,
+    PromiseState,
+    Revision,
+)
+from events.well_formed import (
+    require_choice,
+    require_id,
+    require_ordered,
+    require_text,
+    require_unique,
+)
+
+EDITORS = frozenset({"editor", "signatory"})
+PLACE_KINDS = frozenset({"centrum", "station", "district", "kommundel", "school", "road", "other"})
+INPUT_KINDS = frozenset(
+    {
+        "citizen_dialogue",
+        "employee_dialogue",
+        "survey",
+        "statistics",
+        "incident_reports",
+        "tips",
+        "council",
+        "meeting",
+        "other",
+    }
+)
+COMPARATORS = frozenset({">=", "=", "<="})
+TARGET_PERIODS = frozenset({"period", "year", "month", "occurrence"})
+_PRE_FORCE_EDITABLE = frozenset({"draft", "proposed", "partially_signed"})
+
+
+def require_promise(state: PromiseState) -> None:
+    """The promise exists."""
+    if state.status == NONE:
+        raise NotFound(code="promise_not_found", message="No such promise has been drafted.")
+
+
+def require_status(state: PromiseState, allowed: frozenset[str], action: str) -> None:
+    """The promise's lifecycle status allows `action`."""
+    require_promise(state)
+    if state.status not in allowed:
+        raise RuleViolated(
+            code="wrong_status",
+            message=f"Cannot {action} a promise that is {state.status.replace('_', ' ')}.",
+        )
+
+
+def editable_working(state: PromiseState) -> Revision:
+    """The working revision an edit may change (before force, or an amendment after)."""
+    require_promise(state)
+    if state.status == SIGNED:
+        raise RuleViolated(
+            code="revision_signed",
+            message="Every party has signed; amend it once it is in force, or withdraw it.",
+        )
+    if state.status == IN_FORCE and state.working is None:
+        raise RuleViolated(
+            code="no_amendment_open",
+            message="The promise is in force; start an amendment (revision n+1) to change it.",
+        )
+    allowed = _PRE_FORCE_EDITABLE | {IN_FORCE}
+    if state.status not in allowed or state.working is None:
+        raise RuleViolated(
+            code="wrong_status",
+            message=f"Cannot edit a promise that is {state.status.replace('_', ' ')}.",
+        )
+    return state.working
+
+
+def reopen_events(working: Revision, reason: str) -> list[Event]:
+    """Events that void a proposed revision's signatures and return it to Draft."""
+    if working.stage != STAGE_PROPOSED:
+        return []
+    events: list[Event] = []
+    if working.signatures:
+        events.append(
+            PromiseSignaturesVoided(
+                revision_no=working.revision_no,
+                content_hash=working.content_hash or "",
+                party_ids=tuple(sorted(working.signed_parties())),
+                reason=reason,
+            )
+        )
+    events.append(PromiseReopened(revision_no=working.revision_no, reason=reason))
+    return events
+
+
+def check_details(details: PromiseDetails) -> None:
+    """A header that is well formed."""
+    require_text(details.title, "details.title", max_length=300)
+    require_ordered(details.period.valid_from, details.period.valid_to, "details.period")
+    if details.period.label is not None:
+        require_text(details.period.label, "details.period.label", max_length=50)
+    if details.agreement_id is not None:
+        require_id(details.agreement_id, "details.agreement_id")
+    for name in ("goal", "problem_picture", "expected_effect", "follow_up_plan"):
+        text = getattr(details, name)
+        if text is not None:
+            require_text(text, f"details.{name}")
+
+
+def check_parties(parties: tuple[str, ...], context: DecisionContext) -> None:
+    """At least one municipality, exactly one police area, otherwise only partners."""
+    require_unique(parties, "parties")
+    kinds = []
+    for party in parties:
+        kind = context.directory.kind_of(party)
+        if kind is None:
+            raise NotFound(code="organisation_not_found", message=f"No organisation {party}.")
+        if kind not in (MUNICIPALITY, POLICE_AREA, PARTNER):
+            raise RuleViolated(
+                code="invalid_party",
+                message=f"{party} is a {kind}; it cannot be a party to a promise.",
+            )
+        kinds.append(kind)
+    if MUNICIPALITY not in kinds:
+        raise RuleViolated(
+            code="no_municipality", message="At least one municipality must be a party."
+        )
+    if kinds.count(POLICE_AREA) != 1:
+        raise RuleViolated(
+            code="police_area_count", message="Exactly one police area must be a party."
+        )
+
+
+def check_commitment(
+    commitment: Commitment, content: RevisionContent, context: DecisionContext
+) -> None:
+    """A commitment whose references resolve and whose target is well formed."""
+    require_id(commitment.commitment_id, "commitment.commitment_id")
+    require_text(commitment.text, "commitment.text")
+    area_ids = {f.focus_area_id for f in content.focus_areas}
+    if commitment.focus_area_id is not None and commitment.focus_area_id not in area_ids:
+        raise NotFound(
+            code="focus_area_not_found", message=f"No focus area {commitment.focus_area_id}."
+        )
+    for field, ids in (
+        ("responsible_ids", commitment.responsible_ids),
+        ("partner_ids", commitment.partner_ids),
+        ("place_ids", commitment.place_ids),
+    ):
+        require_unique(ids, f"commitment.{field}")
+    for org_id in (*commitment.responsible_ids, *commitment.partner_ids):
+        if context.directory.kind_of(org_id) is None:
+            raise NotFound(code="organisation_not_found", message=f"No organisation {org_id}.")
+    for place_id in commitment.place_ids:
+        if content.place(place_id) is None:
+            raise NotFound(code="place_not_found", message=f"No place {place_id} in the promise.")
+    target = commitment.target
+    if target is not None:
+        require_choice(target.comparator, COMPARATORS, "commitment.target.comparator")
+        require_choice(target.per, TARGET_PERIODS, "commitment.target.per")
+        require_text(target.unit, "commitment.target.unit", max_length=50)
+        if target.quantity < 0:
+            raise InvalidInput(
+                code="negative_target",
+                message="A target quantity cannot be negative.",
+                field_path=("commitment", "target", "quantity"),
+            )
+
+
+def decide_draft_promise(
+    command: DraftPromise, state: PromiseState, context: DecisionContext
+) -> list[Event]:
+    """Medborgarlöfte påbörjat."""
+    require_id(command.promise_id, "promise_id")
+    if state.status != NONE:
+        raise RuleViolated(code="promise_exists", message=f"{command.promise_id} already exists.")
+    require_party_member(command.actor, command.parties, EDITORS, "draft a promise")
+    check_parties(command.parties, context)
+    check_details(command.details)
+    return [
+        PromiseDrafted(
+            promise_id=command.promise_id, parties=command.parties, details=command.details
+        )
+    ]
+
+
+def decide_edit(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
+    """Decide an edit of the working revision, reopening it first when it was proposed."""
+    require_promise(state)
+    require_party_member(command.actor, state.parties, EDITORS, "edit a promise")
+    working = editable_working(state)
+    content = working.content
+    edit: Event
+    match command:
+        case RevisePromiseDetails():
+            check_details(command.details)
+            edit = PromiseDetailsRevised(details=command.details)
+        case RecordPromiseInput():
+            require_id(command.input.input_id, "input.input_id")
+            require_choice(command.input.kind, INPUT_KINDS, "input.kind")
+            require_text(command.input.summary, "input.summary")
+            edit = PromiseInputRecorded(input=command.input)
+        case RemovePromiseInput():
+            if all(i.input_id != command.input_id for i in content.inputs):
+                raise NotFound(code="input_not_found", message=f"No input {command.input_id}.")
+            edit = PromiseInputRemoved(input_id=command.input_id)
+        case AddFocusArea():
+            area = command.focus_area
+            require_id(area.focus_area_id, "focus_area.focus_area_id")
+            require_text(area.title, "focus_area.title", max_length=300)
+            if any(f.focus_area_id == area.focus_area_id for f in content.focus_areas):
+                raise RuleViolated(
+                    code="focus_area_exists", message=f"{area.focus_area_id} exists."
+                )
+            edit = FocusAreaAdded(focus_area=area)
+        case RemoveFocusArea():
+            if all(f.focus_area_id != command.focus_area_id for f in content.focus_areas):
+                raise NotFound(
+                    code="focus_area_not_found", message=f"No focus area {command.focus_area_id}."
+                )
+            if any(c.focus_area_id == command.focus_area_id for c in content.commitments):
+                raise RuleViolated(
+                    code="focus_area_in_use", message="A commitment still belongs to that area."
+                )
+            edit = FocusAreaRemoved(focus_area_id=command.focus_area_id)
+        case RegisterPlace():
+            edit = _register_place(command, content, context)
+        case RemovePlace():
+            if content.place(command.place_id) is None:
+                raise NotFound(code="place_not_found", message=f"No place {command.place_id}.")
+            if any(command.place_id in c.place_ids for c in content.commitments):
+                raise RuleViolated(
+                    code="place_in_use", message="A commitment still names that place."
+                )
+            edit = PlaceRemoved(place_id=command.place_id)
+        case AddCommitment():
+            if content.commitment(command.commitment.commitment_id) is not None:
+                raise RuleViolated(
+                    code="commitment_exists",
+                    message=f"{command.commitment.commitment_id} exists.",
+                )
+            check_commitment(command.commitment, content, context)
+            edit = CommitmentAdded(commitment=command.commitment)
+        case ReviseCommitment():
+            if content.commitment(command.commitment.commitment_id) is None:
+                raise NotFound(
+                    code="commitment_not_found",
+                    message=f"No commitment {command.commitment.commitment_id}.",
+                )
+            check_commitment(command.commitment, content, context)
+            edit = CommitmentRevised(commitment=command.commitment)
+        case RemoveCommitment():
+            if content.commitment(command.commitment_id) is None:
+                raise NotFound(
+                    code="commitment_not_found", message=f"No commitment {command.commitment_id}."
+                )
+            require_text(command.reason, "reason")
+            edit = CommitmentRemoved(commitment_id=command.commitment_id, reason=command.reason)
+        case _:
+            raise InvalidInput(code="unknown_command", message=f"{type(command).__name__}?")
+    return [*reopen_events(working, f"edited: {type(edit).__name__}"), edit]
+
+
+def _register_place(
+    command: RegisterPlace, content: RevisionContent, context: DecisionContext
+) -> Event:
+    place = command.place
+    require_id(place.place_id, "place.place_id")
+    require_text(place.name, "place.name", max_length=200)
+    require_choice(place.kind, PLACE_KINDS, "place.kind")
+    if content.place(place.place_id) is not None:
+        raise RuleViolated(code="place_exists", message=f"{place.place_id} exists.")
+    if place.municipality_id is not None and (
+        context.directory.kind_of(place.municipality_id) != MUNICIPALITY
+    ):
+        raise NotFound(
+            code="municipality_not_found", message=f"No municipality {place.municipality_id}."
+        )
+    return PlaceRegistered(place=place)

@@ -1,0 +1,348 @@
+"""Events of a promise stream "promise-<id>": lifecycle, activity records and follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import ClassVar
+
+from events.messages import Event
+from events.promise.content import (
+    Commitment,
+    FocusArea,
+    Place,
+    PromiseDetails,
+    PromiseInput,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseDrafted(Event):
+    """Medborgarlöfte påbörjat: parties and header of revision 1."""
+
+    promise_id: str
+    parties: tuple[str, ...]
+    details: PromiseDetails
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseDetailsRevised(Event):
+    """The header (title, period, texts) of the working revision changed."""
+
+    details: PromiseDetails
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseInputRecorded(Event):
+    """An input to the problem picture was added or replaced (same input_id)."""
+
+    input: PromiseInput
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseInputRemoved(Event):
+    """An input was taken out of the working revision."""
+
+    input_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FocusAreaAdded(Event):
+    """Fokusområde tillagt."""
+
+    focus_area: FocusArea
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FocusAreaRemoved(Event):
+    """Fokusområde struket."""
+
+    focus_area_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceRegistered(Event):
+    """Plats registrerad in the working revision."""
+
+    place: Place
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceRemoved(Event):
+    """A place was taken out of the working revision."""
+
+    place_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitmentAdded(Event):
+    """Åtagande tillagt."""
+
+    commitment: Commitment
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitmentRevised(Event):
+    """Åtagande ändrat: the commitment's new full content."""
+
+    commitment: Commitment
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitmentRemoved(Event):
+    """Åtagande struket."""
+
+    commitment_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseProposedForSigning(Event):
+    """Löfte lagt för underskrift: the working revision is frozen under `content_hash`."""
+
+    revision_no: int
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseSigned(Event):
+    """Löfte undertecknat by one party; `signed_on` is None when the source gives no date."""
+
+    revision_no: int
+    content_hash: str
+    party_id: str
+    person_id: str
+    role_title: str | None = None
+    signed_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseSignaturesVoided(Event):
+    """Underskrifter ogiltiga: an edit of a frozen revision voided its signatures."""
+
+    revision_no: int
+    content_hash: str
+    party_ids: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseReopened(Event):
+    """A proposed revision went back to Draft for editing."""
+
+    revision_no: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseEnteredIntoForce(Event):
+    """Löfte i kraft: every party signed the same revision and its period has begun."""
+
+    revision_no: int
+    content_hash: str
+    valid_from: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseAmendmentStarted(Event):
+    """Ändring påbörjad: revision n+1 is drafted from the revision in force."""
+
+    revision_no: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseAmended(Event):
+    """Ändring i kraft: a fully re-signed revision replaced the one in force."""
+
+    revision_no: int
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromisePublished(Event):
+    """Löfte kommunicerat in a channel."""
+
+    revision_no: int
+    channel: str
+    published_on: dt.date
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseWithdrawn(Event):
+    """Återkallat before it entered into force."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseTerminated(Event):
+    """Avbrutet early by decision."""
+
+    terminated_on: dt.date
+    reason: str
+    decision_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseExpired(Event):
+    """Period slut: valid_to passed."""
+
+    expired_on: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseClosed(Event):
+    """Avslutat after a published final follow-up."""
+
+    closed_on: dt.date
+    final_report_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseArchived(Event):
+    """Arkiverat."""
+
+    archived_on: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseSuperseded(Event):
+    """Ersatt by a successor promise."""
+
+    successor_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityPerformed(Event):
+    """Genomförd insats against a commitment of the revision in force.
+
+    Schema version 2: version 1 carried one free-text `place` (or null); now `place_ids`.
+    """
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"summary"})
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+
+    record_id: str
+    commitment_id: str
+    revision_no: int
+    occurred_on: dt.date
+    place_ids: tuple[str, ...]
+    performed_by: tuple[str, ...]
+    quantity: int
+    summary: str
+    reported_by: str
+
+
+def upcast_activity_performed_v1(data: dict[str, object]) -> dict[str, object]:
+    """ActivityPerformed v1 → v2: the single `place` becomes the tuple `place_ids`."""
+    upgraded = {key: value for key, value in data.items() if key != "place"}
+    place = data.get("place")
+    upgraded["place_ids"] = [] if place is None else [place]
+    return upgraded
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityRecordCorrected(Event):
+    """Rapport korrigerad: the record's new full content, never an edit in place."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"summary", "reason"})
+
+    record_id: str
+    occurred_on: dt.date
+    place_ids: tuple[str, ...]
+    performed_by: tuple[str, ...]
+    quantity: int
+    summary: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityRecordVoided(Event):
+    """Rapport makulerad."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"reason"})
+
+    record_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpReportDrafted(Event):
+    """Uppföljning upprättad for a period; kind is interim or final."""
+
+    report_id: str
+    kind: str
+    covers_from: dt.date
+    covers_to: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitmentAssessed(Event):
+    """Åtagande bedömt in a follow-up: achieved quantity, status and comment."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"comment"})
+
+    report_id: str
+    commitment_id: str
+    status: str
+    achieved: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpApproved(Event):
+    """Uppföljning godkänd by a signatory of one party."""
+
+    report_id: str
+    party_id: str
+    person_id: str
+    approved_on: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpPublished(Event):
+    """Återkopplad till medborgarna."""
+
+    report_id: str
+    channel: str
+    published_on: dt.date
+    url: str | None = None
+
+
+PROMISE_EVENTS: tuple[type[Event], ...] = (
+    PromiseDrafted,
+    PromiseDetailsRevised,
+    PromiseInputRecorded,
+    PromiseInputRemoved,
+    FocusAreaAdded,
+    FocusAreaRemoved,
+    PlaceRegistered,
+    PlaceRemoved,
+    CommitmentAdded,
+    CommitmentRevised,
+    CommitmentRemoved,
+    PromiseProposedForSigning,
+    PromiseSigned,
+    PromiseSignaturesVoided,
+    PromiseReopened,
+    PromiseEnteredIntoForce,
+    PromiseAmendmentStarted,
+    PromiseAmended,
+    PromisePublished,
+    PromiseWithdrawn,
+    PromiseTerminated,
+    PromiseExpired,
+    PromiseClosed,
+    PromiseArchived,
+    PromiseSuperseded,
+    ActivityPerformed,
+    ActivityRecordCorrected,
+    ActivityRecordVoided,
+    FollowUpReportDrafted,
+    CommitmentAssessed,
+    FollowUpApproved,
+    FollowUpPublished,
+)

@@ -1,0 +1,402 @@
+"""The folded state of one promise stream and `evolve`, total over the promise events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from events.messages import Event
+from events.promise.content import RevisionContent
+from events.promise.events import (
+    ActivityPerformed,
+    ActivityRecordCorrected,
+    ActivityRecordVoided,
+    CommitmentAdded,
+    CommitmentAssessed,
+    CommitmentRemoved,
+    CommitmentRevised,
+    FocusAreaAdded,
+    FocusAreaRemoved,
+    FollowUpApproved,
+    FollowUpPublished,
+    FollowUpReportDrafted,
+    PlaceRegistered,
+    PlaceRemoved,
+    PromiseAmended,
+    PromiseAmendmentStarted,
+    PromiseArchived,
+    PromiseClosed,
+    PromiseDetailsRevised,
+    PromiseDrafted,
+    PromiseEnteredIntoForce,
+    PromiseExpired,
+    PromiseInputRecorded,
+    PromiseInputRemoved,
+    PromiseProposedForSigning,
+    PromisePublished,
+    PromiseReopened,
+    PromiseSignaturesVoided,
+    PromiseSigned,
+    PromiseSuperseded,
+    PromiseTerminated,
+    PromiseWithdrawn,
+)
+
+T = TypeVar("T")
+
+# Lifecycle states (domain.md §3).
+NONE = "none"
+DRAFT = "draft"
+PROPOSED = "proposed"
+PARTIALLY_SIGNED = "partially_signed"
+SIGNED = "signed"
+IN_FORCE = "in_force"
+EXPIRED = "expired"
+CLOSED = "closed"
+ARCHIVED = "archived"
+WITHDRAWN = "withdrawn"
+TERMINATED = "terminated"
+SUPERSEDED = "superseded"
+
+# Stages of one revision.
+STAGE_DRAFT = "draft"
+STAGE_PROPOSED = "proposed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signature:
+    """Underskrift of one party on one revision and content hash."""
+
+    party_id: str
+    person_id: str
+    revision_no: int
+    content_hash: str
+    role_title: str | None
+    signed_on: dt.date | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revision:
+    """One revision of the promise's content; frozen once proposed."""
+
+    revision_no: int
+    content: RevisionContent
+    stage: str = STAGE_DRAFT
+    content_hash: str | None = None
+    signatures: tuple[Signature, ...] = ()
+
+    def signed_parties(self) -> frozenset[str]:
+        """Parties that signed this revision."""
+        return frozenset(s.party_id for s in self.signatures)
+
+    def fully_signed(self) -> bool:
+        """True when every party signed this revision."""
+        return self.signed_parties() >= frozenset(self.content.parties)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityRecord:
+    """Genomförd insats as currently reported (after corrections)."""
+
+    record_id: str
+    commitment_id: str
+    revision_no: int
+    occurred_on: dt.date
+    place_ids: tuple[str, ...]
+    performed_by: tuple[str, ...]
+    quantity: int
+    summary: str
+    voided: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assessment:
+    """Bedömning of one commitment in a follow-up."""
+
+    commitment_id: str
+    status: str
+    achieved: int | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpReport:
+    """Uppföljning: its period, assessments, approvals by party, and whether it is published."""
+
+    report_id: str
+    kind: str
+    covers_from: dt.date
+    covers_to: dt.date
+    assessments: tuple[Assessment, ...] = ()
+    approved_by: tuple[str, ...] = ()
+    published: bool = False
+
+    def assessed(self) -> frozenset[str]:
+        """Commitment ids assessed so far."""
+        return frozenset(a.commitment_id for a in self.assessments)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Publication:
+    """Where and when a revision was communicated."""
+
+    revision_no: int
+    channel: str
+    published_on: dt.date
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseState:
+    """One promise: lifecycle status, the revision in force, the working revision, and records."""
+
+    promise_id: str = ""
+    status: str = NONE
+    parties: tuple[str, ...] = ()
+    in_force: Revision | None = None
+    working: Revision | None = None
+    publications: tuple[Publication, ...] = ()
+    activities: tuple[ActivityRecord, ...] = ()
+    follow_ups: tuple[FollowUpReport, ...] = ()
+    successor_id: str | None = None
+    voided_signatures: tuple[Signature, ...] = ()
+
+    def activity(self, record_id: str) -> ActivityRecord | None:
+        """The activity record with `record_id`, if any."""
+        return next((a for a in self.activities if a.record_id == record_id), None)
+
+    def follow_up(self, report_id: str) -> FollowUpReport | None:
+        """The follow-up with `report_id`, if any."""
+        return next((f for f in self.follow_ups if f.report_id == report_id), None)
+
+
+def _edit(
+    state: PromiseState, change: Callable[[RevisionContent], RevisionContent]
+) -> PromiseState:
+    if state.working is None:
+        return state
+    working = replace(state.working, content=change(state.working.content))
+    return replace(state, working=working)
+
+
+def _upsert(items: tuple[T, ...], key: Callable[[T], str], new: T) -> tuple[T, ...]:
+    if any(key(item) == key(new) for item in items):
+        return tuple(new if key(item) == key(new) else item for item in items)
+    return (*items, new)
+
+
+def _content_event(state: PromiseState, event: Event) -> PromiseState:
+    match event:
+        case PromiseDetailsRevised():
+            details = event.details
+            return _edit(state, lambda c: replace(c, details=details))
+        case PromiseInputRecorded():
+            new_input = event.input
+            return _edit(
+                state,
+                lambda c: replace(c, inputs=_upsert(c.inputs, lambda i: i.input_id, new_input)),
+            )
+        case PromiseInputRemoved():
+            input_id = event.input_id
+            return _edit(
+                state,
+                lambda c: replace(c, inputs=tuple(i for i in c.inputs if i.input_id != input_id)),
+            )
+        case FocusAreaAdded():
+            area = event.focus_area
+            return _edit(state, lambda c: replace(c, focus_areas=(*c.focus_areas, area)))
+        case FocusAreaRemoved():
+            area_id = event.focus_area_id
+            return _edit(
+                state,
+                lambda c: replace(
+                    c, focus_areas=tuple(f for f in c.focus_areas if f.focus_area_id != area_id)
+                ),
+            )
+        case PlaceRegistered():
+            place = event.place
+            return _edit(state, lambda c: replace(c, places=(*c.places, place)))
+        case PlaceRemoved():
+            place_id = event.place_id
+            return _edit(
+                state,
+                lambda c: replace(c, places=tuple(p for p in c.places if p.place_id != place_id)),
+            )
+        case CommitmentAdded() | CommitmentRevised():
+            item = event.commitment
+            return _edit(
+                state,
+                lambda c: replace(
+                    c, commitments=_upsert(c.commitments, lambda x: x.commitment_id, item)
+                ),
+            )
+        case CommitmentRemoved():
+            gone = event.commitment_id
+            return _edit(
+                state,
+                lambda c: replace(
+                    c, commitments=tuple(x for x in c.commitments if x.commitment_id != gone)
+                ),
+            )
+    return state
+
+
+def _pre_force_status(working: Revision) -> str:
+    if working.stage == STAGE_DRAFT:
+        return DRAFT
+    if working.fully_signed():
+        return SIGNED
+    return PARTIALLY_SIGNED if working.signatures else PROPOSED
+
+
+def _signing_event(state: PromiseState, event: Event) -> PromiseState:
+    working = state.working
+    if working is None:
+        return state
+    match event:
+        case PromiseProposedForSigning():
+            working = replace(
+                working, stage=STAGE_PROPOSED, content_hash=event.content_hash, signatures=()
+            )
+        case PromiseSigned():
+            signature = Signature(
+                party_id=event.party_id,
+                person_id=event.person_id,
+                revision_no=event.revision_no,
+                content_hash=event.content_hash,
+                role_title=event.role_title,
+                signed_on=event.signed_on,
+            )
+            working = replace(working, signatures=(*working.signatures, signature))
+        case PromiseSignaturesVoided():
+            state = replace(
+                state, voided_signatures=(*state.voided_signatures, *working.signatures)
+            )
+            working = replace(working, signatures=())
+        case PromiseReopened():
+            working = replace(working, stage=STAGE_DRAFT, content_hash=None, signatures=())
+        case _:
+            return state
+    if state.in_force is None:
+        return replace(state, working=working, status=_pre_force_status(working))
+    return replace(state, working=working)
+
+
+def _record_event(state: PromiseState, event: Event) -> PromiseState:
+    match event:
+        case ActivityPerformed():
+            record = ActivityRecord(
+                record_id=event.record_id,
+                commitment_id=event.commitment_id,
+                revision_no=event.revision_no,
+                occurred_on=event.occurred_on,
+                place_ids=event.place_ids,
+                performed_by=event.performed_by,
+                quantity=event.quantity,
+                summary=event.summary,
+            )
+            return replace(state, activities=(*state.activities, record))
+        case ActivityRecordCorrected() | ActivityRecordVoided():
+            old = state.activity(event.record_id)
+            if old is None:
+                return state
+            if isinstance(event, ActivityRecordVoided):
+                new = replace(old, voided=True)
+            else:
+                new = replace(
+                    old,
+                    occurred_on=event.occurred_on,
+                    place_ids=event.place_ids,
+                    performed_by=event.performed_by,
+                    quantity=event.quantity,
+                    summary=event.summary,
+                )
+            return replace(state, activities=_upsert(state.activities, lambda a: a.record_id, new))
+        case FollowUpReportDrafted():
+            report = FollowUpReport(
+                report_id=event.report_id,
+                kind=event.kind,
+                covers_from=event.covers_from,
+                covers_to=event.covers_to,
+            )
+            return replace(state, follow_ups=(*state.follow_ups, report))
+    return _follow_up_event(state, event)
+
+
+def _follow_up_event(state: PromiseState, event: Event) -> PromiseState:
+    report_id = getattr(event, "report_id", None)
+    report = None if report_id is None else state.follow_up(report_id)
+    if report is None:
+        return state
+    match event:
+        case CommitmentAssessed():
+            assessment = Assessment(
+                commitment_id=event.commitment_id,
+                status=event.status,
+                achieved=event.achieved,
+                comment=event.comment,
+            )
+            report = replace(
+                report,
+                assessments=_upsert(report.assessments, lambda a: a.commitment_id, assessment),
+            )
+        case FollowUpApproved():
+            report = replace(report, approved_by=(*report.approved_by, event.party_id))
+        case FollowUpPublished():
+            report = replace(report, published=True)
+        case _:
+            return state
+    return replace(state, follow_ups=_upsert(state.follow_ups, lambda f: f.report_id, report))
+
+
+def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
+    match event:
+        case PromiseDrafted():
+            content = RevisionContent(parties=event.parties, details=event.details)
+            return replace(
+                state,
+                promise_id=event.promise_id,
+                status=DRAFT,
+                parties=event.parties,
+                working=Revision(revision_no=1, content=content),
+            )
+        case PromiseEnteredIntoForce() | PromiseAmended():
+            return replace(state, in_force=state.working, working=None, status=IN_FORCE)
+        case PromiseAmendmentStarted():
+            base = state.in_force
+            if base is None:
+                return state
+            working = Revision(revision_no=event.revision_no, content=base.content)
+            return replace(state, working=working)
+        case PromisePublished():
+            publication = Publication(
+                revision_no=event.revision_no,
+                channel=event.channel,
+                published_on=event.published_on,
+                url=event.url,
+            )
+            return replace(state, publications=(*state.publications, publication))
+        case PromiseWithdrawn():
+            return replace(state, status=WITHDRAWN)
+        case PromiseTerminated():
+            return replace(state, status=TERMINATED, working=None)
+        case PromiseExpired():
+            return replace(state, status=EXPIRED, working=None)
+        case PromiseClosed():
+            return replace(state, status=CLOSED)
+        case PromiseArchived():
+            return replace(state, status=ARCHIVED)
+        case PromiseSuperseded():
+            return replace(state, status=SUPERSEDED, successor_id=event.successor_id, working=None)
+    return state
+
+
+def evolve_promise(state: PromiseState, event: Event) -> PromiseState:
+    """Fold one promise-stream event into the state; unknown events leave it unchanged."""
+    for step in (_lifecycle_event, _content_event, _signing_event, _record_event):
+        new = step(state, event)
+        if new is not state:
+            return new
+    return state

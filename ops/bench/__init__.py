@@ -1,0 +1,1 @@
+"""Benchmarks that run their peer in the same run (`python -m ops.bench.<name>`)."""

@@ -1,0 +1,723 @@
+"""API benchmark: the promise-list GraphQL query next to a plain Starlette JSON endpoint, and
+mutations (recordActivity) with mutation → visible latency.
+
+Run `python ops/bench/api_bench.py` (full) or with `--quick` (a smoke run). Without
+DATABASE_URL (or --database-url) it starts one embedded PostgreSQL in a temporary directory.
+The app is the real `create_app` in dev mode (demo loaded, workers running), served by uvicorn
+on 127.0.0.1 in a child process, so that the load generator (httpx, this process) does not
+share the server's event loop. The plain endpoint is mounted in the same app through
+`extra_routes` and runs the reader's own SQL on the app's pool, so both peers pay for the same
+HTTP stack, pool and rows; only GraphQL (parsing, validation, resolvers, access rules) differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import signal
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run directly or via runpy
+from store_bench import (
+    Db,
+    Row,
+    Server,
+    median,
+    percentile,
+    render,
+    say,
+    server_url,
+    server_version,
+    write_results,
+)
+
+from service.web.reader import PgReader
+
+THIS_FILE = Path(__file__).resolve()
+ROOT = THIS_FILE.parents[2]
+RESULTS_DIR = THIS_FILE.parent / "results"
+UB, LPO = "org-upplands-bro", "org-lpo-jarfalla"
+PROMISES = 20
+COMMITMENTS = 5
+PLAIN_PATH = "/bench/promises"
+
+LIST_QUERY = """query($org: String) {
+  promises(organisation: $org, first: 20) {
+    promises { id status title progress { commitmentId target achieved status colour } }
+  }
+}"""
+
+VISIBLE_QUERY = """query($id: ID!, $token: String) {
+  promise(id: $id, consistencyToken: $token) { id document }
+}"""
+
+MUTATION = (
+    "mutation($id: ID!, $input: {input}!) {{ result: {name}(commandId: $id, input: $input) "
+    "{{ __typename ... on CommandAccepted {{ version consistencyToken eventIds }} "
+    "... on Forbidden {{ message }} ... on RuleViolated {{ message }} "
+    "... on InvalidInput {{ message field }} ... on NotFound {{ message }} "
+    "... on VersionConflict {{ message }} }} }}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    clients: int
+    warmup_s: float
+    duration_s: float
+    mutation_clients: int
+    lag_rate: int
+    lag_duration_s: float
+    reps: int
+    pause_s: float
+
+
+FULL = Sizes(
+    clients=50,
+    warmup_s=1.0,
+    duration_s=10.0,
+    mutation_clients=16,
+    lag_rate=100,
+    lag_duration_s=10.0,
+    reps=2,
+    pause_s=2.0,
+)
+QUICK = Sizes(
+    clients=50,
+    warmup_s=0.2,
+    duration_s=1.0,
+    mutation_clients=16,
+    lag_rate=100,
+    lag_duration_s=1.0,
+    reps=1,
+    pause_s=0.1,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# The server (child process)
+
+
+async def plain_promises(request: Request) -> Response:
+    """The GraphQL resolver's reader call (same SQL, same arguments) as plain JSON."""
+    org = request.query_params.get("org") or UB
+    reader = PgReader(request.state.services.pool, (), {})
+    rows = await reader.promise_documents(
+        organisation=org,
+        status=None,
+        title=None,
+        after=None,
+        limit=21,
+        member_of=org,
+        everything=False,
+    )
+    promises = [
+        {
+            "id": key.removeprefix("promise-"),
+            "status": doc["state"]["status"],
+            "title": _title(doc),
+            "progress": [
+                {
+                    "commitmentId": p["commitment_id"],
+                    "target": p["target"],
+                    "achieved": p["achieved"],
+                    "status": p["status"],
+                    "colour": p["colour"],
+                }
+                for p in doc.get("progress", ())
+            ],
+        }
+        for key, doc in rows[:20]
+    ]
+    return JSONResponse({"data": {"promises": {"promises": promises}}})
+
+
+def _title(doc: dict[str, Any]) -> str | None:
+    state = doc["state"]
+    revision = state.get("working") or state.get("in_force")
+    if not revision:
+        return None
+    title: str | None = revision["content"]["details"]["title"]
+    return title
+
+
+def serve(url: str, data_dir: Path, port: int) -> None:
+    """Child process: the real app (dev mode) plus the plain endpoint, on 127.0.0.1:port."""
+    import uvicorn
+
+    from service import database
+    from service.settings import Settings
+    from service.web.app import create_app
+
+    settings = Settings(
+        database_url=url,
+        app_database_url=database.runtime_url(url, None),
+        data_dir=data_dir,
+        dev=True,
+    )
+    app = create_app(settings, extra_routes=[Route(PLAIN_PATH, plain_promises, methods=["GET"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def served(db: Db, data_dir: Path) -> AsyncIterator[str]:
+    """The app in a child process until the block ends; yields its base URL once ready."""
+    port = free_port()
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(THIS_FILE),
+        "--serve",
+        "--database-url",
+        db.admin_url,
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(port),
+        cwd=str(ROOT),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:
+            for _ in range(600):  # at most 60 s
+                if child.returncode is not None:
+                    raise RuntimeError(f"the app exited with {child.returncode}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await http.get(f"{base}/readyz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError("the app did not become ready within 60 s")
+        yield base
+    finally:
+        if child.returncode is None:
+            child.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(child.wait(), timeout=30)
+        except TimeoutError:
+            child.kill()
+            await asyncio.wait_for(child.wait(), timeout=10)
+
+
+# --------------------------------------------------------------------------------------------
+# Seeding through GraphQL
+
+
+class Client:
+    def __init__(self, http: httpx.AsyncClient, base: str, token: str) -> None:
+        self.http, self.base = http, base
+        self.headers = {"authorization": f"Bearer {token}"}
+
+    async def query(self, query: str, /, **variables: Any) -> dict[str, Any]:
+        response = await self.http.post(
+            f"{self.base}/graphql",
+            content=orjson.dumps({"query": query, "variables": variables}),
+            headers={**self.headers, "content-type": "application/json"},
+        )
+        body = orjson.loads(response.content)
+        if response.status_code != 200 or "errors" in body:
+            raise RuntimeError(f"GraphQL failed: {response.status_code} {body}")
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def ok(self, mutation_name: str, /, **input: Any) -> dict[str, Any]:
+        field = mutation_name
+        mutation = MUTATION.format(input=field[0].upper() + field[1:] + "Input", name=field)
+        data = await self.query(mutation, id=str(uuid.uuid4()), input=input)
+        result: dict[str, Any] = data["result"]
+        if result["__typename"] != "CommandAccepted":
+            raise RuntimeError(f"{field} was not accepted: {result}")
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class Clients:
+    editor: Client
+    police: Client
+    police_signer: Client
+    municipal_signer: Client
+    publisher: Client
+
+
+def make_clients(
+    http: httpx.AsyncClient, base: str, data_dir: Path
+) -> tuple[Clients, tuple[Client, Client]]:
+    from service.identity.dev_issuer import DevIssuer
+
+    dev = DevIssuer.load_or_create(data_dir)
+
+    def client(org: str, role: str, person: str | None = None) -> Client:
+        token = dev.mint(
+            organisation_id=org, roles=[role], subject=f"bench-{org}-{role}", person_id=person
+        )
+        return Client(http, base, token)
+
+    clients = Clients(
+        editor=client(UB, "editor"),
+        police=client(LPO, "editor"),
+        police_signer=client(LPO, "signatory", "p-bench-lpo"),
+        municipal_signer=client(UB, "signatory", "p-bench-ks"),
+        publisher=client(UB, "publisher"),
+    )
+    return clients, (client(UB, "org_admin"), client(LPO, "org_admin"))
+
+
+def promise_id(i: int) -> str:
+    return f"bench-ub-{i:02d}"
+
+
+async def seed_promise(c: Clients, i: int) -> None:
+    """A promise with five commitments, signed, in force, published, with some activities."""
+    pid = promise_id(i)
+    await c.editor.ok(
+        "draftPromise",
+        promiseId=pid,
+        parties=[UB, LPO],
+        details={
+            "title": f"Medborgarlöfte {i:02d}: trygghet i Bro och Kungsängen",
+            "period": {"validFrom": "2026-01-01", "validTo": "2030-12-31", "label": "2026–2030"},
+            "goal": "Ökad trygghet i centrala Bro och Kungsängen.",
+        },
+    )
+    await c.editor.ok(
+        "addFocusArea", promiseId=pid, focusArea={"focusAreaId": "fa1", "title": "Trygghet"}
+    )
+    await c.editor.ok(
+        "registerPlace",
+        promiseId=pid,
+        place={"placeId": "p1", "name": "Bro centrum", "kind": "centrum"},
+    )
+    for n in range(1, COMMITMENTS + 1):
+        commitment: dict[str, Any] = {
+            "commitmentId": f"c{n}",
+            "focusAreaId": "fa1",
+            "placeIds": ["p1"],
+            "text": f"Åtagande {n}: gemensamma insatser med synlig närvaro i Bro centrum",
+            "responsibleIds": [LPO, UB],
+        }
+        if n % 2 == 0:
+            commitment["target"] = {"comparator": ">=", "quantity": 8, "unit": "insats"}
+        await c.editor.ok("addCommitment", promiseId=pid, commitment=commitment)
+    proposed = await c.editor.ok("proposePromise", promiseId=pid)
+    doc = await c.editor.query(VISIBLE_QUERY, id=pid, token=proposed["consistencyToken"])
+    working = doc["promise"]["document"]["state"]["working"]
+    revision, content_hash = working["revision_no"], working["content_hash"]
+    for signer, party in ((c.police_signer, LPO), (c.municipal_signer, UB)):
+        await signer.ok(
+            "signPromise",
+            promiseId=pid,
+            revisionNo=revision,
+            contentHash=content_hash,
+            partyId=party,
+        )
+    await c.publisher.ok("publishPromise", promiseId=pid, channel="kommunens webb")
+    for n in range(6):
+        await c.police.ok(
+            "recordActivity",
+            promiseId=pid,
+            recordId=f"seed-{n}",
+            commitmentId=f"c{1 + n % COMMITMENTS}",
+            occurredOn="2026-03-10",
+            performedBy=[LPO, UB],
+            summary="Gemensam insats i Bro centrum",
+            placeIds=["p1"],
+        )
+
+
+async def seed(http: httpx.AsyncClient, base: str, data_dir: Path) -> Clients:
+    clients, admins = make_clients(http, base, data_dir)
+    admin_ub, admin_lpo = admins
+    for client, person, org in ((admin_lpo, "p-bench-lpo", LPO), (admin_ub, "p-bench-ks", UB)):
+        await client.ok("registerPerson", personId=person, name=f"Signatory of {org}")
+        await client.ok("grantSigningMandate", mandateId=f"m-{person}", personId=person, orgId=org)
+    for start in range(0, PROMISES, 5):
+        await asyncio.gather(*(seed_promise(clients, i) for i in range(start, start + 5)))
+    return clients
+
+
+# --------------------------------------------------------------------------------------------
+# Load
+
+
+@dataclass(slots=True)
+class LoadResult:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+async def closed_loop(
+    clients: int, sizes: Sizes, call: Callable[[int, int], Awaitable[bool]]
+) -> LoadResult:
+    """`clients` workers call back to back; count and time calls ending in the window."""
+    begin = time.perf_counter()
+    start, end = begin + sizes.warmup_s, begin + sizes.warmup_s + sizes.duration_s
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker(w: int) -> None:
+        nonlocal errors
+        n = 0
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            ok = await call(w, n)
+            t1 = time.perf_counter()
+            n += 1
+            if start <= t1 <= end:
+                latencies.append((t1 - t0) * 1000)
+                if not ok:
+                    errors += 1
+
+    await asyncio.wait_for(
+        asyncio.gather(*(worker(w) for w in range(clients))),
+        timeout=sizes.warmup_s + sizes.duration_s + 60,
+    )
+    return LoadResult(
+        rate=len(latencies) / sizes.duration_s,
+        p50_ms=percentile(latencies, 0.5),
+        p99_ms=percentile(latencies, 0.99),
+        requests=len(latencies),
+        errors=errors,
+    )
+
+
+async def list_load(base: str, token: str, sizes: Sizes, graphql: bool) -> LoadResult:
+    limits = httpx.Limits(max_connections=sizes.clients, max_keepalive_connections=sizes.clients)
+    body = orjson.dumps({"query": LIST_QUERY, "variables": {"org": UB}})
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+
+        def twenty(r: httpx.Response) -> bool:
+            if r.status_code != 200:
+                return False
+            try:
+                return len(orjson.loads(r.content)["data"]["promises"]["promises"]) == 20
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                return False
+
+        async def call_graphql(_: int, __: int) -> bool:
+            try:
+                return twenty(await http.post(f"{base}/graphql", content=body, headers=headers))
+            except httpx.HTTPError:
+                return False
+
+        async def call_plain(_: int, __: int) -> bool:
+            try:
+                r = await http.get(f"{base}{PLAIN_PATH}", params={"org": UB}, headers=headers)
+            except httpx.HTTPError:
+                return False
+            return twenty(r)
+
+        return await closed_loop(sizes.clients, sizes, call_graphql if graphql else call_plain)
+
+
+def activity(w: int, n: int, tag: str) -> dict[str, Any]:
+    return {
+        "promiseId": promise_id((w + n) % PROMISES),
+        "recordId": f"{tag}-{w}-{n}-{uuid.uuid4().hex[:6]}",
+        "commitmentId": f"c{1 + n % COMMITMENTS}",
+        "occurredOn": "2026-06-01",
+        "performedBy": [LPO, UB],
+        "summary": "Gemensam insats i Bro centrum",
+        "placeIds": ["p1"],
+    }
+
+
+async def mutation_load(base: str, clients: Clients, sizes: Sizes) -> LoadResult:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        police = Client(http, base, clients.police.headers["authorization"].split()[1])
+
+        async def call(w: int, n: int) -> bool:
+            try:
+                await police.ok("recordActivity", **activity(w, n, "tp"))
+            except RuntimeError:
+                return False
+            return True
+
+        return await closed_loop(sizes.mutation_clients, sizes, call)
+
+
+@dataclass(slots=True)
+class LagResult:
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    mutations: int
+    achieved_rate: float
+    missing: int
+    refused: int
+    mutation_p50_ms: float
+    mutation_p99_ms: float
+
+
+async def mutation_lag(base: str, clients: Clients, sizes: Sizes) -> LagResult:
+    """Open-loop recordActivity at `lag_rate`/s; lag = mutation answered → a query shows it.
+
+    The query passes the mutation's consistency token (read-your-writes), so it answers once
+    the promise projection holds the event; the record id is checked in the returned document.
+    """
+    total = int(sizes.lag_rate * sizes.lag_duration_s)
+    lags: list[float] = []
+    mutation_ms: list[float] = []
+    refused: list[int] = []
+    missing = 0
+    limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        police = Client(http, base, clients.police.headers["authorization"].split()[1])
+
+        async def one(i: int) -> None:
+            nonlocal missing
+            data = activity(i, i, "lag")
+            t0 = time.perf_counter()
+            try:
+                accepted = await police.ok("recordActivity", **data)
+            except (RuntimeError, httpx.HTTPError):
+                refused.append(i)
+                return
+            t1 = time.perf_counter()
+            mutation_ms.append((t1 - t0) * 1000)
+            try:
+                seen = await police.query(
+                    VISIBLE_QUERY, id=data["promiseId"], token=accepted["consistencyToken"]
+                )
+            except (RuntimeError, httpx.HTTPError):
+                missing += 1
+                return
+            t2 = time.perf_counter()
+            if data["recordId"] in orjson.dumps(seen["promise"]["document"]).decode():
+                lags.append((t2 - t1) * 1000)
+            else:
+                missing += 1
+
+        launched = []
+        begin = time.perf_counter()
+        for i in range(total):
+            delay = begin + i / sizes.lag_rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            launched.append(asyncio.create_task(one(i)))
+        await asyncio.wait_for(asyncio.gather(*launched), timeout=sizes.lag_duration_s + 60)
+        achieved = total / (time.perf_counter() - begin)
+    return LagResult(
+        p50_ms=percentile(lags, 0.5),
+        p99_ms=percentile(lags, 0.99),
+        max_ms=max(lags, default=float("nan")),
+        mutations=total,
+        achieved_rate=achieved,
+        missing=missing,
+        refused=len(refused),
+        mutation_p50_ms=percentile(mutation_ms, 0.5),
+        mutation_p99_ms=percentile(mutation_ms, 0.99),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+
+
+async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
+    server = Server(url)
+    notes: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="api-bench-") as tmp:
+        data_dir = Path(tmp)
+        async with server.fresh("api") as db, served(db, data_dir) as base:
+            async with httpx.AsyncClient(timeout=30) as http:
+                say("  seeding 20 promises through GraphQL")
+                begin = time.perf_counter()
+                clients = await seed(http, base, data_dir)
+                notes["seed_s"] = round(time.perf_counter() - begin, 1)
+                token = clients.editor.headers["authorization"].split()[1]
+                check = await clients.editor.query(LIST_QUERY, org=UB)
+                if len(check["promises"]["promises"]) != 20:
+                    raise RuntimeError("the promise list does not hold 20 promises")
+            await server.settle(sizes.pause_s)
+            runs: dict[str, list[LoadResult]] = {"graphql": [], "plain": []}
+            for rep in range(sizes.reps):
+                order = [("plain", False), ("graphql", True)]
+                for key, graphql in order if rep % 2 == 0 else reversed(order):
+                    result = await list_load(base, token, sizes, graphql)
+                    runs[key].append(result)
+                    say(
+                        f"  rep {rep + 1}/{sizes.reps} {key}: {result.rate:,.0f} /s, "
+                        f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+                    )
+            await server.settle(sizes.pause_s)
+            mutations = await mutation_load(base, clients, sizes)
+            say(f"  mutations: {mutations.rate:,.0f} /s, p99 {mutations.p99_ms:.1f} ms")
+            await server.settle(sizes.pause_s)
+            lag = await mutation_lag(base, clients, sizes)
+            say(f"  mutation → visible: p50 {lag.p50_ms:.1f} ms, p99 {lag.p99_ms:.1f} ms")
+    notes["list"] = {k: [asdict(r) for r in v] for k, v in runs.items()}
+    notes["mutations"] = asdict(mutations)
+    notes["lag"] = asdict(lag)
+    errors = sum(r.errors for v in runs.values() for r in v)
+    notes["list_errors"] = errors
+
+    def med(key: str, field: str) -> float:
+        return median([getattr(r, field) for r in runs[key]])
+
+    g_rate, p_rate = med("graphql", "rate"), med("plain", "rate")
+    g99, p99 = med("graphql", "p99_ms"), med("plain", "p99_ms")
+    g50, p50 = med("graphql", "p50_ms"), med("plain", "p50_ms")
+    c = sizes.clients
+    rows = [
+        Row(
+            f"promise list (20 with progress), {c} clients (requests/s)",
+            "/s",
+            g_rate,
+            p_rate,
+            "plain JSON, same SQL",
+            "≥ 0.5× peer",
+            errors == 0 and g_rate >= 0.5 * p_rate,
+            [r.rate for r in runs["graphql"]],
+            [r.rate for r in runs["plain"]],
+        ),
+        Row(
+            f"promise list p50, {c} clients",
+            "ms",
+            g50,
+            p50,
+            "plain JSON, same SQL",
+            "–",
+            None,
+        ),
+        Row(
+            f"promise list p99, {c} clients",
+            "ms",
+            g99,
+            p99,
+            "plain JSON, same SQL",
+            "≤ 50 ms",
+            g99 <= 50,
+        ),
+        Row(
+            f"recordActivity mutations, {sizes.mutation_clients} clients (mutations/s)",
+            "/s",
+            mutations.rate,
+            None,
+            "",
+            "–",
+            None,
+            [mutations.rate],
+        ),
+        Row(
+            f"mutation → visible p50 at {sizes.lag_rate} mutations/s",
+            "ms",
+            lag.p50_ms,
+            None,
+            "",
+            "–",
+            None,
+        ),
+        Row(
+            f"mutation → visible p99 at {sizes.lag_rate} mutations/s",
+            "ms",
+            lag.p99_ms,
+            None,
+            "",
+            "≤ 100 ms",
+            lag.missing == 0 and lag.refused == 0 and lag.p99_ms <= 100,
+        ),
+    ]
+    return rows, notes
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="api_bench", description="Benchmark the GraphQL API.")
+    parser.add_argument("--quick", action="store_true", help="short runs")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions of the list pair")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or None,
+        help="superuser URL of a server to use (default: DATABASE_URL, else embedded)",
+    )
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS_DIR, help="where to write the JSON results"
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+async def run(argv: list[str] | None = None) -> int:
+    """Run every scenario once, print the table and write the JSON results; 0 when done."""
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.reps is not None:
+        sizes = replace(sizes, reps=max(1, args.reps))
+    started = dt.datetime.now(dt.UTC)
+    mode = "quick" if args.quick else "full"
+    say(f"api bench ({mode}), {sizes.reps} rep(s)")
+    with server_url(args.database_url) as url:
+        pg_version = await server_version(url)
+        rows, notes = await measure(url, sizes)
+    elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    print(
+        f"\napi bench, {mode} run, {started:%Y-%m-%d %H:%M} UTC, PostgreSQL {pg_version}, "
+        f"{os.cpu_count()} CPUs, medians of {sizes.reps} rep(s)\n"
+    )
+    print(render(rows))
+    print()
+    m, lag = notes["mutations"], notes["lag"]
+    print(
+        f"list errors: {notes['list_errors']}; mutations: p50 {m['p50_ms']:.1f} ms, "
+        f"p99 {m['p99_ms']:.1f} ms, {m['errors']} refused"
+    )
+    print(
+        f"lag: {lag['mutations']:,} mutations at {lag['achieved_rate']:,.0f}/s, "
+        f"max {lag['max_ms']:.1f} ms, missing {lag['missing']}, refused {lag['refused']}, "
+        "mutation latency "
+        f"p50 {lag['mutation_p50_ms']:.1f} ms / p99 {lag['mutation_p99_ms']:.1f} ms"
+    )
+    print(f"seeding took {notes['seed_s']} s; total time {elapsed:.0f} s")
+    out = write_results(
+        args.results_dir,
+        "api_bench",
+        started=started,
+        elapsed=elapsed,
+        quick=args.quick,
+        sizes=sizes,
+        pg_version=pg_version,
+        rows=rows,
+        notes=notes,
+    )
+    print(f"results: {out}")
+    return 0
+
+
+def main() -> int:
+    args = parse_args(None)
+    if args.serve:
+        serve(args.database_url, args.data_dir, args.port)
+        return 0
+    return asyncio.run(run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

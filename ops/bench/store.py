@@ -1,0 +1,1017 @@
+"""Event store benchmark: appends, the sequencer and log reads, each next to its peer in one run.
+
+Run `python ops/bench/store_bench.py` (full, a few minutes) or with `--quick` (a smoke run).
+Without DATABASE_URL (or --database-url) it starts one embedded PostgreSQL in a temporary
+directory. Every scenario gets a freshly created, migrated database. The machine is assumed to
+be shared and noisy, so every figure is compared with a peer measured in the same run, write
+runs alternate between peers, and medians over the repetitions are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+import asyncpg
+import orjson
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+
+from events.log import store
+from events.log.sequencer import Sequencer, load_state, sequence_batch
+from events.log.store import LOG_CHANNEL, NO_STREAM, READ_LOG, NewEvent
+from service import database, embedded
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+STREAM_LENGTH = 10
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+EVENT_TYPE = "CommitmentDrafted"
+ORGANISATIONS = ("kommun-1280",)
+DATA_BYTES = 307
+METADATA_BYTES = 150
+
+
+def _padded(template: dict[str, Any], key: str, size: int) -> dict[str, Any]:
+    """`template` with `key` padded so that its compact JSON is exactly `size` bytes."""
+    value = dict(template)
+    value[key] = ""
+    missing = size - len(orjson.dumps(value))
+    if missing < 0:
+        raise ValueError(f"template is already {len(orjson.dumps(value))} bytes")
+    value[key] = (
+        ("Trygghetsvandring varje tisdag kväll längs stråket. " * 20)
+        .encode()[:missing]
+        .decode(errors="ignore")
+    )
+    while len(orjson.dumps(value)) < size:  # a multi-byte character was cut off
+        value[key] += "."
+    return value
+
+
+DATA: dict[str, Any] = _padded(
+    {
+        "promise_id": "6b1f7d3e-2f0a-4f7e-9d4c-1f4c8a0b2e51",
+        "commitment_id": "c-0007",
+        "municipality": "Malmö",
+        "police_area": "LPO Malmö Syd",
+        "place": {"name": "Möllevångstorget", "lat": 55.5907, "lon": 13.0076},
+        "period": {"from": "2026-01-01", "to": "2026-12-31"},
+        "text": "",
+    },
+    "text",
+    DATA_BYTES,
+)
+METADATA: dict[str, Any] = _padded(
+    {
+        "actor": {"issuer": "https://idp.malmo.se", "subject": "u-4711"},
+        "organisation": "kommun-1280",
+        "roles": ["editor"],
+        "request_id": "",
+    },
+    "request_id",
+    METADATA_BYTES,
+)
+
+FLOOR_TABLE = """
+CREATE TABLE floor_events (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id        uuid NOT NULL UNIQUE,
+    stream_id       text NOT NULL,
+    stream_version  integer NOT NULL,
+    type            text NOT NULL,
+    schema_version  integer NOT NULL DEFAULT 1,
+    data            jsonb NOT NULL,
+    metadata        jsonb NOT NULL,
+    occurred_at     timestamptz NOT NULL,
+    recorded_at     timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (stream_id, stream_version)
+);
+GRANT SELECT, INSERT ON floor_events TO samverkan_app;
+"""
+
+FLOOR_INSERT = """
+INSERT INTO floor_events (event_id, stream_id, stream_version, type, schema_version, data,
+                          metadata, occurred_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"""
+
+SEQUENCE_CEILING = """
+INSERT INTO log (log_index, event_pk)
+SELECT row_number() OVER (ORDER BY e.tx_id, e.id) - 1, e.id FROM events e"""
+
+LOG_WATCH = """
+SELECT l.log_index, e.event_id FROM log l JOIN events e ON e.id = l.event_pk
+WHERE l.log_index > $1 ORDER BY l.log_index"""
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """Every size the benchmark uses; `--quick` divides them by about 20."""
+
+    reps: int
+    warmup_s: float
+    duration_s: float
+    pause_s: float
+    backlog: int
+    backlog_per_append: int
+    backlog_tasks: int
+    lag_rate: int
+    lag_duration_s: float
+    page: int
+    concurrency: int
+
+
+FULL = Sizes(
+    reps=3,
+    warmup_s=0.5,
+    duration_s=5.0,
+    pause_s=2.0,
+    backlog=200_000,
+    backlog_per_append=10,
+    backlog_tasks=8,
+    lag_rate=1000,
+    lag_duration_s=10.0,
+    page=1000,
+    concurrency=32,
+)
+QUICK = Sizes(
+    reps=1,
+    warmup_s=0.05,
+    duration_s=0.25,
+    pause_s=0.1,
+    backlog=10_000,
+    backlog_per_append=10,
+    backlog_tasks=8,
+    lag_rate=1000,
+    lag_duration_s=0.5,
+    page=1000,
+    concurrency=32,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Databases
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at database `name`."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Db:
+    """A fresh database: its name, the admin (superuser) URL and the runtime-role URL."""
+
+    name: str
+    admin_url: str
+    app_url: str
+
+
+class Server:
+    """The PostgreSQL server the whole run uses, and the databases it creates on it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def _admin(self, sql: str) -> None:
+        conn = await asyncpg.connect(self.url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def fresh(self, label: str, *, migrate: bool = True) -> AsyncIterator[Db]:
+        """A new database (migrated unless told otherwise), dropped when the block ends."""
+        name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
+        await self._admin(f'CREATE DATABASE "{name}"')
+        try:
+            admin = with_database(self.url, name)
+            if migrate:
+                await database.migrate(admin)
+            yield Db(name=name, admin_url=admin, app_url=database.runtime_url(admin, None))
+        finally:
+            await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    async def settle(self, seconds: float) -> None:
+        """CHECKPOINT, then pause, so a timed run does not pay for the previous one's writes."""
+        with contextlib.suppress(asyncpg.PostgresError):
+            await self._admin("CHECKPOINT")
+        await asyncio.sleep(seconds)
+
+
+async def admin_execute(db: Db, sql: str) -> None:
+    conn = await asyncpg.connect(db.admin_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Timed write runs
+
+
+@dataclass(slots=True)
+class Window:
+    """A timed window: operations that complete between `start` and `end` are counted."""
+
+    start: float
+    end: float
+    counted: int = 0
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        if self.start <= now <= self.end:
+            self.counted += 1
+
+    @property
+    def rate(self) -> float:
+        return self.counted / (self.end - self.start)
+
+
+Op = Callable[[asyncpg.Connection, str, int], Awaitable[object]]
+
+
+async def timed_appends(pool: asyncpg.Pool, tasks: int, op: Op, sizes: Sizes, tag: str) -> float:
+    """`tasks` workers, each on its own connection, append streams of 10 one event at a time."""
+    begin = time.perf_counter()
+    window = Window(begin + sizes.warmup_s, begin + sizes.warmup_s + sizes.duration_s)
+
+    async def worker(w: int) -> None:
+        async with pool.acquire() as conn:
+            for s in range(10**9):
+                stream = f"{tag}-{w}-{s}"
+                for version in range(STREAM_LENGTH):
+                    if time.perf_counter() >= window.end:
+                        return
+                    await op(conn, stream, version)
+                    window.tick()
+
+    await asyncio.wait_for(
+        asyncio.gather(*(worker(w) for w in range(tasks))),
+        timeout=sizes.warmup_s + sizes.duration_s + 60,
+    )
+    return window.rate
+
+
+async def floor_op(conn: asyncpg.Connection, stream: str, version: int) -> object:
+    return await conn.execute(
+        FLOOR_INSERT, uuid.uuid4(), stream, version + 1, EVENT_TYPE, 1, DATA, METADATA, NOW
+    )
+
+
+def new_event() -> NewEvent:
+    return NewEvent(event_id=uuid.uuid4(), type=EVENT_TYPE, data=DATA, occurred_at=NOW)
+
+
+async def append_op(conn: asyncpg.Connection, stream: str, version: int) -> object:
+    return await store.append(
+        conn,
+        stream,
+        version,
+        [new_event()],
+        command_id=uuid.uuid4(),
+        metadata=METADATA,
+        organisations=ORGANISATIONS,
+    )
+
+
+@contextlib.asynccontextmanager
+async def sequencer_running(app_url: str) -> AsyncIterator[Sequencer]:
+    """A `Sequencer` task on its own connection, active before the block starts."""
+    stop = asyncio.Event()
+    sequencer = Sequencer(connect=lambda: database.connect(app_url))
+    task = asyncio.create_task(sequencer.run(stop))
+    try:
+        for _ in range(500):
+            if sequencer.is_leader:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise RuntimeError("the sequencer did not become active within 5 s")
+        yield sequencer
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+async def run_floor(server: Server, tasks: int, sizes: Sizes) -> float:
+    async with server.fresh("floor") as db:
+        await admin_execute(db, FLOOR_TABLE)
+        pool = await database.create_pool(db.app_url, min_size=tasks, max_size=tasks)
+        try:
+            await server.settle(sizes.pause_s)
+            return await timed_appends(pool, tasks, floor_op, sizes, "floor")
+        finally:
+            await pool.close()
+
+
+async def run_ours(
+    server: Server, tasks: int, sizes: Sizes, notes: dict[str, Any], *, sequencer: bool = True
+) -> float:
+    async with server.fresh("append") as db:
+        pool = await database.create_pool(db.app_url, min_size=tasks, max_size=tasks)
+        try:
+            await server.settle(sizes.pause_s)
+            if not sequencer:
+                return await timed_appends(pool, tasks, append_op, sizes, "bare")
+            async with sequencer_running(db.app_url) as running:
+                rate = await timed_appends(pool, tasks, append_op, sizes, "ours")
+                assert running.state is not None
+                sequenced = running.state.sequenced
+            written = int(await pool.fetchval("SELECT count(*) FROM events"))
+            notes.setdefault(f"append_{tasks}_sequenced_share", []).append(
+                round(sequenced / max(written, 1), 4)
+            )
+            return rate
+        finally:
+            await pool.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The eventsourcing library (threads, psycopg)
+
+
+class Commitment(Aggregate):
+    """An aggregate whose creation is one event carrying the same data as ours."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+
+class Commitments(Application[uuid.UUID]):
+    """The library's application object; its persistence comes from the environment."""
+
+
+def libpq_params(url: str) -> dict[str, str]:
+    """host/port/user/password of a PostgreSQL URL; a unix socket directory is the host."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    host = (query.get("host") or [None])[0] or parts.hostname or "localhost"
+    port = (query.get("port") or [None])[0] or (str(parts.port) if parts.port else "5432")
+    return {
+        "host": host,
+        "port": port,
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+    }
+
+
+def eventsourcing_saves(admin_url: str, dbname: str, threads: int, sizes: Sizes) -> float:
+    """Aggregates created with one event each and saved from `threads` threads, default mode."""
+    params = libpq_params(admin_url)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": params["host"],
+        "POSTGRES_PORT": params["port"],
+        "POSTGRES_USER": params["user"],
+        "POSTGRES_PASSWORD": params["password"],
+        "POSTGRES_POOL_SIZE": str(threads),
+        "POSTGRES_MAX_OVERFLOW": "0",
+    }
+    app = Commitments(env=env)
+    try:
+        app.save(Commitment(data=DATA))  # creates the table and opens the pool
+        begin = time.perf_counter()
+        window = Window(begin + sizes.warmup_s, begin + sizes.warmup_s + sizes.duration_s)
+        lock = threading.Lock()
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                while time.perf_counter() < window.end:
+                    app.save(Commitment(data=DATA))
+                    with lock:
+                        window.tick()
+            except BaseException as exc:
+                errors.append(exc)
+
+        pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join(timeout=sizes.warmup_s + sizes.duration_s + 60)
+        if errors:
+            raise errors[0]
+        if any(t.is_alive() for t in pool):
+            raise RuntimeError("eventsourcing threads did not stop")
+        return window.rate
+    finally:
+        app.close()
+
+
+async def run_eventsourcing(server: Server, threads: int, sizes: Sizes) -> float:
+    async with server.fresh("es", migrate=False) as db:
+        await server.settle(sizes.pause_s)
+        return await asyncio.to_thread(eventsourcing_saves, db.admin_url, db.name, threads, sizes)
+
+
+# --------------------------------------------------------------------------------------------
+# The backlog: sequencer throughput, then reading the log
+
+
+async def load_backlog(db: Db, sizes: Sizes) -> float:
+    """Append `sizes.backlog` events, `backlog_per_append` per append (one stream each)."""
+    appends = sizes.backlog // sizes.backlog_per_append
+    pool = await database.create_pool(
+        db.app_url, min_size=sizes.backlog_tasks, max_size=sizes.backlog_tasks
+    )
+    try:
+        counter = iter(range(appends))
+        begin = time.perf_counter()
+
+        async def worker() -> None:
+            async with pool.acquire() as conn:
+                for i in counter:
+                    await store.append(
+                        conn,
+                        f"backlog-{i}",
+                        NO_STREAM,
+                        [new_event() for _ in range(sizes.backlog_per_append)],
+                        command_id=uuid.uuid4(),
+                        metadata=METADATA,
+                        organisations=ORGANISATIONS,
+                    )
+
+        await asyncio.wait_for(
+            asyncio.gather(*(worker() for _ in range(sizes.backlog_tasks))), timeout=600
+        )
+        return sizes.backlog / (time.perf_counter() - begin)
+    finally:
+        await pool.close()
+
+
+async def sequencing_ceiling(db: Db, backlog: int) -> float:
+    """One INSERT … SELECT row_number() over the whole backlog, rolled back: the server's floor."""
+    conn = await database.connect(db.app_url)
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            begin = time.perf_counter()
+            status = await conn.execute(SEQUENCE_CEILING)
+            elapsed = time.perf_counter() - begin
+        finally:
+            await tx.rollback()
+        if status != f"INSERT 0 {backlog}":
+            raise RuntimeError(f"sequencing ceiling inserted {status!r}, not {backlog} rows")
+        return backlog / elapsed
+    finally:
+        await conn.close()
+
+
+async def drain(db: Db, backlog: int, batch_size: int) -> float:
+    """`sequence_batch` in a loop until the log holds the whole backlog; events/s."""
+    conn = await database.connect(db.app_url)
+    try:
+        state = await load_state(conn)
+        begin = time.perf_counter()
+        for _ in range(backlog // batch_size + 1000):
+            if await sequence_batch(conn, state, batch_size) == 0:
+                break
+        elapsed = time.perf_counter() - begin
+        if state.sequenced != backlog:
+            raise RuntimeError(f"the sequencer moved {state.sequenced} of {backlog} events")
+        return backlog / elapsed
+    finally:
+        await conn.close()
+
+
+async def read_ours(url: str, page: int, expected: int) -> float:
+    """`read_log` pages into StoredEvent objects (jsonb decoded by the orjson codec)."""
+    conn = await database.connect(url)
+    try:
+        after, seen = -1, 0
+        begin = time.perf_counter()
+        for _ in range(expected // page + 2):
+            events = await store.read_log(conn, after, page)
+            if not events:
+                break
+            seen += len(events)
+            last = events[-1].log_index
+            assert last is not None
+            after = last
+        elapsed = time.perf_counter() - begin
+    finally:
+        await conn.close()
+    if seen != expected:
+        raise RuntimeError(f"read_log returned {seen} events, not {expected}")
+    return seen / elapsed
+
+
+async def read_raw(url: str, page: int, expected: int) -> float:
+    """The same query and pages on a plain asyncpg connection: records only, jsonb as text."""
+    conn = await asyncpg.connect(url)
+    try:
+        after, seen = -1, 0
+        begin = time.perf_counter()
+        for _ in range(expected // page + 2):
+            rows = await conn.fetch(READ_LOG, after, page)
+            if not rows:
+                break
+            seen += len(rows)
+            after = rows[-1][10]
+        elapsed = time.perf_counter() - begin
+    finally:
+        await conn.close()
+    if seen != expected:
+        raise RuntimeError(f"keyset fetch returned {seen} rows, not {expected}")
+    return seen / elapsed
+
+
+# --------------------------------------------------------------------------------------------
+# Sequencer lag at a paced append rate
+
+
+@dataclass(slots=True)
+class LagResult:
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    appends: int
+    achieved_rate: float
+    missing: int
+    append_p50_ms: float
+    append_p99_ms: float
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+async def watch_log(
+    url: str, stop: asyncio.Event, seen: dict[uuid.UUID, float], deadline: float
+) -> None:
+    """Record when each event id first becomes readable in `log` (LISTEN + 5 ms polling)."""
+    conn = await database.connect(url)
+    woken = asyncio.Event()
+
+    def on_notify(*_: object) -> None:
+        woken.set()
+
+    await conn.add_listener(LOG_CHANNEL, on_notify)
+    try:
+        after = -1
+        while not stop.is_set() and time.perf_counter() < deadline:
+            woken.clear()
+            rows = await conn.fetch(LOG_WATCH, after)
+            now = time.perf_counter()
+            for row in rows:
+                seen.setdefault(row[1], now)
+            if rows:
+                after = rows[-1][0]
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout=0.005)
+    finally:
+        await conn.remove_listener(LOG_CHANNEL, on_notify)
+        await conn.close()
+
+
+async def measure_lag(server: Server, sizes: Sizes) -> LagResult:
+    """Append at a steady rate with the sequencer running; lag = append returned → seen in log.
+
+    Appends are launched on an open-loop schedule (one every 1/rate s, each on a pooled
+    connection), so a slow append does not slow the schedule. An append returns after its
+    commit, so its return time is an upper bound on the commit time; the watcher's time is
+    taken when its query returns the row, an upper bound on when the row became visible.
+    """
+    total = int(sizes.lag_rate * sizes.lag_duration_s)
+    async with server.fresh("lag") as db:
+        pool = await database.create_pool(db.app_url, min_size=8, max_size=16)
+        returned: dict[uuid.UUID, float] = {}
+        seen: dict[uuid.UUID, float] = {}
+        append_ms: list[float] = []
+        try:
+            await server.settle(sizes.pause_s)
+            stop = asyncio.Event()
+            watcher = asyncio.create_task(
+                watch_log(db.app_url, stop, seen, time.perf_counter() + sizes.lag_duration_s + 30)
+            )
+            async with sequencer_running(db.app_url):
+
+                async def one(i: int, before: asyncio.Task[None] | None) -> None:
+                    if before is not None:
+                        await before  # same stream: keep versions in order
+                    event = new_event()
+                    start = time.perf_counter()
+                    await store.append(
+                        pool,
+                        f"lag-{i // STREAM_LENGTH}",
+                        i % STREAM_LENGTH,
+                        [event],
+                        command_id=uuid.uuid4(),
+                        metadata=METADATA,
+                        organisations=ORGANISATIONS,
+                    )
+                    done = time.perf_counter()
+                    returned[event.event_id] = done
+                    append_ms.append((done - start) * 1000)
+
+                launched: list[asyncio.Task[None]] = []
+                begin = time.perf_counter()
+                previous: asyncio.Task[None] | None = None
+                for i in range(total):
+                    delay = begin + i / sizes.lag_rate - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    previous = asyncio.create_task(one(i, previous if i % STREAM_LENGTH else None))
+                    launched.append(previous)
+                await asyncio.wait_for(asyncio.gather(*launched), timeout=60)
+                achieved = total / (time.perf_counter() - begin)
+                for _ in range(3000):  # until the watcher has seen every event, at most 30 s
+                    if len(seen.keys() & returned.keys()) == total:
+                        break
+                    await asyncio.sleep(0.01)
+            stop.set()
+            await asyncio.wait_for(watcher, timeout=30)
+        finally:
+            await pool.close()
+    lags = [max(0.0, seen[k] - t) * 1000 for k, t in returned.items() if k in seen]
+    return LagResult(
+        p50_ms=percentile(lags, 0.50),
+        p99_ms=percentile(lags, 0.99),
+        max_ms=max(lags, default=float("nan")),
+        appends=total,
+        achieved_rate=achieved,
+        missing=total - len(lags),
+        append_p50_ms=percentile(append_ms, 0.50),
+        append_p99_ms=percentile(append_ms, 0.99),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+@dataclass(slots=True)
+class Row:
+    scenario: str
+    unit: str
+    ours: float
+    peer: float | None
+    peer_name: str
+    target: str
+    met: bool | None
+    ours_runs: list[float] = field(default_factory=list)
+    peer_runs: list[float] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.peer is None or self.peer == 0:
+            return None
+        return self.ours / self.peer
+
+
+def _num(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "ms":
+        return f"{value:,.1f} ms"
+    return f"{value:,.0f}"
+
+
+def render(rows: Sequence[Row]) -> str:
+    header = ("scenario", "ours", "peer", "ratio", "target", "met?")
+    body = [
+        (
+            r.scenario,
+            _num(r.ours, r.unit),
+            "–" if r.peer is None else f"{_num(r.peer, r.unit)} ({r.peer_name})",
+            "–" if r.ratio is None else f"{r.ratio:.2f}",
+            r.target,
+            "–" if r.met is None else "yes" if r.met else "NO",
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), rule, *(line(b) for b in body)])
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def runs_text(values: Sequence[float]) -> str:
+    return ", ".join(f"{v:,.0f}" for v in values)
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+
+
+@contextlib.contextmanager
+def server_url(given: str | None) -> Iterator[str]:
+    if given:
+        yield given
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="samverkan-bench-") as tmp,
+        embedded.running(Path(tmp)) as url,
+    ):
+        yield url
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="store_bench", description="Benchmark the event store against its peers."
+    )
+    parser.add_argument("--quick", action="store_true", help="every size about 20x smaller")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions of each write run")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or None,
+        help="superuser URL of a server to use (default: DATABASE_URL, else embedded)",
+    )
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS_DIR, help="where to write the JSON results"
+    )
+    return parser.parse_args(argv)
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
+    server = Server(url)
+    c = sizes.concurrency
+    runs: dict[str, list[float]] = {
+        k: []
+        for k in (
+            *("floor_1", "ours_1", "bare_1", "es_1"),
+            *(f"floor_{c}", f"ours_{c}", f"bare_{c}", f"es_{c}"),
+        )
+    }
+    notes: dict[str, Any] = {}
+    plan: list[tuple[str, Callable[[], Awaitable[float]]]] = [
+        ("floor_1", lambda: run_floor(server, 1, sizes)),
+        ("ours_1", lambda: run_ours(server, 1, sizes, notes)),
+        ("bare_1", lambda: run_ours(server, 1, sizes, notes, sequencer=False)),
+        ("es_1", lambda: run_eventsourcing(server, 1, sizes)),
+        (f"floor_{c}", lambda: run_floor(server, c, sizes)),
+        (f"ours_{c}", lambda: run_ours(server, c, sizes, notes)),
+        (f"bare_{c}", lambda: run_ours(server, c, sizes, notes, sequencer=False)),
+        (f"es_{c}", lambda: run_eventsourcing(server, c, sizes)),
+    ]
+    for rep in range(sizes.reps):
+        order = plan if rep % 2 == 0 else list(reversed(plan))
+        for key, action in order:
+            value = await action()
+            runs[key].append(value)
+            say(f"  rep {rep + 1}/{sizes.reps} {key}: {value:,.0f} /s")
+
+    say(f"  backlog: {sizes.backlog:,} events")
+    async with server.fresh("backlog") as db:
+        notes["backlog_load_events_per_s"] = round(await load_backlog(db, sizes))
+        await admin_execute(db, "VACUUM ANALYZE events")
+        await server.settle(sizes.pause_s)
+        ceiling = await sequencing_ceiling(db, sizes.backlog)
+        await admin_execute(db, "VACUUM log")
+        await server.settle(sizes.pause_s)
+        batch = Sequencer(connect=lambda: database.connect(db.app_url)).batch_size
+        notes["sequencer_batch_size"] = batch
+        drained = await drain(db, sizes.backlog, batch)
+        say(f"  sequencer: {drained:,.0f} /s (ceiling {ceiling:,.0f} /s)")
+        await admin_execute(db, "VACUUM ANALYZE log")
+        await server.settle(sizes.pause_s)
+        await read_raw(db.app_url, sizes.page, sizes.backlog)  # warm the cache
+        reads: dict[str, list[float]] = {"ours": [], "raw": []}
+        for rep in range(max(sizes.reps, 1)):
+            pair = [("raw", read_raw), ("ours", read_ours)]
+            for key, reader in pair if rep % 2 == 0 else reversed(pair):
+                reads[key].append(await reader(db.app_url, sizes.page, sizes.backlog))
+        say(f"  read_log: {median(reads['ours']):,.0f} /s (raw {median(reads['raw']):,.0f} /s)")
+
+    lag = await measure_lag(server, sizes)
+    say(f"  lag: p50 {lag.p50_ms:.1f} ms, p99 {lag.p99_ms:.1f} ms")
+    notes["lag"] = asdict(lag)
+
+    m = {k: median(v) for k, v in runs.items()}
+    notes["append_without_sequencer"] = {
+        k: {"median": round(m[k]), "runs": [round(v) for v in runs[k]]}
+        for k in ("bare_1", f"bare_{c}")
+    }
+    read_ours_m, read_raw_m = median(reads["ours"]), median(reads["raw"])
+    rows = [
+        Row(
+            "append, 1 writer, sequencer on (events/s)",
+            "/s",
+            m["ours_1"],
+            m["floor_1"],
+            "raw INSERT",
+            "≥ 0.80× floor",
+            m["ours_1"] >= 0.8 * m["floor_1"],
+            runs["ours_1"],
+            runs["floor_1"],
+        ),
+        Row(
+            f"append, {c} tasks, sequencer on (events/s)",
+            "/s",
+            m[f"ours_{c}"],
+            m[f"floor_{c}"],
+            "raw INSERT",
+            "≥ 0.80× floor",
+            m[f"ours_{c}"] >= 0.8 * m[f"floor_{c}"],
+            runs[f"ours_{c}"],
+            runs[f"floor_{c}"],
+        ),
+        Row(
+            "append vs eventsourcing, 1 writer (events/s)",
+            "/s",
+            m["ours_1"],
+            m["es_1"],
+            "eventsourcing",
+            "≥ 5× peer",
+            m["ours_1"] >= 5 * m["es_1"],
+            runs["ours_1"],
+            runs["es_1"],
+        ),
+        Row(
+            f"append vs eventsourcing, {c} writers (events/s)",
+            "/s",
+            m[f"ours_{c}"],
+            m[f"es_{c}"],
+            "eventsourcing",
+            "≥ 5× peer",
+            m[f"ours_{c}"] >= 5 * m[f"es_{c}"],
+            runs[f"ours_{c}"],
+            runs[f"es_{c}"],
+        ),
+        Row(
+            f"sequencer, {sizes.backlog:,} backlog (events/s)",
+            "/s",
+            drained,
+            ceiling,
+            "1-statement SQL",
+            "≥ 20,000/s",
+            drained >= 20_000,
+            [drained],
+            [ceiling],
+        ),
+        Row(
+            f"sequencer lag p50 at {sizes.lag_rate:,} appends/s",
+            "ms",
+            lag.p50_ms,
+            None,
+            "",
+            "–",
+            None,
+        ),
+        Row(
+            f"sequencer lag p99 at {sizes.lag_rate:,} appends/s",
+            "ms",
+            lag.p99_ms,
+            None,
+            "",
+            "≤ 50 ms",
+            lag.missing == 0 and lag.p99_ms <= 50,
+        ),
+        Row(
+            "read_log into StoredEvent, pages of 1000 (events/s)",
+            "/s",
+            read_ours_m,
+            read_raw_m,
+            "raw keyset rows",
+            "≥ 200,000/s",
+            read_ours_m >= 200_000,
+            reads["ours"],
+            reads["raw"],
+        ),
+    ]
+    return rows, notes
+
+
+async def server_version(url: str) -> str:
+    """The PostgreSQL version string of the server at `url`."""
+    conn = await asyncpg.connect(url)
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+def write_results(
+    results_dir: Path,
+    name: str,
+    *,
+    started: dt.datetime,
+    elapsed: float,
+    quick: bool,
+    sizes: Any,
+    pg_version: str,
+    rows: list[Row],
+    notes: dict[str, Any],
+    **extra: Any,
+) -> Path:
+    """Write one run's figures as JSON beside the others; return the file written."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / f"{name}-{started:%Y%m%dT%H%M%SZ}{'-quick' if quick else ''}.json"
+    out.write_bytes(
+        orjson.dumps(
+            {
+                "started": started.isoformat(),
+                "elapsed_s": round(elapsed, 1),
+                "mode": "quick" if quick else "full",
+                "sizes": asdict(sizes),
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "postgres": pg_version,
+                },
+                **extra,
+                "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+                "notes": notes,
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+    )
+    return out
+
+
+async def run(argv: list[str] | None = None) -> int:
+    """Run every scenario once, print the table and write the JSON results; 0 when done."""
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.reps is not None:
+        sizes = Sizes(**{**asdict(sizes), "reps": max(1, args.reps)})
+    started = dt.datetime.now(dt.UTC)
+    say(f"store bench ({'quick' if args.quick else 'full'}), {sizes.reps} rep(s)")
+    with server_url(args.database_url) as url:
+        pg_version = await server_version(url)
+        rows, notes = await measure(url, sizes)
+    elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
+
+    print(
+        f"\nstore bench, {'quick' if args.quick else 'full'} run, {started:%Y-%m-%d %H:%M} UTC, "
+        f"PostgreSQL {pg_version}, {os.cpu_count()} CPUs, medians of {sizes.reps} rep(s)\n"
+    )
+    print(render(rows))
+    print()
+    for r in rows:
+        if len(r.ours_runs) > 1 or len(r.peer_runs) > 1:
+            print(
+                f"runs  {r.scenario}: ours {runs_text(r.ours_runs)}; peer {runs_text(r.peer_runs)}"
+            )
+    lag = notes["lag"]
+    print(
+        f"lag: {lag['appends']:,} appends at {lag['achieved_rate']:,.0f}/s, "
+        f"max {lag['max_ms']:.1f} ms, missing {lag['missing']}, "
+        f"append latency p50 {lag['append_p50_ms']:.2f} ms / p99 {lag['append_p99_ms']:.2f} ms"
+    )
+    print(f"backlog load: {notes['backlog_load_events_per_s']:,} events/s")
+    for key, value in notes["append_without_sequencer"].items():
+        tasks = key.removeprefix("bare_")
+        who = "1 writer" if tasks == "1" else f"{tasks} tasks"
+        print(
+            f"append with the sequencer off, {who}: {value['median']:,}/s "
+            f"(runs {runs_text(value['runs'])}); diagnostic, no target"
+        )
+    for key, value in notes.items():
+        if key.endswith("_sequenced_share"):
+            print(f"{key}: {value}")
+    print(f"total time {elapsed:.0f} s")
+
+    out = write_results(
+        args.results_dir,
+        "store_bench",
+        started=started,
+        elapsed=elapsed,
+        quick=args.quick,
+        sizes=sizes,
+        pg_version=pg_version,
+        rows=rows,
+        notes=notes,
+        payload_bytes={"data": len(orjson.dumps(DATA)), "metadata": len(orjson.dumps(METADATA))},
+    )
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(run()))

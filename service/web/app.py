@@ -1,0 +1,269 @@
+"""The Starlette application, built in `create_app(settings)`; resources live in lifespan state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from events.messages import Command, Principal
+from schema.api import build_schema
+from schema.context import Dispatch, Dispatched
+from service import database, logs
+from service.bootstrap import build_domain, dispatch_for
+from service.demo.load import load_demo
+from service.dispatcher import Dispatcher
+from service.identity.bearer import BearerValidator, JwksCache
+from service.identity.dev_issuer import DevIssuer
+from service.identity.errors import CsrfMissing, InvalidToken
+from service.identity.login import LoginSettings, build_login, csrf_valid, session_principal
+from service.identity.registry import IssuerRegistry, load_registry
+from service.runtime import database_up
+from service.settings import Settings
+from service.web import health, open_data, public_page
+from service.web.graphql_view import GraphQLEndpoint, View
+from service.web.metrics import CountResponses, Metrics, graphql_operation
+from service.web.reader import PgReader, ReadRoute
+from service.workers import worker_loops
+
+_log = logging.getLogger("service.app")  # the name operators filter on
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a request may need, created in the lifespan and torn down after it."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    app_url: str
+    metrics: Metrics
+    bearer: BearerValidator
+    dev_issuer: DevIssuer | None
+    projections: tuple[str, ...]
+    dispatcher: Dispatcher
+    reads: ReadRoute
+    """GraphQL reads: the replica when one is configured, else the primary pool."""
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    run_workers: bool = True,
+    extra_routes: list[BaseRoute] | None = None,
+    on_ready: Callable[[Services], Awaitable[None]] | None = None,
+) -> Starlette:
+    """Build the app: health, readiness, metrics and GraphQL, with workers when asked."""
+    domain = build_domain()
+    schema = build_schema(dev=settings.dev)
+    registry = (
+        load_registry(settings.issuer_registry)
+        if settings.issuer_registry
+        else IssuerRegistry(entries=())
+    )
+    login = build_login(
+        registry,
+        LoginSettings(
+            public_url=settings.base_url,
+            session_secret=session_secret(settings),
+            dev=settings.dev,
+        ),
+        secrets_env=os.environ,
+    )
+    holder: dict[str, Services] = {}
+
+    def make_reader() -> PgReader:
+        route = holder["services"].reads
+        return PgReader(
+            route.read_pool(),
+            domain.projection_names,
+            {domain.promises.name: domain.promises},
+            route=route,
+        )
+
+    def make_dispatch(principal: Principal | None, request_id: str) -> Dispatch:
+        dispatch = dispatch_for(holder["services"].dispatcher, principal, request_id)
+
+        async def logged(command: Command, expected_version: int | None) -> Dispatched:
+            done = await dispatch(command, expected_version)
+            if not done.duplicate:
+                holder["services"].metrics.appends.labels(command=type(command).__name__).inc()
+            _log.info(
+                "%s accepted: %s at version %d%s",
+                type(command).__name__,
+                done.stream_id,
+                done.version,
+                " (duplicate)" if done.duplicate else "",
+                extra={"command": type(command).__name__, "stream_id": done.stream_id},
+            )
+            return done
+
+        return logged
+
+    async def validate(token: str) -> Principal:
+        return await holder["services"].bearer.validate(token)
+
+    view = View(
+        schema,
+        dev=settings.dev,
+        validate=validate,
+        make_dispatch=make_dispatch,
+        make_reader=make_reader,
+    )
+
+    def observe(route: str, seconds: float) -> None:
+        m = holder["services"].metrics
+        operation = m.operation_label(graphql_operation.get())
+        m.request_seconds.labels(route=route, operation=operation).observe(seconds)
+
+    graphql = GraphQLEndpoint(view, authenticate, request_id, observe)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with database_up(settings) as db:
+            pool = await database.create_pool(db.app_url)
+            replica = None
+            if settings.replica_url:
+                # No connection at start: an unreachable replica only sends reads to the primary.
+                replica = await database.create_pool(
+                    settings.replica_url, min_size=0, connect_timeout=5.0
+                )
+            dev = DevIssuer.load_or_create(settings.data_dir) if settings.dev else None
+            http = httpx.AsyncClient()
+            jwks = JwksCache(http)
+            services = Services(
+                settings=settings,
+                pool=pool,
+                app_url=db.app_url,
+                metrics=Metrics.create(),
+                bearer=BearerValidator(registry, jwks, dev_issuer=dev, dev_mode=settings.dev),
+                dev_issuer=dev,
+                projections=domain.projection_names,
+                dispatcher=domain.dispatcher(pool),
+                reads=ReadRoute(primary=pool, replica=replica, wait_s=settings.replica_wait_s),
+            )
+            holder["services"] = services
+            if run_workers:
+                for loop in worker_loops(settings, domain, db.app_url, services.stop):
+                    services.tasks.append(asyncio.create_task(loop))
+            if settings.dev:
+                await load_demo(services.dispatcher)
+            if on_ready is not None:
+                await on_ready(services)
+            try:
+                yield {"services": services}
+            finally:
+                services.stop.set()
+                await asyncio.gather(*services.tasks, return_exceptions=True)
+                await http.aclose()
+                if replica is not None:
+                    await replica.close()
+                await pool.close()
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        *login.routes,
+        *public_page.routes(),
+        *open_data.routes(),
+        *(extra_routes or []),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(logs.RequestIds), Middleware(CountResponses), *login.middleware],
+    )
+
+
+def session_secret(settings: Settings) -> str:
+    """The cookie-signing secret: from the environment, else kept in the data directory."""
+    if settings.session_secret:
+        return settings.session_secret
+    path = settings.data_dir / "session-secret"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def services_of(request: Request) -> Services:
+    """The lifespan's services for this request."""
+    services: Services = request.state.services
+    return services
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: database reachable, migrations applied, sequencer and runners active."""
+    services = services_of(request)
+    try:
+        pending = tuple(await database.pending_migrations(services.app_url))
+        state = await health.readiness(services.pool, pending, services.projections)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        return JSONResponse(
+            {"ready": False, "database": False, "error": type(exc).__name__}, status_code=503
+        )
+    body = {
+        "ready": state.ready,
+        "database": state.database,
+        "pendingMigrations": list(state.pending_migrations),
+        "sequencerActive": state.sequencer_active,
+        "projectionsActive": state.projections_active,
+        "projectionLag": state.projection_lag,
+    }
+    return JSONResponse(body, status_code=200 if state.ready else 503)
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition, with lags read from the database at scrape time."""
+    from service.web.metrics import refresh
+
+    services = services_of(request)
+    await refresh(services.metrics, services.pool, services.reads.replica)
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def authenticate(request: Request) -> Principal | None:
+    """The bearer token's or the cookie session's principal; None for anonymous.
+
+    An invalid bearer is InvalidToken (401), never anonymous. A cookie session counts only with
+    the session's CSRF header, so a cross-site form cannot act with the user's cookie.
+    """
+    header = request.headers.get("authorization")
+    if header is None:
+        principal = session_principal(request)
+        if principal is not None and not csrf_valid(request):
+            raise CsrfMissing("cookie-authenticated requests need the X-CSRF-Token header")
+        return principal
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("the Authorization header must be 'Bearer <token>'")
+    return await services_of(request).bearer.validate(token.strip())
+
+
+def request_id() -> str:
+    """The current request's id (from X-Request-Id or generated) for event metadata."""
+    return logs.current_request_id()

@@ -1,0 +1,228 @@
+"""GraphQL over HTTP and WebSocket: authentication, body limits and the per-request context.
+
+While the database cannot be reached, a request answers HTTP 503 with a typed GraphQL error
+(`extensions.code` "UNAVAILABLE", a `Retry-After` header) instead of a masked internal error;
+the asyncpg pool reconnects by itself once the database is back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.dataloader import DataLoader
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from events.messages import Principal
+from schema.context import Context, Dispatch
+from schema.errors import ClientError
+from service.identity.errors import CsrfMissing, InvalidToken
+from service.web.metrics import RecordOperation
+from service.web.reader import PgReader
+
+MAX_BODY_BYTES = 64 * 1024
+UNAVAILABLE = "UNAVAILABLE"
+RETRY_AFTER_S = 1
+
+_UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, timed out: also the pool's reconnect attempts
+    asyncpg.InterfaceError,  # the connection closed under the operation
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+class DatabaseUnavailable(ClientError):
+    """The database cannot be reached right now; the request may be retried."""
+
+
+def database_unreachable(error: BaseException | None) -> bool:
+    """True when `error`, or an error it was raised from, means the database is unreachable."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, _UNREACHABLE):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+class TypedUnavailable(SchemaExtension):
+    """Turns database outages into the typed UNAVAILABLE error before errors are masked.
+
+    It must come after MaskErrors in the schema's extensions: hooks exit in reverse order, so
+    it sees the original exceptions and MaskErrors then keeps the (ClientError) replacement.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is None or not errors:
+            return
+        result.errors = [_typed(e) if database_unreachable(e.original_error) else e for e in errors]
+
+
+def _typed(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(
+        "the database is unavailable; retry shortly",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=DatabaseUnavailable("the database is unavailable"),
+        extensions={"code": UNAVAILABLE},
+    )
+
+
+def _unavailable(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    for response in data if isinstance(data, list) else [data]:
+        errors: list[dict[str, Any]] = list(response.get("errors") or ())  # type: ignore[arg-type]
+        if any((e.get("extensions") or {}).get("code") == UNAVAILABLE for e in errors):
+            return True
+    return False
+
+
+class View(GraphQL[Context, None]):
+    """Strawberry's ASGI app with our context and WebSocket authentication."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        *,
+        dev: bool,
+        validate: Callable[[str], Awaitable[Principal]],
+        make_dispatch: Callable[[Principal | None, str], Dispatch],
+        make_reader: Callable[[], PgReader],
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if dev else None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=5),
+            max_subscriptions_per_connection=10,
+        )
+        self._validate = validate
+        self._make_dispatch = make_dispatch
+        self._make_reader = make_reader
+        if TypedUnavailable not in schema.extensions:
+            schema.extensions = (*schema.extensions, TypedUnavailable)
+        if RecordOperation not in schema.extensions:
+            schema.extensions = (*schema.extensions, RecordOperation)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        if _unavailable(response_data):
+            sub_response.status_code = 503
+            sub_response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return super().create_response(response_data, sub_response)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        request_id = getattr(request.state, "request_id", "")
+        reader = self._make_reader()
+        return Context(
+            principal=principal,
+            reader=reader,
+            documents=DataLoader(load_fn=reader.documents_by_keys),
+            dispatch=self._make_dispatch(principal, request_id),
+            request_id=request_id,
+            now=lambda: dt.datetime.now(dt.UTC),
+        )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization")
+        if not isinstance(raw, str) or not raw.lower().startswith("bearer "):
+            raise ConnectionRejectionError({"reason": "a bearer token is required"})
+        try:
+            context.principal = await self._validate(raw[7:].strip())
+        except InvalidToken as exc:
+            raise ConnectionRejectionError({"reason": exc.reason}) from exc
+        context.dispatch = self._make_dispatch(context.principal, context.request_id)
+        return {"organisation": context.principal.organisation_id}
+
+
+class GraphQLEndpoint:
+    """The ASGI app for /graphql: size limit and authentication before Strawberry runs."""
+
+    def __init__(
+        self,
+        view: View,
+        authenticate: Callable[[Request], Awaitable[Principal | None]],
+        request_id: Callable[[], str],
+        observe: Callable[[str, float], None],
+    ) -> None:
+        self._view = view
+        self._authenticate = authenticate
+        self._request_id = request_id
+        self._observe = observe
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        scope.setdefault("state", {})
+        scope["state"]["request_id"] = self._request_id()
+        if scope["type"] != "http":
+            await self._view(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            await _json(413, "request body too large", scope, receive, send)
+            return
+        try:
+            scope["state"]["principal"] = await self._authenticate(request)
+        except CsrfMissing as exc:
+            await _json(403, exc.reason, scope, receive, send)
+            return
+        except InvalidToken as exc:
+            response = JSONResponse(
+                {"error": "invalid_token", "error_description": exc.reason},
+                status_code=401,
+                headers={"WWW-Authenticate": exc.www_authenticate()},
+            )
+            await response(scope, receive, send)
+            return
+        await self._view(scope, _limited(receive, MAX_BODY_BYTES), send)
+        self._observe("http", time.perf_counter() - started)
+
+
+async def _json(status: int, message: str, scope: Scope, receive: Receive, send: Send) -> None:
+    response: Response = JSONResponse({"error": message}, status_code=status)
+    await response(scope, receive, send)
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """A receive that stops a chunked body from growing past `limit`."""
+    seen = 0
+
+    async def wrapped() -> Any:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise ValueError("request body too large")
+        return message
+
+    return wrapped

@@ -1,0 +1,324 @@
+"""The PostgreSQL reader behind the GraphQL context: projections, the log, consistency waits.
+
+With a streaming replica configured, reads go to the replica. A read with a consistency token
+waits (bounded) until the replica has replayed and projected past the token's write, then falls
+back to the primary for the rest of that request; so does a read the replica cannot serve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import asyncpg
+
+from events.log import store
+from projections import activities as activity_records
+from projections import history
+from projections.documents import DocumentProjection
+
+_log = logging.getLogger(__name__)
+
+REPLICA_FAILURES: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.SerializationError,
+)
+"""Errors after which a replica read is retried on the primary: the replica is unreachable,
+restarting, or cancelled the query in a conflict with recovery."""
+
+
+@dataclass(slots=True)
+class ReadRoute:
+    """Where reads go: a replica pool (if any) with the primary behind it.
+
+    After a replica failure the replica is skipped for `retry_after_s`, so requests do not pay
+    for a dead replica one by one.
+    """
+
+    primary: asyncpg.Pool
+    replica: asyncpg.Pool | None = None
+    wait_s: float = 1.0
+    """How long a read with a consistency token waits for the replica."""
+    retry_after_s: float = 2.0
+    _down_until: float = field(default=0.0, repr=False)
+
+    def read_pool(self) -> asyncpg.Pool:
+        """The replica while it is usable, else the primary."""
+        if self.replica is not None and time.monotonic() >= self._down_until:
+            return self.replica
+        return self.primary
+
+    def replica_failed(self, exc: BaseException) -> None:
+        """Skip the replica for a while after `exc`."""
+        if time.monotonic() >= self._down_until:
+            _log.warning(
+                "replica read failed (%s: %s); reading the primary", type(exc).__name__, exc
+            )
+        self._down_until = time.monotonic() + self.retry_after_s
+
+
+STREAM_PARTIES = """
+SELECT coalesce(array_agg(DISTINCT o), '{}')
+FROM (
+  SELECT unnest(organisations) AS o FROM streams WHERE stream_id = $1
+  UNION
+  SELECT unnest(d.organisations) FROM documents d JOIN projection_state p
+    ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+  WHERE d.key = $1
+) parties"""
+
+MIN_CHECKPOINT = """
+SELECT coalesce(min(checkpoint), -1) FROM projection_state
+WHERE status = 'serving' AND projection = ANY($1)"""
+
+T = TypeVar("T")
+
+LOCATE_EVENT = """
+SELECT e.stream_id, l.log_index FROM events e JOIN log l ON l.event_pk = e.id
+WHERE e.event_id = $1"""
+
+DOCUMENTS_BY_KEYS = """
+SELECT d.projection, d.key, d.doc FROM documents d
+JOIN unnest($1::text[], $2::text[]) AS k(projection, key)
+  ON k.projection = d.projection AND k.key = d.key
+JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'"""
+
+DOCUMENT_AT = """
+SELECT d.log_index, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.key = $2"""
+
+PROMISE_DOCUMENTS = """
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = 'promises'
+  AND ($1::text IS NULL OR $1 = ANY (d.organisations))
+  AND ($2::text[] IS NULL OR d.status = ANY ($2))
+  AND ($3::text IS NULL OR d.title ILIKE '%' || $3 || '%')
+  AND ($4::text IS NULL OR d.key > $4)
+  AND ($5 OR $6::text = ANY (d.organisations) OR d.doc ? 'public')
+  AND ($8::date IS NULL OR ((d.valid_from IS NULL OR d.valid_from <= $8)
+                            AND (d.valid_to IS NULL OR d.valid_to >= $8)
+                            AND (d.valid_from IS NOT NULL OR d.valid_to IS NOT NULL)))
+ORDER BY d.key
+LIMIT $7"""
+
+LOG_INDEX_AT = """
+SELECT max(l.log_index) FROM log l JOIN events e ON e.id = l.event_pk
+WHERE e.recorded_at <= $1"""
+
+
+@dataclass(slots=True)
+class PgReader:
+    """Reads for one request; `projections` names those a consistency wait must cover.
+
+    `pool` is where this request reads now; with a `route` that has a replica it starts on the
+    replica and moves to the primary (for the rest of the request) when the replica is behind a
+    consistency token or fails.
+    """
+
+    pool: asyncpg.Pool
+    projections: tuple[str, ...]
+    folds: Mapping[str, DocumentProjection[Any]]
+    witnesses: tuple[str, ...] = ("polisen", "kommun")
+    poll_interval: float = 0.01
+    route: ReadRoute | None = None
+    _replica_deadline: float | None = field(default=None, repr=False)
+
+    @property
+    def on_replica(self) -> bool:
+        """True while this request reads from the replica."""
+        return self.route is not None and self.pool is self.route.replica
+
+    def _to_primary(self) -> None:
+        if self.route is not None:
+            self.pool = self.route.primary
+
+    async def _read(self, query: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+        """Run `query` on this request's pool; on a replica failure, again on the primary."""
+        if not self.on_replica:
+            return await query(self.pool)
+        try:
+            return await query(self.pool)
+        except REPLICA_FAILURES as exc:
+            assert self.route is not None
+            self.route.replica_failed(exc)
+            self._to_primary()
+        return await query(self.pool)
+
+    def _replica_wait_left(self) -> float:
+        """Seconds this request may still wait for the replica (one budget per request)."""
+        assert self.route is not None
+        now = time.monotonic()
+        if self._replica_deadline is None:
+            self._replica_deadline = now + self.route.wait_s
+        return max(0.0, self._replica_deadline - now)
+
+    async def _until(
+        self, probe: Callable[[asyncpg.Pool], Awaitable[T | None]], timeout_s: float
+    ) -> T | None:
+        """Poll `probe` until it answers; the replica for its budget, then the primary."""
+        deadline = time.monotonic() + timeout_s
+        if self.on_replica:
+            replica_deadline = min(deadline, time.monotonic() + self._replica_wait_left())
+            try:
+                while True:
+                    found = await probe(self.pool)
+                    if found is not None:
+                        return found
+                    if time.monotonic() >= replica_deadline:
+                        break
+                    await asyncio.sleep(self.poll_interval)
+            except REPLICA_FAILURES as exc:
+                assert self.route is not None
+                self.route.replica_failed(exc)
+            _log.debug("replica behind a consistency token; reading the primary")
+            self._to_primary()
+        while True:
+            found = await probe(self.pool)
+            if found is not None:
+                return found
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(self.poll_interval)
+
+    async def audit(self, read: Callable[[Any], Awaitable[T]]) -> T:
+        """Run an audit-log read on a pooled connection."""
+
+        async def run(pool: asyncpg.Pool) -> T:
+            async with pool.acquire() as conn:
+                return await read(conn)
+
+        return await self._read(run)
+
+    async def locate_event(self, event_id: uuid.UUID) -> tuple[str, int] | None:
+        """The stream and log index of a sequenced event."""
+        row = await self._read(lambda p: p.fetchrow(LOCATE_EVENT, event_id))
+        return None if row is None else (row[0], int(row[1]))
+
+    async def document_at(self, projection: str, key: str) -> tuple[int, dict[str, Any]] | None:
+        """One serving document with the log index it was last changed at."""
+        row = await self._read(lambda p: p.fetchrow(DOCUMENT_AT, projection, key))
+        return None if row is None else (int(row[0]), row[1])
+
+    async def log_index_at(self, moment: dt.datetime) -> int | None:
+        """The last log index recorded at or before `moment` (None before the first)."""
+        value = await self._read(lambda p: p.fetchval(LOG_INDEX_AT, moment))
+        return None if value is None else int(value)
+
+    async def documents_by_keys(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> list[dict[str, Any] | None]:
+        """Serving documents for (projection, key) pairs in one query, in the order asked."""
+        rows = await self._read(
+            lambda p: p.fetch(DOCUMENTS_BY_KEYS, [k[0] for k in keys], [k[1] for k in keys])
+        )
+        found = {(r[0], r[1]): r[2] for r in rows}
+        return [found.get(k) for k in keys]
+
+    async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
+        """Time travel with the projection's own fold."""
+        return await self._read(lambda p: self.folds[projection].as_of(p, key, log_index))
+
+    async def promise_documents(
+        self,
+        *,
+        organisation: str | None,
+        status: Sequence[str] | None,
+        title: str | None,
+        after: str | None,
+        limit: int,
+        member_of: str | None,
+        everything: bool,
+        active_on: dt.date | None = None,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Promise documents in key order: those of `member_of`, published ones, or all."""
+        rows = await self._read(
+            lambda p: p.fetch(
+                PROMISE_DOCUMENTS,
+                organisation,
+                list(status) if status else None,
+                title,
+                after,
+                everything,
+                member_of,
+                limit,
+                active_on,
+            )
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def log_head(self) -> int:
+        """How many events are sequenced."""
+        return await self._read(store.log_size)
+
+    async def stream_history(
+        self, stream_id: str, after_version: int, limit: int
+    ) -> Sequence[history.HistoryEntry]:
+        """The audit history of one stream."""
+        return await self._read(
+            lambda p: history.stream_history(p, stream_id, after_version=after_version, limit=limit)
+        )
+
+    async def stream_parties(self, stream_id: str) -> frozenset[str]:
+        """Organisations that are party to a stream."""
+        return frozenset(await self._read(lambda p: p.fetchval(STREAM_PARTIES, stream_id)))
+
+    async def wait_for(self, log_index: int, timeout_s: float) -> bool:
+        """Wait (bounded) until every serving projection applied `log_index`."""
+
+        async def reached(pool: asyncpg.Pool) -> bool | None:
+            checkpoint = await pool.fetchval(MIN_CHECKPOINT, list(self.projections))
+            return True if checkpoint >= log_index else None
+
+        return await self._until(reached, timeout_s) is not None
+
+    async def position_of(self, event_ids: Sequence[uuid.UUID], timeout_s: float) -> int | None:
+        """The highest log index of `event_ids` once all are sequenced; None on timeout."""
+
+        async def sequenced(pool: asyncpg.Pool) -> int | None:
+            positions = await store.log_positions(pool, event_ids)
+            if all(p is not None for p in positions):
+                return max(p for p in positions if p is not None)
+            return None
+
+        return await self._until(sequenced, timeout_s)
+
+    async def document(self, projection: str, key: str) -> dict[str, Any] | None:
+        """One serving document."""
+        found = await self.document_at(projection, key)
+        return None if found is None else found[1]
+
+    async def activities(
+        self,
+        *,
+        promise_key: str | None,
+        commitment_id: str | None,
+        performed_by: str | None,
+        member_of: str | None,
+        after: tuple[str, int] | None,
+        limit: int,
+    ) -> Sequence[activity_records.ActivityRow]:
+        """Activity records in (promise, position) order; `member_of` limits to its promises."""
+        return await self._read(
+            lambda p: activity_records.activities(
+                p,
+                promise_key=promise_key,
+                commitment_id=commitment_id,
+                performed_by=performed_by,
+                member_of=member_of,
+                after=after,
+                limit=limit,
+            )
+        )

@@ -1,7 +1,13 @@
-"""The composition root: names the concrete deciders, projections and readers and wires them."""
+"""The composition root: names the concrete deciders, projections and readers and wires them.
+
+The app's lifespan, every CLI command and the workers start from here: `build_domain` for the
+pure parts, `running` for a process's database, pool and dispatcher.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +26,8 @@ from projections.runner import Projection, Runner
 from schema.context import Dispatch, Dispatched
 from service import database
 from service.dispatcher import Dispatcher
+from service.runtime import database_up
+from service.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +84,34 @@ def dispatch_for(dispatcher: Dispatcher, principal: Principal | None, request_id
         )
 
     return dispatch
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Running:
+    """What a running process holds: the domain, the database's URLs, a pool and a dispatcher."""
+
+    settings: Settings
+    domain: Domain
+    admin_url: str
+    app_url: str
+    pool: asyncpg.Pool
+    dispatcher: Dispatcher
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, *, min_pool: int = 2) -> AsyncIterator[Running]:
+    """Bring the database up (migrated), open the runtime pool and build the dispatcher."""
+    domain = build_domain()
+    async with database_up(settings) as db:
+        pool = await database.create_pool(db.app_url, min_size=min_pool)
+        try:
+            yield Running(
+                settings=settings,
+                domain=domain,
+                admin_url=db.admin_url,
+                app_url=db.app_url,
+                pool=pool,
+                dispatcher=domain.dispatcher(pool),
+            )
+        finally:
+            await pool.close()

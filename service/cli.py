@@ -34,12 +34,12 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from service.bootstrap import build_domain
+    from service.bootstrap import running
     from service.workers import worker_loops
 
-    async with database_up(settings) as db:
+    async with running(settings, min_pool=0) as run:
         stop = _stop_on_signals()
-        loops = worker_loops(settings, build_domain(), db.app_url, stop)
+        loops = worker_loops(settings, run.domain, run.app_url, stop)
         logging.getLogger(__name__).info(
             "worker started: %d loops (standby until active)", len(loops)
         )
@@ -48,9 +48,7 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _vkeys(settings: Settings, args: argparse.Namespace) -> tuple[str, list[str]]:
-    from events.proof.note import read_key_file
-    from service.audit.checkpointer import vkey_path_for
-    from service.workers import log_key_path
+    from service.audit.keys import log_key_path, read_key_file, vkey_path_for
 
     log_vkey_file = Path(args.log_vkey) if args.log_vkey else vkey_path_for(log_key_path(settings))
     if not log_vkey_file.exists():
@@ -117,7 +115,7 @@ async def cmd_audit_prove(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_witness(settings: Settings, args: argparse.Namespace) -> int:
-    from events.proof.note import read_key_file
+    from service.audit.keys import read_key_file
     from service.audit.witness import run_witness
 
     async with database_up(settings) as db:
@@ -156,8 +154,7 @@ async def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from service.admin import backup
-    from service.audit.checkpointer import vkey_path_for
-    from service.workers import log_key_path
+    from service.audit.keys import log_key_path, vkey_path_for
 
     async with database_up(settings, migrate=False) as db:
         try:
@@ -186,7 +183,7 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from service.admin import backup
-    from service.workers import log_key_path
+    from service.audit.keys import log_key_path
 
     async with database_up(settings, migrate=False) as db:
         try:
@@ -310,15 +307,11 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from service.bootstrap import build_domain
+    from service.bootstrap import running
     from service.demo.load import load_demo
 
-    async with database_up(settings) as db:
-        pool = await database.create_pool(db.app_url)
-        try:
-            appended = await load_demo(build_domain().dispatcher(pool), progress=_progress)
-        finally:
-            await pool.close()
+    async with running(settings) as run:
+        appended = await load_demo(run.dispatcher, progress=_progress)
     print(f"demo loaded: {appended} new command(s) appended (0 means it was already there)")
     return 0
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 import asyncpg
 
 from events.log.store import init_connection
 from service.settings import OWNER_ROLE, RUNTIME_ROLE
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Shipped inside the package (package data), so an installed wheel migrates with no checkout.
+MIGRATIONS_DIR: Traversable = resources.files("service") / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 MIGRATION_LOCK = 0x5A4D4D47  # advisory lock key: one migrator at a time
 
@@ -35,14 +37,26 @@ class Migration:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
-def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files in version order; refuses gaps and stray names."""
+def load_migrations(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
+    """The migration files in version order; refuses gaps, stray names and an empty directory.
+
+    A missing or empty directory is an error, never "zero migrations to apply": an install that
+    lost its package data must not report success over an empty database.
+    """
+    if not directory.is_dir():
+        raise MigrationError(f"the migrations directory {directory} is missing")
     found: list[Migration] = []
-    for path in sorted(directory.glob("*.sql")):
+    files = sorted(
+        (f for f in directory.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
+    )
+    for path in files:
         match = _NAME.match(path.name)
         if match is None:
             raise MigrationError(f"migration file name {path.name!r} is not NNNN_name.sql")
-        found.append(Migration(version=int(match[1]), name=path.stem, sql=path.read_text()))
+        stem = path.name.removesuffix(".sql")
+        found.append(Migration(version=int(match[1]), name=stem, sql=path.read_text()))
+    if not found:
+        raise MigrationError(f"the migrations directory {directory} holds no NNNN_name.sql file")
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
             raise MigrationError(f"migration {expected:04d} is missing before {migration.name}")
@@ -98,7 +112,7 @@ async def ensure_roles(admin_url: str) -> None:
         await conn.close()
 
 
-async def migrate(admin_url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
+async def migrate(admin_url: str, directory: Traversable = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations as the owner role, each in its own transaction.
 
     Returns the names applied. Raises MigrationError when an applied file has changed.
@@ -148,7 +162,7 @@ async def migrate(admin_url: str, directory: Path = MIGRATIONS_DIR) -> list[str]
         await conn.close()
 
 
-async def pending_migrations(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
+async def pending_migrations(url: str, directory: Traversable = MIGRATIONS_DIR) -> list[str]:
     """Names of migrations on disk that the database has not applied (for /readyz)."""
     conn = await asyncpg.connect(url)
     try:

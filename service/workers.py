@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any
 
 from events.log import transparency
 from events.log.sequencer import Sequencer
 from service import database
-from service.audit.checkpointer import load_signer, run_checkpointer
+from service.audit.checkpointer import run_checkpointer
+from service.audit.keys import load_signer, log_key_path
 from service.bootstrap import Domain
 from service.settings import Settings
-
-
-def log_key_path(settings: Settings) -> Path:
-    """Where the log's signing key lives (generated there for the embedded default)."""
-    return settings.log_key or settings.data_dir / "log.key"
 
 
 def worker_loops(

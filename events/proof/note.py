@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Self
 
 from cryptography.exceptions import InvalidSignature
@@ -149,19 +147,6 @@ def format_skey(name: str, private_key: Ed25519PrivateKey) -> str:
 def generate_skey(name: str) -> str:
     """A new random Ed25519 signer key as an skey string."""
     return format_skey(name, Ed25519PrivateKey.generate())
-
-
-def write_key_files(skey: str, vkey: str, skey_path: Path, vkey_path: Path) -> None:
-    """Write a key pair; the skey file is created readable by its owner only."""
-    fd = os.open(skey_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(skey + "\n")
-    vkey_path.write_text(vkey + "\n", encoding="utf-8")
-
-
-def read_key_file(path: Path) -> str:
-    """Read an skey or vkey file written by `write_key_files`."""
-    return path.read_text(encoding="utf-8").strip()
 
 
 class _KeyPair:

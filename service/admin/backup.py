@@ -22,8 +22,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from events.proof.note import NoteError, Signer, Verifier, read_key_file, verify_note
+from events.proof.note import NoteError, Signer, Verifier, verify_note
 from service import database
+from service.audit.keys import read_key_file
 
 Progress = Callable[[str], None]
 

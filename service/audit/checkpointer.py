@@ -5,35 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import asyncpg
 
 from events.log import transparency
 from events.log.wakeup import wait_any
-from events.proof.note import Signer, generate_skey, read_key_file, write_key_files
+from events.proof.note import Signer
 
 _log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x5A4D434B  # advisory lock key of the checkpointer role ("SMCK")
-
-
-def vkey_path_for(key_path: Path) -> Path:
-    """Where the verifier key of a signer key file lives: beside it, with `.vkey`."""
-    return key_path.with_name(key_path.name + ".vkey")
-
-
-def load_signer(key_path: Path, name: str, *, create: bool = False) -> Signer:
-    """The log's signer from an skey file; with `create`, generate the pair if it is missing.
-
-    `create` is for the embedded default only: a production key is provisioned, never made up.
-    """
-    if create and not key_path.exists():
-        key_path.parent.mkdir(parents=True, exist_ok=True)
-        signer = Signer.from_skey(generate_skey(name))
-        write_key_files(signer.skey, signer.vkey, key_path, vkey_path_for(key_path))
-        _log.info("generated the log key %s in %s", signer.vkey, key_path)
-    return Signer.from_skey(read_key_file(key_path))
 
 
 async def checkpoint_once(

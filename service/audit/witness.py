@@ -33,10 +33,9 @@ from events.proof.note import (
     Verifier,
     generate_skey,
     parse_checkpoint,
-    read_key_file,
     verify_note,
-    write_key_files,
 )
+from service.audit.keys import read_key_file, write_key_files
 
 _log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from events.messages import Command, Principal
 from schema.api import build_schema
 from schema.context import Dispatch, Dispatched
 from service import database, logs
-from service.bootstrap import build_domain, dispatch_for
+from service.bootstrap import Domain, build_domain, dispatch_for, running
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
 from service.identity.bearer import BearerValidator, JwksCache
@@ -32,7 +32,6 @@ from service.identity.dev_issuer import DevIssuer
 from service.identity.errors import CsrfMissing, InvalidToken
 from service.identity.login import LoginSettings, build_login, csrf_valid, session_principal
 from service.identity.registry import IssuerRegistry, load_registry
-from service.runtime import database_up
 from service.settings import Settings
 from service.web import health, open_data, public_page
 from service.web.graphql_view import GraphQLEndpoint, View
@@ -70,7 +69,6 @@ def create_app(
 ) -> Starlette:
     """Build the app: health, readiness, metrics and GraphQL, with workers when asked."""
     domain = build_domain()
-    schema = build_schema(dev=settings.dev)
     registry = (
         load_registry(settings.issuer_registry)
         if settings.issuer_registry
@@ -86,6 +84,78 @@ def create_app(
         secrets_env=os.environ,
     )
     holder: dict[str, Services] = {}
+    graphql = _graphql(settings, domain, holder)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with _services(settings, registry, run_workers) as services:
+            holder["services"] = services
+            if on_ready is not None:
+                await on_ready(services)
+            yield {"services": services}
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        *login.routes,
+        *public_page.routes(),
+        *open_data.routes(),
+        *(extra_routes or []),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(logs.RequestIds), Middleware(CountResponses), *login.middleware],
+    )
+
+
+@contextlib.asynccontextmanager
+async def _services(
+    settings: Settings, registry: IssuerRegistry, run_workers: bool
+) -> AsyncIterator[Services]:
+    """The lifespan's resources, from the composition root, and the workers when asked."""
+    async with running(settings) as run:
+        replica = None
+        if settings.replica_url:
+            # No connection at start: an unreachable replica only sends reads to the primary.
+            replica = await database.create_pool(
+                settings.replica_url, min_size=0, connect_timeout=5.0
+            )
+        dev = DevIssuer.load_or_create(settings.data_dir) if settings.dev else None
+        http = httpx.AsyncClient()
+        services = Services(
+            settings=settings,
+            pool=run.pool,
+            app_url=run.app_url,
+            metrics=Metrics.create(),
+            bearer=BearerValidator(
+                registry, JwksCache(http), dev_issuer=dev, dev_mode=settings.dev
+            ),
+            dev_issuer=dev,
+            projections=run.domain.projection_names,
+            dispatcher=run.dispatcher,
+            reads=ReadRoute(primary=run.pool, replica=replica, wait_s=settings.replica_wait_s),
+        )
+        if run_workers:
+            for loop in worker_loops(settings, run.domain, run.app_url, services.stop):
+                services.tasks.append(asyncio.create_task(loop))
+        if settings.dev:
+            await load_demo(services.dispatcher)
+        try:
+            yield services
+        finally:
+            services.stop.set()
+            await asyncio.gather(*services.tasks, return_exceptions=True)
+            await http.aclose()
+            if replica is not None:
+                await replica.close()
+
+
+def _graphql(settings: Settings, domain: Domain, holder: dict[str, Services]) -> GraphQLEndpoint:
+    """The GraphQL endpoint; per request it reads the lifespan's services from `holder`."""
 
     def make_reader() -> PgReader:
         route = holder["services"].reads
@@ -119,7 +189,7 @@ def create_app(
         return await holder["services"].bearer.validate(token)
 
     view = View(
-        schema,
+        build_schema(dev=settings.dev),
         dev=settings.dev,
         validate=validate,
         make_dispatch=make_dispatch,
@@ -131,66 +201,7 @@ def create_app(
         operation = m.operation_label(graphql_operation.get())
         m.request_seconds.labels(route=route, operation=operation).observe(seconds)
 
-    graphql = GraphQLEndpoint(view, authenticate, request_id, observe)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        async with database_up(settings) as db:
-            pool = await database.create_pool(db.app_url)
-            replica = None
-            if settings.replica_url:
-                # No connection at start: an unreachable replica only sends reads to the primary.
-                replica = await database.create_pool(
-                    settings.replica_url, min_size=0, connect_timeout=5.0
-                )
-            dev = DevIssuer.load_or_create(settings.data_dir) if settings.dev else None
-            http = httpx.AsyncClient()
-            jwks = JwksCache(http)
-            services = Services(
-                settings=settings,
-                pool=pool,
-                app_url=db.app_url,
-                metrics=Metrics.create(),
-                bearer=BearerValidator(registry, jwks, dev_issuer=dev, dev_mode=settings.dev),
-                dev_issuer=dev,
-                projections=domain.projection_names,
-                dispatcher=domain.dispatcher(pool),
-                reads=ReadRoute(primary=pool, replica=replica, wait_s=settings.replica_wait_s),
-            )
-            holder["services"] = services
-            if run_workers:
-                for loop in worker_loops(settings, domain, db.app_url, services.stop):
-                    services.tasks.append(asyncio.create_task(loop))
-            if settings.dev:
-                await load_demo(services.dispatcher)
-            if on_ready is not None:
-                await on_ready(services)
-            try:
-                yield {"services": services}
-            finally:
-                services.stop.set()
-                await asyncio.gather(*services.tasks, return_exceptions=True)
-                await http.aclose()
-                if replica is not None:
-                    await replica.close()
-                await pool.close()
-
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql),
-        *login.routes,
-        *public_page.routes(),
-        *open_data.routes(),
-        *(extra_routes or []),
-    ]
-    return Starlette(
-        routes=routes,
-        lifespan=lifespan,
-        middleware=[Middleware(logs.RequestIds), Middleware(CountResponses), *login.middleware],
-    )
+    return GraphQLEndpoint(view, authenticate, request_id, observe)
 
 
 def session_secret(settings: Settings) -> str:

@@ -12,13 +12,11 @@ import pytest
 from events.catalogue import event_registry
 from events.log.store import log_size
 from events.promise.decider import PROMISE as PROMISE_DECIDER
-from events.proof.note import read_key_file
 from projections.promises import promise_projection
 from service.admin.erasure import ErasureError, erase
 from service.audit import verify as audit
-from service.audit.checkpointer import vkey_path_for
+from service.audit.keys import log_key_path, read_key_file, vkey_path_for
 from service.database import connect
-from service.workers import log_key_path
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import LPO, PROMISE_QUERY, UB, Client
 

@@ -15,8 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from events.directory.decider import RegisterPerson
 from events.messages import Principal
-from events.proof.note import Verifier, read_key_file
+from events.proof.note import Verifier
 from service import database
+from service.audit.keys import read_key_file
 from service.audit.witness import Witness, load_witness_key, witness_once
 from service.bootstrap import build_domain
 from tests.api.conftest import RunningApp

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from events.proof import merkle
-from events.proof.note import Verifier, parse_checkpoint, read_key_file, verify_note
-from service.audit.checkpointer import vkey_path_for
+from events.proof.note import Verifier, parse_checkpoint, verify_note
+from service.audit.keys import read_key_file, vkey_path_for
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import LPO, UB, Client
 

@@ -28,7 +28,8 @@ from events.proof.note import (
     verify_note,
 )
 from service import database
-from service.audit.checkpointer import load_signer, run_checkpointer, vkey_path_for
+from service.audit.checkpointer import run_checkpointer
+from service.audit.keys import load_signer, vkey_path_for
 from service.audit.witness import Witness, read_state, run_witness, witness_once
 from tests.conftest import Database
 

@@ -25,9 +25,10 @@ import pytest
 
 from events.directory.decider import RegisterPerson
 from events.messages import Principal
-from events.proof.note import Verifier, read_key_file
+from events.proof.note import Verifier
 from service import database, embedded
 from service.admin import backup
+from service.audit.keys import read_key_file
 from service.audit.witness import Witness, load_witness_key, witness_once
 from service.bootstrap import build_domain
 from service.demo.load import load_demo

@@ -48,3 +48,13 @@ async def test_a_migration_file_name_out_of_sequence_is_refused(tmp_path: Path) 
     (tmp_path / "0003_third.sql").write_text("SELECT 1;")
     with pytest.raises(database.MigrationError, match="0002 is missing"):
         database.load_migrations(tmp_path)
+
+
+def test_an_empty_migrations_directory_is_an_error_not_zero_work(tmp_path: Path) -> None:
+    with pytest.raises(database.MigrationError, match=r"holds no NNNN_name\.sql file"):
+        database.load_migrations(tmp_path)
+
+
+def test_a_missing_migrations_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(database.MigrationError, match="is missing"):
+        database.load_migrations(tmp_path / "nowhere")

@@ -23,12 +23,11 @@ from events.proof.note import (
     generate_skey,
     open_note,
     parse_checkpoint,
-    read_key_file,
     sign_note,
     split_note,
     verify_note,
-    write_key_files,
 )
+from service.audit.keys import read_key_file, write_key_files
 
 # golang.org/x/mod sumdb/note (doc example and tests)
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"

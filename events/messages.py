@@ -1,4 +1,5 @@
-"""Base shapes shared by every decider: the acting principal, commands, events, refusals.
+"""Base shapes shared by every decider: the acting principal, commands, events, refusals,
+and the version conflict an append at a stale expected version runs into.
 
 Commands are imperative, events past tense; both are frozen dataclasses that carry business
 data only. Time, ids and the acting principal arrive on the command, so `decide` reads no
@@ -82,3 +83,17 @@ class InvalidInput(Refusal):
 
 class RuleViolated(Refusal):
     """The data is well formed but a domain rule refuses it."""
+
+
+class VersionConflict(Exception):
+    """The stream is not at the expected version; nothing was appended.
+
+    Not a refusal: the rules were not asked. The caller read an older version of the stream
+    (or lost a race to another writer) and may read again and retry.
+    """
+
+    def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
+        super().__init__(f"stream {stream_id} is at version {actual}, not {expected}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual

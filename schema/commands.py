@@ -10,22 +10,28 @@ caller as actor and the request time, dispatches it, and maps refusals to union 
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import re
 import types
 import typing
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from events.log.store import VersionConflict
-from events.messages import Command, Forbidden, InvalidInput, NotFound, Refusal, RuleViolated
+from events.messages import (
+    Command,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Refusal,
+    RuleViolated,
+    VersionConflict,
+)
 from schema import errors
+from schema.consistency import consistency_token
 from schema.context import Context
 
 _HIDDEN = {"command_id", "actor", "at"}
@@ -52,21 +58,6 @@ CommandResult = Annotated[
     | errors.RuleViolated,
     strawberry.union("CommandResult"),
 ]
-
-
-def consistency_token(event_ids: Sequence[uuid.UUID]) -> str:
-    """An opaque token naming the events a client wants to read back."""
-    raw = ",".join(str(e) for e in event_ids)
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def token_event_ids(token: str) -> list[uuid.UUID]:
-    """The event ids inside a consistency token; ValueError when it is not one of ours."""
-    try:
-        raw = base64.urlsafe_b64decode(token.encode()).decode()
-        return [uuid.UUID(part) for part in raw.split(",") if part]
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("malformed consistency token") from exc
 
 
 def _camel(name: str) -> str:

@@ -15,15 +15,13 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
+from projections.promises import NAME as PROMISE_PROJECTION
 from schema.access import is_auditor, member_organisation
-from schema.commands import token_event_ids
+from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
 from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
-
-CONSISTENCY_WAIT_S = 5.0
-PROMISE_STREAM = "promise-"
-PROMISE_PROJECTION = "promises"
 
 
 @strawberry.type(description="Progress of one commitment (åtagande) against its target.")
@@ -137,19 +135,6 @@ def visible(ctx: Context, key: str, doc: dict[str, Any]) -> Promise | None:
     return public_view(key, doc)
 
 
-async def read_after(ctx: Context, token: str | None) -> None:
-    """Wait (bounded) until the projections include the writes named by `token`."""
-    if token is None:
-        return
-    try:
-        event_ids = token_event_ids(token)
-    except ValueError as exc:
-        raise ClientError(str(exc)) from None
-    position = await ctx.reader.position_of(event_ids, CONSISTENCY_WAIT_S)
-    if position is None or not await ctx.reader.wait_for(position, CONSISTENCY_WAIT_S):
-        raise ClientError("the write is not readable yet; retry the query")
-
-
 @strawberry.type
 class PromiseQuery:
     @strawberry.field(description="One promise; `asOf` (a log index) travels back in time.")
@@ -171,9 +156,9 @@ class PromiseQuery:
             if as_of is None:
                 return None
         if as_of is not None:
-            doc = await ctx.reader.fold_as_of("promises", key, as_of)
+            doc = await ctx.reader.fold_as_of(PROMISE_PROJECTION, key, as_of)
         else:
-            doc = await ctx.reader.document("promises", key)
+            doc = await ctx.reader.document(PROMISE_PROJECTION, key)
         return None if doc is None else visible(ctx, key, doc)
 
     @strawberry.field(description="Promises the caller may see, filtered, in pages.")

@@ -16,6 +16,10 @@ from typing import Any, Final
 import asyncpg
 import orjson
 
+# The domain's error, raised here and re-exported, so `except VersionConflict` catches the same
+# class whichever module it was imported from.
+from events.messages import VersionConflict as VersionConflict
+
 NO_STREAM: Final = 0
 """Expected version of a stream that must not exist yet (a stream's version counts its events)."""
 
@@ -24,16 +28,6 @@ ANY: Final = None
 
 LOG_CHANNEL: Final = "samverkan_log"
 """NOTIFY channel the sequencer signals after each batch; a payload-free wake-up."""
-
-
-class VersionConflict(Exception):
-    """The stream is not at the expected version; nothing was appended."""
-
-    def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
-        super().__init__(f"stream {stream_id} is at version {actual}, not {expected}")
-        self.stream_id = stream_id
-        self.expected = expected
-        self.actual = actual
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

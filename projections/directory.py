@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from events.codec import Registry
 from events.decider import Decider
+from events.directory.decider import DIRECTORY_STREAM
 from events.directory.state import DirectoryState
 from projections.documents import Columns, DocumentProjection
 
 NAME = "directory"
-KEY = "directory"
+KEY = DIRECTORY_STREAM
+"""The key of the one directory document: the directory's stream id."""
 
 
 def columns(state: DirectoryState) -> Columns:

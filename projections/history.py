@@ -13,6 +13,8 @@ import asyncpg
 
 from events.log.store import StoredEvent
 
+NAME = "history"
+
 # unnest cannot expand an array of arrays into rows of arrays, so roles travel as one
 # comma-joined string per row and are split back in SQL.
 INSERT = """
@@ -29,10 +31,10 @@ SELECT h.log_index, h.event_id, h.stream_id, h.stream_version, h.type, h.actor_i
        h.actor_subject, h.organisation_id, h.roles, h.client_id, h.command_id,
        h.occurred_at, h.recorded_at
 FROM history h JOIN projection_state p
-  ON p.projection = 'history' AND p.status = 'serving' AND p.version = h.version
-WHERE h.stream_id = $1 AND h.stream_version > $2
+  ON p.projection = $1 AND p.status = 'serving' AND p.version = h.version
+WHERE h.stream_id = $2 AND h.stream_version > $3
 ORDER BY h.stream_version
-LIMIT $3"""
+LIMIT $4"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,7 +64,7 @@ def _actor(metadata: dict[str, Any]) -> dict[str, Any]:
 class HistoryProjection:
     """The audit-history read model."""
 
-    name = "history"
+    name = NAME
     version = 1
 
     async def apply(
@@ -101,7 +103,7 @@ async def stream_history(
     limit: int = 100,
 ) -> list[HistoryEntry]:
     """The serving history of one stream, in version order, after a version (for paging)."""
-    rows = await conn.fetch(STREAM_HISTORY, stream_id, after_version, limit)
+    rows = await conn.fetch(STREAM_HISTORY, NAME, stream_id, after_version, limit)
     return [
         HistoryEntry(
             log_index=r[0],

@@ -12,13 +12,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.activities import ActivityRow
 from schema.access import is_auditor, member_organisation
 from schema.context import Context
 from schema.errors import ClientError, Forbidden
 from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
-
-PROMISE_STREAM = "promise-"
 
 
 @strawberry.type(description="One recorded activity against a commitment (åtagande).")

@@ -14,11 +14,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from projections.directory import KEY as DIRECTORY_KEY
+from projections.directory import NAME as DIRECTORY_PROJECTION
 from schema.access import is_auditor, member_organisation
 from schema.context import Context
-
-DIRECTORY_PROJECTION = "directory"
-DIRECTORY_KEY = "directory"
 
 
 @strawberry.type(description="A police area serving a municipality for a period.")

@@ -19,11 +19,11 @@ import asyncpg
 from events.codec import Registry
 from events.context import DecisionContext
 from events.decider import Decider
+from events.directory.decider import DIRECTORY_STREAM
 from events.log import store
 from events.log.store import NO_STREAM, NewEvent, VersionConflict
 from events.messages import Command, Event
 
-DIRECTORY_STREAM = "directory"
 MAX_REDECIDES = 3
 
 

@@ -10,6 +10,10 @@ from pathlib import Path
 OWNER_ROLE = "samverkan_owner"
 RUNTIME_ROLE = "samverkan_app"
 
+WITNESSES: tuple[str, ...] = ("polisen", "kommun")
+"""The witnesses whose cosignatures make an event final: one per party, the police and the
+municipality, each running `samverkan witness --name NAME` with its own key."""
+
 
 class SettingsError(ValueError):
     """An environment variable holds a value that cannot be used."""

@@ -23,6 +23,7 @@ from events.promise.content import (
     Target,
     content_hash,
 )
+from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from service.demo.history import (
     ARJEPLOG,
     KOMMUN_2022,
@@ -42,7 +43,7 @@ def _promise_content(
     areas: tuple[tuple[str, str | None], ...],
 ) -> tuple[tuple[PromiseInput, ...], tuple[FocusArea, ...]]:
     """Record inputs and focus areas; returns them as the revision will hold them."""
-    stream = f"promise-{promise_id}"
+    stream = PROMISE_STREAM + promise_id
     items = tuple(
         PromiseInput(input_id=f"in{i}", kind=kind, summary=summary)
         for i, (kind, summary) in enumerate(inputs, 1)
@@ -171,7 +172,7 @@ def promise_2018(demo: DemoHistory) -> None:
             "kommunens samlingsannons i Upplands-Brobladet och genom sociala medier."
         ),
     )
-    stream = f"promise-{promise_id}"
+    stream = PROMISE_STREAM + promise_id
     demo.add(
         stream,
         DraftPromise(
@@ -230,7 +231,7 @@ def promise_2022(demo: DemoHistory) -> None:
         goal="Öka tryggheten och minska brottsligheten, genom att polis och kommun genomför "
         "aktiviteter, var för sig och tillsammans.",
     )
-    stream = f"promise-{promise_id}"
+    stream = PROMISE_STREAM + promise_id
     demo.add(
         stream,
         DraftPromise(
@@ -300,7 +301,7 @@ def promise_2023(demo: DemoHistory) -> None:
         goal="Öka tryggheten, minska brottsligheten och stärka medborgarnas delaktighet i det "
         "trygghetsskapande och brottsförebyggande arbetet.",
     )
-    stream = f"promise-{promise_id}"
+    stream = PROMISE_STREAM + promise_id
     demo.add(
         stream,
         DraftPromise(

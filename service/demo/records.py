@@ -12,6 +12,7 @@ import datetime as dt
 
 from events.agreement import AgreementContent, DraftAgreement, ProposeAgreement
 from events.directory.decider import (
+    DIRECTORY_STREAM,
     AssignRole,
     GrantSigningMandate,
     LinkPoliceAreaToMunicipality,
@@ -93,7 +94,7 @@ _PEOPLE: tuple[_Person, ...] = (
 
 def _directory(demo: DemoHistory) -> None:
     service = demo.actor(SERVICE_ORG, "service")
-    stream = "directory"
+    stream = DIRECTORY_STREAM
     regions = (
         (REGION_STOCKHOLM, "Polisregion Stockholm"),
         (REGION_NORD, "Polisregion Nord"),

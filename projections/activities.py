@@ -16,23 +16,8 @@ from typing import Any
 
 import asyncpg
 
-ACTIVITIES = """
-SELECT d.key, a.ord, a.rec
-FROM documents d
-JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-CROSS JOIN LATERAL jsonb_array_elements(d.doc -> 'state' -> 'activities')
-     WITH ORDINALITY AS a(rec, ord)
-WHERE d.projection = 'promises'
-  AND ($1::text IS NULL OR d.key = $1)
-  AND ($2::text IS NULL OR a.rec ->> 'commitment_id' = $2)
-  AND ($3::text IS NULL OR a.rec -> 'performed_by' ? $3)
-  AND ($4::text IS NULL OR $4 = ANY (d.organisations))
-  AND (d.key, a.ord) > ($5::text, $6::bigint)
-ORDER BY d.key, a.ord
-LIMIT $7"""
-
-PROMISE_STREAM = "promise-"
+from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
+from projections import serving
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,15 +72,13 @@ async def activities(
 
     `member_of` keeps only promises that organisation is party to; None keeps every promise.
     """
-    start_key, start_pos = after if after is not None else ("", 0)
-    rows = await conn.fetch(
-        ACTIVITIES,
-        promise_key,
-        commitment_id,
-        performed_by,
-        member_of,
-        start_key,
-        start_pos,
-        limit,
+    rows = await serving.promise_activities(
+        conn,
+        promise_key=promise_key,
+        commitment_id=commitment_id,
+        performed_by=performed_by,
+        member_of=member_of,
+        after=after if after is not None else ("", 0),
+        limit=limit,
     )
-    return [_row(r[0], int(r[1]), r[2]) for r in rows]
+    return [_row(key, position, rec) for key, position, rec in rows]

@@ -11,11 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-PUBLIC_VIEWS = """
-SELECT d.key, d.doc->'public' FROM documents d JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = 'promises' AND d.doc ? 'public'
-ORDER BY d.key"""
+from projections import serving
 
 FIELDS = (
     "promise_id",
@@ -41,8 +37,8 @@ FIELDS = (
 async def rows(pool: asyncpg.Pool) -> list[dict[str, Any]]:
     """One row per commitment of every published promise, in promise and commitment order."""
     result: list[dict[str, Any]] = []
-    for record in await pool.fetch(PUBLIC_VIEWS):
-        result.extend(promise_rows(record[1]))
+    for _key, public in await serving.public_views(pool):
+        result.extend(promise_rows(public))
     return result
 
 

@@ -10,12 +10,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from schema.promises import PROMISE_STREAM
-
-PUBLIC_VIEW = """
-SELECT d.doc->'public' FROM documents d JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = 'promises' AND d.key = $1 AND d.doc ? 'public'"""
+from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
+from projections import serving
 
 # The embed is framed by a municipality's own site, so it may load nothing from anywhere.
 EMBED_CSP = (
@@ -65,7 +61,7 @@ class NotPublished(LookupError):
 
 async def public_view(pool: asyncpg.Pool, promise_id: str) -> dict[str, Any]:
     """The promise's public view, or NotPublished."""
-    public: dict[str, Any] | None = await pool.fetchval(PUBLIC_VIEW, PROMISE_STREAM + promise_id)
+    public = await serving.public_view(pool, PROMISE_STREAM + promise_id)
     if not public:
         raise NotPublished(promise_id)
     return public

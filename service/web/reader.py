@@ -20,8 +20,9 @@ import asyncpg
 
 from events.log import store
 from projections import activities as activity_records
-from projections import history
+from projections import history, serving
 from projections.documents import DocumentProjection
+from service.settings import WITNESSES
 
 _log = logging.getLogger(__name__)
 
@@ -67,52 +68,11 @@ class ReadRoute:
         self._down_until = time.monotonic() + self.retry_after_s
 
 
-STREAM_PARTIES = """
-SELECT coalesce(array_agg(DISTINCT o), '{}')
-FROM (
-  SELECT unnest(organisations) AS o FROM streams WHERE stream_id = $1
-  UNION
-  SELECT unnest(d.organisations) FROM documents d JOIN projection_state p
-    ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-  WHERE d.key = $1
-) parties"""
-
-MIN_CHECKPOINT = """
-SELECT coalesce(min(checkpoint), -1) FROM projection_state
-WHERE status = 'serving' AND projection = ANY($1)"""
-
 T = TypeVar("T")
 
 LOCATE_EVENT = """
 SELECT e.stream_id, l.log_index FROM events e JOIN log l ON l.event_pk = e.id
 WHERE e.event_id = $1"""
-
-DOCUMENTS_BY_KEYS = """
-SELECT d.projection, d.key, d.doc FROM documents d
-JOIN unnest($1::text[], $2::text[]) AS k(projection, key)
-  ON k.projection = d.projection AND k.key = d.key
-JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'"""
-
-DOCUMENT_AT = """
-SELECT d.log_index, d.doc FROM documents d JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = $1 AND d.key = $2"""
-
-PROMISE_DOCUMENTS = """
-SELECT d.key, d.doc FROM documents d JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = 'promises'
-  AND ($1::text IS NULL OR $1 = ANY (d.organisations))
-  AND ($2::text[] IS NULL OR d.status = ANY ($2))
-  AND ($3::text IS NULL OR d.title ILIKE '%' || $3 || '%')
-  AND ($4::text IS NULL OR d.key > $4)
-  AND ($5 OR $6::text = ANY (d.organisations) OR d.doc ? 'public')
-  AND ($8::date IS NULL OR ((d.valid_from IS NULL OR d.valid_from <= $8)
-                            AND (d.valid_to IS NULL OR d.valid_to >= $8)
-                            AND (d.valid_from IS NOT NULL OR d.valid_to IS NOT NULL)))
-ORDER BY d.key
-LIMIT $7"""
 
 LOG_INDEX_AT = """
 SELECT max(l.log_index) FROM log l JOIN events e ON e.id = l.event_pk
@@ -131,7 +91,7 @@ class PgReader:
     pool: asyncpg.Pool
     projections: tuple[str, ...]
     folds: Mapping[str, DocumentProjection[Any]]
-    witnesses: tuple[str, ...] = ("polisen", "kommun")
+    witnesses: tuple[str, ...] = WITNESSES
     poll_interval: float = 0.01
     route: ReadRoute | None = None
     _replica_deadline: float | None = field(default=None, repr=False)
@@ -209,8 +169,7 @@ class PgReader:
 
     async def document_at(self, projection: str, key: str) -> tuple[int, dict[str, Any]] | None:
         """One serving document with the log index it was last changed at."""
-        row = await self._read(lambda p: p.fetchrow(DOCUMENT_AT, projection, key))
-        return None if row is None else (int(row[0]), row[1])
+        return await self._read(lambda p: serving.serving_document(p, projection, key))
 
     async def log_index_at(self, moment: dt.datetime) -> int | None:
         """The last log index recorded at or before `moment` (None before the first)."""
@@ -221,11 +180,7 @@ class PgReader:
         self, keys: Sequence[tuple[str, str]]
     ) -> list[dict[str, Any] | None]:
         """Serving documents for (projection, key) pairs in one query, in the order asked."""
-        rows = await self._read(
-            lambda p: p.fetch(DOCUMENTS_BY_KEYS, [k[0] for k in keys], [k[1] for k in keys])
-        )
-        found = {(r[0], r[1]): r[2] for r in rows}
-        return [found.get(k) for k in keys]
+        return await self._read(lambda p: serving.serving_documents(p, keys))
 
     async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
         """Time travel with the projection's own fold."""
@@ -244,20 +199,19 @@ class PgReader:
         active_on: dt.date | None = None,
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Promise documents in key order: those of `member_of`, published ones, or all."""
-        rows = await self._read(
-            lambda p: p.fetch(
-                PROMISE_DOCUMENTS,
-                organisation,
-                list(status) if status else None,
-                title,
-                after,
-                everything,
-                member_of,
-                limit,
-                active_on,
+        return await self._read(
+            lambda p: serving.promise_documents(
+                p,
+                organisation=organisation,
+                status=status,
+                title=title,
+                after=after,
+                limit=limit,
+                member_of=member_of,
+                everything=everything,
+                active_on=active_on,
             )
         )
-        return [(r[0], r[1]) for r in rows]
 
     async def log_head(self) -> int:
         """How many events are sequenced."""
@@ -273,13 +227,13 @@ class PgReader:
 
     async def stream_parties(self, stream_id: str) -> frozenset[str]:
         """Organisations that are party to a stream."""
-        return frozenset(await self._read(lambda p: p.fetchval(STREAM_PARTIES, stream_id)))
+        return await self._read(lambda p: serving.stream_parties(p, stream_id))
 
     async def wait_for(self, log_index: int, timeout_s: float) -> bool:
         """Wait (bounded) until every serving projection applied `log_index`."""
 
         async def reached(pool: asyncpg.Pool) -> bool | None:
-            checkpoint = await pool.fetchval(MIN_CHECKPOINT, list(self.projections))
+            checkpoint = await serving.serving_checkpoint(pool, self.projections)
             return True if checkpoint >= log_index else None
 
         return await self._until(reached, timeout_s) is not None

@@ -1,0 +1,192 @@
+"""Reads of what the projections serve: each projection's documents at its serving version.
+
+A projection may hold several versions of its documents (the serving one, and one being
+rebuilt); a read sees only the version `projection_state` marks serving. Every read of the
+documents table outside the projection runner is here, one query beside the one function that
+runs it, so the web layer and the GraphQL reader never write the join themselves.
+
+Each function takes a connection or a pool: the caller decides where it reads (the primary or
+a replica) and retries on the primary when a replica fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from projections.promises import NAME as PROMISES
+
+SERVING_DOCUMENT = """
+SELECT d.log_index, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.key = $2"""
+
+
+async def serving_document(
+    conn: asyncpg.Connection | asyncpg.Pool, projection: str, key: str
+) -> tuple[int, dict[str, Any]] | None:
+    """One serving document with the log index it was last changed at; None when absent."""
+    row = await conn.fetchrow(SERVING_DOCUMENT, projection, key)
+    return None if row is None else (int(row[0]), row[1])
+
+
+SERVING_DOCUMENTS = """
+SELECT d.projection, d.key, d.doc FROM documents d
+JOIN unnest($1::text[], $2::text[]) AS k(projection, key)
+  ON k.projection = d.projection AND k.key = d.key
+JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'"""
+
+
+async def serving_documents(
+    conn: asyncpg.Connection | asyncpg.Pool, keys: Sequence[tuple[str, str]]
+) -> list[dict[str, Any] | None]:
+    """Serving documents for (projection, key) pairs in one query, in the order asked."""
+    rows = await conn.fetch(SERVING_DOCUMENTS, [k[0] for k in keys], [k[1] for k in keys])
+    found = {(r[0], r[1]): r[2] for r in rows}
+    return [found.get(k) for k in keys]
+
+
+PROMISE_DOCUMENTS = """
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1
+  AND ($2::text IS NULL OR $2 = ANY (d.organisations))
+  AND ($3::text[] IS NULL OR d.status = ANY ($3))
+  AND ($4::text IS NULL OR d.title ILIKE '%' || $4 || '%')
+  AND ($5::text IS NULL OR d.key > $5)
+  AND ($6 OR $7::text = ANY (d.organisations) OR d.doc ? 'public')
+  AND ($9::date IS NULL OR ((d.valid_from IS NULL OR d.valid_from <= $9)
+                            AND (d.valid_to IS NULL OR d.valid_to >= $9)
+                            AND (d.valid_from IS NOT NULL OR d.valid_to IS NOT NULL)))
+ORDER BY d.key
+LIMIT $8"""
+
+
+async def promise_documents(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    organisation: str | None,
+    status: Sequence[str] | None,
+    title: str | None,
+    after: str | None,
+    limit: int,
+    member_of: str | None,
+    everything: bool,
+    active_on: dt.date | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Serving promise documents in key order after `after`: all of them when `everything`,
+    else those `member_of` is party to and the published ones; `organisation`, `status`,
+    `title` (a substring, any case) and `active_on` (a day the period covers) filter."""
+    rows = await conn.fetch(
+        PROMISE_DOCUMENTS,
+        PROMISES,
+        organisation,
+        list(status) if status else None,
+        title,
+        after,
+        everything,
+        member_of,
+        limit,
+        active_on,
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+PUBLIC_VIEW = """
+SELECT d.doc->'public' FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.key = $2 AND d.doc ? 'public'"""
+
+
+async def public_view(conn: asyncpg.Connection | asyncpg.Pool, key: str) -> dict[str, Any] | None:
+    """The public view of the promise stream `key`; None when unknown or unpublished."""
+    public: dict[str, Any] | None = await conn.fetchval(PUBLIC_VIEW, PROMISES, key)
+    return public
+
+
+PUBLIC_VIEWS = """
+SELECT d.key, d.doc->'public' FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.doc ? 'public'
+ORDER BY d.key"""
+
+
+async def public_views(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[str, dict[str, Any]]]:
+    """Every published promise's public view, in key order."""
+    return [(r[0], r[1]) for r in await conn.fetch(PUBLIC_VIEWS, PROMISES)]
+
+
+PROMISE_ACTIVITIES = """
+SELECT d.key, a.ord, a.rec
+FROM documents d
+JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+CROSS JOIN LATERAL jsonb_array_elements(d.doc -> 'state' -> 'activities')
+     WITH ORDINALITY AS a(rec, ord)
+WHERE d.projection = $1
+  AND ($2::text IS NULL OR d.key = $2)
+  AND ($3::text IS NULL OR a.rec ->> 'commitment_id' = $3)
+  AND ($4::text IS NULL OR a.rec -> 'performed_by' ? $4)
+  AND ($5::text IS NULL OR $5 = ANY (d.organisations))
+  AND (d.key, a.ord) > ($6::text, $7::bigint)
+ORDER BY d.key, a.ord
+LIMIT $8"""
+
+
+async def promise_activities(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    promise_key: str | None,
+    commitment_id: str | None,
+    performed_by: str | None,
+    member_of: str | None,
+    after: tuple[str, int],
+    limit: int,
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """(promise key, position, record) of the serving promise documents' activity records in
+    (key, position) order after `after`; each filter is skipped when None."""
+    rows = await conn.fetch(
+        PROMISE_ACTIVITIES,
+        PROMISES,
+        promise_key,
+        commitment_id,
+        performed_by,
+        member_of,
+        after[0],
+        after[1],
+        limit,
+    )
+    return [(r[0], int(r[1]), r[2]) for r in rows]
+
+
+STREAM_PARTIES = """
+SELECT coalesce(array_agg(DISTINCT o), '{}')
+FROM (
+  SELECT unnest(organisations) AS o FROM streams WHERE stream_id = $1
+  UNION
+  SELECT unnest(d.organisations) FROM documents d JOIN projection_state p
+    ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+  WHERE d.key = $1
+) parties"""
+
+
+async def stream_parties(conn: asyncpg.Connection | asyncpg.Pool, stream_id: str) -> frozenset[str]:
+    """Organisations party to a stream: its writers', and its serving documents' parties."""
+    return frozenset(await conn.fetchval(STREAM_PARTIES, stream_id))
+
+
+SERVING_CHECKPOINT = """
+SELECT coalesce(min(checkpoint), -1) FROM projection_state
+WHERE status = 'serving' AND projection = ANY($1)"""
+
+
+async def serving_checkpoint(
+    conn: asyncpg.Connection | asyncpg.Pool, projections: Sequence[str]
+) -> int:
+    """The last log index every one of `projections` has applied in its serving version
+    (-1 when none of them serves yet)."""
+    return int(await conn.fetchval(SERVING_CHECKPOINT, list(projections)))

@@ -1,13 +1,13 @@
 """API benchmark: the promise-list GraphQL query next to a plain Starlette JSON endpoint, and
 mutations (recordActivity) with mutation → visible latency.
 
-Run `python ops/bench/api_bench.py` (full) or with `--quick` (a smoke run). Without
-DATABASE_URL (or --database-url) it starts one embedded PostgreSQL in a temporary directory.
-The app is the real `create_app` in dev mode (demo loaded, workers running), served by uvicorn
-on 127.0.0.1 in a child process, so that the load generator (httpx, this process) does not
-share the server's event loop. The plain endpoint is mounted in the same app through
-`extra_routes` and runs the reader's own SQL on the app's pool, so both peers pay for the same
-HTTP stack, pool and rows; only GraphQL (parsing, validation, resolvers, access rules) differs.
+Run `python -m ops.bench.api` (full) or with `--quick` (a smoke run). The server and databases
+come from `ops.bench.harness`. The app is the real `create_app` in dev mode (demo loaded,
+workers running), served by uvicorn on 127.0.0.1 in a child process, so that the load generator
+(httpx, this process) does not share the server's event loop. The plain endpoint is mounted in
+the same app through `extra_routes` and runs the reader's own SQL on the app's pool, so both
+peers pay for the same HTTP stack, pool and rows; only GraphQL (parsing, validation, resolvers,
+access rules) differs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import os
 import signal
 import socket
 import sys
@@ -34,25 +33,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # run directly or via runpy
-from store_bench import (
+from ops.bench.harness import (
     Db,
     Row,
     Server,
+    arg_parser,
+    heading,
+    measured,
     median,
     percentile,
     render,
     say,
-    server_url,
-    server_version,
     write_results,
 )
-
 from service.web.reader import PgReader
 
-THIS_FILE = Path(__file__).resolve()
-ROOT = THIS_FILE.parents[2]
-RESULTS_DIR = THIS_FILE.parent / "results"
+ROOT = Path(__file__).resolve().parents[2]
 UB, LPO = "org-upplands-bro", "org-lpo-jarfalla"
 PROMISES = 20
 COMMITMENTS = 5
@@ -188,7 +184,8 @@ async def served(db: Db, data_dir: Path) -> AsyncIterator[str]:
     port = free_port()
     child = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(THIS_FILE),
+        "-m",
+        "ops.bench.api",
         "--serve",
         "--database-url",
         db.admin_url,
@@ -648,16 +645,11 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="api_bench", description="Benchmark the GraphQL API.")
-    parser.add_argument("--quick", action="store_true", help="short runs")
-    parser.add_argument("--reps", type=int, default=None, help="repetitions of the list pair")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or None,
-        help="superuser URL of a server to use (default: DATABASE_URL, else embedded)",
-    )
-    parser.add_argument(
-        "--results-dir", type=Path, default=RESULTS_DIR, help="where to write the JSON results"
+    parser = arg_parser(
+        "api",
+        "Benchmark the GraphQL API.",
+        quick_help="short runs",
+        reps_help="repetitions of the list pair",
     )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -674,14 +666,9 @@ async def run(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     mode = "quick" if args.quick else "full"
     say(f"api bench ({mode}), {sizes.reps} rep(s)")
-    with server_url(args.database_url) as url:
-        pg_version = await server_version(url)
-        rows, notes = await measure(url, sizes)
+    pg_version, rows, notes = await measured(args.database_url, measure, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    print(
-        f"\napi bench, {mode} run, {started:%Y-%m-%d %H:%M} UTC, PostgreSQL {pg_version}, "
-        f"{os.cpu_count()} CPUs, medians of {sizes.reps} rep(s)\n"
-    )
+    print(heading("api", mode, started, pg_version, f"medians of {sizes.reps} rep(s)"))
     print(render(rows))
     print()
     m, lag = notes["mutations"], notes["lag"]
@@ -698,7 +685,7 @@ async def run(argv: list[str] | None = None) -> int:
     print(f"seeding took {notes['seed_s']} s; total time {elapsed:.0f} s")
     out = write_results(
         args.results_dir,
-        "api_bench",
+        "api",
         started=started,
         elapsed=elapsed,
         quick=args.quick,

@@ -1,9 +1,9 @@
 """Audit benchmark: the sequencer with Merkle integration, full verify, proof generation.
 
-Run `python ops/bench/audit_bench.py` (full) or with `--quick` (a smoke run). Without
-DATABASE_URL (or --database-url) it starts one embedded PostgreSQL in a temporary directory.
-Every scenario gets a freshly created, migrated database; the sequencer with and without the
-Merkle hook drain identical backlogs in alternating order, and medians are reported.
+Run `python -m ops.bench.audit` (full) or with `--quick` (a smoke run). The server, fresh
+databases and the store benchmark's backlog come from `ops.bench.harness`; the sequencer with
+and without the Merkle hook drain identical backlogs in alternating order, and medians are
+reported.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import random
 import sys
 import tempfile
@@ -23,30 +22,30 @@ from typing import Any
 import asyncpg
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # run directly or via runpy
-import store_bench
-from store_bench import (
+from events.log import transparency
+from events.proof import merkle
+from events.proof.note import CosignatureSigner, Signer, generate_skey
+from ops.bench import harness
+from ops.bench.harness import (
     Db,
     Row,
     Server,
     admin_execute,
+    arg_parser,
+    heading,
+    load_backlog,
+    measured,
     median,
+    percentile,
+    print_runs,
     render,
     say,
-    server_url,
-    server_version,
     write_results,
 )
-
-from events.log import transparency
-from events.log.sequencer import load_state, sequence_batch
-from events.proof import merkle
-from events.proof.note import CosignatureSigner, Signer, generate_skey
 from service import database
 from service.audit import verify as audit
 from service.audit.witness import Witness, witness_once
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 ORIGIN = "bench.samverkan.example/log"
 BATCH = 2000
 
@@ -66,29 +65,22 @@ QUICK = Sizes(reps=1, backlog=10_000, proof_tree=50_000, proofs=50, pause_s=0.1)
 
 async def load(db: Db, backlog: int) -> None:
     """The store benchmark's backlog: streams of 10 reference events, 10 per append."""
-    sizes = replace(store_bench.QUICK, backlog=backlog)
-    await store_bench.load_backlog(db, sizes)
+    await load_backlog(db, backlog)
     await admin_execute(db, "VACUUM ANALYZE events")
 
 
 async def drain(db: Db, backlog: int, merkle_on: bool) -> float:
     """`sequence_batch` (with `integrate_batch` as the hook or without) until done; events/s."""
-    conn = await database.connect(db.app_url)
-    try:
-        state = await load_state(conn)
-        hook = transparency.integrate_batch if merkle_on else None
-        begin = time.perf_counter()
-        for _ in range(backlog // BATCH + 1000):
-            if await sequence_batch(conn, state, BATCH, hook) == 0:
-                break
-        elapsed = time.perf_counter() - begin
-        if state.sequenced != backlog:
-            raise RuntimeError(f"the sequencer moved {state.sequenced} of {backlog} events")
-        if merkle_on and await transparency.tree_size(conn) != backlog:
-            raise RuntimeError("the tree does not hold the whole backlog")
-        return backlog / elapsed
-    finally:
-        await conn.close()
+    hook = transparency.integrate_batch if merkle_on else None
+    rate = await harness.drain(db, backlog, BATCH, hook)
+    if merkle_on:
+        conn = await database.connect(db.app_url)
+        try:
+            if await transparency.tree_size(conn) != backlog:
+                raise RuntimeError("the tree does not hold the whole backlog")
+        finally:
+            await conn.close()
+    return rate
 
 
 async def sequencer_pair(server: Server, sizes: Sizes) -> dict[str, list[float]]:
@@ -284,9 +276,9 @@ async def proof_figures(server: Server, sizes: Sizes) -> ProofFigures:
             await conn.close()
     return ProofFigures(
         inclusion_ms=median(inclusion),
-        inclusion_p99_ms=store_bench.percentile(inclusion, 0.99),
+        inclusion_p99_ms=percentile(inclusion, 0.99),
         consistency_ms=median(consistency),
-        consistency_p99_ms=store_bench.percentile(consistency, 0.99),
+        consistency_p99_ms=percentile(consistency, 0.99),
         size=size,
     )
 
@@ -370,16 +362,11 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="audit_bench", description="Benchmark the audit log.")
-    parser.add_argument("--quick", action="store_true", help="every size about 20x smaller")
-    parser.add_argument("--reps", type=int, default=None, help="repetitions of the sequencer pair")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or None,
-        help="superuser URL of a server to use (default: DATABASE_URL, else embedded)",
-    )
-    parser.add_argument(
-        "--results-dir", type=Path, default=RESULTS_DIR, help="where to write the JSON results"
+    parser = arg_parser(
+        "audit",
+        "Benchmark the audit log.",
+        quick_help="every size about 20x smaller",
+        reps_help="repetitions of the sequencer pair",
     )
     return parser.parse_args(argv)
 
@@ -392,22 +379,12 @@ async def run(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     mode = "quick" if args.quick else "full"
     say(f"audit bench ({mode}), {sizes.reps} rep(s)")
-    with server_url(args.database_url) as url:
-        pg_version = await server_version(url)
-        rows, notes = await measure(url, sizes)
+    pg_version, rows, notes = await measured(args.database_url, measure, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    print(
-        f"\naudit bench, {mode} run, {started:%Y-%m-%d %H:%M} UTC, PostgreSQL {pg_version}, "
-        f"{os.cpu_count()} CPUs, medians of {sizes.reps} rep(s)\n"
-    )
+    print(heading("audit", mode, started, pg_version, f"medians of {sizes.reps} rep(s)"))
     print(render(rows))
     print()
-    for r in rows:
-        if len(r.ours_runs) > 1 or len(r.peer_runs) > 1:
-            print(
-                f"runs  {r.scenario}: ours {store_bench.runs_text(r.ours_runs)}; "
-                f"peer {store_bench.runs_text(r.peer_runs)}"
-            )
+    print_runs(rows)
     v, p = notes["verify"], notes["proofs"]
     print(
         f"offline verify: {v['export_workers']} worker process(es); in one process "
@@ -421,7 +398,7 @@ async def run(argv: list[str] | None = None) -> int:
     print(f"total time {elapsed:.0f} s")
     out = write_results(
         args.results_dir,
-        "audit_bench",
+        "audit",
         started=started,
         elapsed=elapsed,
         quick=args.quick,

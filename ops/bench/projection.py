@@ -1,12 +1,12 @@
 """Projection benchmark: rebuilds, the eventsourcing runner, time travel, append → projected lag.
 
-Run `python ops/bench/projection_bench.py` (full: a log of about 1,000,000 events) or with
-`--quick` (about 50,000). Without DATABASE_URL (or --database-url) it starts one embedded
-PostgreSQL in a temporary directory. The log is generated from the domain: the demo history is
-decided in memory by the real deciders, and its 2018 promise (five commitments, five places) is
-the template of every generated promise, which then gets signed, enters into force, is
-published, collects activities and a published follow-up. Events are encoded with the domain's
-registry and appended in bulk, streams interleaved, then sequenced.
+Run `python -m ops.bench.projection` (full: a log of about 1,000,000 events) or with `--quick`
+(about 50,000). The server and databases come from `ops.bench.harness`. The log is generated
+from the domain: the demo history is decided in memory by the real deciders, and its 2018
+promise (five commitments, five places) is the template of every generated promise, which then
+gets signed, enters into force, is published, collects activities and a published follow-up.
+Events are encoded with the domain's registry and appended in bulk, streams interleaved, then
+sequenced.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import sys
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -33,25 +31,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection as LibProjection
 from eventsourcing.projection import ProjectionRunner
 from eventsourcing.utils import register_topic
-from psycopg.sql import SQL
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # run directly or via runpy
-from store_bench import (
-    Db,
-    Row,
-    Server,
-    admin_execute,
-    drain,
-    libpq_params,
-    median,
-    percentile,
-    render,
-    say,
-    sequencer_running,
-    server_url,
-    server_version,
-    write_results,
-)
+from psycopg.sql import SQL, Composed
 
 from events.catalogue import deciders
 from events.codec import Registry
@@ -69,6 +49,24 @@ from events.promise.events import (
     PromisePublished,
     PromiseSigned,
 )
+from ops.bench.harness import (
+    NOW,
+    Db,
+    Row,
+    Server,
+    admin_execute,
+    arg_parser,
+    drain,
+    eventsourcing_env,
+    heading,
+    measured,
+    median,
+    percentile,
+    render,
+    say,
+    sequencer_running,
+    write_results,
+)
 from projections.documents import DocumentProjection
 from projections.progress import progress
 from projections.rebuild import rebuild
@@ -77,8 +75,6 @@ from service import database
 from service.bootstrap import build_domain
 from service.demo.records import demo_commands
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
-NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 TEMPLATE_STREAM = "promise-upplands-bro-2018"
 TEMPLATE_ID = "upplands-bro-2018"
 TEMPLATE_PARTIES = ("org-upplands-bro", "org-lpo-jarfalla")
@@ -390,7 +386,7 @@ class LibPromiseEvent(DomainEvent):
 
 
 LIB_TOPIC = "samverkan_bench:LibPromiseEvent"
-register_topic(LIB_TOPIC, LibPromiseEvent)  # resolvable whether run directly or via runpy
+register_topic(LIB_TOPIC, LibPromiseEvent)  # resolvable whether run with -m or imported
 
 
 class LibPromises(Application[uuid.UUID]):
@@ -404,9 +400,13 @@ class PromiseView(PostgresTrackingRecorder):
         super().__init__(*args, **kwargs)
         self.table = f"{self.datastore.schema}.promise_view"
         self.sql_create_statements.append(
-            SQL(
-                f"CREATE TABLE IF NOT EXISTS {self.table} (promise_id uuid PRIMARY KEY, "
-                "events integer NOT NULL, last_type text NOT NULL, doc jsonb NOT NULL)"
+            Composed(
+                [
+                    SQL(
+                        f"CREATE TABLE IF NOT EXISTS {self.table} (promise_id uuid PRIMARY KEY, "
+                        "events integer NOT NULL, last_type text NOT NULL, doc jsonb NOT NULL)"
+                    )
+                ]
             )
         )
 
@@ -431,15 +431,7 @@ class PromiseProjection(LibProjection[PromiseView]):
 
 
 def lib_env(db: Db) -> dict[str, str]:
-    params = libpq_params(db.admin_url)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": db.name,
-        "POSTGRES_HOST": params["host"],
-        "POSTGRES_PORT": params["port"],
-        "POSTGRES_USER": params["user"],
-        "POSTGRES_PASSWORD": params["password"],
-    }
+    return eventsourcing_env(db.admin_url, db.name)
 
 
 def lib_seed(env: dict[str, str], rows: Sequence[tuple[str, int, str, dict[str, Any]]]) -> None:
@@ -773,17 +765,10 @@ async def _count_docs(db: Db, name: str, version: int) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="projection_bench", description="Benchmark projections against their peers."
-    )
-    parser.add_argument("--quick", action="store_true", help="a log of about 50,000 events")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or None,
-        help="superuser URL of a server to use (default: DATABASE_URL, else embedded)",
-    )
-    parser.add_argument(
-        "--results-dir", type=Path, default=RESULTS_DIR, help="where to write the JSON results"
+    parser = arg_parser(
+        "projection",
+        "Benchmark projections against their peers.",
+        quick_help="a log of about 50,000 events",
     )
     return parser.parse_args(argv)
 
@@ -794,14 +779,9 @@ async def run(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     mode = "quick" if args.quick else "full"
     say(f"projection bench ({mode})")
-    with server_url(args.database_url) as url:
-        pg_version = await server_version(url)
-        rows, notes = await measure(url, sizes)
+    pg_version, rows, notes = await measured(args.database_url, measure, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    print(
-        f"\nprojection bench, {mode} run, {started:%Y-%m-%d %H:%M} UTC, "
-        f"PostgreSQL {pg_version}, {os.cpu_count()} CPUs, one run each\n"
-    )
+    print(heading("projection", mode, started, pg_version, "one run each"))
     print(render(rows))
     print()
     lag = notes["lag"]
@@ -821,7 +801,7 @@ async def run(argv: list[str] | None = None) -> int:
     print(f"total time {elapsed:.0f} s")
     out = write_results(
         args.results_dir,
-        "projection_bench",
+        "projection",
         started=started,
         elapsed=elapsed,
         quick=args.quick,

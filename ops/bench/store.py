@@ -1,10 +1,9 @@
 """Event store benchmark: appends, the sequencer and log reads, each next to its peer in one run.
 
-Run `python ops/bench/store_bench.py` (full, a few minutes) or with `--quick` (a smoke run).
-Without DATABASE_URL (or --database-url) it starts one embedded PostgreSQL in a temporary
-directory. Every scenario gets a freshly created, migrated database. The machine is assumed to
-be shared and noisy, so every figure is compared with a peer measured in the same run, write
-runs alternate between peers, and medians over the repetitions are reported.
+Run `python -m ops.bench.store` (full, a few minutes) or with `--quick` (a smoke run). The
+server, fresh databases, the reference event and the report come from `ops.bench.harness`.
+Every figure is compared with a peer measured in the same run, write runs alternate between
+peers, and medians over the repetitions are reported.
 """
 
 from __future__ import annotations
@@ -13,19 +12,13 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import os
-import platform
-import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import asyncpg
 import orjson
@@ -33,60 +26,37 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from events.log import store
-from events.log.sequencer import Sequencer, load_state, sequence_batch
-from events.log.store import LOG_CHANNEL, NO_STREAM, READ_LOG, NewEvent
-from service import database, embedded
+from events.log.sequencer import Sequencer
+from events.log.store import LOG_CHANNEL, READ_LOG
+from ops.bench.harness import (
+    DATA,
+    EVENT_TYPE,
+    METADATA,
+    NOW,
+    ORGANISATIONS,
+    Db,
+    Row,
+    Server,
+    admin_execute,
+    arg_parser,
+    drain,
+    eventsourcing_env,
+    heading,
+    load_backlog,
+    measured,
+    median,
+    new_event,
+    percentile,
+    print_runs,
+    render,
+    runs_text,
+    say,
+    sequencer_running,
+    write_results,
+)
+from service import database
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 STREAM_LENGTH = 10
-NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
-EVENT_TYPE = "CommitmentDrafted"
-ORGANISATIONS = ("kommun-1280",)
-DATA_BYTES = 307
-METADATA_BYTES = 150
-
-
-def _padded(template: dict[str, Any], key: str, size: int) -> dict[str, Any]:
-    """`template` with `key` padded so that its compact JSON is exactly `size` bytes."""
-    value = dict(template)
-    value[key] = ""
-    missing = size - len(orjson.dumps(value))
-    if missing < 0:
-        raise ValueError(f"template is already {len(orjson.dumps(value))} bytes")
-    value[key] = (
-        ("Trygghetsvandring varje tisdag kväll längs stråket. " * 20)
-        .encode()[:missing]
-        .decode(errors="ignore")
-    )
-    while len(orjson.dumps(value)) < size:  # a multi-byte character was cut off
-        value[key] += "."
-    return value
-
-
-DATA: dict[str, Any] = _padded(
-    {
-        "promise_id": "6b1f7d3e-2f0a-4f7e-9d4c-1f4c8a0b2e51",
-        "commitment_id": "c-0007",
-        "municipality": "Malmö",
-        "police_area": "LPO Malmö Syd",
-        "place": {"name": "Möllevångstorget", "lat": 55.5907, "lon": 13.0076},
-        "period": {"from": "2026-01-01", "to": "2026-12-31"},
-        "text": "",
-    },
-    "text",
-    DATA_BYTES,
-)
-METADATA: dict[str, Any] = _padded(
-    {
-        "actor": {"issuer": "https://idp.malmo.se", "subject": "u-4711"},
-        "organisation": "kommun-1280",
-        "roles": ["editor"],
-        "request_id": "",
-    },
-    "request_id",
-    METADATA_BYTES,
-)
-
 FLOOR_TABLE = """
 CREATE TABLE floor_events (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -164,65 +134,6 @@ QUICK = Sizes(
 
 
 # --------------------------------------------------------------------------------------------
-# Databases
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server URL pointing at database `name`."""
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-@dataclass(frozen=True, slots=True)
-class Db:
-    """A fresh database: its name, the admin (superuser) URL and the runtime-role URL."""
-
-    name: str
-    admin_url: str
-    app_url: str
-
-
-class Server:
-    """The PostgreSQL server the whole run uses, and the databases it creates on it."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    async def _admin(self, sql: str) -> None:
-        conn = await asyncpg.connect(self.url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    @contextlib.asynccontextmanager
-    async def fresh(self, label: str, *, migrate: bool = True) -> AsyncIterator[Db]:
-        """A new database (migrated unless told otherwise), dropped when the block ends."""
-        name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
-        await self._admin(f'CREATE DATABASE "{name}"')
-        try:
-            admin = with_database(self.url, name)
-            if migrate:
-                await database.migrate(admin)
-            yield Db(name=name, admin_url=admin, app_url=database.runtime_url(admin, None))
-        finally:
-            await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    async def settle(self, seconds: float) -> None:
-        """CHECKPOINT, then pause, so a timed run does not pay for the previous one's writes."""
-        with contextlib.suppress(asyncpg.PostgresError):
-            await self._admin("CHECKPOINT")
-        await asyncio.sleep(seconds)
-
-
-async def admin_execute(db: Db, sql: str) -> None:
-    conn = await asyncpg.connect(db.admin_url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-# --------------------------------------------------------------------------------------------
 # Timed write runs
 
 
@@ -275,10 +186,6 @@ async def floor_op(conn: asyncpg.Connection, stream: str, version: int) -> objec
     )
 
 
-def new_event() -> NewEvent:
-    return NewEvent(event_id=uuid.uuid4(), type=EVENT_TYPE, data=DATA, occurred_at=NOW)
-
-
 async def append_op(conn: asyncpg.Connection, stream: str, version: int) -> object:
     return await store.append(
         conn,
@@ -289,25 +196,6 @@ async def append_op(conn: asyncpg.Connection, stream: str, version: int) -> obje
         metadata=METADATA,
         organisations=ORGANISATIONS,
     )
-
-
-@contextlib.asynccontextmanager
-async def sequencer_running(app_url: str) -> AsyncIterator[Sequencer]:
-    """A `Sequencer` task on its own connection, active before the block starts."""
-    stop = asyncio.Event()
-    sequencer = Sequencer(connect=lambda: database.connect(app_url))
-    task = asyncio.create_task(sequencer.run(stop))
-    try:
-        for _ in range(500):
-            if sequencer.is_leader:
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise RuntimeError("the sequencer did not become active within 5 s")
-        yield sequencer
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
 
 
 async def run_floor(server: Server, tasks: int, sizes: Sizes) -> float:
@@ -358,30 +246,10 @@ class Commitments(Application[uuid.UUID]):
     """The library's application object; its persistence comes from the environment."""
 
 
-def libpq_params(url: str) -> dict[str, str]:
-    """host/port/user/password of a PostgreSQL URL; a unix socket directory is the host."""
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    host = (query.get("host") or [None])[0] or parts.hostname or "localhost"
-    port = (query.get("port") or [None])[0] or (str(parts.port) if parts.port else "5432")
-    return {
-        "host": host,
-        "port": port,
-        "user": unquote(parts.username or "postgres"),
-        "password": unquote(parts.password or ""),
-    }
-
-
 def eventsourcing_saves(admin_url: str, dbname: str, threads: int, sizes: Sizes) -> float:
     """Aggregates created with one event each and saved from `threads` threads, default mode."""
-    params = libpq_params(admin_url)
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": dbname,
-        "POSTGRES_HOST": params["host"],
-        "POSTGRES_PORT": params["port"],
-        "POSTGRES_USER": params["user"],
-        "POSTGRES_PASSWORD": params["password"],
+        **eventsourcing_env(admin_url, dbname),
         "POSTGRES_POOL_SIZE": str(threads),
         "POSTGRES_MAX_OVERFLOW": "0",
     }
@@ -426,37 +294,6 @@ async def run_eventsourcing(server: Server, threads: int, sizes: Sizes) -> float
 # The backlog: sequencer throughput, then reading the log
 
 
-async def load_backlog(db: Db, sizes: Sizes) -> float:
-    """Append `sizes.backlog` events, `backlog_per_append` per append (one stream each)."""
-    appends = sizes.backlog // sizes.backlog_per_append
-    pool = await database.create_pool(
-        db.app_url, min_size=sizes.backlog_tasks, max_size=sizes.backlog_tasks
-    )
-    try:
-        counter = iter(range(appends))
-        begin = time.perf_counter()
-
-        async def worker() -> None:
-            async with pool.acquire() as conn:
-                for i in counter:
-                    await store.append(
-                        conn,
-                        f"backlog-{i}",
-                        NO_STREAM,
-                        [new_event() for _ in range(sizes.backlog_per_append)],
-                        command_id=uuid.uuid4(),
-                        metadata=METADATA,
-                        organisations=ORGANISATIONS,
-                    )
-
-        await asyncio.wait_for(
-            asyncio.gather(*(worker() for _ in range(sizes.backlog_tasks))), timeout=600
-        )
-        return sizes.backlog / (time.perf_counter() - begin)
-    finally:
-        await pool.close()
-
-
 async def sequencing_ceiling(db: Db, backlog: int) -> float:
     """One INSERT … SELECT row_number() over the whole backlog, rolled back: the server's floor."""
     conn = await database.connect(db.app_url)
@@ -471,23 +308,6 @@ async def sequencing_ceiling(db: Db, backlog: int) -> float:
             await tx.rollback()
         if status != f"INSERT 0 {backlog}":
             raise RuntimeError(f"sequencing ceiling inserted {status!r}, not {backlog} rows")
-        return backlog / elapsed
-    finally:
-        await conn.close()
-
-
-async def drain(db: Db, backlog: int, batch_size: int) -> float:
-    """`sequence_batch` in a loop until the log holds the whole backlog; events/s."""
-    conn = await database.connect(db.app_url)
-    try:
-        state = await load_state(conn)
-        begin = time.perf_counter()
-        for _ in range(backlog // batch_size + 1000):
-            if await sequence_batch(conn, state, batch_size) == 0:
-                break
-        elapsed = time.perf_counter() - begin
-        if state.sequenced != backlog:
-            raise RuntimeError(f"the sequencer moved {state.sequenced} of {backlog} events")
         return backlog / elapsed
     finally:
         await conn.close()
@@ -549,14 +369,6 @@ class LagResult:
     missing: int
     append_p50_ms: float
     append_p99_ms: float
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[rank]
 
 
 async def watch_log(
@@ -661,101 +473,7 @@ async def measure_lag(server: Server, sizes: Sizes) -> LagResult:
 
 
 # --------------------------------------------------------------------------------------------
-# Report
-
-
-@dataclass(slots=True)
-class Row:
-    scenario: str
-    unit: str
-    ours: float
-    peer: float | None
-    peer_name: str
-    target: str
-    met: bool | None
-    ours_runs: list[float] = field(default_factory=list)
-    peer_runs: list[float] = field(default_factory=list)
-
-    @property
-    def ratio(self) -> float | None:
-        if self.peer is None or self.peer == 0:
-            return None
-        return self.ours / self.peer
-
-
-def _num(value: float | None, unit: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "ms":
-        return f"{value:,.1f} ms"
-    return f"{value:,.0f}"
-
-
-def render(rows: Sequence[Row]) -> str:
-    header = ("scenario", "ours", "peer", "ratio", "target", "met?")
-    body = [
-        (
-            r.scenario,
-            _num(r.ours, r.unit),
-            "–" if r.peer is None else f"{_num(r.peer, r.unit)} ({r.peer_name})",
-            "–" if r.ratio is None else f"{r.ratio:.2f}",
-            r.target,
-            "–" if r.met is None else "yes" if r.met else "NO",
-        )
-        for r in rows
-    ]
-    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    return "\n".join([line(header), rule, *(line(b) for b in body)])
-
-
-def median(values: Sequence[float]) -> float:
-    return float(statistics.median(values))
-
-
-def runs_text(values: Sequence[float]) -> str:
-    return ", ".join(f"{v:,.0f}" for v in values)
-
-
-# --------------------------------------------------------------------------------------------
 # Main
-
-
-@contextlib.contextmanager
-def server_url(given: str | None) -> Iterator[str]:
-    if given:
-        yield given
-        return
-    with (
-        tempfile.TemporaryDirectory(prefix="samverkan-bench-") as tmp,
-        embedded.running(Path(tmp)) as url,
-    ):
-        yield url
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="store_bench", description="Benchmark the event store against its peers."
-    )
-    parser.add_argument("--quick", action="store_true", help="every size about 20x smaller")
-    parser.add_argument("--reps", type=int, default=None, help="repetitions of each write run")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or None,
-        help="superuser URL of a server to use (default: DATABASE_URL, else embedded)",
-    )
-    parser.add_argument(
-        "--results-dir", type=Path, default=RESULTS_DIR, help="where to write the JSON results"
-    )
-    return parser.parse_args(argv)
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
@@ -788,7 +506,9 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
 
     say(f"  backlog: {sizes.backlog:,} events")
     async with server.fresh("backlog") as db:
-        notes["backlog_load_events_per_s"] = round(await load_backlog(db, sizes))
+        notes["backlog_load_events_per_s"] = round(
+            await load_backlog(db, sizes.backlog, sizes.backlog_per_append, sizes.backlog_tasks)
+        )
         await admin_execute(db, "VACUUM ANALYZE events")
         await server.settle(sizes.pause_s)
         ceiling = await sequencing_ceiling(db, sizes.backlog)
@@ -907,51 +627,14 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
     return rows, notes
 
 
-async def server_version(url: str) -> str:
-    """The PostgreSQL version string of the server at `url`."""
-    conn = await asyncpg.connect(url)
-    try:
-        return str(await conn.fetchval("SHOW server_version"))
-    finally:
-        await conn.close()
-
-
-def write_results(
-    results_dir: Path,
-    name: str,
-    *,
-    started: dt.datetime,
-    elapsed: float,
-    quick: bool,
-    sizes: Any,
-    pg_version: str,
-    rows: list[Row],
-    notes: dict[str, Any],
-    **extra: Any,
-) -> Path:
-    """Write one run's figures as JSON beside the others; return the file written."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    out = results_dir / f"{name}-{started:%Y%m%dT%H%M%SZ}{'-quick' if quick else ''}.json"
-    out.write_bytes(
-        orjson.dumps(
-            {
-                "started": started.isoformat(),
-                "elapsed_s": round(elapsed, 1),
-                "mode": "quick" if quick else "full",
-                "sizes": asdict(sizes),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "postgres": pg_version,
-                },
-                **extra,
-                "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
-                "notes": notes,
-            },
-            option=orjson.OPT_INDENT_2,
-        )
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = arg_parser(
+        "store",
+        "Benchmark the event store against its peers.",
+        quick_help="every size about 20x smaller",
+        reps_help="repetitions of each write run",
     )
-    return out
+    return parser.parse_args(argv)
 
 
 async def run(argv: list[str] | None = None) -> int:
@@ -961,23 +644,15 @@ async def run(argv: list[str] | None = None) -> int:
     if args.reps is not None:
         sizes = Sizes(**{**asdict(sizes), "reps": max(1, args.reps)})
     started = dt.datetime.now(dt.UTC)
-    say(f"store bench ({'quick' if args.quick else 'full'}), {sizes.reps} rep(s)")
-    with server_url(args.database_url) as url:
-        pg_version = await server_version(url)
-        rows, notes = await measure(url, sizes)
+    mode = "quick" if args.quick else "full"
+    say(f"store bench ({mode}), {sizes.reps} rep(s)")
+    pg_version, rows, notes = await measured(args.database_url, measure, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
 
-    print(
-        f"\nstore bench, {'quick' if args.quick else 'full'} run, {started:%Y-%m-%d %H:%M} UTC, "
-        f"PostgreSQL {pg_version}, {os.cpu_count()} CPUs, medians of {sizes.reps} rep(s)\n"
-    )
+    print(heading("store", mode, started, pg_version, f"medians of {sizes.reps} rep(s)"))
     print(render(rows))
     print()
-    for r in rows:
-        if len(r.ours_runs) > 1 or len(r.peer_runs) > 1:
-            print(
-                f"runs  {r.scenario}: ours {runs_text(r.ours_runs)}; peer {runs_text(r.peer_runs)}"
-            )
+    print_runs(rows)
     lag = notes["lag"]
     print(
         f"lag: {lag['appends']:,} appends at {lag['achieved_rate']:,.0f}/s, "
@@ -999,7 +674,7 @@ async def run(argv: list[str] | None = None) -> int:
 
     out = write_results(
         args.results_dir,
-        "store_bench",
+        "store",
         started=started,
         elapsed=elapsed,
         quick=args.quick,

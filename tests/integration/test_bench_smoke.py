@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "ops" / "bench" / "store_bench.py"
 
 ROWS = (
     "append, 1 writer, sequencer on",
@@ -32,7 +31,7 @@ ROWS = (
 def test_the_quick_benchmark_prints_every_scenario(server_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": server_url}
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--results-dir", str(tmp_path)],
+        [sys.executable, "-m", "ops.bench.store", "--quick", "--results-dir", str(tmp_path)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -45,7 +44,7 @@ def test_the_quick_benchmark_prints_every_scenario(server_url: str, tmp_path: Pa
     assert table[0].split("|")[1].strip() == "scenario"
     for row in ROWS:
         assert sum(line.startswith(f"| {row}") for line in table) == 1, row
-    (result,) = tmp_path.glob("store_bench-*-quick.json")
+    (result,) = tmp_path.glob("store-*-quick.json")
     saved = json.loads(result.read_text())
     assert [r["scenario"].split(" (")[0] for r in saved["rows"]] == [
         line.split("|")[1].strip().split(" (")[0] for line in table[1:]

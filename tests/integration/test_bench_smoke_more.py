@@ -14,24 +14,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "ops" / "bench"
 
 CASES = {
-    "projection_bench": (
+    "projection": (
         "promise projection rebuild",
         "rebuild vs eventsourcing ProjectionRunner, PostgreSQL view",
         "time-travel fold, 1,000-event promise stream",
         "append → projected p50 at 200 appends/s",
         "append → projected p99 at 200 appends/s",
     ),
-    "audit_bench": (
+    "audit": (
         "sequencer with Merkle integration, 10,000 backlog",
         "full verify from the database, 10,000 events",
         "full offline verify of an export, 10,000 events",
         "inclusion proof at 50,000 leaves",
         "consistency proof at 50,000 leaves",
     ),
-    "api_bench": (
+    "api": (
         "promise list (20 with progress), 50 clients",
         "promise list p50, 50 clients",
         "promise list p99, 50 clients",
@@ -49,7 +48,7 @@ def test_the_quick_benchmark_prints_every_scenario(
 ) -> None:
     env = {**os.environ, "DATABASE_URL": server_url}
     done = subprocess.run(
-        [sys.executable, str(BENCH / f"{name}.py"), "--quick", "--results-dir", str(tmp_path)],
+        [sys.executable, "-m", f"ops.bench.{name}", "--quick", "--results-dir", str(tmp_path)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ops.cluster import postgres
+from ops.cluster import keys, postgres
+from ops.cluster.binaries import PgError
+from ops.cluster.postgres import DATABASE
 from ops.cluster.processes import Supervisor, SupervisorError, samverkan_command
-from ops.load.cluster import DATABASE, WITNESSES, Cluster, local_cluster
 from service import database
-from service.audit.checkpointer import vkey_path_for
-from service.settings import RUNTIME_ROLE
+from service.audit.keys import vkey_path_for
+from service.settings import RUNTIME_ROLE, WITNESSES
 
 DEFAULT_ROOT = Path(".samverkan/cluster")
 
@@ -71,6 +72,31 @@ class Started:
     nodes: list[postgres.PgNode] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Cluster:
+    """The Samverkan processes of this run and what they share: keys, data and the database."""
+
+    root: Path
+    data_dir: Path
+    log_key: Path
+    supervisor: Supervisor
+    shared: dict[str, str]
+    """What every process gets besides its keys: the database URLs and the log format."""
+    api: list[str] = field(default_factory=list)
+
+    def env(self, name: str) -> dict[str, str]:
+        admin_url = self.shared["DATABASE_URL"]
+        own = keys.process_env(
+            admin_url=admin_url,
+            app_url=database.runtime_url(admin_url, None),
+            data_dir=self.data_dir,
+            log_key=self.log_key,
+            dev=True,
+            process=name,
+        )
+        return {**own, **self.shared, "SAMVERKAN_NODE_NAME": name}
+
+
 def say(message: str) -> None:
     print(f"ops.cluster: {message}", file=sys.stderr, flush=True)
 
@@ -81,11 +107,10 @@ def start_postgres(root: Path, args: argparse.Namespace, started: Started) -> di
     say(f"starting the PostgreSQL primary on port {pg_ports[0]}")
     primary = postgres.start_primary(root / "pg", pg_ports[0])
     started.nodes.append(primary)
-    if primary.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'") != "1":
-        primary.psql(f"CREATE DATABASE {DATABASE}")
-    applied = asyncio.run(database.migrate(primary.url(DATABASE)))
+    admin_url = primary.ensure_database(DATABASE)
+    applied = asyncio.run(database.migrate(admin_url))
     say(f"migrated: {len(applied)} migration(s) applied")
-    env = {"DATABASE_URL": primary.url(DATABASE), "SAMVERKAN_LOG_FORMAT": "json"}
+    env = {"DATABASE_URL": admin_url, "SAMVERKAN_LOG_FORMAT": "json"}
     if not args.no_replica:
         say(f"starting the hot standby on port {pg_ports[1]} (pg_basebackup on first use)")
         replica = postgres.start_replica(primary, root / "pg", pg_ports[1])
@@ -96,12 +121,9 @@ def start_postgres(root: Path, args: argparse.Namespace, started: Started) -> di
     return env
 
 
-def start_processes(cluster: Cluster, args: argparse.Namespace, shared: dict[str, str]) -> None:
+def start_processes(cluster: Cluster, args: argparse.Namespace) -> None:
     """Workers, then API nodes (the first alone: it loads the demo), then the witnesses."""
-
-    def env(name: str) -> dict[str, str]:
-        return {**cluster.env(name), **shared, "SAMVERKAN_NODE_NAME": name}
-
+    env = cluster.env
     sup = cluster.supervisor
     for n in range(1, args.workers + 1):
         name = f"worker-{n}"
@@ -124,7 +146,7 @@ def start_processes(cluster: Cluster, args: argparse.Namespace, shared: dict[str
         sup.witness(
             name,
             witness_name=witness,
-            key=cluster.witness_key(witness),
+            key=keys.witness_key(cluster.root, witness),
             state=cluster.root / "witnesses" / witness / "state",
             log_vkey=vkey_path_for(cluster.log_key),
             env=env(name),
@@ -175,9 +197,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(f"starting a cluster in {root}")
     try:
         shared = start_postgres(root, args, started)
-        with local_cluster(root, admin_url=shared["DATABASE_URL"]) as cluster:
+        data_dir = root / "data"
+        log_key = keys.provision(root, data_dir)
+        with Supervisor(root / "logs") as supervisor:
+            cluster = Cluster(root, data_dir, log_key, supervisor, shared)
             try:
-                start_processes(cluster, args, shared)
+                start_processes(cluster, args)
                 print(table(cluster, started), flush=True)
                 print(
                     f"tokens: SAMVERKAN_DATA_DIR={cluster.data_dir} samverkan dev-token "
@@ -190,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cluster.supervisor.stop_all()
     except KeyboardInterrupt:
         pass
-    except (ClusterError, postgres.PgError, SupervisorError, OSError) as exc:
+    except (ClusterError, PgError, SupervisorError, OSError) as exc:
         print(f"ops.cluster: {exc}", file=sys.stderr)
         status = 1
     finally:

@@ -1,37 +1,36 @@
 """PostgreSQL nodes for the local cluster: a primary and streaming hot standbys.
 
-The binaries are the ones the `pgserver` package ships. PostgreSQL refuses to run as root, so
-when this runs as root every server command runs as the system user `pgserver`, the same way
-`pgserver` runs its own embedded server. Nodes listen on 127.0.0.1 and a unix socket only and
-trust only those. Every wait has a deadline and fails with the node's log tail.
+The binaries are the ones the `pgserver` package ships, run through `ops.cluster.binaries`
+(as the system user `pgserver` when this runs as root). Nodes listen on 127.0.0.1 and a unix
+socket only and trust only those. Every wait has a deadline and fails with the node's log tail.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import signal
 import socket
-import stat
-import subprocess
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
-with warnings.catch_warnings():
-    # platformdirs warns at pgserver's import when XDG_RUNTIME_DIR is unset.
-    warnings.simplefilter("ignore")
-    from pgserver._commands import POSTGRES_BIN_PATH
+from ops.cluster.binaries import (
+    START_TIMEOUT_S,
+    PgError,
+    make_dir,
+    own,
+    prepare_root_access,
+    run_as,
+    run_tool,
+)
 
 SUPERUSER = "postgres"
-SYSTEM_USER = "pgserver"
-"""The unprivileged system user the servers run as when this process is root."""
-START_TIMEOUT_S = 60.0
+DATABASE = "samverkan"
+"""The database the cluster's Samverkan processes use."""
 STOP_TIMEOUT_S = 60.0
 CONF_FILE = "samverkan-node.conf"
 
@@ -52,75 +51,6 @@ hot_standby = on
 hot_standby_feedback = on
 max_standby_streaming_delay = '5s'
 """
-
-
-class PgError(RuntimeError):
-    """A PostgreSQL node could not be set up, started or stopped."""
-
-
-def _run_as() -> str | None:
-    return SYSTEM_USER if os.geteuid() == 0 else None
-
-
-_binaries_ready = False
-
-
-def _prepare_root_access(path: Path) -> None:
-    """As root: make sure the system user exists and can reach `path` and the binaries."""
-    from pgserver.utils import (
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
-
-    global _binaries_ready
-    ensure_prefix_permissions(path)
-    if not _binaries_ready:
-        ensure_user_exists(SYSTEM_USER)
-        ensure_prefix_permissions(POSTGRES_BIN_PATH)
-        read = stat.S_IRGRP | stat.S_IROTH
-        execute = stat.S_IXGRP | stat.S_IXOTH
-        ensure_folder_permissions(POSTGRES_BIN_PATH, read | execute)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
-        _binaries_ready = True
-
-
-def _own(path: Path) -> None:
-    """Give `path` to the user the server runs as (no-op unless root)."""
-    user = _run_as()
-    if user is not None:
-        entry = pwd.getpwnam(user)
-        os.chown(path, entry.pw_uid, entry.pw_gid)
-
-
-def _make_dir(path: Path, mode: int = 0o700) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(mode)
-    if _run_as() is not None:
-        _prepare_root_access(path)
-    _own(path)
-
-
-def _tool(name: str, *args: str, timeout: float = START_TIMEOUT_S) -> str:
-    """Run one of the PostgreSQL binaries; raise PgError with its stderr on failure."""
-    command = [str(POSTGRES_BIN_PATH / name), *args]
-    try:
-        done = subprocess.run(
-            command,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            user=_run_as(),
-            cwd="/",
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise PgError(f"{name} did not finish within {timeout:.0f} s") from exc
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        raise PgError(f"{name} failed: {detail[-1] if detail else f'exit {done.returncode}'}")
-    return done.stdout
 
 
 def free_port() -> int:
@@ -160,6 +90,12 @@ class PgNode:
         """The superuser URL over the node's unix socket."""
         return f"postgresql://{SUPERUSER}@/{database}?host={self.socket_dir}&port={self.port}"
 
+    def ensure_database(self, name: str = DATABASE) -> str:
+        """Create the database `name` unless it exists; return its superuser URL."""
+        if self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+            self.psql(f"CREATE DATABASE {name}")
+        return self.url(name)
+
     @property
     def is_standby(self) -> bool:
         return (self.data_dir / "standby.signal").exists()
@@ -186,7 +122,7 @@ class PgNode:
     def is_ready(self) -> bool:
         """True when the node accepts connections on its TCP port."""
         try:
-            _tool("pg_isready", "-h", "127.0.0.1", "-p", str(self.port), "-q", timeout=10)
+            run_tool("pg_isready", "-h", "127.0.0.1", "-p", str(self.port), "-q", timeout=10)
         except PgError:
             return False
         return True
@@ -207,20 +143,20 @@ class PgNode:
             with conf.open("a") as f:
                 f.write("\n" + include)
         for path in (self.data_dir / CONF_FILE, self.data_dir / "pg_hba.conf", conf):
-            _own(path)
+            own(path)
 
     def start(self, timeout: float = START_TIMEOUT_S) -> None:
         """Start the server and wait (bounded) until it accepts connections."""
         if self.is_running():
             self._wait_ready(timeout)
             return
-        _make_dir(self.socket_dir, 0o755)
+        make_dir(self.socket_dir, 0o755)
         self._reachable()
         self.write_config()
         self.log_file.touch(exist_ok=True)
-        _own(self.log_file)
+        own(self.log_file)
         try:
-            _tool(
+            run_tool(
                 "pg_ctl",
                 "-D",
                 str(self.data_dir),
@@ -239,8 +175,8 @@ class PgNode:
     def _reachable(self) -> None:
         # Something (e.g. a new pytest session on its temp root) may have closed a parent
         # directory to other users since the last start.
-        if _run_as() is not None:
-            _prepare_root_access(self.data_dir)
+        if run_as() is not None:
+            prepare_root_access(self.data_dir)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -261,7 +197,7 @@ class PgNode:
         if not self.is_running():
             return
         self._reachable()
-        _tool(
+        run_tool(
             "pg_ctl",
             "-D",
             str(self.data_dir),
@@ -295,7 +231,7 @@ class PgNode:
     def psql(self, sql: str, database: str = "postgres", timeout: float = 30.0) -> str:
         """Run one SQL statement with psql over the socket; return its unaligned output."""
         self._reachable()
-        return _tool(
+        return run_tool(
             "psql",
             "-X",
             "-q",
@@ -337,8 +273,8 @@ def start_primary(root: Path, port: int, name: str = "primary") -> PgNode:
     root.mkdir(parents=True, exist_ok=True)
     node = _node(root, port, name)
     if not (node.data_dir / "PG_VERSION").exists():
-        _make_dir(node.data_dir)
-        _tool(
+        make_dir(node.data_dir)
+        run_tool(
             "initdb",
             "-D",
             str(node.data_dir),
@@ -366,12 +302,12 @@ def start_replica(
     if not (node.data_dir / "PG_VERSION").exists():
         if node.data_dir.exists() and any(node.data_dir.iterdir()):
             raise PgError(f"{node.data_dir} is not empty and holds no PostgreSQL cluster")
-        _make_dir(node.data_dir)
+        make_dir(node.data_dir)
         primary.psql(
             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
             f"WHERE slot_name = '{slot}' AND NOT active"
         )
-        _tool(
+        run_tool(
             "pg_basebackup",
             "-D",
             str(node.data_dir),
@@ -409,7 +345,7 @@ def _point_at(replica: PgNode, primary: PgNode, slot: str) -> None:
     )
     kept += [f"primary_conninfo = '{conninfo}'", f"primary_slot_name = '{slot}'"]
     auto.write_text("\n".join(kept) + "\n")
-    _own(auto)
+    own(auto)
 
 
 def replay_lsn(replica: PgNode) -> str:

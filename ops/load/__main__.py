@@ -27,13 +27,13 @@ from typing import Any
 
 import psutil
 
-from events.proof.note import read_key_file
 from ops.load import checks
 from ops.load.client import Acknowledged, session
-from ops.load.cluster import WITNESSES, Cluster, local_cluster
+from ops.load.cluster import Cluster, local_cluster
 from ops.load.generator import Run, percentile, run_load
 from ops.load.scenario import Operation, Tokens, operations, seed
-from service.audit.checkpointer import vkey_path_for
+from service.audit.keys import read_key_file, vkey_path_for
+from service.settings import WITNESSES
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TARGET_RPS, TARGET_P99_MS, TARGET_ERROR_RATE = 300.0, 200.0, 0.001

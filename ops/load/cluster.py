@@ -1,32 +1,25 @@
 """A local cluster for the load generator and the drills, started through the Supervisor.
 
-Every process shares one data directory that is provisioned before any of them starts: the
-log's signing key, the development issuer's key (the cluster runs in dev mode so the load can
-mint editors' tokens) and the witnesses' keys. PostgreSQL is either given (an admin URL) or a
-primary of its own from `ops.cluster.postgres`.
+Every process shares one data directory whose keys `ops.cluster.keys` provisions before any of
+them starts (the cluster runs in dev mode so the load can mint editors' tokens). PostgreSQL is
+either given (an admin URL) or a primary of its own from `ops.cluster.postgres`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import secrets
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-from events.proof.note import read_key_file
-from ops.cluster import postgres
+from ops.cluster import keys, postgres
 from ops.cluster.processes import Child, Supervisor
 from service import database
-from service.audit.checkpointer import load_signer, vkey_path_for
-from service.audit.witness import load_witness_key
-from service.identity.dev_issuer import DevIssuer
+from service.audit.keys import read_key_file, vkey_path_for
+from service.settings import WITNESSES
 
-WITNESSES = ("polisen", "kommun")
-"""The witness names the API reports finality against (service.reader)."""
-DATABASE = "samverkan"
+__all__ = ["WITNESSES", "Cluster", "local_cluster"]  # WITNESSES too: the drills take it from here
 
 
 @dataclass(slots=True)
@@ -44,16 +37,15 @@ class Cluster:
     api: list[str] = field(default_factory=list)
 
     def env(self, process: str) -> dict[str, str]:
-        """The environment of one Samverkan process of the cluster; its database sessions
-        carry the process name as `application_name` (see pg_stat_activity)."""
-        return {
-            "DATABASE_URL": self.admin_url,
-            "SAMVERKAN_APP_DATABASE_URL": with_application_name(self.app_url, process),
-            "SAMVERKAN_DATA_DIR": str(self.data_dir),
-            "SAMVERKAN_DEV": "1" if self.dev else "0",
-            "SAMVERKAN_LOG_KEY": str(self.log_key),
-            "SAMVERKAN_SESSION_SECRET": (self.data_dir / "session-secret").read_text().strip(),
-        }
+        """The environment of one Samverkan process of the cluster (`keys.process_env`)."""
+        return keys.process_env(
+            admin_url=self.admin_url,
+            app_url=self.app_url,
+            data_dir=self.data_dir,
+            log_key=self.log_key,
+            dev=self.dev,
+            process=process,
+        )
 
     @property
     def urls(self) -> list[str]:
@@ -65,7 +57,7 @@ class Cluster:
         return read_key_file(vkey_path_for(self.log_key))
 
     def witness_key(self, name: str) -> Path:
-        return self.root / "witnesses" / name / f"{name}.key"
+        return keys.witness_key(self.root, name)
 
     def witness_vkeys(self, names: Sequence[str] = WITNESSES) -> list[str]:
         return [read_key_file(self.witness_key(n).with_name(f"{n}.key.vkey")) for n in names]
@@ -98,26 +90,6 @@ class Cluster:
         )
 
 
-def with_application_name(url: str, name: str) -> str:
-    """`url` with `application_name` set (asyncpg passes unknown URL parameters as settings)."""
-    return f"{url}{'&' if '?' in url else '?'}application_name={quote(name)}"
-
-
-def provision(root: Path, data_dir: Path, witnesses: Sequence[str] = WITNESSES) -> Path:
-    """Create the shared keys before any process starts (so no two processes race to make
-    them); return the log key's path."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_key = data_dir / "log.key"
-    load_signer(log_key, "samverkan.local/log/v1", create=True)
-    DevIssuer.load_or_create(data_dir)
-    secret = data_dir / "session-secret"
-    if not secret.exists():
-        secret.write_text(secrets.token_urlsafe(48))
-    for name in witnesses:
-        load_witness_key(root / "witnesses" / name / f"{name}.key", name)
-    return log_key
-
-
 @contextlib.contextmanager
 def local_cluster(
     root: Path, *, admin_url: str | None = None, dev: bool = True
@@ -129,7 +101,7 @@ def local_cluster(
     """
     root = root.resolve()
     data_dir = root / "data"
-    log_key = provision(root, data_dir)
+    log_key = keys.provision(root, data_dir)
     pg: postgres.PgNode | None = None
     with contextlib.ExitStack() as stack:
         if admin_url is None:
@@ -138,9 +110,7 @@ def local_cluster(
             pg_root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="samverkan-pg-")))
             pg = postgres.start_primary(pg_root, postgres.free_port())
             stack.callback(pg.stop, "fast")
-            if pg.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'") != "1":
-                pg.psql(f"CREATE DATABASE {DATABASE}")
-            admin_url = pg.url(DATABASE)
+            admin_url = pg.ensure_database()
         supervisor = stack.enter_context(Supervisor(root / "logs"))
         yield Cluster(
             root=root,

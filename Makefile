@@ -31,7 +31,7 @@ cluster: $(STAMP)
 
 # Every benchmark (python -m ops.bench.NAME) in turn; BENCH_ARGS=--quick for a smoke run.
 bench: $(STAMP)
-	$(BIN)/samverkan bench $(if $(BENCH_ARGS),-- $(BENCH_ARGS))
+	$(BIN)/samverkan bench $(BENCH_ARGS)
 
 # A bounded mixed load on a cluster it starts itself; LOAD_ARGS="--duration 60 --rate 200" or
 # LOAD_ARGS="--nodes URL,URL --database-url URL --data-dir DIR" for a running dev-mode cluster.

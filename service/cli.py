@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import logging
-import signal
 import sys
-import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,12 +14,11 @@ from typing import Any
 import asyncpg
 
 from service import database, logs
+from service.admin.commands import cmd_backup, cmd_erase, cmd_restore
+from service.audit.commands import cmd_audit_export, cmd_audit_prove, cmd_audit_verify, cmd_witness
+from service.console import CommandError, progress, stop_on_signals
 from service.runtime import database_up
 from service.settings import Settings, SettingsError
-
-
-class CommandError(Exception):
-    """A failure the user can act on; printed as one line."""
 
 
 async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -38,178 +33,12 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from service.workers import worker_loops
 
     async with running(settings, min_pool=0) as run:
-        stop = _stop_on_signals()
+        stop = stop_on_signals()
         loops = worker_loops(settings, run.domain, run.app_url, stop)
         logging.getLogger(__name__).info(
             "worker started: %d loops (standby until active)", len(loops)
         )
         await asyncio.gather(*loops)
-    return 0
-
-
-def _vkeys(settings: Settings, args: argparse.Namespace) -> tuple[str, list[str]]:
-    from service.audit.keys import log_key_path, read_key_file, vkey_path_for
-
-    log_vkey_file = Path(args.log_vkey) if args.log_vkey else vkey_path_for(log_key_path(settings))
-    if not log_vkey_file.exists():
-        raise CommandError(f"no log verifier key at {log_vkey_file} (give --log-vkey FILE)")
-    return read_key_file(log_vkey_file), [read_key_file(Path(p)) for p in args.witness_vkey]
-
-
-async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from service.audit import verify as audit
-
-    log_vkey, witnesses = _vkeys(settings, args)
-    if args.from_file:
-        _progress(f"verifying the export {args.from_file} (no database)")
-        try:
-            report = audit.verify_export(
-                Path(args.from_file), log_vkey, witnesses, allow_pending=args.allow_pending
-            )
-        except audit.AuditError as exc:
-            raise CommandError(f"{args.from_file}: {exc}") from None
-    else:
-        async with database_up(settings) as db:
-            _progress("verifying the whole log from the database")
-            report = await audit.verify_database(
-                db.app_url, log_vkey, witnesses, allow_pending=args.allow_pending
-            )
-    for finding in report.findings:
-        print(f"finding: {finding}", file=sys.stderr)
-    erased = ", ".join(str(i) for i in report.erased) or "none"
-    print(
-        f"log size {report.size}, checkpoints {report.checkpoints}, "
-        f"witnessed up to {report.witnessed_size}, erased payloads: {erased}"
-    )
-    if not report.ok:
-        print(f"samverkan: audit FAILED; first bad: {report.first_bad}", file=sys.stderr)
-        return 1
-    print("audit OK: every leaf, root, signature and cosignature verifies")
-    return 0
-
-
-async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
-    from service.audit import verify as audit
-
-    async with database_up(settings) as db:
-        _progress(f"exporting the log to {args.file}")
-        count = await audit.export(db.app_url, Path(args.file))
-    print(f"exported {count} log entries to {args.file}")
-    return 0
-
-
-async def cmd_audit_prove(settings: Settings, args: argparse.Namespace) -> int:
-    from service.audit import verify as audit
-
-    try:
-        event_id = uuid.UUID(args.event_id)
-    except ValueError:
-        raise CommandError(f"{args.event_id!r} is not an event id (a UUID)") from None
-    async with database_up(settings) as db:
-        try:
-            bundle = await audit.prove(db.app_url, event_id)
-        except audit.AuditError as exc:
-            raise CommandError(str(exc)) from None
-    print(json.dumps(bundle, indent=2))
-    return 0
-
-
-async def cmd_witness(settings: Settings, args: argparse.Namespace) -> int:
-    from service.audit.keys import read_key_file
-    from service.audit.witness import run_witness
-
-    async with database_up(settings) as db:
-        stop = _stop_on_signals()
-        await run_witness(
-            db.app_url,
-            args.name,
-            Path(args.key),
-            Path(args.state),
-            read_key_file(Path(args.log_vkey)),
-            stop,
-        )
-    return 0
-
-
-async def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from service.admin.erasure import ErasureError, erase
-
-    try:
-        event_id = uuid.UUID(args.event_id)
-    except ValueError:
-        raise CommandError(f"{args.event_id!r} is not an event id (a UUID)") from None
-    async with database_up(settings) as db:
-        try:
-            index = await erase(
-                db.app_url, event_id, args.reason, args.erased_by, args.authorised_by
-            )
-        except ErasureError as exc:
-            raise CommandError(str(exc)) from None
-    print(
-        f"erased the personal data of log entry {index}; the read models re-fold it, "
-        "and its commitment keeps the tree verifiable"
-    )
-    return 0
-
-
-async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from service.admin import backup
-    from service.audit.keys import log_key_path, vkey_path_for
-
-    async with database_up(settings, migrate=False) as db:
-        try:
-            result = await backup.backup(
-                db.admin_url,
-                Path(args.file),
-                log_vkey=vkey_path_for(log_key_path(settings)),
-                pg_bin=Path(args.pg_bin) if args.pg_bin else None,
-                progress=_progress,
-            )
-        except backup.BackupError as exc:
-            raise CommandError(str(exc)) from None
-    print(
-        f"backup written: {result.file} ({result.bytes:,} bytes, {result.entries} archive "
-        f"entries, {result.seconds:.1f} s); {result.state.describe()}"
-    )
-    if result.vkey_file is not None:
-        print(f"the log's verifier key (public) is copied to {result.vkey_file}")
-    print(
-        "keys are not in the backup: keep the log's signing key "
-        f"({log_key_path(settings)}) and each witness's key file and state directory "
-        "in your key backup (ops/README.md)"
-    )
-    return 0
-
-
-async def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from service.admin import backup
-    from service.audit.keys import log_key_path
-
-    async with database_up(settings, migrate=False) as db:
-        try:
-            result = await backup.restore(
-                db.admin_url,
-                Path(args.file),
-                log_key=log_key_path(settings),
-                pg_bin=Path(args.pg_bin) if args.pg_bin else None,
-                progress=_progress,
-            )
-        except backup.BackupError as exc:
-            raise CommandError(str(exc)) from None
-    state = result.state
-    print(f"restored in {result.seconds:.1f} s: {state.describe()}")
-    if state.unsequenced:
-        print(f"the worker sequences the {state.unsequenced} waiting event(s) before new ones")
-    if result.key_ok:
-        _progress(result.key_line)
-    else:
-        print(
-            f"warning: {result.key_line}; put the log's original signing key there "
-            "(or set SAMVERKAN_LOG_KEY) before starting the workers, or the witnesses will "
-            "refuse every new checkpoint",
-            file=sys.stderr,
-        )
-    print("next: samverkan audit verify --witness-vkey ... , then start the workers")
     return 0
 
 
@@ -236,7 +65,7 @@ async def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
                 raise CommandError(f"no projection named {name!r} (known: {', '.join(by_name)})")
 
             def report(done: int, head: int, name: str = name) -> None:
-                _progress(f"rebuilding {name}: {done}/{head} events")
+                progress(f"rebuilding {name}: {done}/{head} events")
 
             result = await rebuild(
                 by_name[name], lambda: database.connect(db.app_url), progress=report
@@ -268,7 +97,7 @@ async def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         forwarded = forwarded[1:]
     status = 0
     for name in BENCHMARKS:
-        _progress(f"benchmark {name}")
+        progress(f"benchmark {name}")
         child = await asyncio.create_subprocess_exec(
             sys.executable, "-m", f"ops.bench.{name}", *forwarded, cwd=checkout
         )
@@ -292,10 +121,6 @@ def _bench_checkout() -> Path:
             "benchmarks need a source checkout with the dev extras (pip install -e '.[dev]')"
         )
     return checkout
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -329,7 +154,7 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from service.demo.load import load_demo
 
     async with running(settings) as run:
-        appended = await load_demo(run.dispatcher, progress=_progress)
+        appended = await load_demo(run.dispatcher, progress=progress)
     print(f"demo loaded: {appended} new command(s) appended (0 means it was already there)")
     return 0
 
@@ -351,15 +176,6 @@ async def cmd_dev_token(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(token)
     return 0
-
-
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    return stop
 
 
 Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -421,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     witness.add_argument("--state", required=True, help="directory of the witness's state")
     witness.add_argument("--log-vkey", required=True, help="the log's verifier key file")
     bench = add("bench", cmd_bench, "run the benchmarks (ops/bench) and print ratios to peers")
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="e.g. --quick")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="e.g. --quick or --reps 3")
     back = add("backup", cmd_backup, "write a pg_dump archive of the database (see ops/README.md)")
     back.add_argument("file", help="the archive to write (never overwritten)")
     restore = add("restore", cmd_restore, "restore a backup into an empty database, then migrate")
@@ -439,7 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `samverkan` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # The benchmarks take their own options (`samverkan bench --quick`): pass them through.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.bench_args = [*extra, *args.bench_args]
     try:
         settings = Settings.from_env()
         logs.configure_for(

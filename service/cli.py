@@ -168,7 +168,7 @@ async def cmd_dev_token(settings: Settings, args: argparse.Namespace) -> int:
         token = issuer.mint(
             organisation_id=args.org,
             roles=roles,
-            subject=args.subject or f"dev-{args.org}",
+            subject=args.subject or dev_subject(args.org, roles),
             ttl_s=args.ttl,
             person_id=args.person,
         )
@@ -176,6 +176,12 @@ async def cmd_dev_token(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(token)
     return 0
+
+
+def dev_subject(org: str, roles: Sequence[str]) -> str:
+    """The default dev-token subject: one per organisation and set of roles, so that an editor
+    and a signatory of the same organisation are two people in the history."""
+    return "-".join(["dev", org, *sorted(set(roles))])
 
 
 Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -205,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     token = add("dev-token", cmd_dev_token, "print a development bearer token (dev mode only)")
     token.add_argument("--org", required=True, help="organisation id the token acts for")
     token.add_argument("--roles", default="viewer", help="comma-separated roles")
-    token.add_argument("--subject", help="token subject (default dev-ORG)")
+    token.add_argument(
+        "--subject", help="token subject: the person in history (default dev-ORG-ROLES)"
+    )
     token.add_argument("--person", help="directory person id (needed to sign)")
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     add("worker", cmd_worker, "run the sequencer, projection runners and checkpointer")

@@ -95,3 +95,26 @@ def test_a_malformed_export_is_one_clear_line(tmp_path: Path) -> None:
     *_, last = done.stderr.strip().splitlines()
     assert last.startswith("samverkan: ") and "not a samverkan-audit-export" in last
     assert "Traceback" not in done.stderr
+
+
+def _subject(token: str) -> str:
+    import base64
+    import json
+
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(claims["sub"])
+
+
+def test_dev_tokens_with_different_roles_are_different_people_unless_a_subject_is_given(
+    tmp_path: Path,
+) -> None:
+    env = {"SAMVERKAN_DATA_DIR": str(tmp_path), "PATH": ""}
+    org = ("dev-token", "--org", "org-upplands-bro")
+    editor = run(*org, "--roles", "editor", env=env)
+    signatory = run(*org, "--roles", "signatory", env=env)
+    named = run(*org, "--roles", "editor", "--subject", "anna.svensson", env=env)
+    assert editor.returncode == signatory.returncode == named.returncode == 0, editor.stderr
+    assert _subject(editor.stdout.strip()) == "dev-org-upplands-bro-editor"
+    assert _subject(signatory.stdout.strip()) == "dev-org-upplands-bro-signatory"
+    assert _subject(named.stdout.strip()) == "anna.svensson"

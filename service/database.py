@@ -196,5 +196,36 @@ async def create_pool(
 async def connect(url: str) -> asyncpg.Connection:
     """One dedicated runtime connection (sequencer, runners, listeners)."""
     conn = await asyncpg.connect(url)
-    await init_connection(conn)
+    try:
+        await init_connection(conn)
+    except BaseException:
+        conn.terminate()  # never leak a half-set-up connection (the server may be going away)
+        raise
     return conn
+
+
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, timed out (TimeoutError): also the pool's reconnect attempts
+    asyncpg.InterfaceError,  # the connection closed under the operation
+    asyncpg.PostgresConnectionError,  # e.g. ConnectionDoesNotExistError
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    # asyncpg's catch-all for a protocol in an impossible state. It is what a connection raises
+    # when the server drops it mid-operation during a fast shutdown: the FATAL message has
+    # arrived but the socket is not closed yet, and the next statement (a COMMIT, the pool's
+    # reset on release) finds "cannot switch to state N; another operation (2) is in progress".
+    asyncpg.exceptions.InternalClientError,
+)
+"""Exception classes that mean the database went away (or is not there yet), at any await."""
+
+
+def unreachable(error: BaseException | None) -> bool:
+    """True when `error`, or an error it was raised from, means the database is unreachable."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, UNREACHABLE):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False

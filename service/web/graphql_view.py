@@ -8,13 +8,14 @@ the asyncpg pool reconnects by itself once the database is back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 import strawberry
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,23 +31,17 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from events.messages import Principal
 from schema.context import Context, Dispatch
 from schema.errors import ClientError
+from service import database
 from service.identity.errors import CsrfMissing, InvalidToken
+from service.web.errors import graphql_error
 from service.web.metrics import RecordOperation
 from service.web.reader import PgReader
+from service.web.request_body import BodyRefused, json_object
 
 MAX_BODY_BYTES = 64 * 1024
 UNAVAILABLE = "UNAVAILABLE"
 RETRY_AFTER_S = 1
-
-_UNREACHABLE: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, timed out: also the pool's reconnect attempts
-    asyncpg.InterfaceError,  # the connection closed under the operation
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.TooManyConnectionsError,
-)
+TOO_LARGE = f"the request body is larger than {MAX_BODY_BYTES} bytes"
 
 
 class DatabaseUnavailable(ClientError):
@@ -54,13 +49,11 @@ class DatabaseUnavailable(ClientError):
 
 
 def database_unreachable(error: BaseException | None) -> bool:
-    """True when `error`, or an error it was raised from, means the database is unreachable."""
-    seen = 0
-    while error is not None and seen < 10:
-        if isinstance(error, _UNREACHABLE):
-            return True
-        error, seen = error.__cause__ or error.__context__, seen + 1
-    return False
+    """True when `error`, or an error it was raised from, means the database is unreachable.
+
+    The classes are `service.database.UNREACHABLE`, shared with the workers' supervisor.
+    """
+    return database.unreachable(error)
 
 
 class TypedUnavailable(SchemaExtension):
@@ -127,6 +120,34 @@ class View(GraphQL[Context, None]):
         if RecordOperation not in schema.extensions:
             schema.extensions = (*schema.extensions, RecordOperation)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Strawberry answers its refusals as plain text; ours are typed, GraphQL-shaped.
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            response = graphql_error(exc.status_code, exc.reason)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The HTTP body as one GraphQL request object; a typed 400 for any other shape."""
+        try:
+            request = json_object(data)
+        except BodyRefused as exc:
+            raise HTTPException(400, exc.reason) from exc
+        if not isinstance(request.get("operationName"), str | None):
+            raise HTTPException(400, "operationName must be a string or null")
+        return request
+
+    def decode_json(self, data: str | bytes) -> object:
+        """One WebSocket message; any shape but a JSON object closes the socket with 4400."""
+        try:
+            return json_object(data)
+        except BodyRefused as exc:
+            raise json.JSONDecodeError(exc.reason, "", 0) from exc
+
     def create_response(
         self,
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
@@ -188,28 +209,25 @@ class GraphQLEndpoint:
         request = Request(scope, receive)
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            await _json(413, "request body too large", scope, receive, send)
+            await graphql_error(413, TOO_LARGE)(scope, receive, send)
             return
         try:
             scope["state"]["principal"] = await self._authenticate(request)
         except CsrfMissing as exc:
-            await _json(403, exc.reason, scope, receive, send)
+            await graphql_error(403, exc.reason)(scope, receive, send)
             return
         except InvalidToken as exc:
-            response = JSONResponse(
-                {"error": "invalid_token", "error_description": exc.reason},
-                status_code=401,
+            # GraphQL-shaped, and with RFC 6750's fields for OAuth clients.
+            response = graphql_error(
+                401,
+                exc.reason,
                 headers={"WWW-Authenticate": exc.www_authenticate()},
+                extra={"error": "invalid_token", "error_description": exc.reason},
             )
             await response(scope, receive, send)
             return
         await self._view(scope, _limited(receive, MAX_BODY_BYTES), send)
         self._observe("http", time.perf_counter() - started)
-
-
-async def _json(status: int, message: str, scope: Scope, receive: Receive, send: Send) -> None:
-    response: Response = JSONResponse({"error": message}, status_code=status)
-    await response(scope, receive, send)
 
 
 def _limited(receive: Receive, limit: int) -> Receive:
@@ -222,7 +240,7 @@ def _limited(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise ValueError("request body too large")
+                raise HTTPException(413, TOO_LARGE)  # the view answers it, typed
         return message
 
     return wrapped

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from events.idempotency import MAX_COMMAND_ID_LENGTH, IdempotencyKeyReused
 from events.messages import (
     Command,
     Forbidden,
@@ -55,9 +56,15 @@ CommandResult = Annotated[
     | errors.Forbidden
     | errors.VersionConflict
     | errors.InvalidInput
-    | errors.RuleViolated,
+    | errors.RuleViolated
+    | errors.IdempotencyKeyReused,
     strawberry.union("CommandResult"),
 ]
+
+COMMAND_ID_DESCRIPTION = (
+    f"Your idempotency key: a UUID or 1 to {MAX_COMMAND_ID_LENGTH} printable ASCII characters."
+)
+"""Kept under 70 characters so the SDL prints it on one line; docs/client-guide.md says more."""
 
 
 def _camel(name: str) -> str:
@@ -159,7 +166,9 @@ def refusal_result(exc: Refusal) -> Any:
 def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..., Any]:
     async def resolve(
         info: Info[Context, None],
-        command_id: strawberry.ID,
+        command_id: Annotated[
+            strawberry.ID, strawberry.argument(description=COMMAND_ID_DESCRIPTION)
+        ],
         input: Any,
         expected_version: int | None = None,
     ) -> CommandResult:
@@ -187,6 +196,8 @@ def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..
             return errors.VersionConflict(
                 message=str(exc), expected_version=exc.expected, actual_version=exc.actual
             )
+        except IdempotencyKeyReused as exc:
+            return errors.IdempotencyKeyReused(message=str(exc), code=exc.code)
         return CommandAccepted(
             stream_id=done.stream_id,
             version=done.version,

@@ -36,5 +36,15 @@ class RuleViolated:
     code: str
 
 
+@strawberry.type(
+    description="The command id was already used by your organisation for a different command "
+    "(another type, target or input, or another person); nothing was decided or appended. "
+    "Send a new command under a new id."
+)
+class IdempotencyKeyReused:
+    message: str
+    code: str
+
+
 class ClientError(Exception):
     """An error whose message is meant for the client (a bad cursor or token); never masked."""

@@ -5,6 +5,9 @@ version as the expected version, so a concurrent change makes the append fail in
 being overwritten. Commands whose decision depends only on their own stream's facts (most
 do) are re-decided on a conflict, a bounded number of times; a caller's explicit
 `expected_version` is never re-decided: the caller asked for that version and gets a conflict.
+
+A command id is the caller's idempotency key, kept per organisation with a fingerprint of the
+command it was used for (see `dispatch` for why it is looked up where it is).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from events.codec import Registry
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.decider import DIRECTORY_STREAM
+from events.idempotency import IdempotencyKeyReused, check_command_id, command_fingerprint
 from events.log import store
-from events.log.store import NO_STREAM, NewEvent, VersionConflict
+from events.log.store import NO_STREAM, CommandRecord, NewEvent, VersionConflict
 from events.messages import Command, Event
 
 MAX_REDECIDES = 3
@@ -110,6 +114,28 @@ class Dispatcher:
             occurred_at=command.at,
         )
 
+    async def _earlier(
+        self, conn: asyncpg.Connection, command_id: str, stream_id: str, record: CommandRecord
+    ) -> Outcome | None:
+        """The first result when this command was dispatched before under its key, else None.
+
+        Raises IdempotencyKeyReused when the organisation used the key for another command.
+        """
+        earlier = await store.command_result(
+            conn, record.organisation_id, _command_uuid(command_id)
+        )
+        if earlier is None:
+            return None
+        if not earlier.matches(stream_id, record):
+            raise IdempotencyKeyReused(command_id)
+        return Outcome(
+            stream_id=earlier.stream_id,
+            version=earlier.result.version,
+            event_ids=earlier.result.event_ids,
+            events=(),
+            duplicate=True,
+        )
+
     async def dispatch(
         self,
         command: Command,
@@ -117,10 +143,16 @@ class Dispatcher:
         expected_version: int | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> Outcome:
-        """Decide and append `command`; raise a Refusal or VersionConflict when it cannot."""
+        """Decide and append `command`; raise a Refusal, VersionConflict or IdempotencyKeyReused."""
+        # A malformed id is refused before anything is read, decided or stored.
+        check_command_id(command.command_id)
         decider = self.decider_for(command)
         stream_id = decider.stream_of(command)
-        command_uuid = _command_uuid(command.command_id)
+        record = CommandRecord(
+            organisation_id=command.actor.organisation_id,
+            command_type=type(command).__name__,
+            fingerprint=command_fingerprint(command, stream_id),
+        )
         meta = {
             **(metadata or {}),
             "actor": command.actor.as_record(),
@@ -130,15 +162,16 @@ class Dispatcher:
         attempts = 1 if expected_version is not None else MAX_REDECIDES
         async with self.pool.acquire() as conn:
             for attempt in range(attempts):
-                earlier = await store.command_result(conn, command_uuid)
+                # The key is (actor's organisation, command id): another organisation's use of
+                # an id is invisible here, so it neither hands over their result nor swallows
+                # this write. It is looked up BEFORE deciding, because a retry whose first
+                # attempt succeeded would now be refused ("already signed") yet must get its
+                # first result. That is safe: the result is given only for a matching
+                # fingerprint (the same person asking the same of the same stream, authorised
+                # when first decided); anything else under the key is IdempotencyKeyReused.
+                earlier = await self._earlier(conn, command.command_id, stream_id, record)
                 if earlier is not None:
-                    return Outcome(
-                        stream_id=earlier[0],
-                        version=earlier[1].version,
-                        event_ids=earlier[1].event_ids,
-                        events=(),
-                        duplicate=True,
-                    )
+                    return earlier
                 state, version = await self.load(conn, decider, stream_id)
                 if expected_version is not None and expected_version != version:
                     raise VersionConflict(stream_id, expected_version, version)
@@ -158,10 +191,13 @@ class Dispatcher:
                         stream_id,
                         version if version else NO_STREAM,
                         new,
-                        command_id=command_uuid,
+                        command_id=_command_uuid(command.command_id),
                         metadata=meta,
                         organisations=sorted({command.actor.organisation_id}),
+                        command=record,
                     )
+                except IdempotencyKeyReused:
+                    raise IdempotencyKeyReused(command.command_id) from None
                 except VersionConflict:
                     if attempt + 1 == attempts:
                         raise

@@ -2,7 +2,8 @@
 
 Appends go through the `append_events` SQL function so that a command costs one round trip:
 the expected version is checked on the stream row before any event row is drawn, the command id
-is recorded in the same transaction, and a repeated command id returns the first result.
+is recorded in the same transaction under the caller's organisation, a repeated command id
+returns the first result, and the same id used for a different command is refused.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any, Final
 import asyncpg
 import orjson
 
-# The domain's error, raised here and re-exported, so `except VersionConflict` catches the same
+# The domain's errors, raised here and re-exported, so `except VersionConflict` catches the same
 # class whichever module it was imported from.
+from events.idempotency import IdempotencyKeyReused as IdempotencyKeyReused
 from events.messages import VersionConflict as VersionConflict
 
 NO_STREAM: Final = 0
@@ -51,6 +53,37 @@ class AppendResult:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CommandRecord:
+    """What the commands table keeps of a command besides its id: whose key, what it asked."""
+
+    organisation_id: str
+    command_type: str
+    fingerprint: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedCommand:
+    """A command recorded before under an (organisation, command id), with its first result."""
+
+    stream_id: str
+    command_type: str
+    fingerprint: bytes | None
+    result: AppendResult
+
+    def matches(self, stream_id: str, record: CommandRecord) -> bool:
+        """True when `record` aimed at `stream_id` is a retry of this command.
+
+        Rows recorded before fingerprints were kept (migration 0005) have none; they match a
+        retry of the same command type on the same stream. The same rule is in append_events.
+        """
+        return (
+            self.stream_id == stream_id
+            and self.command_type == record.command_type
+            and (self.fingerprint is None or self.fingerprint == record.fingerprint)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoredEvent:
     """An event as stored, with its global log position once sequenced."""
 
@@ -80,7 +113,7 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 APPEND = """
 SELECT new_version, event_ids, duplicate
-FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"""
+FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"""
 
 EVENT_COLUMNS = """e.id, e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
     p.data, e.metadata, e.occurred_at, e.recorded_at"""
@@ -112,10 +145,10 @@ LOG_SIZE = "SELECT coalesce(max(log_index) + 1, 0) FROM log"
 STREAM_VERSION = "SELECT version FROM streams WHERE stream_id = $1"
 
 COMMAND_RESULT = """
-SELECT c.stream_id, max(e.stream_version), c.event_ids
-FROM commands c JOIN events e ON e.event_id = ANY (c.event_ids)
-WHERE c.command_id = $1
-GROUP BY c.stream_id, c.event_ids"""
+SELECT c.stream_id, c.command_type, c.command_hash, c.event_ids,
+    (SELECT max(e.stream_version) FROM events e WHERE e.event_id = ANY (c.event_ids))
+FROM commands c
+WHERE c.organisation = $1 AND c.command_id = $2"""
 
 LOG_POSITIONS_OF = (
     "SELECT l.log_index FROM log l JOIN events e ON e.id = l.event_pk WHERE e.event_id = ANY($1)"
@@ -148,10 +181,13 @@ async def append(
     command_id: uuid.UUID | None,
     metadata: Mapping[str, Any],
     organisations: Sequence[str] = (),
+    command: CommandRecord | None = None,
 ) -> AppendResult:
     """Append `events` to a stream in one round trip; raise VersionConflict on a stale version.
 
-    A `command_id` seen before returns the first append's result and writes nothing.
+    A `command_id` seen before in `command`'s organisation returns the first append's result
+    and writes nothing when it is the same command, and raises IdempotencyKeyReused when it is
+    not. Without `command` the id is kept under no organisation, type or fingerprint.
     """
     if not events:
         raise ValueError("append needs at least one event")
@@ -168,11 +204,16 @@ async def append(
             [e.data for e in events],
             metadata,
             [e.occurred_at for e in events],
+            command.organisation_id if command else "",
+            command.command_type if command else "",
+            command.fingerprint if command else None,
         )
     except asyncpg.PostgresError as exc:
         if getattr(exc, "sqlstate", None) == "SV001":
             actual = int(getattr(exc, "detail", None) or 0)
             raise VersionConflict(stream_id, expected_version, actual) from None
+        if getattr(exc, "sqlstate", None) == "SV002":
+            raise IdempotencyKeyReused(str(command_id)) from None
         if isinstance(exc, asyncpg.UniqueViolationError):
             # Two appenders racing to create the same stream, or the (stream, version)
             # backstop: either way the caller's expectation no longer holds.
@@ -209,13 +250,18 @@ async def read_log(
 
 
 async def command_result(
-    conn: asyncpg.Connection | asyncpg.Pool, command_id: uuid.UUID
-) -> tuple[str, AppendResult] | None:
-    """The stream and result of a command appended before, or None if it is new."""
-    row = await conn.fetchrow(COMMAND_RESULT, command_id)
+    conn: asyncpg.Connection | asyncpg.Pool, organisation_id: str, command_id: uuid.UUID
+) -> RecordedCommand | None:
+    """The command `organisation_id` recorded under `command_id`, or None if the id is new."""
+    row = await conn.fetchrow(COMMAND_RESULT, organisation_id, command_id)
     if row is None:
         return None
-    return row[0], AppendResult(version=row[1], event_ids=tuple(row[2]), duplicate=True)
+    return RecordedCommand(
+        stream_id=row[0],
+        command_type=row[1],
+        fingerprint=row[2],
+        result=AppendResult(version=row[4] or 0, event_ids=tuple(row[3]), duplicate=True),
+    )
 
 
 async def log_size(conn: asyncpg.Connection | asyncpg.Pool) -> int:

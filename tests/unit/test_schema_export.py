@@ -16,4 +16,7 @@ def test_every_command_has_a_mutation_returning_the_command_result_union() -> No
     for decider in deciders():
         for command in decider.command_types:
             name = command.__name__[0].lower() + command.__name__[1:]
-            assert f"  {name}(commandId: ID!, input: {command.__name__}Input!" in text, name
+            start = text.index(f"  {name}(\n")
+            mutation = text[start : text.index("): CommandResult!", start)]
+            assert "\n    commandId: ID!\n" in mutation, name
+            assert f"\n    input: {command.__name__}Input!\n" in mutation, name

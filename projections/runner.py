@@ -18,6 +18,7 @@ from typing import Protocol
 import asyncpg
 
 from events.log import store
+from events.log.connection import dedicated
 from events.log.store import LOG_CHANNEL, StoredEvent
 from events.log.wakeup import wait_any
 
@@ -117,19 +118,20 @@ class Runner:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, stop: asyncio.Event, *, until_caught_up: bool = False) -> None:
-        """Run until `stop` is set (or, with `until_caught_up`, until no event is left)."""
+        """Run until `stop` is set (or, with `until_caught_up`, until no event is left).
+
+        Crash-only: any failure (a lost connection, CheckpointMoved, …) ends the run with its
+        exception after the connection and its lock are let go; a supervisor runs it again.
+        Only a version retired by a rebuild makes it let go and follow the new serving version.
+        """
         while not stop.is_set():
-            conn: asyncpg.Connection | None = None
             try:
-                conn = await self.connect()
-                if await self._lead(conn, stop, until_caught_up):
-                    return
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, CheckpointMoved) as exc:
-                _log.warning("projection %s runner lost its footing: %s", self.projection.name, exc)
+                async with dedicated(self.connect) as conn:
+                    if await self._lead(conn, stop, until_caught_up):
+                        return
             finally:
                 self.is_leader = False
-                if conn is not None and not conn.is_closed():
-                    await conn.close()
+            _log.info("projection %s follows its new serving version", self.projection.name)
             await wait_any(stop, self._wake, timeout=self.standby_interval)
 
     async def _lead(

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -43,8 +43,10 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
-    from projections.rebuild import rebuild
+    from events.log.connection import dedicated
+    from projections.rebuild import RebuildResult, begin, rebuild
     from service.bootstrap import build_domain
+    from service.supervisor import Supervisor
 
     domain = build_domain()
     async with database_up(settings) as db:
@@ -63,13 +65,32 @@ async def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
         for name in names:
             if name not in by_name:
                 raise CommandError(f"no projection named {name!r} (known: {', '.join(by_name)})")
+        # Each rebuild is a supervised job: after any failure (the database restarting, say)
+        # it runs again and resumes its version where its committed checkpoint stands. Ctrl-C
+        # still interrupts it (KeyboardInterrupt is no Exception); a rerun resumes it.
+        stop, supervisor = asyncio.Event(), Supervisor()
+
+        def connect() -> Awaitable[asyncpg.Connection]:
+            return database.connect(db.app_url)
+
+        for name in names:
+            async with dedicated(connect) as conn:
+                version = await begin(conn, name)
 
             def report(done: int, head: int, name: str = name) -> None:
                 progress(f"rebuilding {name}: {done}/{head} events")
 
-            result = await rebuild(
-                by_name[name], lambda: database.connect(db.app_url), progress=report
-            )
+            def job(name: str = name, version: int = version) -> Awaitable[RebuildResult]:
+                return rebuild(
+                    by_name[name],
+                    connect,
+                    batch_size=args.batch_size,
+                    progress=report,
+                    version=version,
+                )
+
+            result = await supervisor.until_done(f"rebuild:{name}", job, stop)
+            assert result is not None  # nothing sets `stop`
             print(
                 f"rebuilt {result.projection}: version {result.old_version} -> "
                 f"{result.new_version}, {result.events} events"
@@ -187,6 +208,16 @@ def dev_subject(org: str, roles: Sequence[str]) -> str:
 Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
+def _positive(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number above 0")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command and its one-line help."""
     parser = argparse.ArgumentParser(
@@ -220,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     proj = add("projections", cmd_projections, "rebuild a projection or show their status")
     proj.add_argument("action", choices=["rebuild", "status"])
     proj.add_argument("name", nargs="?", help="projection to rebuild (default: all)")
+    proj.add_argument(
+        "--batch-size", type=_positive, default=5000, help="events per rebuild transaction (5000)"
+    )
     audit = sub.add_parser("audit", help="verify, export or prove the transparency log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify = audit_sub.add_parser("verify", help="replay the whole log and check every proof")

@@ -1,47 +1,60 @@
 """The background workers: sequencer (with Merkle integration), projection runners, checkpointer.
 
 They run inside `samverkan serve` by default and alone in `samverkan worker`; every one of them
-is safe to run in several processes at once (advisory-lock leaders, standbys take over).
+is safe to run in several processes at once (advisory-lock leaders, standbys take over). Each is
+a crash-only role run by a `Supervisor`, which restarts it after any failure: a new role joins
+by being added to `worker_roles`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from events.log import transparency
 from events.log.sequencer import Sequencer
+from projections.runner import Runner
 from service import database
-from service.audit.checkpointer import run_checkpointer
+from service.audit.checkpointer import Checkpointer
 from service.audit.keys import load_signer, log_key_path
 from service.bootstrap import Domain
 from service.settings import Settings
+from service.supervisor import Role, Supervisor
 
 
-def worker_loops(
-    settings: Settings, domain: Domain, app_url: str, stop: asyncio.Event
-) -> list[Coroutine[Any, Any, None]]:
-    """The coroutines of every background worker, ready to become tasks."""
+def worker_roles(settings: Settings, domain: Domain, app_url: str) -> list[Role]:
+    """Every background role, named: the sequencer, one runner per projection, the
+    checkpointer."""
     sequencer = Sequencer(
         connect=lambda: database.connect(app_url),
         on_batch=transparency.integrate_batch,
         on_lead=transparency.integrate_backlog,
     )
-    signer = load_signer(
-        log_key_path(settings),
+    checkpointer = Checkpointer(
+        lambda: database.connect(app_url),
+        load_signer(log_key_path(settings), settings.log_origin, create=settings.log_key is None),
         settings.log_origin,
-        create=settings.log_key is None,
+        interval=settings.checkpoint_interval_s,
     )
-    loops: list[Coroutine[Any, Any, None]] = [sequencer.run(stop)]
-    loops.extend(runner.run(stop) for runner in domain.runners(app_url))
-    loops.append(
-        run_checkpointer(
-            lambda: database.connect(app_url),
-            signer,
-            settings.log_origin,
-            stop,
-            interval=settings.checkpoint_interval_s,
-        )
-    )
-    return loops
+    roles = [Role("sequencer", sequencer.run, lambda: sequencer.is_leader)]
+    for runner in domain.runners(app_url):
+        roles.append(Role(f"projection:{runner.projection.name}", runner.run, _leads(runner)))
+    roles.append(Role("checkpointer", checkpointer.run, lambda: checkpointer.is_leader))
+    return roles
+
+
+def _leads(runner: Runner) -> Callable[[], bool]:
+    return lambda: runner.is_leader
+
+
+def worker_loops(
+    settings: Settings,
+    domain: Domain,
+    app_url: str,
+    stop: asyncio.Event,
+    supervisor: Supervisor | None = None,
+) -> list[Coroutine[Any, Any, None]]:
+    """The supervised coroutine of every background role, ready to become tasks."""
+    supervisor = supervisor or Supervisor()
+    return [supervisor.supervise(role, stop) for role in worker_roles(settings, domain, app_url)]

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from events.log.connection import dedicated
 from events.log.store import EVENT_COLUMNS, LOG_CHANNEL, PAYLOAD_JOIN, StoredEvent, stored_event
 from events.log.wakeup import wait_any
 
@@ -97,19 +98,16 @@ class Sequencer:
     state: SequencerState | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Stand by until leader, then sequence until `stop` is set; survive lost connections."""
-        while not stop.is_set():
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await self.connect()
+        """Stand by until leader, then sequence until `stop` is set.
+
+        Crash-only: any failure, a lost connection included, ends the run with its exception
+        after the connection (and the lock with it) is let go; a supervisor runs it again.
+        """
+        try:
+            async with dedicated(self.connect) as conn:
                 await self._lead(conn, stop)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                _log.warning("sequencer lost its connection: %s", exc)
-            finally:
-                self.is_leader = False
-                if conn is not None and not conn.is_closed():
-                    await conn.close()
-            await _sleep_or_stop(stop, self.standby_interval)
+        finally:
+            self.is_leader = False
 
     async def _lead(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):

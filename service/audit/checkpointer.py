@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import asyncpg
 
 from events.log import transparency
+from events.log.connection import dedicated
 from events.log.wakeup import wait_any
 from events.proof.note import Signer
 
@@ -24,6 +26,40 @@ async def checkpoint_once(
     return await transparency.write_checkpoint(conn, signer, origin)
 
 
+@dataclass(slots=True)
+class Checkpointer:
+    """The checkpointer role: active while it holds the lock, else standing by.
+
+    Crash-only: a lost connection, or a tree that contradicts a signed checkpoint
+    (AuditLogError: it must not be signed over), ends the run with its exception; the
+    supervisor logs it and runs it again, so a refusal keeps being shouted, never swallowed.
+    """
+
+    connect: Callable[[], Awaitable[asyncpg.Connection]]
+    signer: Signer
+    origin: str
+    interval: float = 2.0
+    standby_interval: float = 1.0
+    is_leader: bool = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sign a checkpoint every `interval` seconds when the tree grew, until `stop` is set."""
+        try:
+            async with dedicated(self.connect) as conn:
+                while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
+                    await wait_any(stop, timeout=self.standby_interval)
+                    if stop.is_set():
+                        return
+                self.is_leader = True
+                while not stop.is_set():
+                    written = await checkpoint_once(conn, self.signer, self.origin)
+                    if written is not None:
+                        _log.debug("signed checkpoint %d", written.size)
+                    await wait_any(stop, timeout=self.interval)
+        finally:
+            self.is_leader = False
+
+
 async def run_checkpointer(
     connect: Callable[[], Awaitable[asyncpg.Connection]],
     signer: Signer,
@@ -33,31 +69,8 @@ async def run_checkpointer(
     interval: float = 2.0,
     retry_interval: float = 1.0,
 ) -> None:
-    """Sign a checkpoint every `interval` seconds when the tree grew, until `stop` is set.
-
-    One checkpointer signs at a time (a session advisory lock); a second instance stands by.
-    A lost connection is retried after `retry_interval`; waits are bounded by `stop`.
-    """
-    while not stop.is_set():
-        conn: asyncpg.Connection | None = None
-        try:
-            conn = await connect()
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
-                await wait_any(stop, timeout=retry_interval)
-                if stop.is_set():
-                    return
-            while not stop.is_set():
-                written = await checkpoint_once(conn, signer, origin)
-                if written is not None:
-                    _log.debug("signed checkpoint %d", written.size)
-                await wait_any(stop, timeout=interval)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            _log.warning("checkpointer lost its connection: %s", exc)
-        except transparency.AuditLogError as exc:
-            # A tree that contradicts a signed checkpoint must not be signed over; keep
-            # shouting until someone looks, rather than exiting quietly.
-            _log.error("checkpointer refuses to sign: %s", exc)
-        finally:
-            if conn is not None and not conn.is_closed():
-                await conn.close()
-        await wait_any(stop, timeout=retry_interval)
+    """Run one checkpointer (see Checkpointer) until `stop` is set or it fails."""
+    checkpointer = Checkpointer(
+        connect, signer, origin, interval=interval, standby_interval=retry_interval
+    )
+    await checkpointer.run(stop)

@@ -18,13 +18,14 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
 from events.log import transparency
+from events.log.connection import dedicated
 from events.log.wakeup import wait_any
 from events.proof import merkle
 from events.proof.note import (
@@ -36,6 +37,7 @@ from events.proof.note import (
     verify_note,
 )
 from service.audit.keys import read_key_file, write_key_files
+from service.supervisor import Role, Supervisor
 
 _log = logging.getLogger(__name__)
 
@@ -241,6 +243,23 @@ async def witness_once(
     return outcomes
 
 
+async def watch(
+    connect: Callable[[], Awaitable[asyncpg.Connection]],
+    witness: Witness,
+    stop: asyncio.Event,
+    *,
+    interval: float = 1.0,
+) -> None:
+    """One run of the witness role: poll for checkpoints and cosign consistent ones.
+
+    Crash-only: a lost connection ends the run with its exception; the supervisor runs it again.
+    """
+    async with dedicated(connect) as conn:
+        while not stop.is_set():
+            await witness_once(conn, witness)
+            await wait_any(stop, timeout=interval)
+
+
 async def run_witness(
     db_url: str,
     name: str,
@@ -250,25 +269,24 @@ async def run_witness(
     stop: asyncio.Event,
     *,
     interval: float = 1.0,
+    supervisor: Supervisor | None = None,
 ) -> None:
     """Run a witness until `stop` is set: poll for checkpoints and cosign consistent ones.
 
-    After a refusal the witness keeps running but cosigns nothing until the log shows a
-    checkpoint consistent with its state again; the evidence stays in `state_dir/evidence`.
+    The key, the log's verifier key and the state lock are set up once (a problem there is a
+    WitnessError for the command line); the polling is a supervised role (`witness:NAME`),
+    restarted after any failure. After a refusal the witness keeps running but cosigns
+    nothing until the log shows a checkpoint consistent with its state again; the evidence
+    stays in `state_dir/evidence`.
     """
     witness = Witness(
         signer=load_witness_key(key_path, name),
         log_verifier=Verifier.from_vkey(log_vkey),
         state_dir=state_dir,
     )
+
+    async def run(stop: asyncio.Event) -> None:
+        await watch(lambda: asyncpg.connect(db_url), witness, stop, interval=interval)
+
     with locked_state(state_dir):
-        while not stop.is_set():
-            try:
-                conn = await asyncpg.connect(db_url)
-                try:
-                    await witness_once(conn, witness)
-                finally:
-                    await conn.close()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                _log.warning("witness %s cannot reach the log: %s", name, exc)
-            await wait_any(stop, timeout=interval)
+        await (supervisor or Supervisor()).supervise(Role(f"witness:{name}", run), stop)

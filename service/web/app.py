@@ -33,11 +33,12 @@ from service.identity.errors import CsrfMissing, InvalidToken
 from service.identity.login import LoginSettings, build_login, csrf_valid, session_principal
 from service.identity.registry import IssuerRegistry, load_registry
 from service.settings import Settings
+from service.supervisor import Role, Supervisor
 from service.web import health, open_data, public_page
 from service.web.graphql_view import GraphQLEndpoint, View
 from service.web.metrics import CountResponses, Metrics, graphql_operation
 from service.web.reader import PgReader, ReadRoute
-from service.workers import worker_loops
+from service.workers import worker_roles
 
 _log = logging.getLogger("service.app")  # the name operators filter on
 
@@ -58,6 +59,8 @@ class Services:
     """GraphQL reads: the replica when one is configured, else the primary pool."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    supervisor: Supervisor | None = None
+    """Runs this node's worker roles (None with --no-workers); /readyz reports them."""
 
 
 def create_app(
@@ -140,8 +143,9 @@ async def _services(
             reads=ReadRoute(primary=run.pool, replica=replica, wait_s=settings.replica_wait_s),
         )
         if run_workers:
-            for loop in worker_loops(settings, run.domain, run.app_url, services.stop):
-                services.tasks.append(asyncio.create_task(loop))
+            services.supervisor = _supervise_workers(
+                services, worker_roles(settings, run.domain, run.app_url)
+            )
         if settings.dev:
             await load_demo(services.dispatcher)
         try:
@@ -152,6 +156,16 @@ async def _services(
             await http.aclose()
             if replica is not None:
                 await replica.close()
+
+
+def _supervise_workers(services: Services, roles: list[Role]) -> Supervisor:
+    """Start the worker roles under a supervisor that counts restarts in /metrics."""
+    restarts = services.metrics.role_restarts
+    supervisor = Supervisor(on_restart=lambda role: restarts.labels(role=role).inc())
+    for role in roles:
+        restarts.labels(role=role.name)  # each role's series exists from 0
+    services.tasks.extend(supervisor.start(roles, services.stop))
+    return supervisor
 
 
 def _graphql(settings: Settings, domain: Domain, holder: dict[str, Services]) -> GraphQLEndpoint:
@@ -228,14 +242,22 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: database reachable, migrations applied, sequencer and runners active."""
+    """Readiness: database reachable, migrations applied, sequencer and runners active.
+
+    `roles` reports this node's own worker roles (running, restarting with the last error
+    type, active or standby); readiness itself asks whether any process runs each role.
+    """
     services = services_of(request)
+    roles = services.supervisor.report() if services.supervisor is not None else {}
     try:
         pending = tuple(await database.pending_migrations(services.app_url))
         state = await health.readiness(services.pool, pending, services.projections)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except Exception as exc:  # any class asyncpg raises while the server goes away
+        if not (database.unreachable(exc) or isinstance(exc, asyncpg.PostgresError)):
+            raise
         return JSONResponse(
-            {"ready": False, "database": False, "error": type(exc).__name__}, status_code=503
+            {"ready": False, "database": False, "error": type(exc).__name__, "roles": roles},
+            status_code=503,
         )
     body = {
         "ready": state.ready,
@@ -244,6 +266,7 @@ async def readyz(request: Request) -> Response:
         "sequencerActive": state.sequencer_active,
         "projectionsActive": state.projections_active,
         "projectionLag": state.projection_lag,
+        "roles": roles,
     }
     return JSONResponse(body, status_code=200 if state.ready else 503)
 

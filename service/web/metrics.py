@@ -82,6 +82,7 @@ class Metrics:
     request_seconds: Histogram
     appends: Counter
     responses: Counter
+    role_restarts: Counter
     sequencer_lag: Gauge
     projection_lag: Gauge
     checkpoint_age: Gauge
@@ -131,6 +132,12 @@ class Metrics:
                 "samverkan_http_responses_total",
                 "HTTP responses by status class (2xx, 3xx, 4xx, 5xx)",
                 ["status"],
+                registry=registry,
+            ),
+            role_restarts=Counter(
+                "samverkan_role_restarts_total",
+                "Restarts of a background role by its supervisor after it failed",
+                ["role"],
                 registry=registry,
             ),
             sequencer_lag=gauge(

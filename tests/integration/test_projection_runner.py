@@ -17,6 +17,7 @@ from projections.history import HistoryProjection, stream_history
 from projections.rebuild import rebuild
 from projections.runner import Runner, checkpoint, serving_version
 from service import database
+from service.supervisor import Role, Supervisor
 from tests.conftest import Database
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -100,7 +101,8 @@ async def test_a_runner_killed_mid_batch_is_resumed_by_its_standby_exactly_once(
             standby_interval=0.05,
         )
         stop = asyncio.Event()
-        first = asyncio.create_task(flaky.run(stop))
+        # Crash-only: the killed runner's run ends with the error; its supervisor restarts it.
+        first = asyncio.create_task(Supervisor().supervise(Role("history", flaky.run), stop))
         async with asyncio.timeout(10):
             while not flaky.is_leader:
                 await asyncio.sleep(0.01)

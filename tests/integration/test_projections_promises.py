@@ -39,6 +39,7 @@ from service import cli, database
 from service.bootstrap import build_domain
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
+from service.supervisor import Role, Supervisor
 from tests.conftest import Database
 
 AT = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
@@ -344,7 +345,9 @@ async def test_a_promise_runner_killed_mid_batch_is_resumed_and_equals_a_fold_of
             standby_interval=0.05,
         )
         stop = asyncio.Event()
-        first = asyncio.create_task(flaky.run(dying.died))
+        # Crash-only: the killed runner's run ends with the error; its supervisor sees
+        # `dying.died` set and lets it end.
+        first = asyncio.create_task(Supervisor().supervise(Role("promises", flaky.run), dying.died))
         async with asyncio.timeout(10):
             while not (flaky.is_leader or dying.batches):
                 await asyncio.sleep(0.01)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
-from events.messages import Command, Event, InvalidInput, NotFound, RuleViolated
+from events.messages import Command, Event, NotFound, RuleViolated, Term, unknown_command
 from events.promise.content import FocusArea, Period, content_hash
 from events.promise.drafting import EDITORS, check_parties
 from events.well_formed import (
@@ -25,6 +25,8 @@ from events.well_formed import (
 
 STREAM_PREFIX = "agreement-"
 SIGNATORIES = frozenset({"signatory"})
+STATUSES = ("draft", "proposed", "partially_signed", "signed", "ended")
+"""Every status a drafted agreement can be in (refusals name them)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -210,14 +212,15 @@ def evolve_agreement(state: AgreementState, event: Event) -> AgreementState:
 
 def _check_content(content: AgreementContent, context: DecisionContext) -> None:
     check_parties(content.parties, context)
-    require_text(content.title, "content.title", max_length=300)
+    require_text(content.title, ("content", "title"), max_length=300)
     if content.goal is not None:
-        require_text(content.goal, "content.goal")
-    require_ordered(content.period.valid_from, content.period.valid_to, "content.period")
-    require_unique(tuple(f.focus_area_id for f in content.focus_areas), "content.focus_areas")
-    for area in content.focus_areas:
-        require_id(area.focus_area_id, "content.focus_areas")
-        require_text(area.title, "content.focus_areas", max_length=300)
+        require_text(content.goal, ("content", "goal"))
+    period = content.period
+    require_ordered(period.valid_from, period.valid_to, ("content", "period", "valid_to"))
+    require_unique(tuple(f.focus_area_id for f in content.focus_areas), ("content", "focus_areas"))
+    for position, area in enumerate(content.focus_areas):
+        require_id(area.focus_area_id, ("content", "focus_areas", position, "focus_area_id"))
+        require_text(area.title, ("content", "focus_areas", position, "title"), max_length=300)
 
 
 def _require_status(state: AgreementState, allowed: frozenset[str], action: str) -> None:
@@ -226,7 +229,11 @@ def _require_status(state: AgreementState, allowed: frozenset[str], action: str)
     if state.status not in allowed:
         raise RuleViolated(
             code="wrong_status",
-            message=f"Cannot {action} an agreement that is {state.status.replace('_', ' ')}.",
+            message="Cannot {action} an agreement that is {status}.",
+            params={
+                "action": Term("action", action),
+                "status": Term("agreement_status", state.status),
+            },
         )
 
 
@@ -243,7 +250,8 @@ def _decide_signing(
     if (command.revision_no, command.content_hash) != (state.revision_no, state.content_hash):
         raise RuleViolated(
             code="stale_revision",
-            message=f"Revision {state.revision_no} with hash {state.content_hash} is proposed.",
+            message="Revision {proposed} with hash {hash} is proposed.",
+            params={"proposed": state.revision_no, "hash": state.content_hash},
         )
     today = command.at.date()
     if command.signed_on is not None:
@@ -252,7 +260,11 @@ def _decide_signing(
         context.directory, actor, command.party_id, command.signed_on or today, "sign"
     )
     if command.party_id in state.signed_by:
-        raise RuleViolated(code="already_signed", message=f"{command.party_id} already signed.")
+        raise RuleViolated(
+            code="already_signed",
+            message="{party} already signed this revision.",
+            params={"party": command.party_id},
+        )
     return [
         AgreementSigned(
             revision_no=state.revision_no,
@@ -314,7 +326,8 @@ def decide_agreement(
             if period.valid_to is not None and command.new_valid_to <= period.valid_to:
                 raise RuleViolated(
                     code="not_an_extension",
-                    message=f"The new end must be after the current end {period.valid_to}.",
+                    message="The new end must be after the current end {end}.",
+                    params={"end": period.valid_to},
                 )
             require_ordered(period.valid_from, command.new_valid_to, "new_valid_to")
             return [
@@ -329,7 +342,7 @@ def decide_agreement(
             require_party_member(actor, _parties(state), SIGNATORIES, "end an agreement")
             require_text(command.reason, "reason")
             return [AgreementEnded(ended_on=command.at.date(), reason=command.reason)]
-    raise InvalidInput(code="unknown_command", message=f"{type(command).__name__} is unknown.")
+    raise unknown_command(command)
 
 
 def agreement_stream(command: Command) -> str:

@@ -52,18 +52,25 @@ def check_command_id(command_id: str) -> None:
     if isinstance(command_id, str) and _COMMAND_ID.fullmatch(command_id):
         return
     length = len(command_id) if isinstance(command_id, str) else 0
-    problem = (
-        f"this one has {length}"
-        if length > MAX_COMMAND_ID_LENGTH
-        else "this one is empty or holds another character"
-    )
+    params = {"most": MAX_COMMAND_ID_LENGTH, "length": length}
+    if length > MAX_COMMAND_ID_LENGTH:
+        raise InvalidInput(
+            code="invalid_command_id",
+            message=(
+                "A command id is a UUID or 1 to {most} printable ASCII characters "
+                "(U+0020 to U+007E); this one has {length}."
+            ),
+            params=params,
+            field_path=("command_id",),
+        )
     raise InvalidInput(
         code="invalid_command_id",
         message=(
-            f"a command id is a UUID or 1 to {MAX_COMMAND_ID_LENGTH} printable ASCII characters "
-            f"(U+0020 to U+007E); {problem}"
+            "A command id is a UUID or 1 to {most} printable ASCII characters "
+            "(U+0020 to U+007E); this one is empty or holds another character."
         ),
-        field_path=("commandId",),
+        params=params,
+        field_path=("command_id",),
     )
 
 

@@ -9,6 +9,7 @@ clock and draws no random numbers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 ROLES: frozenset[str] = frozenset(
@@ -57,16 +58,50 @@ class Event:
     """Base of every domain event. Subclasses add business fields only."""
 
 
+FieldPath = tuple[str | int, ...]
+"""Where an offending value sits: the command's field names down to it, list positions as ints."""
+
+
+def as_path(name: str | FieldPath) -> FieldPath:
+    """A field path from one field name or from a path."""
+    return (name,) if isinstance(name, str) else name
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word of the domain's vocabulary inside a refusal's params: a status, an action.
+
+    The edge translates it with `kind` as the message context, so "draft" the status and
+    "draft" the verb can read differently in Swedish.
+    """
+
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text.replace("_", " ")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Refusal(Exception):
-    """A command the rules refuse; `code` is a stable key, `message` readable English."""
+    """A command the rules refuse.
+
+    `code` is a stable machine key; `message` an English template whose `{name}` placeholders
+    `params` fill (the template is what the edge translates, so it never embeds a value);
+    `field_path` names the offending field, from the command's own fields down.
+    """
 
     code: str
     message: str
-    field_path: tuple[str, ...] = field(default=())
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
+    field_path: FieldPath = ()
+
+    def text(self) -> str:
+        """The refusal in English, its params filled in."""
+        return self.message.format_map(self.params) if self.params else self.message
 
     def __str__(self) -> str:
-        return self.message
+        return self.text()
 
 
 class NotFound(Refusal):
@@ -83,6 +118,15 @@ class InvalidInput(Refusal):
 
 class RuleViolated(Refusal):
     """The data is well formed but a domain rule refuses it."""
+
+
+def unknown_command(command: Command) -> InvalidInput:
+    """The refusal for a command type a decider does not handle (a wiring mistake)."""
+    return InvalidInput(
+        code="unknown_command",
+        message="{command} is unknown.",
+        params={"command": type(command).__name__},
+    )
 
 
 class VersionConflict(Exception):

@@ -26,14 +26,13 @@ from events.messages import (
     Command,
     Forbidden,
     InvalidInput,
-    NotFound,
     Refusal,
-    RuleViolated,
     VersionConflict,
 )
 from schema import errors
 from schema.consistency import consistency_token
 from schema.context import Context
+from schema.refusals import conflict_result, refusal_result, reused_result
 
 _HIDDEN = {"command_id", "actor", "at"}
 _READ_ONLY_ROLES = frozenset({"auditor", "viewer"})
@@ -150,19 +149,6 @@ def build(cls: type[Any], given: Any, envelope: dict[str, Any]) -> Any:
     return cls(**kwargs)
 
 
-def refusal_result(exc: Refusal) -> Any:
-    """The union member for a domain refusal."""
-    if isinstance(exc, Forbidden):
-        return errors.Forbidden(message=exc.message, code=exc.code)
-    if isinstance(exc, NotFound):
-        return errors.NotFound(message=exc.message)
-    if isinstance(exc, InvalidInput):
-        return errors.InvalidInput(message=exc.message, code=exc.code, field=list(exc.field_path))
-    if isinstance(exc, RuleViolated):
-        return errors.RuleViolated(message=exc.message, code=exc.code)
-    return errors.RuleViolated(message=exc.message, code=exc.code)
-
-
 def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..., Any]:
     async def resolve(
         info: Info[Context, None],
@@ -174,11 +160,13 @@ def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..
     ) -> CommandResult:
         ctx = info.context
         if ctx.principal is None:
-            return errors.Forbidden(message="sign in to change anything", code="anonymous")
+            refused = Forbidden(code="anonymous", message="Sign in to change anything.")
+            return refusal_result(refused, ctx.language)
         if ctx.principal.roles <= _READ_ONLY_ROLES:
-            return errors.Forbidden(
-                message="auditors and viewers read; they issue no commands", code="read_only"
+            refused = Forbidden(
+                code="read_only", message="Auditors and viewers read; they issue no commands."
             )
+            return refusal_result(refused, ctx.language)
         try:
             command = build(
                 command_type,
@@ -186,18 +174,21 @@ def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..
                 {"command_id": str(command_id), "actor": ctx.principal, "at": ctx.now()},
             )
         except (TypeError, ValueError) as exc:
-            return errors.InvalidInput(message=str(exc), code="invalid_input", field=[])
+            unreadable = InvalidInput(
+                code="invalid_input",
+                message="The input could not be read: {detail}",
+                params={"detail": str(exc)},
+            )
+            return refusal_result(unreadable, ctx.language)
         try:
             done = await ctx.dispatch(command, expected_version)
         except Refusal as exc:
-            result: CommandResult = refusal_result(exc)
+            result: CommandResult = refusal_result(exc, ctx.language)
             return result
         except VersionConflict as exc:
-            return errors.VersionConflict(
-                message=str(exc), expected_version=exc.expected, actual_version=exc.actual
-            )
+            return conflict_result(exc, ctx.language)
         except IdempotencyKeyReused as exc:
-            return errors.IdempotencyKeyReused(message=str(exc), code=exc.code)
+            return reused_result(exc, ctx.language)
         return CommandAccepted(
             stream_id=done.stream_id,
             version=done.version,

@@ -118,4 +118,6 @@ class Context:
     """Serving documents by (projection, key), batched and cached for this request only."""
     connection_params: dict[str, Any] | None = None
     """The WebSocket `connection_init` payload (set by Strawberry on subscriptions)."""
+    language: str = "sv"
+    """The language of messages (schema.i18n.catalogue.LANGUAGES), from `Accept-Language`."""
     extras: dict[str, Any] = field(default_factory=dict)

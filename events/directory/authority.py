@@ -5,18 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 from events.directory.state import DirectoryState
-from events.messages import Forbidden, Principal
+from events.messages import Forbidden, Principal, Term
 
 
 def require_any_role(actor: Principal, roles: frozenset[str], action: str) -> None:
     """The actor holds at least one of `roles` and is not acting as an auditor."""
     # Auditors read everything and change nothing, even when a token also carries other roles.
     if actor.has_role("auditor"):
-        raise Forbidden(code="auditor_read_only", message=f"An auditor cannot {action}.")
+        raise Forbidden(
+            code="auditor_read_only",
+            message="An auditor cannot {action}.",
+            params={"action": Term("action", action)},
+        )
     if not actor.roles & roles:
         raise Forbidden(
             code="missing_role",
-            message=f"To {action} you need one of the roles {', '.join(sorted(roles))}.",
+            message="To {action} you need one of the roles {roles}.",
+            params={"action": Term("action", action), "roles": ", ".join(sorted(roles))},
         )
 
 
@@ -27,7 +32,8 @@ def require_party_member(
     if actor.organisation_id not in parties:
         raise Forbidden(
             code="not_a_party",
-            message=f"Only the parties may {action}; {actor.organisation_id} is not a party.",
+            message="Only the parties may {action}; {organisation} is not a party.",
+            params={"action": Term("action", action), "organisation": actor.organisation_id},
         )
     require_any_role(actor, roles, action)
 
@@ -40,15 +46,21 @@ def require_signing_mandate(
         raise Forbidden(
             code="not_own_party",
             message=(
-                f"A signatory of {actor.organisation_id} cannot {action} for {party_id}; "
+                "A signatory of {organisation} cannot {action} for {party}; "
                 "sign only for your own organisation."
             ),
+            params={
+                "organisation": actor.organisation_id,
+                "action": Term("action", action),
+                "party": party_id,
+            },
         )
     require_any_role(actor, frozenset({"signatory"}), action)
     person_id = actor.person_id
     if person_id is None or not directory.has_mandate(person_id, party_id, day):
         raise Forbidden(
             code="no_signing_mandate",
-            message=f"{person_id or actor.subject} has no signing mandate for {party_id} on {day}.",
+            message="{person} has no signing mandate for {party} on {day}.",
+            params={"person": person_id or actor.subject, "party": party_id, "day": day},
         )
     return person_id

@@ -30,7 +30,17 @@ from events.directory.state import (
     DirectoryState,
     evolve_directory,
 )
-from events.messages import ROLES, Command, Event, Forbidden, InvalidInput, NotFound, RuleViolated
+from events.messages import (
+    ROLES,
+    Command,
+    Event,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolated,
+    Term,
+    unknown_command,
+)
 from events.well_formed import require_choice, require_id, require_ordered, require_text
 
 DIRECTORY_STREAM = "directory"
@@ -150,23 +160,37 @@ def _require_new_org(state: DirectoryState, org_id: str, name: str) -> None:
     require_id(org_id, "org_id")
     require_text(name, "name", max_length=200)
     if state.organisation(org_id) is not None:
-        raise RuleViolated(code="organisation_exists", message=f"{org_id} is already registered.")
+        raise RuleViolated(
+            code="organisation_exists",
+            message="{organisation} is already registered.",
+            params={"organisation": org_id},
+        )
 
 
 def _require_aliases(aliases: tuple[str, ...]) -> tuple[str, ...]:
-    for alias in aliases:
-        require_text(alias, "aliases", max_length=200)
+    for position, alias in enumerate(aliases):
+        require_text(alias, ("aliases", position), max_length=200)
     return tuple(sorted(set(aliases)))
 
 
 def _require_org(state: DirectoryState, org_id: str, kind: str | None, field: str) -> None:
     org = state.organisation(org_id)
     if org is None:
-        raise NotFound(code="organisation_not_found", message=f"No organisation {org_id}.")
+        raise NotFound(
+            code="organisation_not_found",
+            message="No organisation {organisation}.",
+            params={"organisation": org_id},
+        )
     if kind is not None and org.kind != kind:
         raise RuleViolated(
             code="wrong_organisation_kind",
-            message=f"{field} must name a {kind.replace('_', ' ')}; {org_id} is a {org.kind}.",
+            message="{field} must name a {kind}; {organisation} is a {actual}.",
+            params={
+                "field": field,
+                "kind": Term("organisation_kind", kind),
+                "organisation": org_id,
+                "actual": Term("organisation_kind", org.kind),
+            },
             field_path=(field,),
         )
 
@@ -175,7 +199,8 @@ def _require_org_admin_of(actor_org: str, roles: frozenset[str], org_id: str) ->
     if "org_admin" not in roles or actor_org != org_id:
         raise Forbidden(
             code="not_org_admin",
-            message=f"Only an org_admin of {org_id} may change its signing mandates.",
+            message="Only an org_admin of {organisation} may change its signing mandates.",
+            params={"organisation": org_id},
         )
 
 
@@ -187,7 +212,8 @@ def _decide_registration(command: Command, state: DirectoryState) -> list[Event]
             if command.kommunkod is not None and not _KOMMUNKOD.match(command.kommunkod):
                 raise InvalidInput(
                     code="invalid_kommunkod",
-                    message=f"A kommunkod has four digits, got {command.kommunkod!r}.",
+                    message="A kommunkod has four digits, got {value!r}.",
+                    params={"value": command.kommunkod},
                     field_path=("kommunkod",),
                 )
             if command.kommunkod is not None and any(
@@ -195,7 +221,8 @@ def _decide_registration(command: Command, state: DirectoryState) -> list[Event]
             ):
                 raise RuleViolated(
                     code="kommunkod_taken",
-                    message=f"Kommunkod {command.kommunkod} is already registered.",
+                    message="Kommunkod {kommunkod} is already registered.",
+                    params={"kommunkod": command.kommunkod},
                 )
             return [
                 MunicipalityRegistered(
@@ -239,7 +266,11 @@ def _decide_registration(command: Command, state: DirectoryState) -> list[Event]
         case LinkPoliceAreaToMunicipality():
             require_id(command.link_id, "link_id")
             if state.link(command.link_id) is not None:
-                raise RuleViolated(code="link_exists", message=f"{command.link_id} exists.")
+                raise RuleViolated(
+                    code="link_exists",
+                    message="The link {link} already exists.",
+                    params={"link": command.link_id},
+                )
             _require_org(state, command.police_area_id, POLICE_AREA, "police_area_id")
             _require_org(state, command.municipality_id, MUNICIPALITY, "municipality_id")
             require_ordered(command.valid_from, command.valid_to, "valid_to")
@@ -255,14 +286,18 @@ def _decide_registration(command: Command, state: DirectoryState) -> list[Event]
         case EndPoliceAreaLink():
             link = state.link(command.link_id)
             if link is None:
-                raise NotFound(code="link_not_found", message=f"No link {command.link_id}.")
+                raise NotFound(
+                    code="link_not_found",
+                    message="No link {link}.",
+                    params={"link": command.link_id},
+                )
             require_ordered(link.valid_from, command.ended_on, "ended_on")
             if link.valid_to is not None and link.valid_to <= command.ended_on:
                 raise RuleViolated(code="link_already_ended", message="The link already ended.")
             return [
                 PoliceAreaMunicipalityLinkEnded(link_id=link.link_id, ended_on=command.ended_on)
             ]
-    raise InvalidInput(code="unknown_command", message=f"{type(command).__name__} is unknown.")
+    raise unknown_command(command)
 
 
 def _decide_people(command: Command, state: DirectoryState) -> list[Event]:
@@ -273,16 +308,28 @@ def _decide_people(command: Command, state: DirectoryState) -> list[Event]:
             require_id(command.person_id, "person_id")
             require_text(command.name, "name", max_length=200)
             if state.person(command.person_id) is not None:
-                raise RuleViolated(code="person_exists", message=f"{command.person_id} exists.")
+                raise RuleViolated(
+                    code="person_exists",
+                    message="The person {person} already exists.",
+                    params={"person": command.person_id},
+                )
             return [PersonRegistered(person_id=command.person_id, name=command.name)]
         case AssignRole():
             if not actor.has_role("service"):
                 _require_org_admin_of(actor.organisation_id, actor.roles, command.org_id)
             require_id(command.assignment_id, "assignment_id")
             if state.role(command.assignment_id) is not None:
-                raise RuleViolated(code="role_exists", message=f"{command.assignment_id} exists.")
+                raise RuleViolated(
+                    code="role_exists",
+                    message="The role assignment {assignment} already exists.",
+                    params={"assignment": command.assignment_id},
+                )
             if state.person(command.person_id) is None:
-                raise NotFound(code="person_not_found", message=f"No person {command.person_id}.")
+                raise NotFound(
+                    code="person_not_found",
+                    message="No person {person}.",
+                    params={"person": command.person_id},
+                )
             _require_org(state, command.org_id, None, "org_id")
             require_text(command.title, "title", max_length=200)
             require_choice(command.role, ROLES, "role")
@@ -302,7 +349,11 @@ def _decide_people(command: Command, state: DirectoryState) -> list[Event]:
         case EndRole():
             role = state.role(command.assignment_id)
             if role is None:
-                raise NotFound(code="role_not_found", message=f"No role {command.assignment_id}.")
+                raise NotFound(
+                    code="role_not_found",
+                    message="No role assignment {assignment}.",
+                    params={"assignment": command.assignment_id},
+                )
             if not actor.has_role("service"):
                 _require_org_admin_of(actor.organisation_id, actor.roles, role.org_id)
             if role.valid_to is not None and role.valid_to <= command.ended_on:
@@ -320,9 +371,17 @@ def _decide_mandates(command: Command, state: DirectoryState) -> list[Event]:
             _require_org_admin_of(actor.organisation_id, actor.roles, command.org_id)
             require_id(command.mandate_id, "mandate_id")
             if state.mandate(command.mandate_id) is not None:
-                raise RuleViolated(code="mandate_exists", message=f"{command.mandate_id} exists.")
+                raise RuleViolated(
+                    code="mandate_exists",
+                    message="The signing mandate {mandate} already exists.",
+                    params={"mandate": command.mandate_id},
+                )
             if state.person(command.person_id) is None:
-                raise NotFound(code="person_not_found", message=f"No person {command.person_id}.")
+                raise NotFound(
+                    code="person_not_found",
+                    message="No person {person}.",
+                    params={"person": command.person_id},
+                )
             require_ordered(command.valid_from, command.valid_to, "valid_to")
             return [
                 SigningMandateGranted(
@@ -338,7 +397,9 @@ def _decide_mandates(command: Command, state: DirectoryState) -> list[Event]:
             mandate = state.mandate(command.mandate_id)
             if mandate is None:
                 raise NotFound(
-                    code="mandate_not_found", message=f"No signing mandate {command.mandate_id}."
+                    code="mandate_not_found",
+                    message="No signing mandate {mandate}.",
+                    params={"mandate": command.mandate_id},
                 )
             _require_org_admin_of(actor.organisation_id, actor.roles, mandate.org_id)
             if mandate.revoked_on is not None:
@@ -352,7 +413,7 @@ def _decide_mandates(command: Command, state: DirectoryState) -> list[Event]:
                     revoked_by=actor.person_id or actor.subject,
                 )
             ]
-    raise InvalidInput(code="unknown_command", message=f"{type(command).__name__} is unknown.")
+    raise unknown_command(command)
 
 
 _REGISTRATION = (

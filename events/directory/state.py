@@ -26,6 +26,8 @@ POLICE_REGION = "police_region"
 T = TypeVar("T")
 POLICE_AREA = "police_area"
 PARTNER = "partner"
+KINDS = (MUNICIPALITY, POLICE_REGION, POLICE_AREA, PARTNER)
+"""Every kind of organisation in the directory."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,16 @@ import datetime as dt
 
 from events.context import DecisionContext
 from events.directory.authority import require_party_member
-from events.messages import Command, Event, Forbidden, InvalidInput, NotFound, RuleViolated
+from events.messages import (
+    Command,
+    Event,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolated,
+    Term,
+    unknown_command,
+)
 from events.promise.commands import CorrectActivityRecord, RecordActivity, VoidActivityRecord
 from events.promise.events import ActivityPerformed, ActivityRecordCorrected, ActivityRecordVoided
 from events.promise.state import EXPIRED, IN_FORCE, NONE, PromiseState, Revision
@@ -28,7 +37,8 @@ def _open_revision(state: PromiseState, today: dt.date) -> Revision:
     if revision is None or state.status not in (IN_FORCE, EXPIRED):
         raise RuleViolated(
             code="not_in_force",
-            message=f"Activities are recorded only on a promise in force, not {state.status}.",
+            message="Activities are recorded only on a promise in force, not {status}.",
+            params={"status": Term("promise_status", state.status)},
         )
     valid_to = revision.content.details.period.valid_to
     if state.status == EXPIRED and (
@@ -36,7 +46,8 @@ def _open_revision(state: PromiseState, today: dt.date) -> Revision:
     ):
         raise RuleViolated(
             code="grace_window_passed",
-            message=f"Late reports are accepted up to {GRACE_DAYS} days after the period ended.",
+            message="Late reports are accepted up to {days} days after the period ended.",
+            params={"days": GRACE_DAYS},
         )
     return revision
 
@@ -52,16 +63,19 @@ def _check_content(
     if content.commitment(commitment_id) is None:
         raise RuleViolated(
             code="commitment_not_in_force",
-            message=f"{commitment_id} is not a commitment of revision {revision.revision_no}.",
+            message="{commitment} is not a commitment of revision {revision}.",
+            params={"commitment": commitment_id, "revision": revision.revision_no},
         )
     period = content.details.period
     if not period.contains(command.occurred_on):
         raise RuleViolated(
             code="outside_period",
-            message=(
-                f"{command.occurred_on} is outside the promise period "
-                f"{period.valid_from or '…'}–{period.valid_to or '…'}."
-            ),
+            message="{day} is outside the promise period {start}–{end}.",
+            params={
+                "day": command.occurred_on,
+                "start": period.valid_from or "…",
+                "end": period.valid_to or "…",
+            },
             field_path=("occurred_on",),
         )
     require_not_after(command.occurred_on, command.at.date(), "occurred_on")
@@ -75,11 +89,19 @@ def _check_content(
     require_unique(command.place_ids, "place_ids")
     for place_id in command.place_ids:
         if content.place(place_id) is None:
-            raise NotFound(code="place_not_found", message=f"No place {place_id} in the promise.")
+            raise NotFound(
+                code="place_not_found",
+                message="No place {place} in the promise.",
+                params={"place": place_id},
+            )
     require_unique(command.performed_by, "performed_by")
     for org_id in command.performed_by:
         if context.directory.kind_of(org_id) is None:
-            raise NotFound(code="organisation_not_found", message=f"No organisation {org_id}.")
+            raise NotFound(
+                code="organisation_not_found",
+                message="No organisation {organisation}.",
+                params={"organisation": org_id},
+            )
     if actor.organisation_id not in command.performed_by:
         raise Forbidden(
             code="not_performer",
@@ -95,7 +117,11 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
         case RecordActivity():
             require_id(command.record_id, "record_id")
             if state.activity(command.record_id) is not None:
-                raise RuleViolated(code="record_exists", message=f"{command.record_id} exists.")
+                raise RuleViolated(
+                    code="record_exists",
+                    message="The activity record {record} already exists.",
+                    params={"record": command.record_id},
+                )
             _check_content(command, command.commitment_id, revision, context)
             return [
                 ActivityPerformed(
@@ -113,7 +139,11 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
         case CorrectActivityRecord() | VoidActivityRecord():
             record = state.activity(command.record_id)
             if record is None:
-                raise NotFound(code="record_not_found", message=f"No record {command.record_id}.")
+                raise NotFound(
+                    code="record_not_found",
+                    message="No activity record {record}.",
+                    params={"record": command.record_id},
+                )
             if record.voided:
                 raise RuleViolated(code="record_voided", message="The record is already voided.")
             require_text(command.reason, "reason")
@@ -136,4 +166,4 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
                     reason=command.reason,
                 )
             ]
-    raise InvalidInput(code="unknown_command", message=f"{type(command).__name__} is unknown.")
+    raise unknown_command(command)

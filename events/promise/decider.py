@@ -12,7 +12,7 @@ import datetime as dt
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
-from events.messages import Command, Event, InvalidInput, RuleViolated
+from events.messages import Command, Event, RuleViolated, unknown_command
 from events.promise.activity import decide_activity
 from events.promise.commands import (
     AddCommitment,
@@ -150,9 +150,14 @@ def _sign(command: SignPromise, state: PromiseState, context: DecisionContext) -
         raise RuleViolated(
             code="stale_revision",
             message=(
-                f"You signed revision {command.revision_no}, but revision "
-                f"{working.revision_no} with hash {working.content_hash} is the one proposed."
+                "You signed revision {signed}, but revision {proposed} with hash {hash} "
+                "is the one proposed."
             ),
+            params={
+                "signed": command.revision_no,
+                "proposed": working.revision_no,
+                "hash": working.content_hash,
+            },
         )
     digest = working.content_hash
     assert digest is not None  # a proposed revision always carries its hash
@@ -165,7 +170,9 @@ def _sign(command: SignPromise, state: PromiseState, context: DecisionContext) -
     )
     if command.party_id in working.signed_parties():
         raise RuleViolated(
-            code="already_signed", message=f"{command.party_id} already signed this revision."
+            code="already_signed",
+            message="{party} already signed this revision.",
+            params={"party": command.party_id},
         )
     signed = PromiseSigned(
         revision_no=working.revision_no,
@@ -299,7 +306,7 @@ def _decide_lifecycle(command: Command, state: PromiseState) -> list[Event]:
                     code="self_successor", message="A promise cannot replace itself."
                 )
             return [PromiseSuperseded(successor_id=command.successor_id)]
-    raise InvalidInput(code="unknown_command", message=f"{type(command).__name__} is unknown.")
+    raise unknown_command(command)
 
 
 def decide_promise(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:

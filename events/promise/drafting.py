@@ -8,7 +8,15 @@ from __future__ import annotations
 from events.context import DecisionContext
 from events.directory.authority import require_party_member
 from events.directory.state import MUNICIPALITY, PARTNER, POLICE_AREA
-from events.messages import Command, Event, InvalidInput, NotFound, RuleViolated
+from events.messages import (
+    Command,
+    Event,
+    InvalidInput,
+    NotFound,
+    RuleViolated,
+    Term,
+    unknown_command,
+)
 from events.promise.commands import (
     AddCommitment,
     AddFocusArea,
@@ -86,7 +94,11 @@ def require_status(state: PromiseState, allowed: frozenset[str], action: str) ->
     if state.status not in allowed:
         raise RuleViolated(
             code="wrong_status",
-            message=f"Cannot {action} a promise that is {state.status.replace('_', ' ')}.",
+            message="Cannot {action} a promise that is {status}.",
+            params={
+                "action": Term("action", action),
+                "status": Term("promise_status", state.status),
+            },
         )
 
 
@@ -107,7 +119,11 @@ def editable_working(state: PromiseState) -> Revision:
     if state.status not in allowed or state.working is None:
         raise RuleViolated(
             code="wrong_status",
-            message=f"Cannot edit a promise that is {state.status.replace('_', ' ')}.",
+            message="Cannot {action} a promise that is {status}.",
+            params={
+                "action": Term("action", "edit"),
+                "status": Term("promise_status", state.status),
+            },
         )
     return state.working
 
@@ -132,16 +148,17 @@ def reopen_events(working: Revision, reason: str) -> list[Event]:
 
 def check_details(details: PromiseDetails) -> None:
     """A header that is well formed."""
-    require_text(details.title, "details.title", max_length=300)
-    require_ordered(details.period.valid_from, details.period.valid_to, "details.period")
-    if details.period.label is not None:
-        require_text(details.period.label, "details.period.label", max_length=50)
+    require_text(details.title, ("details", "title"), max_length=300)
+    period = details.period
+    require_ordered(period.valid_from, period.valid_to, ("details", "period", "valid_to"))
+    if period.label is not None:
+        require_text(period.label, ("details", "period", "label"), max_length=50)
     if details.agreement_id is not None:
-        require_id(details.agreement_id, "details.agreement_id")
+        require_id(details.agreement_id, ("details", "agreement_id"))
     for name in ("goal", "problem_picture", "expected_effect", "follow_up_plan"):
         text = getattr(details, name)
         if text is not None:
-            require_text(text, f"details.{name}")
+            require_text(text, ("details", name))
 
 
 def check_parties(parties: tuple[str, ...], context: DecisionContext) -> None:
@@ -151,11 +168,16 @@ def check_parties(parties: tuple[str, ...], context: DecisionContext) -> None:
     for party in parties:
         kind = context.directory.kind_of(party)
         if kind is None:
-            raise NotFound(code="organisation_not_found", message=f"No organisation {party}.")
+            raise NotFound(
+                code="organisation_not_found",
+                message="No organisation {organisation}.",
+                params={"organisation": party},
+            )
         if kind not in (MUNICIPALITY, POLICE_AREA, PARTNER):
             raise RuleViolated(
                 code="invalid_party",
-                message=f"{party} is a {kind}; it cannot be a party to a promise.",
+                message="{organisation} is a {kind}; it cannot be a party to a promise.",
+                params={"organisation": party, "kind": Term("organisation_kind", kind)},
             )
         kinds.append(kind)
     if MUNICIPALITY not in kinds:
@@ -172,30 +194,40 @@ def check_commitment(
     commitment: Commitment, content: RevisionContent, context: DecisionContext
 ) -> None:
     """A commitment whose references resolve and whose target is well formed."""
-    require_id(commitment.commitment_id, "commitment.commitment_id")
-    require_text(commitment.text, "commitment.text")
+    require_id(commitment.commitment_id, ("commitment", "commitment_id"))
+    require_text(commitment.text, ("commitment", "text"))
     area_ids = {f.focus_area_id for f in content.focus_areas}
     if commitment.focus_area_id is not None and commitment.focus_area_id not in area_ids:
         raise NotFound(
-            code="focus_area_not_found", message=f"No focus area {commitment.focus_area_id}."
+            code="focus_area_not_found",
+            message="No focus area {focus_area}.",
+            params={"focus_area": commitment.focus_area_id},
         )
     for field, ids in (
         ("responsible_ids", commitment.responsible_ids),
         ("partner_ids", commitment.partner_ids),
         ("place_ids", commitment.place_ids),
     ):
-        require_unique(ids, f"commitment.{field}")
+        require_unique(ids, ("commitment", field))
     for org_id in (*commitment.responsible_ids, *commitment.partner_ids):
         if context.directory.kind_of(org_id) is None:
-            raise NotFound(code="organisation_not_found", message=f"No organisation {org_id}.")
+            raise NotFound(
+                code="organisation_not_found",
+                message="No organisation {organisation}.",
+                params={"organisation": org_id},
+            )
     for place_id in commitment.place_ids:
         if content.place(place_id) is None:
-            raise NotFound(code="place_not_found", message=f"No place {place_id} in the promise.")
+            raise NotFound(
+                code="place_not_found",
+                message="No place {place} in the promise.",
+                params={"place": place_id},
+            )
     target = commitment.target
     if target is not None:
-        require_choice(target.comparator, COMPARATORS, "commitment.target.comparator")
-        require_choice(target.per, TARGET_PERIODS, "commitment.target.per")
-        require_text(target.unit, "commitment.target.unit", max_length=50)
+        require_choice(target.comparator, COMPARATORS, ("commitment", "target", "comparator"))
+        require_choice(target.per, TARGET_PERIODS, ("commitment", "target", "per"))
+        require_text(target.unit, ("commitment", "target", "unit"), max_length=50)
         if target.quantity < 0:
             raise InvalidInput(
                 code="negative_target",
@@ -210,7 +242,11 @@ def decide_draft_promise(
     """Medborgarlöfte påbörjat."""
     require_id(command.promise_id, "promise_id")
     if state.status != NONE:
-        raise RuleViolated(code="promise_exists", message=f"{command.promise_id} already exists.")
+        raise RuleViolated(
+            code="promise_exists",
+            message="The promise {promise} already exists.",
+            params={"promise": command.promise_id},
+        )
     require_party_member(command.actor, command.parties, EDITORS, "draft a promise")
     check_parties(command.parties, context)
     check_details(command.details)
@@ -233,27 +269,35 @@ def decide_edit(command: Command, state: PromiseState, context: DecisionContext)
             check_details(command.details)
             edit = PromiseDetailsRevised(details=command.details)
         case RecordPromiseInput():
-            require_id(command.input.input_id, "input.input_id")
-            require_choice(command.input.kind, INPUT_KINDS, "input.kind")
-            require_text(command.input.summary, "input.summary")
+            require_id(command.input.input_id, ("input", "input_id"))
+            require_choice(command.input.kind, INPUT_KINDS, ("input", "kind"))
+            require_text(command.input.summary, ("input", "summary"))
             edit = PromiseInputRecorded(input=command.input)
         case RemovePromiseInput():
             if all(i.input_id != command.input_id for i in content.inputs):
-                raise NotFound(code="input_not_found", message=f"No input {command.input_id}.")
+                raise NotFound(
+                    code="input_not_found",
+                    message="No input {input}.",
+                    params={"input": command.input_id},
+                )
             edit = PromiseInputRemoved(input_id=command.input_id)
         case AddFocusArea():
             area = command.focus_area
-            require_id(area.focus_area_id, "focus_area.focus_area_id")
-            require_text(area.title, "focus_area.title", max_length=300)
+            require_id(area.focus_area_id, ("focus_area", "focus_area_id"))
+            require_text(area.title, ("focus_area", "title"), max_length=300)
             if any(f.focus_area_id == area.focus_area_id for f in content.focus_areas):
                 raise RuleViolated(
-                    code="focus_area_exists", message=f"{area.focus_area_id} exists."
+                    code="focus_area_exists",
+                    message="The focus area {focus_area} already exists.",
+                    params={"focus_area": area.focus_area_id},
                 )
             edit = FocusAreaAdded(focus_area=area)
         case RemoveFocusArea():
             if all(f.focus_area_id != command.focus_area_id for f in content.focus_areas):
                 raise NotFound(
-                    code="focus_area_not_found", message=f"No focus area {command.focus_area_id}."
+                    code="focus_area_not_found",
+                    message="No focus area {focus_area}.",
+                    params={"focus_area": command.focus_area_id},
                 )
             if any(c.focus_area_id == command.focus_area_id for c in content.commitments):
                 raise RuleViolated(
@@ -264,7 +308,11 @@ def decide_edit(command: Command, state: PromiseState, context: DecisionContext)
             edit = _register_place(command, content, context)
         case RemovePlace():
             if content.place(command.place_id) is None:
-                raise NotFound(code="place_not_found", message=f"No place {command.place_id}.")
+                raise NotFound(
+                    code="place_not_found",
+                    message="No place {place} in the promise.",
+                    params={"place": command.place_id},
+                )
             if any(command.place_id in c.place_ids for c in content.commitments):
                 raise RuleViolated(
                     code="place_in_use", message="A commitment still names that place."
@@ -274,7 +322,8 @@ def decide_edit(command: Command, state: PromiseState, context: DecisionContext)
             if content.commitment(command.commitment.commitment_id) is not None:
                 raise RuleViolated(
                     code="commitment_exists",
-                    message=f"{command.commitment.commitment_id} exists.",
+                    message="The commitment {commitment} already exists.",
+                    params={"commitment": command.commitment.commitment_id},
                 )
             check_commitment(command.commitment, content, context)
             edit = CommitmentAdded(commitment=command.commitment)
@@ -282,19 +331,22 @@ def decide_edit(command: Command, state: PromiseState, context: DecisionContext)
             if content.commitment(command.commitment.commitment_id) is None:
                 raise NotFound(
                     code="commitment_not_found",
-                    message=f"No commitment {command.commitment.commitment_id}.",
+                    message="No commitment {commitment}.",
+                    params={"commitment": command.commitment.commitment_id},
                 )
             check_commitment(command.commitment, content, context)
             edit = CommitmentRevised(commitment=command.commitment)
         case RemoveCommitment():
             if content.commitment(command.commitment_id) is None:
                 raise NotFound(
-                    code="commitment_not_found", message=f"No commitment {command.commitment_id}."
+                    code="commitment_not_found",
+                    message="No commitment {commitment}.",
+                    params={"commitment": command.commitment_id},
                 )
             require_text(command.reason, "reason")
             edit = CommitmentRemoved(commitment_id=command.commitment_id, reason=command.reason)
         case _:
-            raise InvalidInput(code="unknown_command", message=f"{type(command).__name__}?")
+            raise unknown_command(command)
     return [*reopen_events(working, f"edited: {type(edit).__name__}"), edit]
 
 
@@ -302,15 +354,21 @@ def _register_place(
     command: RegisterPlace, content: RevisionContent, context: DecisionContext
 ) -> Event:
     place = command.place
-    require_id(place.place_id, "place.place_id")
-    require_text(place.name, "place.name", max_length=200)
-    require_choice(place.kind, PLACE_KINDS, "place.kind")
+    require_id(place.place_id, ("place", "place_id"))
+    require_text(place.name, ("place", "name"), max_length=200)
+    require_choice(place.kind, PLACE_KINDS, ("place", "kind"))
     if content.place(place.place_id) is not None:
-        raise RuleViolated(code="place_exists", message=f"{place.place_id} exists.")
+        raise RuleViolated(
+            code="place_exists",
+            message="The place {place} already exists.",
+            params={"place": place.place_id},
+        )
     if place.municipality_id is not None and (
         context.directory.kind_of(place.municipality_id) != MUNICIPALITY
     ):
         raise NotFound(
-            code="municipality_not_found", message=f"No municipality {place.municipality_id}."
+            code="municipality_not_found",
+            message="No municipality {municipality}.",
+            params={"municipality": place.municipality_id},
         )
     return PlaceRegistered(place=place)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events.context import DecisionContext
 from events.directory.authority import require_party_member, require_signing_mandate
-from events.messages import Command, Event, InvalidInput, NotFound, RuleViolated
+from events.messages import Command, Event, InvalidInput, NotFound, RuleViolated, unknown_command
 from events.promise.commands import (
     ApproveFollowUp,
     AssessCommitment,
@@ -29,7 +29,11 @@ _FOLLOWED_UP = frozenset({IN_FORCE, EXPIRED, TERMINATED})
 def _report(state: PromiseState, report_id: str) -> FollowUpReport:
     report = state.follow_up(report_id)
     if report is None:
-        raise NotFound(code="follow_up_not_found", message=f"No follow-up {report_id}.")
+        raise NotFound(
+            code="follow_up_not_found",
+            message="No follow-up {report}.",
+            params={"report": report_id},
+        )
     return report
 
 
@@ -47,7 +51,11 @@ def decide_follow_up(
             require_party_member(actor, state.parties, EDITORS, "draft a follow-up")
             require_id(command.report_id, "report_id")
             if state.follow_up(command.report_id) is not None:
-                raise RuleViolated(code="follow_up_exists", message=f"{command.report_id} exists.")
+                raise RuleViolated(
+                    code="follow_up_exists",
+                    message="The follow-up {report} already exists.",
+                    params={"report": command.report_id},
+                )
             require_choice(command.kind, KINDS, "kind")
             require_ordered(command.covers_from, command.covers_to, "covers_to")
             return [
@@ -70,7 +78,8 @@ def decide_follow_up(
             if commitment is None:
                 raise NotFound(
                     code="commitment_not_found",
-                    message=f"{command.commitment_id} is not a commitment in force.",
+                    message="{commitment} is not a commitment in force.",
+                    params={"commitment": command.commitment_id},
                 )
             require_choice(command.status, STATUSES, "status")
             if command.achieved is not None and command.achieved < 0:
@@ -108,7 +117,8 @@ def decide_follow_up(
             if missing:
                 raise RuleViolated(
                     code="follow_up_incomplete",
-                    message=f"Every commitment must be assessed; missing {', '.join(missing)}.",
+                    message="Every commitment must be assessed; missing {missing}.",
+                    params={"missing": ", ".join(missing)},
                 )
             if actor.organisation_id in report.approved_by:
                 raise RuleViolated(code="already_approved", message="Your party already approved.")
@@ -139,4 +149,4 @@ def decide_follow_up(
                     url=command.url,
                 )
             ]
-    raise InvalidInput(code="unknown_command", message=f"{type(command).__name__} is unknown.")
+    raise unknown_command(command)

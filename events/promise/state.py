@@ -59,6 +59,20 @@ ARCHIVED = "archived"
 WITHDRAWN = "withdrawn"
 TERMINATED = "terminated"
 SUPERSEDED = "superseded"
+STATUSES = (
+    DRAFT,
+    PROPOSED,
+    PARTIALLY_SIGNED,
+    SIGNED,
+    IN_FORCE,
+    EXPIRED,
+    CLOSED,
+    ARCHIVED,
+    WITHDRAWN,
+    TERMINATED,
+    SUPERSEDED,
+)
+"""Every status a drafted promise can be in (refusals name them)."""
 
 # Stages of one revision.
 STAGE_DRAFT = "draft"

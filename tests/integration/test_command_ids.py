@@ -136,7 +136,7 @@ async def test_an_over_long_or_non_printable_command_id_is_invalid_input_and_cha
     for n, command_id in enumerate(bad):
         with pytest.raises(InvalidInput) as refused:
             await dispatcher.dispatch(draft(command_id, UB, f"ub-bad-id-{n}"))
-        assert refused.value.field_path == ("commandId",), command_id
+        assert refused.value.field_path == ("command_id",), command_id
     assert await log_counts(dispatcher.pool) == before
 
 

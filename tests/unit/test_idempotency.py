@@ -31,7 +31,7 @@ def test_a_uuid_or_up_to_128_printable_ascii_characters_is_a_command_id(command_
 def test_anything_else_is_invalid_input_on_the_command_id_field(command_id: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         check_command_id(command_id)
-    assert refused.value.field_path == ("commandId",)
+    assert refused.value.field_path == ("command_id",)
     assert refused.value.code == "invalid_command_id"
     assert len(refused.value.message) < 200  # never echoes a 10 KB id
 

@@ -1,0 +1,1 @@
+"""Messages in Swedish and English: gettext catalogues (Babel) for refusals and fixed texts."""

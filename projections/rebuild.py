@@ -83,7 +83,9 @@ async def rebuild(
         old = await serving_version(conn, name)
         status = await conn.fetchval(STATUS, name, new)
         if status == "building":
-            await _catch_up(projection, connect, new, await log_size(conn), batch_size, progress)
+            done = await checkpoint(conn, name, new) + 1  # more than 0 when resumed
+            head = await log_size(conn)
+            await _catch_up(projection, connect, new, (done, head), batch_size, progress)
             async with conn.transaction():
                 await conn.execute(RETIRE, name)
                 await conn.execute(SERVE, name, new)
@@ -105,13 +107,15 @@ async def _catch_up(
     projection: Projection,
     connect: Callable[[], Awaitable[asyncpg.Connection]],
     version: int,
-    head: int,
+    done_and_head: tuple[int, int],
     batch_size: int,
     progress: Callable[[int, int], None] | None,
 ) -> None:
+    done, head = done_and_head
+
     def report(_: int) -> None:
         if progress is not None:
-            progress(runner.applied, head)
+            progress(done + runner.applied, head)
 
     runner = Runner(
         projection=projection,

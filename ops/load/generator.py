@@ -65,12 +65,13 @@ async def run_load(
     rng: random.Random | None = None,
     live_nodes: set[str] | None = None,
     drain_timeout: float = 30.0,
+    stop: asyncio.Event | None = None,
 ) -> Run:
     """Send `rate` requests per second for `duration` seconds, round-robin over `nodes`.
 
     `live_nodes`, when given, is read at each request: nodes missing from it are skipped (a
-    drill removes the node it killed). The run ends after `duration` plus at most
-    `drain_timeout` for requests still in flight.
+    drill removes the node it killed). The run ends after `duration` (or earlier, once `stop`
+    is set) plus at most `drain_timeout` for requests still in flight.
     """
     rng = rng or random.Random(1)
     weights = [o.weight for o in ops]
@@ -102,6 +103,8 @@ async def run_load(
     total = int(rate * duration)
     try:
         for i in range(total):
+            if stop is not None and stop.is_set():
+                break
             due = run.started + i / rate
             delay = due - time.perf_counter()
             if delay > 0:

@@ -27,6 +27,7 @@ from schema.errors import ClientError
 from schema.organisations import OrganisationQuery
 from schema.promises import PromiseQuery, PromiseSubscription
 from schema.proofs import ProofQuery
+from schema.sessions import SessionMutation
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -75,7 +76,8 @@ def build_schema(*, dev: bool) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error"),
     ]
-    mutation = build_mutation([c for d in deciders() for c in d.command_types])
+    commands = build_mutation([c for d in deciders() for c in d.command_types])
+    mutation = merge_types("Mutation", (commands, SessionMutation))
     return strawberry.Schema(
         query=query,
         mutation=mutation,

@@ -105,6 +105,17 @@ class Reader(Protocol):
         """Activity records in (promise, position) order; `member_of` limits to its promises."""
 
 
+class SessionAdmin(Protocol):
+    """Ends browser sessions (operational state, not the event log)."""
+
+    async def revoke_person(self, organisation_id: str, person_or_subject: str, *, by: str) -> int:
+        """End every live session of one person of one organisation; how many ended."""
+
+
+Reauthorise = Callable[[], Awaitable[Principal | None]]
+"""A WebSocket connection's principal now: None once its token expired or its session ended."""
+
+
 @dataclass(slots=True, kw_only=True)
 class Context:
     """What every resolver sees."""
@@ -120,4 +131,8 @@ class Context:
     """The WebSocket `connection_init` payload (set by Strawberry on subscriptions)."""
     language: str = "sv"
     """The language of messages (schema.i18n.catalogue.LANGUAGES), from `Accept-Language`."""
+    reauthorise: Reauthorise | None = None
+    """Set on WebSocket connections: subscriptions ask it before every push."""
+    sessions: SessionAdmin | None = None
+    """Browser sessions, for an org_admin's revocation (None: the app has no session store)."""
     extras: dict[str, Any] = field(default_factory=dict)

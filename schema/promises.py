@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -220,6 +220,22 @@ SUBSCRIPTION_POLL_S = 0.1
 SUBSCRIPTION_MAX_S = 3600.0
 
 
+class SubscriptionEnded(ClientError):
+    """The connection's token expired or its session ended: nothing more is pushed."""
+
+    extensions: ClassVar[dict[str, str]] = {"code": "UNAUTHENTICATED"}
+
+
+async def still_authorised(ctx: Context) -> None:
+    """Refresh the caller before a push; `SubscriptionEnded` once the grant ended."""
+    if ctx.reauthorise is None:
+        return
+    principal = await ctx.reauthorise()
+    if principal is None:
+        raise SubscriptionEnded("the token has expired or the session has ended")
+    ctx.principal = principal
+
+
 @strawberry.type
 class PromiseSubscription:
     @strawberry.subscription(description="The promise each time its read model changes.")
@@ -235,6 +251,8 @@ class PromiseSubscription:
             found = await ctx.reader.document_at(PROMISE_PROJECTION, key)
             if found is not None and found[0] != seen:
                 seen = found[0]
+                # Who may see what is decided per push, with the caller as they are now.
+                await still_authorised(ctx)
                 promise = visible(ctx, key, found[1])
                 if promise is not None:
                     yield promise

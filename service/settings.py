@@ -53,6 +53,11 @@ class Settings:
     """"json" or "text"; None: text in dev mode, json otherwise."""
     node_name: str | None = None
     """This process's name in the logs (several nodes share one log store)."""
+    session_max_age_s: int = 8 * 3600
+    """A browser session's absolute lifetime (`SAMVERKAN_SESSION_MAX_AGE_S`)."""
+    session_recheck_s: float = 30.0
+    """How often a WebSocket connection re-reads its session, so a revocation made on another
+    node closes it within this time (`SAMVERKAN_SESSION_RECHECK_S`)."""
 
     @property
     def base_url(self) -> str:
@@ -83,6 +88,7 @@ class Settings:
             raise SettingsError("SAMVERKAN_REPLICA_WAIT_S must be a number of seconds") from exc
         if not 0 <= replica_wait_s <= 60:
             raise SettingsError("SAMVERKAN_REPLICA_WAIT_S must be between 0 and 60")
+        session_max_age_s, session_recheck_s = _session_times(env)
         database_url = env.get("DATABASE_URL") or None
         replica_url = env.get("SAMVERKAN_REPLICA_URL") or None
         if replica_url is not None and database_url is None:
@@ -103,4 +109,25 @@ class Settings:
             replica_wait_s=replica_wait_s,
             log_format=log_format,
             node_name=env.get("SAMVERKAN_NODE_NAME") or None,
+            session_max_age_s=session_max_age_s,
+            session_recheck_s=session_recheck_s,
         )
+
+
+def _session_times(env: Mapping[str, str]) -> tuple[int, float]:
+    """SAMVERKAN_SESSION_MAX_AGE_S (60 s to 7 days) and SAMVERKAN_SESSION_RECHECK_S (1-300 s)."""
+    try:
+        max_age_s = int(env.get("SAMVERKAN_SESSION_MAX_AGE_S", str(8 * 3600)))
+    except ValueError as exc:
+        raise SettingsError(
+            "SAMVERKAN_SESSION_MAX_AGE_S must be a whole number of seconds"
+        ) from exc
+    if not 60 <= max_age_s <= 7 * 24 * 3600:
+        raise SettingsError("SAMVERKAN_SESSION_MAX_AGE_S must be between 60 and 604800")
+    try:
+        recheck_s = float(env.get("SAMVERKAN_SESSION_RECHECK_S", "30"))
+    except ValueError as exc:
+        raise SettingsError("SAMVERKAN_SESSION_RECHECK_S must be a number of seconds") from exc
+    if not 1 <= recheck_s <= 300:
+        raise SettingsError("SAMVERKAN_SESSION_RECHECK_S must be between 1 and 300")
+    return max_age_s, recheck_s

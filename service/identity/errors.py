@@ -22,3 +22,8 @@ class UnknownIssuer(InvalidToken):
 
 class CsrfMissing(InvalidToken):
     """A cookie-authenticated request without the session's CSRF token: 403, not 401."""
+
+
+class SessionEnded(InvalidToken):
+    """A session cookie naming no live session (logged out, revoked, expired): 401, and the
+    browser is told to forget the cookie."""

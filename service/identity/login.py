@@ -1,31 +1,39 @@
-"""Browser login (OIDC code flow + PKCE + nonce via Authlib) and the cookie session it leaves.
+"""Browser login (OIDC code flow + PKCE + nonce via Authlib) and the session it leaves.
 
-The session cookie is signed by Starlette's `SessionMiddleware`, not encrypted, so it holds only
-a session id, a CSRF token, the login provider's name and the principal; tokens never enter it.
+The session lives in PostgreSQL (`sessions.py`); its cookie carries only an opaque id, and
+tokens are never kept. Between `/login/{provider}` and the callback, Authlib's state, nonce and
+PKCE verifier travel in the encrypted pre-login cookie (`cookies.py`). `/logout` revokes the
+session, so a copy of the old cookie grants nothing.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+import asyncpg
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from joserfc.errors import JoseError
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from events.messages import Principal
-from service.identity.errors import InvalidToken
+from service.identity.cookies import (
+    CSRF_HEADER,
+    CookiePolicy,
+    SessionCookies,
+    current_session,
+    session_cookie,
+)
+from service.identity.errors import InvalidToken, SessionEnded
 from service.identity.registry import IssuerEntry, IssuerRegistry
+from service.identity.sessions import SessionStore
 
-CSRF_HEADER = "X-CSRF-Token"
+__all__ = ["CALLBACK_PATH", "CSRF_HEADER", "Login", "LoginSettings", "build_login"]
+
 CALLBACK_PATH = "/auth/callback"
 _PENDING = "login_provider"
 
@@ -38,6 +46,9 @@ class LoginSettings:
     session_secret: str
     dev: bool = False
     max_age_s: int = 8 * 3600
+    """A session's absolute lifetime; it ends then whatever the user does."""
+    login_max_age_s: int = 600
+    """How long a started login may take before its pre-login cookie is refused."""
     after_login_path: str = "/"
     after_logout_path: str = "/"
 
@@ -47,23 +58,33 @@ class LoginSettings:
         return self.public_url.rstrip("/") + CALLBACK_PATH
 
     @property
-    def cookie_name(self) -> str:
-        """`__Host-` binds the cookie to this exact host over https; dev runs over plain http."""
-        return "samverkan_session" if self.dev else "__Host-samverkan_session"
+    def cookies(self) -> CookiePolicy:
+        """Names, attributes and lifetimes of the session and pre-login cookies."""
+        return CookiePolicy(
+            dev=self.dev, session_max_age_s=self.max_age_s, login_max_age_s=self.login_max_age_s
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Login:
-    """The login routes and the session middleware they need, for `create_app` to mount."""
+    """The login routes, the cookie middleware they need and the session store."""
 
     routes: list[BaseRoute]
     middleware: list[Middleware]
+    sessions: SessionStore
 
 
 def build_login(
-    registry: IssuerRegistry, settings: LoginSettings, *, secrets_env: Mapping[str, str]
+    registry: IssuerRegistry,
+    settings: LoginSettings,
+    *,
+    secrets_env: Mapping[str, str],
+    pool: Callable[[], asyncpg.Pool],
 ) -> Login:
-    """Register one Authlib client per registry entry with a `login` table; return the routes."""
+    """Register one Authlib client per registry entry with a `login` table; return the routes.
+
+    `pool` gives the runtime pool (the primary: a revocation must be seen at once) per call.
+    """
     oauth = OAuth()
     for entry in registry:
         if entry.login is None:
@@ -81,7 +102,8 @@ def build_login(
             server_metadata_url=entry.issuer.rstrip("/") + "/.well-known/openid-configuration",
             client_kwargs={"scope": entry.login.scope, "code_challenge_method": "S256"},
         )
-    flow = _LoginFlow(registry=registry, settings=settings, oauth=oauth)
+    store = SessionStore(pool, max_age_s=settings.max_age_s)
+    flow = _LoginFlow(registry=registry, settings=settings, oauth=oauth, store=store)
     return Login(
         routes=[
             Route("/login/{provider}", flow.login, methods=["GET"]),
@@ -92,43 +114,29 @@ def build_login(
         ],
         middleware=[
             Middleware(
-                SessionMiddleware,
-                secret_key=settings.session_secret,
-                session_cookie=settings.cookie_name,
-                max_age=settings.max_age_s,
-                same_site="lax",  # strict would drop the cookie on the IdP's redirect back
-                https_only=not settings.dev,
+                SessionCookies,
+                store=store,
+                policy=settings.cookies,
+                secret=settings.session_secret,
             )
         ],
+        sessions=store,
     )
 
 
-def session_principal(conn: HTTPConnection) -> Principal | None:
-    """The principal of the cookie session, or None when nobody is logged in."""
-    if "session" not in conn.scope:
-        return None
-    raw = conn.session.get("principal")
-    if not isinstance(raw, dict):
-        return None
-    return _principal_from_session(raw)
-
-
-def csrf_valid(conn: HTTPConnection) -> bool:
-    """True when the request carries the session's CSRF token in `X-CSRF-Token`."""
-    if "session" not in conn.scope:
-        return False
-    expected = conn.session.get("csrf")
-    given = conn.headers.get(CSRF_HEADER)
-    if not isinstance(expected, str) or not given:
-        return False
-    return hmac.compare_digest(expected.encode(), given.encode())
-
-
 class _LoginFlow:
-    def __init__(self, *, registry: IssuerRegistry, settings: LoginSettings, oauth: OAuth) -> None:
+    def __init__(
+        self,
+        *,
+        registry: IssuerRegistry,
+        settings: LoginSettings,
+        oauth: OAuth,
+        store: SessionStore,
+    ) -> None:
         self._registry = registry
         self._settings = settings
         self._oauth = oauth
+        self._store = store
 
     def _entry(self, name: object) -> IssuerEntry | None:
         entry = self._registry.named(name) if isinstance(name, str) else None
@@ -139,8 +147,11 @@ class _LoginFlow:
         if entry is None:
             return _error(404, "unknown_provider", "no such login provider")
         client = self._oauth.create_client(entry.name)
+        # One login at a time per browser, so the pre-login cookie stays small.
+        request.session.clear()
         request.session[_PENDING] = entry.name
-        # Authlib keeps state, nonce and the PKCE verifier in the session under the state key.
+        # Authlib keeps state, nonce and the PKCE verifier in `request.session` under the state
+        # key: the encrypted pre-login cookie.
         response: Response = await client.authorize_redirect(request, self._settings.callback_url)
         return response
 
@@ -165,21 +176,29 @@ class _LoginFlow:
             return _error(403, "not_allowed", exc.reason)
         if principal.client_id is None:
             principal = replace(principal, client_id=entry.login.client_id if entry.login else None)
-        # A fresh session on every login, so nothing set before it (fixation) survives.
+        # A fresh session on every login; the one the browser came with (if any) ends, so
+        # nothing set before the login (fixation) survives it.
+        previous = session_cookie(request)
+        if previous is not None:
+            await self._store.revoke(previous, by="login")
         request.session.clear()
-        request.session.update(
-            {
-                "sid": secrets.token_urlsafe(16),
-                "csrf": secrets.token_urlsafe(24),
-                "provider": entry.name,
-                "principal": principal.as_record(),
-            }
-        )
-        return RedirectResponse(self._settings.after_login_path, status_code=303)
+        session_id, _ = await self._store.create(principal, entry.name)
+        response = RedirectResponse(self._settings.after_login_path, status_code=303)
+        self._settings.cookies.set_session(response, session_id)
+        return response
 
     async def logout(self, request: Request) -> Response:
-        entry = self._entry(request.session.get("provider"))
+        session_id = session_cookie(request)
+        provider = None
+        if session_id is not None:
+            provider = await self._store.revoke(session_id, by="logout")
         request.session.clear()
+        target = await self._end_session_url(self._entry(provider))
+        response = RedirectResponse(target, status_code=303)
+        self._settings.cookies.clear_session(response)
+        return response
+
+    async def _end_session_url(self, entry: IssuerEntry | None) -> str:
         target = self._settings.after_logout_path
         if entry is not None and entry.login is not None:
             client = self._oauth.create_client(entry.name)
@@ -195,14 +214,17 @@ class _LoginFlow:
                     }
                 )
                 target = f"{end_session}?{query}"
-        return RedirectResponse(target, status_code=303)
+        return target
 
     async def session(self, request: Request) -> Response:
-        principal = session_principal(request)
-        body: dict[str, Any] = {"authenticated": principal is not None}
-        if principal is not None:
-            body["principal"] = principal.as_record()
-            body["csrf_token"] = request.session.get("csrf")
+        try:
+            live = await current_session(request)
+        except SessionEnded:
+            live = None  # the middleware tells the browser to forget the cookie
+        body: dict[str, Any] = {"authenticated": live is not None}
+        if live is not None:
+            body["principal"] = live.principal.as_record()
+            body["csrf_token"] = live.csrf
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
@@ -211,22 +233,4 @@ def _error(status: int, error: str, description: str) -> Response:
         {"error": error, "error_description": description},
         status_code=status,
         headers={"Cache-Control": "no-store"},
-    )
-
-
-def _principal_from_session(raw: Mapping[str, Any]) -> Principal | None:
-    issuer, subject, org = raw.get("issuer"), raw.get("subject"), raw.get("organisation_id")
-    roles = raw.get("roles")
-    if not (isinstance(issuer, str) and isinstance(subject, str) and isinstance(org, str)):
-        return None
-    if not isinstance(roles, list):
-        return None
-    person, client = raw.get("person_id"), raw.get("client_id")
-    return Principal(
-        issuer=issuer,
-        subject=subject,
-        organisation_id=org,
-        roles=frozenset(r for r in roles if isinstance(r, str)),
-        person_id=person if isinstance(person, str) else None,
-        client_id=client if isinstance(client, str) else None,
     )

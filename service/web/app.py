@@ -28,10 +28,12 @@ from service.bootstrap import Domain, build_domain, dispatch_for, running
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
 from service.identity.bearer import BearerValidator, JwksCache
+from service.identity.cookies import csrf_valid, current_session
 from service.identity.dev_issuer import DevIssuer
 from service.identity.errors import CsrfMissing, InvalidToken
-from service.identity.login import LoginSettings, build_login, csrf_valid, session_principal
+from service.identity.login import LoginSettings, build_login
 from service.identity.registry import IssuerRegistry, load_registry
+from service.identity.sessions import SessionStore
 from service.settings import Settings
 from service.supervisor import Role, Supervisor
 from service.web import health, open_data, public_page
@@ -77,17 +79,19 @@ def create_app(
         if settings.issuer_registry
         else IssuerRegistry(entries=())
     )
+    holder: dict[str, Services] = {}
     login = build_login(
         registry,
         LoginSettings(
             public_url=settings.base_url,
             session_secret=session_secret(settings),
             dev=settings.dev,
+            max_age_s=settings.session_max_age_s,
         ),
         secrets_env=os.environ,
+        pool=lambda: holder["services"].pool,  # sessions live on the primary
     )
-    holder: dict[str, Services] = {}
-    graphql = _graphql(settings, domain, holder)
+    graphql = _graphql(settings, domain, holder, login.sessions)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -168,7 +172,9 @@ def _supervise_workers(services: Services, roles: list[Role]) -> Supervisor:
     return supervisor
 
 
-def _graphql(settings: Settings, domain: Domain, holder: dict[str, Services]) -> GraphQLEndpoint:
+def _graphql(
+    settings: Settings, domain: Domain, holder: dict[str, Services], sessions: SessionStore
+) -> GraphQLEndpoint:
     """The GraphQL endpoint; per request it reads the lifespan's services from `holder`."""
 
     def make_reader() -> PgReader:
@@ -208,6 +214,8 @@ def _graphql(settings: Settings, domain: Domain, holder: dict[str, Services]) ->
         validate=validate,
         make_dispatch=make_dispatch,
         make_reader=make_reader,
+        sessions=sessions,
+        recheck_s=settings.session_recheck_s,
     )
 
     def observe(route: str, seconds: float) -> None:
@@ -284,14 +292,17 @@ async def authenticate(request: Request) -> Principal | None:
     """The bearer token's or the cookie session's principal; None for anonymous.
 
     An invalid bearer is InvalidToken (401), never anonymous. A cookie session counts only with
-    the session's CSRF header, so a cross-site form cannot act with the user's cookie.
+    the session's CSRF header, so a cross-site form cannot act with the user's cookie; a cookie
+    whose session ended (logout, revocation, expiry) is SessionEnded (401), never anonymous.
     """
     header = request.headers.get("authorization")
     if header is None:
-        principal = session_principal(request)
-        if principal is not None and not csrf_valid(request):
+        session = await current_session(request)
+        if session is None:
+            return None
+        if not csrf_valid(request, session):
             raise CsrfMissing("cookie-authenticated requests need the X-CSRF-Token header")
-        return principal
+        return session.principal
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken("the Authorization header must be 'Bearer <token>'")

@@ -18,7 +18,7 @@ import strawberry
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -29,10 +29,11 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from events.messages import Principal
-from schema.context import Context, Dispatch
+from schema.context import Context, Dispatch, SessionAdmin
 from schema.errors import ClientError
 from service import database
-from service.identity.errors import CsrfMissing, InvalidToken
+from service.identity.connections import stop_watching, watch_until_ended, websocket_grant
+from service.identity.errors import CsrfMissing, InvalidToken, SessionEnded
 from service.web.errors import graphql_error
 from service.web.metrics import RecordOperation
 from service.web.reader import PgReader
@@ -103,6 +104,8 @@ class View(GraphQL[Context, None]):
         validate: Callable[[str], Awaitable[Principal]],
         make_dispatch: Callable[[Principal | None, str], Dispatch],
         make_reader: Callable[[], PgReader],
+        sessions: SessionAdmin | None = None,
+        recheck_s: float = 30.0,
     ) -> None:
         super().__init__(
             schema,
@@ -115,6 +118,8 @@ class View(GraphQL[Context, None]):
         self._validate = validate
         self._make_dispatch = make_dispatch
         self._make_reader = make_reader
+        self._sessions = sessions
+        self._recheck_s = recheck_s
         if TypedUnavailable not in schema.extensions:
             schema.extensions = (*schema.extensions, TypedUnavailable)
         if RecordOperation not in schema.extensions:
@@ -169,18 +174,24 @@ class View(GraphQL[Context, None]):
             dispatch=self._make_dispatch(principal, request_id),
             request_id=request_id,
             now=lambda: dt.datetime.now(dt.UTC),
+            sessions=self._sessions,
+            extras={"websocket": request} if isinstance(request, WebSocket) else {},
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        websocket: WebSocket = context.extras["websocket"]
         params = context.connection_params or {}
-        raw = params.get("authorization") or params.get("Authorization")
-        if not isinstance(raw, str) or not raw.lower().startswith("bearer "):
-            raise ConnectionRejectionError({"reason": "a bearer token is required"})
         try:
-            context.principal = await self._validate(raw[7:].strip())
+            grant = await websocket_grant(
+                websocket, params, validate=self._validate, now=time.time()
+            )
         except InvalidToken as exc:
             raise ConnectionRejectionError({"reason": exc.reason}) from exc
+        context.principal = grant.principal
+        context.reauthorise = lambda: grant.current(time.time())
         context.dispatch = self._make_dispatch(context.principal, context.request_id)
+        # The connection closes (4403) once the token expires or the session ends.
+        watch_until_ended(websocket, grant, recheck_s=self._recheck_s)
         return {"organisation": context.principal.organisation_id}
 
 
@@ -204,7 +215,10 @@ class GraphQLEndpoint:
         scope.setdefault("state", {})
         scope["state"]["request_id"] = self._request_id()
         if scope["type"] != "http":
-            await self._view(scope, receive, send)
+            try:
+                await self._view(scope, receive, send)
+            finally:
+                stop_watching(scope)
             return
         request = Request(scope, receive)
         length = request.headers.get("content-length")
@@ -222,7 +236,10 @@ class GraphQLEndpoint:
                 401,
                 exc.reason,
                 headers={"WWW-Authenticate": exc.www_authenticate()},
-                extra={"error": "invalid_token", "error_description": exc.reason},
+                extra={
+                    "error": "session_ended" if isinstance(exc, SessionEnded) else "invalid_token",
+                    "error_description": exc.reason,
+                },
             )
             await response(scope, receive, send)
             return

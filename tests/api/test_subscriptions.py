@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import time
 import uuid
 from typing import Any
 
@@ -93,3 +95,49 @@ async def test_a_handshake_from_a_foreign_origin_is_refused(dev_app: RunningApp)
             origin="https://evil.example",  # type: ignore[arg-type]
         ):
             pass
+
+
+async def test_a_subscription_ends_when_its_token_expires_and_pushes_nothing_after(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    editor = Client(http, dev_app, dev_app.token(UB, "editor"))
+    await editor.ok(
+        "draftPromise",
+        promiseId="ub-short-lived",
+        parties=[UB, LPO],
+        details={"title": "Short-lived", "period": {"label": "2032"}},
+    )
+    assert dev_app.dev_issuer is not None
+    ttl_s = 3
+    token = dev_app.dev_issuer.mint(
+        organisation_id=LPO, roles=["viewer"], subject="lpo-short-lived", ttl_s=ttl_s
+    )
+    expires_at = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["exp"]
+    async with websockets.connect(ws_url(dev_app), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        init = {"authorization": f"Bearer {token}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        assert (await receive(ws))["type"] == "connection_ack"
+        subscribe = {"query": SUBSCRIBE, "variables": {"id": "ub-short-lived"}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+        first = await receive(ws)
+        assert first["payload"]["data"]["promiseChanged"]["status"] == "draft"
+        # Wait (bounded) for the token's expiry, then change the draft.
+        for _ in range(200):
+            if time.time() > expires_at:
+                break
+            await asyncio.sleep(0.05)
+        assert time.time() > expires_at
+        await editor.ok(
+            "addFocusArea",
+            promiseId="ub-short-lived",
+            focusArea={"focusAreaId": "after", "title": "After expiry"},
+        )
+        pushed: list[dict[str, Any]] = []
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(30):
+                while True:
+                    pushed.append(json.loads(await ws.recv()))
+    assert "After expiry" not in json.dumps(pushed), pushed
+    assert closed.value.rcvd is not None, closed.value
+    assert closed.value.rcvd.code == 4403
+    assert closed.value.rcvd.reason == "token has expired"

@@ -564,29 +564,43 @@ async def test_an_anonymous_client_sees_only_published_promises(
 class ScriptedBrowser:
     """A cookie-carrying HTTP client that logs in through `/login/{provider}`.
 
-    The session cookie is `Secure`; httpx's jar would not send it over plain http, while a real
-    browser does on a loopback origin, so the app's cookie is carried here by hand.
+    The app's cookies are `Secure`; httpx's jar would not send them over plain http, while a real
+    browser does on a loopback origin, so the app's cookies (the session and the pre-login one)
+    are carried here by hand.
     """
 
     def __init__(self, http: httpx.AsyncClient, app: SsoApp, idps: Idps) -> None:
         self.http, self.app, self.idps = http, app, idps
-        self.session: str | None = None
+        self.cookies: dict[str, str] = {}
         self.set_cookies: list[str] = []
+        """Every `Set-Cookie` of the session cookie, in order."""
+        self.all_set_cookies: list[str] = []
+
+    @property
+    def session(self) -> str | None:
+        """The session cookie's value, or None."""
+        return self.cookies.get(COOKIE)
 
     async def app_request(
         self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any
     ) -> httpx.Response:
         sent = dict(headers or {})
-        if self.session is not None:
-            sent["cookie"] = f"{COOKIE}={self.session}"
+        if self.cookies:
+            sent["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         response = await self.http.request(method, f"{self.app.url}{path}", headers=sent, **kw)
         for raw in response.headers.get_list("set-cookie"):
             name, _, rest = raw.partition("=")
+            if not name.startswith("__Host-"):
+                continue
+            self.all_set_cookies.append(raw)
             if name == COOKIE:
                 self.set_cookies.append(raw)
-                value = rest.split(";", 1)[0]
-                expired = "expires=thu, 01 jan 1970" in raw.lower() or "max-age=0" in raw.lower()
-                self.session = None if expired or value in ("", "null") else value
+            value = rest.split(";", 1)[0]
+            expired = "expires=thu, 01 jan 1970" in raw.lower() or "max-age=0" in raw.lower()
+            if expired or value in ("", "null", '""'):
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
         return response
 
     async def log_in(self, provider: str, user: str) -> dict[str, Any]:

@@ -2,42 +2,44 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import asyncpg
 import httpx
-import itsdangerous
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from service.identity.login import (
-    CSRF_HEADER,
-    LoginSettings,
-    build_login,
-    csrf_valid,
-    session_principal,
-)
+from service.identity.cookies import csrf_valid, current_session, prelogin_cipher
+from service.identity.errors import SessionEnded
+from service.identity.login import CSRF_HEADER, LoginSettings, build_login
 from service.identity.registry import IssuerRegistry, load_registry
 from tests.idp.fixtures import LOGIN_SECRETS, Idps, follow_idp_login
 
 SECRET = "test-session-secret"
 
 
-def make_app(registry: IssuerRegistry, settings: LoginSettings) -> Starlette:
-    login = build_login(registry, settings, secrets_env=LOGIN_SECRETS)
+def make_app(registry: IssuerRegistry, settings: LoginSettings, pool: asyncpg.Pool) -> Starlette:
+    login = build_login(registry, settings, secrets_env=LOGIN_SECRETS, pool=lambda: pool)
+
+    async def session_principal(request: Request) -> Any:
+        try:
+            session = await current_session(request)
+        except SessionEnded:
+            return None
+        return None if session is None else session.principal
 
     async def home(request: Request) -> Response:
         return PlainTextResponse("home")
 
     async def whoami(request: Request) -> Response:
-        principal = session_principal(request)
+        principal = await session_principal(request)
         if principal is None:
             return JSONResponse({"anonymous": True})
         return JSONResponse(
@@ -51,9 +53,10 @@ def make_app(registry: IssuerRegistry, settings: LoginSettings) -> Starlette:
         )
 
     async def change(request: Request) -> Response:
-        if session_principal(request) is None:
+        session = await current_session(request)
+        if session is None:
             return JSONResponse({"error": "login required"}, status_code=401)
-        if not csrf_valid(request):
+        if not csrf_valid(request, session):
             return JSONResponse({"error": "csrf"}, status_code=403)
         return JSONResponse({"ok": True})
 
@@ -78,9 +81,11 @@ def settings_for(idps: Idps, *, dev: bool) -> LoginSettings:
 
 
 @pytest.fixture
-async def browser(idps: Idps, registry: IssuerRegistry) -> AsyncIterator[httpx.AsyncClient]:
+async def browser(
+    idps: Idps, registry: IssuerRegistry, pool: asyncpg.Pool
+) -> AsyncIterator[httpx.AsyncClient]:
     """One cookie jar; the app origin is served in-process, the providers over loopback."""
-    app = make_app(registry, settings_for(idps, dev=True))
+    app = make_app(registry, settings_for(idps, dev=True), pool)
     async with httpx.AsyncClient(
         mounts={idps.app_origin: httpx.ASGITransport(app=app)}, timeout=10
     ) as client:
@@ -173,11 +178,11 @@ async def test_a_nonce_mismatch_is_an_error_not_a_crash(
     browser: httpx.AsyncClient, idps: Idps
 ) -> None:
     callback = await reach_callback(browser, idps, "polisen", "p-editor")
-    cookie = "samverkan_session"
-    session = _unsign(browser.cookies[cookie])
-    (state_key,) = [k for k in session if k.startswith("_state_polisen_")]
-    session[state_key]["data"]["nonce"] = "some-other-nonce"
-    browser.cookies.set(cookie, _sign(session), domain="127.0.0.1")
+    cookie = "samverkan_login"
+    pending = _open(browser.cookies[cookie])
+    (state_key,) = [k for k in pending if k.startswith("_state_polisen_")]
+    pending[state_key]["data"]["nonce"] = "some-other-nonce"
+    browser.cookies.set(cookie, _seal(pending), domain="127.0.0.1")
     response = await browser.get(callback)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_id_token", response.text
@@ -210,21 +215,21 @@ async def test_a_police_user_claiming_a_municipality_cannot_log_in(
 
 
 @pytest.mark.asyncio
-async def test_the_session_cookie_is_httponly_lax_and_secure_outside_dev(
-    idps: Idps, registry: IssuerRegistry
+async def test_the_pre_login_cookie_is_httponly_lax_and_secure_outside_dev(
+    idps: Idps, registry: IssuerRegistry, pool: asyncpg.Pool
 ) -> None:
-    app = make_app(registry, settings_for(idps, dev=False))
+    app = make_app(registry, settings_for(idps, dev=False), pool)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
         response = await client.get(f"{idps.app_origin}/login/polisen")
     cookie = response.headers["set-cookie"].lower()
-    assert cookie.startswith("__host-samverkan_session=")
+    assert cookie.startswith("__host-samverkan_login=")
     for flag in ("httponly", "samesite=lax", "secure", "path=/"):
         assert flag in cookie
     assert "domain=" not in cookie
 
 
 @pytest.mark.asyncio
-async def test_the_dev_session_cookie_is_httponly_and_lax_but_not_secure(
+async def test_the_dev_pre_login_cookie_is_httponly_and_lax_but_not_secure(
     browser: httpx.AsyncClient, idps: Idps
 ) -> None:
     response = await browser.get(f"{idps.app_origin}/login/polisen")
@@ -234,11 +239,20 @@ async def test_the_dev_session_cookie_is_httponly_and_lax_but_not_secure(
 
 
 @pytest.mark.asyncio
-async def test_the_session_cookie_holds_no_tokens(browser: httpx.AsyncClient, idps: Idps) -> None:
+async def test_the_session_cookie_is_an_opaque_id_and_the_pre_login_cookie_is_gone(
+    browser: httpx.AsyncClient, idps: Idps, pool: asyncpg.Pool
+) -> None:
     await log_in(browser, idps, "kommun", "ub-editor")
-    session = _unsign(browser.cookies["samverkan_session"])
-    assert set(session) == {"sid", "csrf", "provider", "principal"}
-    assert "eyJ" not in json.dumps(session)
+    assert "samverkan_login" not in browser.cookies
+    value = browser.cookies["samverkan_session"]
+    assert len(value) == 43 and "." not in value and "eyJ" not in value
+    stored = await pool.fetchrow(
+        "SELECT provider, principal FROM sessions WHERE id_hash = sha256($1::bytea)",
+        value.encode(),
+    )
+    assert stored is not None and stored["provider"] == "kommun"
+    assert stored["principal"]["subject"] == "ub-editor"
+    assert "eyJ" not in json.dumps(stored["principal"])
 
 
 @pytest.mark.asyncio
@@ -275,12 +289,11 @@ async def test_cookie_authenticated_posts_need_the_sessions_csrf_token(
     assert (await browser.post(change, headers={CSRF_HEADER: token})).status_code == 200
 
 
-def _unsign(cookie: str) -> dict[str, Any]:
-    raw = itsdangerous.TimestampSigner(SECRET).unsign(cookie.encode())
-    data: dict[str, Any] = json.loads(base64.b64decode(raw))
+def _open(cookie: str) -> dict[str, Any]:
+    """The pre-login cookie's content, opened with the app's own key (the test holds it)."""
+    data: dict[str, Any] = json.loads(prelogin_cipher(SECRET).decrypt(cookie.encode()))
     return data
 
 
-def _sign(session: dict[str, Any]) -> str:
-    data = base64.b64encode(json.dumps(session).encode())
-    return itsdangerous.TimestampSigner(SECRET).sign(data).decode()
+def _seal(pending: dict[str, Any]) -> str:
+    return prelogin_cipher(SECRET).encrypt(json.dumps(pending).encode()).decode()

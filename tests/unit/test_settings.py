@@ -41,3 +41,28 @@ def test_without_them_reads_go_to_the_primary_and_the_log_format_follows_dev_mod
 def test_unusable_values_are_a_clear_settings_error(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_session_lifetime_and_recheck_default_to_eight_hours_and_thirty_seconds() -> None:
+    s = Settings.from_env({})
+    assert (s.session_max_age_s, s.session_recheck_s) == (8 * 3600, 30.0)
+    chosen = Settings.from_env(
+        {"SAMVERKAN_SESSION_MAX_AGE_S": "3600", "SAMVERKAN_SESSION_RECHECK_S": "5"}
+    )
+    assert (chosen.session_max_age_s, chosen.session_recheck_s) == (3600, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SAMVERKAN_SESSION_MAX_AGE_S": "8h"}, "whole number of seconds"),
+        ({"SAMVERKAN_SESSION_MAX_AGE_S": "10"}, "between 60 and 604800"),
+        ({"SAMVERKAN_SESSION_RECHECK_S": "often"}, "number of seconds"),
+        ({"SAMVERKAN_SESSION_RECHECK_S": "0"}, "between 1 and 300"),
+    ],
+)
+def test_unusable_session_times_are_a_clear_settings_error(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)

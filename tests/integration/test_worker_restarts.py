@@ -1,8 +1,10 @@
-"""The workers (sequencer, projection runners, checkpointer) across real PostgreSQL restarts.
+"""The workers (sequencer, projection runners, checkpointer) and a witness across real
+PostgreSQL restarts.
 
 A PostgreSQL primary of this module's own (`ops.cluster.postgres`) is stopped with a fast
 shutdown (SIGINT to the postmaster) and started again while a writer appends; after each
-restart every event acknowledged before it must be sequenced, projected and checkpointed. A
+restart every event acknowledged before it must be sequenced, projected, checkpointed and
+cosigned. A
 role that died on the way (finding: the sequencer ended on asyncpg's InternalClientError and
 nothing sequenced any more) shows up as a log that stops growing.
 """
@@ -27,6 +29,8 @@ from events.directory.decider import RegisterPerson
 from events.messages import Principal
 from ops.cluster.postgres import PgNode, free_port, start_primary
 from service import database
+from service.audit.keys import log_key_path, read_key_file, vkey_path_for
+from service.audit.witness import run_witness
 from service.bootstrap import build_domain
 from service.settings import Settings
 from service.workers import worker_loops
@@ -50,6 +54,7 @@ SELECT (SELECT count(*) FROM events e WHERE e.event_id = ANY($1::uuid[])
           AS projected,
        (SELECT count(*) FROM projection_state WHERE status = 'serving') AS projections,
        (SELECT coalesce(max(size), 0) FROM checkpoints) AS signed,
+       (SELECT coalesce(max(size), 0) FROM cosignatures) AS cosigned,
        (SELECT count(*) = coalesce(max(log_index) + 1, 0) FROM log) AS dense"""
 
 
@@ -128,6 +133,7 @@ def caught_up(row: asyncpg.Record) -> bool:
         and row["projections"] >= 3
         and row["projected"] >= row["last"]
         and row["signed"] > row["last"]
+        and row["cosigned"] > row["last"]
         and row["dense"]
     )
 
@@ -147,7 +153,16 @@ async def test_the_workers_keep_sequencing_projecting_and_signing_across_databas
     stop = asyncio.Event()
     writer = Writer(app_url)
     loops = worker_loops(settings, build_domain(), app_url, stop)
-    async with running(writer.run(stop), *loops) as tasks:
+    witness = run_witness(
+        app_url,
+        "polisen",
+        tmp_path / "polisen.key",
+        tmp_path / "polisen",
+        read_key_file(vkey_path_for(log_key_path(settings))),
+        stop,
+        interval=0.1,
+    )
+    async with running(writer.run(stop), *loops, witness) as tasks:
         try:
             for cycle in range(RESTARTS):
                 await _wait_acked(writer, at_least=len(writer.acked) + 20)

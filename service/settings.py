@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,24 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise SettingsError(f"{name} must be 1 or 0, not {raw!r}")
 
 
+LOOPBACK: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks; unset is loopback, empty is none at all."""
+    raw = env.get(name)
+    if raw is None:
+        return LOOPBACK
+    try:
+        return tuple(
+            str(ipaddress.ip_network(item.strip(), strict=False))
+            for item in raw.split(",")
+            if item.strip()
+        )
+    except ValueError as exc:
+        raise SettingsError(f"{name} must list IP addresses or networks: {exc}") from exc
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything the service reads from its environment, read once."""
@@ -45,6 +64,10 @@ class Settings:
     session_secret: str | None = None
     log_key: Path | None = None
     """The log's Ed25519 signing key (a note skey file); None: generated in the data dir."""
+    metrics_token: str | None = None
+    """A bearer token that opens /metrics from any address (`SAMVERKAN_METRICS_TOKEN`)."""
+    metrics_allow: tuple[str, ...] = LOOPBACK
+    """Client networks that read /metrics without the token (`SAMVERKAN_METRICS_ALLOW`)."""
     replica_url: str | None = None
     """A streaming hot standby for GraphQL reads (runtime role); None: read the primary."""
     replica_wait_s: float = 1.0
@@ -75,6 +98,7 @@ class Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("SAMVERKAN_DATA_DIR") or Path.cwd() / ".samverkan").resolve()
         registry = env.get("SAMVERKAN_ISSUERS")
+        metrics_allow = _networks(env, "SAMVERKAN_METRICS_ALLOW")
         try:
             port = int(env.get("SAMVERKAN_PORT", "8000"))
         except ValueError as exc:
@@ -102,6 +126,8 @@ class Settings:
             port=port,
             log_origin=env.get("SAMVERKAN_LOG_ORIGIN", "samverkan.local/log/v1"),
             issuer_registry=Path(registry) if registry else None,
+            metrics_token=env.get("SAMVERKAN_METRICS_TOKEN") or None,
+            metrics_allow=metrics_allow,
             public_url=env.get("SAMVERKAN_PUBLIC_URL") or None,
             session_secret=env.get("SAMVERKAN_SESSION_SECRET") or None,
             log_key=Path(env["SAMVERKAN_LOG_KEY"]) if env.get("SAMVERKAN_LOG_KEY") else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from service.identity.errors import InvalidToken
 
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 MAX_TOKEN_BYTES = 16_384
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,12 +33,14 @@ def peek(token: str) -> UnverifiedToken:
     if len(token) > MAX_TOKEN_BYTES:
         raise InvalidToken("token too large")
     parts = token.split(".")
-    if len(parts) != 3:
+    # base64url only: the decoder would silently skip other bytes (a NUL, non-ASCII).
+    if len(parts) != 3 or not all(_SEGMENT.fullmatch(part) for part in parts):
         raise InvalidToken("token is not a compact JWS")
     try:
         header = json.loads(_b64url(parts[0]))
         claims = json.loads(_b64url(parts[1]))
-    except (ValueError, binascii.Error) as exc:
+    except (ValueError, binascii.Error, RecursionError) as exc:
+        # RecursionError: JSON nested past the parser's limit, still only a malformed token.
         raise InvalidToken("token is not a compact JWS") from exc
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise InvalidToken("token is not a compact JWS")

@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -36,9 +37,11 @@ from service.identity.registry import IssuerRegistry, load_registry
 from service.identity.sessions import SessionStore
 from service.settings import Settings
 from service.supervisor import Role, Supervisor
-from service.web import health, open_data, public_page
+from service.web import errors, health, open_data, public_page
 from service.web.graphql_view import GraphQLEndpoint, View
 from service.web.metrics import CountResponses, Metrics, graphql_operation
+from service.web.metrics_access import metrics_refusal
+from service.web.middleware import AnswerUnavailable, SecurityHeaders
 from service.web.reader import PgReader, ReadRoute
 from service.workers import worker_roles
 
@@ -105,7 +108,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # any method: the view refuses all but POST, typed
         WebSocketRoute("/graphql", graphql),
         *login.routes,
         *public_page.routes(),
@@ -115,7 +118,14 @@ def create_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(logs.RequestIds), Middleware(CountResponses), *login.middleware],
+        middleware=[
+            Middleware(logs.RequestIds),
+            Middleware(SecurityHeaders),
+            Middleware(CountResponses),
+            Middleware(AnswerUnavailable),
+            *login.middleware,
+        ],
+        exception_handlers={HTTPException: errors.http_exception},
     )
 
 
@@ -284,6 +294,14 @@ async def metrics(request: Request) -> Response:
     from service.web.metrics import refresh
 
     services = services_of(request)
+    refused = metrics_refusal(
+        request.client.host if request.client else None,
+        request.headers.get("authorization"),
+        allow=services.settings.metrics_allow,
+        token=services.settings.metrics_token,
+    )
+    if refused is not None:
+        return refused
     await refresh(services.metrics, services.pool, services.reads.replica)
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -38,6 +38,7 @@ from service.web.errors import graphql_error
 from service.web.metrics import RecordOperation
 from service.web.reader import PgReader
 from service.web.request_body import BodyRefused, json_object
+from service.web.typed_errors import TypedUnstorable
 
 MAX_BODY_BYTES = 64 * 1024
 UNAVAILABLE = "UNAVAILABLE"
@@ -124,6 +125,8 @@ class View(GraphQL[Context, None]):
             schema.extensions = (*schema.extensions, TypedUnavailable)
         if RecordOperation not in schema.extensions:
             schema.extensions = (*schema.extensions, RecordOperation)
+        if TypedUnstorable not in schema.extensions:
+            schema.extensions = (*schema.extensions, TypedUnstorable)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Strawberry answers its refusals as plain text; ours are typed, GraphQL-shaped.

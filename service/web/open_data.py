@@ -78,18 +78,33 @@ def promise_rows(public: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def csv_cell(value: Any) -> Any:
+    """One cell: parties joined with ';', None empty, formula-like text prefixed with a quote.
+
+    The quote makes a spreadsheet show the text instead of running it; numbers stay numbers.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def to_csv(data: list[dict[str, Any]]) -> str:
-    """CSV with a header row; parties joined with ';' and empty cells for missing values."""
+    """CSV with a header row; every text cell quoted, numbers bare (see `csv_cell`)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\r\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=FIELDS, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC
+    )
     writer.writeheader()
     for row in data:
-        writer.writerow(
-            {
-                k: ";".join(v) if isinstance(v, list) else ("" if v is None else v)
-                for k, v in row.items()
-            }
-        )
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from events.messages import InvalidInput
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
+from events.well_formed import require_id
 from projections import serving
 
 # The embed is framed by a municipality's own site, so it may load nothing from anywhere.
@@ -61,6 +63,12 @@ class NotPublished(LookupError):
 
 async def public_view(pool: asyncpg.Pool, promise_id: str) -> dict[str, Any]:
     """The promise's public view, or NotPublished."""
+    try:
+        # Any bytes may arrive in the path (a NUL, broken UTF-8, 8 KB); none of that can be a
+        # promise id, and none of it should reach the database.
+        require_id(promise_id, "promise_id")
+    except InvalidInput as exc:
+        raise NotPublished(promise_id) from exc
     public = await serving.public_view(pool, PROMISE_STREAM + promise_id)
     if not public:
         raise NotPublished(promise_id)
@@ -309,6 +317,31 @@ async def render(request: Request, *, chrome: bool) -> Response:
     )
 
 
+async def index(request: Request) -> Response:
+    """`GET /p/`: every published promise, linking to its page."""
+    items = []
+    for _key, public in await serving.public_views(request.state.services.pool):
+        details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
+        promise_id = str(public.get("promise_id"))
+        period = text(period_text(details.get("period") or {}))
+        items.append(
+            f'<li><a href="/p/{text(promise_id)}">{text(details.get("title") or promise_id)}'
+            f"</a> ({period})</li>"
+        )
+    body = "<h1>Medborgarlöften</h1>" + (
+        f"<ul>{''.join(items)}</ul>" if items else "<p>Inget medborgarlöfte är publicerat.</p>"
+    )
+    return HTMLResponse(
+        document("Medborgarlöften – Följ med i hur det går", body, chrome=True),
+        headers={"content-security-policy": PAGE_CSP},
+    )
+
+
+async def missing(request: Request) -> Response:
+    """Any other path under /p/ (a slash in the id, say): the same 404 page."""
+    return not_found(chrome=not request.scope["path"].endswith("/embed"))
+
+
 async def page(request: Request) -> Response:
     """`GET /p/{promise_id}`: the public follow-up page."""
     return await render(request, chrome=True)
@@ -322,6 +355,8 @@ async def embed(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     """The public page routes."""
     return [
+        Route("/p/", index, methods=["GET"]),
         Route("/p/{promise_id}", page, methods=["GET"]),
         Route("/p/{promise_id}/embed", embed, methods=["GET"]),
+        Route("/p/{rest:path}", missing, methods=["GET"]),
     ]

@@ -1,9 +1,9 @@
 """Reading a request body as one JSON object, refusing every other shape with a reason.
 
 A GraphQL request is one JSON object (RFC 8259 text in UTF-8); a batch, a bare value, another
-encoding, nesting deeper than the parser's recursion limit or a string holding a lone UTF-16
-surrogate (which no database or encoder downstream can store) is the client's error, answered
-400 before anything runs, never a crash.
+encoding, nesting deeper than the parser's recursion limit, or a string holding a NUL or a lone
+UTF-16 surrogate (which PostgreSQL cannot store and no encoder downstream writes) is the
+client's error, answered 400 before anything runs, never a crash.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class BodyRefused(ValueError):
@@ -38,18 +38,18 @@ def json_object(data: str | bytes) -> dict[str, Any]:
         raise BodyRefused(f"the body is not JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise BodyRefused("the body must be one JSON object (batches are not accepted)")
-    if _holds_lone_surrogate(value):
-        raise BodyRefused("the body holds a lone UTF-16 surrogate, which is not text")
+    if _holds_unstorable(value):
+        raise BodyRefused("the body holds a NUL or a lone UTF-16 surrogate, which no text may")
     return value
 
 
-def _holds_lone_surrogate(value: Any) -> bool:
+def _holds_unstorable(value: Any) -> bool:
     # Iterative, as the parsed value may be nested nearly as deep as the recursion limit.
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if not item.isascii() and _SURROGATE.search(item):
+            if _UNSTORABLE.search(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())

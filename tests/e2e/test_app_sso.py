@@ -302,7 +302,9 @@ async def assert_refused(http: httpx.AsyncClient, app: SsoApp, token: str, reaso
     challenge = response.headers["www-authenticate"]
     assert challenge.startswith('Bearer error="invalid_token"'), challenge
     assert reason in challenge, challenge
-    assert response.json() == {"error": "invalid_token", "error_description": reason}
+    body = response.json()
+    assert (body["error"], body["error_description"]) == ("invalid_token", reason)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 # --- token validation as the app sees it -------------------------------------------------------

@@ -39,6 +39,7 @@ from service.web.metrics import RecordOperation
 from service.web.reader import PgReader
 from service.web.request_body import BodyRefused, json_object
 from service.web.typed_errors import TypedUnstorable
+from service.web.ws_operations import GRANT_ENDED, GrantCheckedHandler
 
 MAX_BODY_BYTES = 64 * 1024
 UNAVAILABLE = "UNAVAILABLE"
@@ -96,6 +97,8 @@ def _unavailable(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
 
 class View(GraphQL[Context, None]):
     """Strawberry's ASGI app with our context and WebSocket authentication."""
+
+    graphql_transport_ws_handler_class = GrantCheckedHandler
 
     def __init__(
         self,
@@ -192,6 +195,7 @@ class View(GraphQL[Context, None]):
             raise ConnectionRejectionError({"reason": exc.reason}) from exc
         context.principal = grant.principal
         context.reauthorise = lambda: grant.current(time.time())
+        context.extras[GRANT_ENDED] = grant.ended
         context.dispatch = self._make_dispatch(context.principal, context.request_id)
         # The connection closes (4403) once the token expires or the session ends.
         watch_until_ended(websocket, grant, recheck_s=self._recheck_s)

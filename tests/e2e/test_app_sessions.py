@@ -27,9 +27,11 @@ from service.identity.login import CSRF_HEADER
 from tests.conftest import Database
 from tests.e2e.test_app_sso import (
     COOKIE,
+    LPO,
     OWN_PROMISE,
     PROTOCOL,
     SUBSCRIBE,
+    UB,
     UB_PROMISE,
     WAIT_S,
     Caller,
@@ -267,3 +269,95 @@ async def test_a_cookie_subscription_needs_the_sessions_csrf_token(
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def revoke_elsewhere(db: Database, cookie: str) -> None:
+    """Revoke a session the way another API node would: in the table, unheard by this node."""
+    conn = await asyncpg.connect(db.admin_url)
+    try:
+        done = await conn.execute(
+            "UPDATE sessions SET revoked_at = now(), revoked_by = 'another node' "
+            "WHERE id_hash = $1",
+            hashlib.sha256(cookie.encode()).digest(),
+        )
+    finally:
+        await conn.close()
+    assert done == "UPDATE 1"
+
+
+async def cookie_socket(app: SsoApp, cookie: str, csrf: str) -> Any:
+    """A graphql-transport-ws connection authenticated by the session cookie, acknowledged."""
+    url = app.url.replace("http://", "ws://") + "/graphql"
+    ws = await websockets.connect(
+        url,
+        subprotocols=[PROTOCOL],  # type: ignore[list-item]
+        additional_headers={"cookie": f"{COOKIE}={cookie}"},
+        open_timeout=10,
+    )
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"csrfToken": csrf}}))
+    ack = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+    assert ack["type"] == "connection_ack", ack
+    return ws
+
+
+async def test_a_push_after_a_revocation_on_another_node_is_refused_not_sent(
+    app: SsoApp, idps: Idps, db: Database, demo_ready: None, tokens: Tokens, http: httpx.AsyncClient
+) -> None:
+    editor = await as_user(http, app, tokens, "ub-editor")
+    await editor.ok(
+        "draftPromise",
+        promiseId="ub-revoked-elsewhere",
+        parties=[UB, LPO],
+        details={"title": "Revoked elsewhere", "period": {"label": "2033"}},
+    )
+    browser = browser_for(http, app, idps)
+    csrf = (await browser.log_in("kommun", "ub-publisher"))["csrf_token"]
+    assert browser.session is not None
+    ws = await cookie_socket(app, browser.session, csrf)
+    try:
+        subscribe = {"query": SUBSCRIBE, "variables": {"id": "ub-revoked-elsewhere"}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+        first = json.loads(await asyncio.wait_for(ws.recv(), timeout=WAIT_S))
+        assert first["payload"]["data"]["promiseChanged"]["id"] == "ub-revoked-elsewhere"
+        await revoke_elsewhere(db, browser.session)
+        await editor.ok(
+            "addFocusArea",
+            promiseId="ub-revoked-elsewhere",
+            focusArea={"focusAreaId": "late", "title": "After the revocation"},
+        )
+        # The re-check (every 30 s) has not run; the push itself asks the session first.
+        refused = json.loads(await asyncio.wait_for(ws.recv(), timeout=WAIT_S))
+        assert refused["type"] == "next", refused
+        assert refused["payload"]["data"] is None, refused
+        assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == [
+            "UNAUTHENTICATED"
+        ]
+        done = json.loads(await asyncio.wait_for(ws.recv(), timeout=WAIT_S))
+        assert done == {"id": "1", "type": "complete"}
+    finally:
+        await ws.close()
+
+
+async def test_an_operation_after_a_revocation_on_another_node_closes_the_connection(
+    app: SsoApp, idps: Idps, db: Database, http: httpx.AsyncClient
+) -> None:
+    browser = browser_for(http, app, idps)
+    csrf = (await browser.log_in("kommun", "ub-signatory"))["csrf_token"]
+    assert browser.session is not None
+    ws = await cookie_socket(app, browser.session, csrf)
+    try:
+        query = {"query": "{ logSize }"}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
+        answered = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+        assert answered["type"] == "next" and "logSize" in answered["payload"]["data"]
+        await revoke_elsewhere(db, browser.session)
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": query}))
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(10):
+                while True:
+                    message = json.loads(await ws.recv())
+                    assert message.get("id") != "2", message
+    finally:
+        await ws.close()
+    assert closed.value.rcvd is not None, closed.value
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "session has ended")

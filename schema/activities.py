@@ -12,12 +12,14 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from events.messages import Forbidden as Refusal
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.activities import ActivityRow
 from schema.access import is_auditor, member_organisation
 from schema.context import Context
 from schema.errors import ClientError, Forbidden
 from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from schema.refusals import forbidden_result
 
 
 @strawberry.type(description="One recorded activity against a commitment (åtagande).")
@@ -94,12 +96,14 @@ class ActivityQuery:
         auditor = is_auditor(ctx)
         own = member_organisation(ctx)
         if own is None and not auditor:
-            return Forbidden(message="sign in to read activity records", code="forbidden")
+            refused = Refusal(code="forbidden", message="Sign in to read activity records.")
+            return forbidden_result(refused, ctx.language)
         key = None if promise_id is None else PROMISE_STREAM + str(promise_id)
         if key is not None and not auditor and own not in await ctx.reader.stream_parties(key):
-            return Forbidden(
-                message="your organisation is not party to this promise", code="forbidden"
+            refused = Refusal(
+                code="forbidden", message="Your organisation is not party to this promise."
             )
+            return forbidden_result(refused, ctx.language)
         limit = page_size(first)
         rows = await ctx.reader.activities(
             promise_key=key,

@@ -8,10 +8,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from events.messages import Forbidden as Refusal
 from schema.access import can_read_history
 from schema.context import Context
 from schema.errors import Forbidden
 from schema.pagination import PAGE_CAP, PageInfo, page_size
+from schema.refusals import forbidden_result
 
 
 @strawberry.type(description="One change to a stream, as the audit history records it.")
@@ -55,7 +57,8 @@ class AuditQuery:
     ) -> HistoryResult:
         ctx = info.context
         if not await can_read_history(ctx, stream_id):
-            return Forbidden(message="you may not read this stream's history", code="forbidden")
+            refused = Refusal(code="forbidden", message="You may not read this stream's history.")
+            return forbidden_result(refused, ctx.language)
         limit = page_size(first)
         rows = await ctx.reader.stream_history(stream_id, after_version, limit + 1)
         more = len(rows) > limit

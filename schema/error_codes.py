@@ -33,13 +33,12 @@ FORBIDDEN = (
     "not_org_admin",
     "not_own_party",
     "not_performer",
-    "not_platform_operator",
     "read_only",
 )
 VERSION_CONFLICT = ("version_conflict",)
+IDEMPOTENCY_KEY_REUSED = ("idempotency_key_reused",)
 INVALID_INPUT = (
     "blank_text",
-    "conflicting_fields",
     "date_in_future",
     "duplicate_values",
     "invalid_choice",

@@ -59,6 +59,11 @@ def refusal_result(refusal: Refusal, language: str) -> RefusalResult:
     return errors.RuleViolated(message=text, code=refusal.code)
 
 
+def forbidden_result(refusal: Forbidden, language: str) -> errors.Forbidden:
+    """The Forbidden member for a read the caller may not make, its message in `language`."""
+    return errors.Forbidden(message=message(refusal, language), code=refusal.code)
+
+
 def conflict_result(conflict: VersionConflict, language: str) -> errors.VersionConflict:
     """The union member for an append at a stale expected version."""
     refusal = Refusal(
@@ -77,7 +82,7 @@ def conflict_result(conflict: VersionConflict, language: str) -> errors.VersionC
 def reused_result(reused: IdempotencyKeyReused, language: str) -> errors.IdempotencyKeyReused:
     """The union member for a command id already used for a different command."""
     refusal = Refusal(
-        code=reused.code,
+        code="idempotency_key_reused",
         message=(
             "The command id {command_id!r} was already used for a different command; "
             "send the new command under a new id."

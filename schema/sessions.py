@@ -12,8 +12,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from events.messages import Forbidden, InvalidInput
 from schema import errors
 from schema.context import Context
+from schema.refusals import forbidden_result, message
 
 MAX_NAME = 256
 
@@ -43,17 +45,20 @@ class SessionMutation:
         ctx = info.context
         caller = ctx.principal
         if caller is None:
-            return errors.Forbidden(message="sign in to end sessions", code="anonymous")
+            refused = Forbidden(code="anonymous", message="Sign in to end sessions.")
+            return forbidden_result(refused, ctx.language)
         if not caller.has_role("org_admin"):
-            return errors.Forbidden(
-                message="only an org_admin may end sessions", code="not_org_admin"
-            )
+            refused = Forbidden(code="not_org_admin", message="Only an org_admin may end sessions.")
+            return forbidden_result(refused, ctx.language)
         who = person_or_subject.strip()
         if not who or len(who) > MAX_NAME:
-            return errors.InvalidInput(
-                message=f"name a person id or subject of 1 to {MAX_NAME} characters",
+            unnamed = InvalidInput(
                 code="invalid_input",
-                field=["personOrSubject"],
+                message="Name a person id or subject of 1 to {most} characters.",
+                params={"most": MAX_NAME},
+            )
+            return errors.InvalidInput(
+                message=message(unnamed, ctx.language), code=unnamed.code, field=["personOrSubject"]
             )
         if ctx.sessions is None:
             return SessionsRevoked(count=0)

@@ -31,6 +31,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from events.messages import Principal
 from schema.context import Context, Dispatch, SessionAdmin
 from schema.errors import ClientError
+from schema.i18n.catalogue import negotiate
 from service import database
 from service.identity.connections import stop_watching, watch_until_ended, websocket_grant
 from service.identity.errors import CsrfMissing, InvalidToken, SessionEnded
@@ -180,6 +181,7 @@ class View(GraphQL[Context, None]):
             dispatch=self._make_dispatch(principal, request_id),
             request_id=request_id,
             now=lambda: dt.datetime.now(dt.UTC),
+            language=negotiate(request.headers.get("accept-language")),
             sessions=self._sessions,
             extras={"websocket": request} if isinstance(request, WebSocket) else {},
         )

@@ -1,0 +1,814 @@
+"""Every error code through GraphQL: its type, its `field` path, its message in Swedish and English.
+
+One world is built once (promises in each state, an agreement, people, mandates); each case then
+sends one refused command (or query) twice, without Accept-Language and with `en`, and checks
+the shape. Codes that no request can reach from outside (a wiring fault, the platform operator's
+registrations) are listed in `NOT_REACHABLE`; tests/unit/test_error_codes.py maps every code,
+and a test here fails when a documented code is in neither list.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from schema.i18n.catalogue import translations
+from tests.api.conftest import RunningApp
+from tests.api.test_promise_lifecycle import Client
+from tests.api.test_public_page import publish_promise
+from tests.unit.test_error_codes import documented, templates
+
+UB, LPO, JF = "org-upplands-bro", "org-lpo-jarfalla", "org-jarfalla"
+REGION = "org-polisregion-stockholm"
+LIVE = "err-live"  # in force since 2018, an amendment open, follow-up u1 published, u2 drafted
+KSO, LPO_CHIEF = f"p-{LIVE}-kso", f"p-{LIVE}-lpo"  # signatories publish_promise registers
+PERIOD_2025 = {"validFrom": "2025-01-01", "validTo": "2025-12-31", "label": "2025"}
+FUTURE = {"validFrom": "2099-01-01", "validTo": "2099-12-31"}
+
+NOT_REACHABLE = {
+    "unknown_command": "a command type no decider handles: a wiring fault, not a request",
+    "invalid_input": "GraphQL coerces every input before a command is built",
+    "organisation_exists": "registrations are the platform operator's",
+    "kommunkod_taken": "registrations are the platform operator's",
+    "invalid_kommunkod": "registrations are the platform operator's",
+    "wrong_organisation_kind": "registrations are the platform operator's",
+    "link_exists": "links are the platform operator's",
+    "link_not_found": "links are the platform operator's",
+    "link_already_ended": "links are the platform operator's",
+    "not_an_extension": "needs a signed agreement (the agreement tests cover the rule)",
+    "grace_window_passed": "needs an expired promise 90 days past its period",
+    "final_follow_up_missing": "needs an expired or terminated promise",
+    "no_amendment_open": "the in-force promise here has an amendment open",
+}
+
+RESULT = (
+    "__typename ... on NotFound { code message } ... on Forbidden { code message } "
+    "... on VersionConflict { code message } ... on InvalidInput { code message field } "
+    "... on RuleViolated { code message } ... on IdempotencyKeyReused { code message }"
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """Who sends the request: an organisation, roles and, for signatories, a person."""
+
+    org: str
+    roles: str
+    person: str | None = None
+
+
+EDITOR, LPO_EDITOR = Token(UB, "editor"), Token(LPO, "editor")
+ADMIN, PUBLISHER = Token(UB, "org_admin"), Token(UB, "publisher")
+SIGNER, LPO_SIGNER = Token(UB, "signatory", KSO), Token(LPO, "signatory", LPO_CHIEF)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One refusal: the code, who asks, what, and the expected type and `field`."""
+
+    code: str
+    token: Token | None
+    mutation: str
+    input: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
+    kind: str
+    field: list[str] = field(default_factory=list)
+    expected_version: int | None = None
+    command_id: str | None = None
+
+
+def draft(promise_id: str, **details: Any) -> dict[str, Any]:
+    return {
+        "promiseId": promise_id,
+        "parties": [UB, LPO],
+        "details": {"title": "Trygg i Bro", "period": PERIOD_2025, **details},
+    }
+
+
+def commitment(cid: str, **extra: Any) -> dict[str, Any]:
+    return {"commitmentId": cid, "text": "Gemensamma insatser", "responsibleIds": [UB], **extra}
+
+
+def sign(promise_id: str, party: str, **extra: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def build(world: dict[str, Any]) -> dict[str, Any]:
+        revision_no, content_hash = world[promise_id]
+        return {
+            "promiseId": promise_id,
+            "revisionNo": revision_no,
+            "contentHash": content_hash,
+            "partyId": party,
+            **extra,
+        }
+
+    return build
+
+
+def activity(**extra: Any) -> dict[str, Any]:
+    return {
+        "promiseId": LIVE,
+        "recordId": "err-r9",
+        "commitmentId": "c2",
+        "occurredOn": "2018-06-01",
+        "performedBy": [LPO],
+        "summary": "Insats",
+        **extra,
+    }
+
+
+AGREEMENT = {
+    "parties": [UB, LPO],
+    "title": "Samverkansöverenskommelse",
+    "period": {"validFrom": "2025-01-01", "validTo": "2028-12-31"},
+    "focusAreas": [{"focusAreaId": "fa1", "title": "Trygghet"}],
+}
+
+CASES = [
+    # NotFound
+    Case("promise_not_found", EDITOR, "proposePromise", {"promiseId": "err-nope"}, "NotFound"),
+    Case(
+        "agreement_not_found", EDITOR, "proposeAgreement", {"agreementId": "err-nope"}, "NotFound"
+    ),
+    Case(
+        "organisation_not_found",
+        EDITOR,
+        "draftPromise",
+        {**draft("err-x"), "parties": [UB, LPO, "org-nope"]},
+        "NotFound",
+    ),
+    Case(
+        "municipality_not_found",
+        EDITOR,
+        "registerPlace",
+        {
+            "promiseId": "err-draft",
+            "place": {"placeId": "pl9", "name": "Torg", "municipalityId": LPO},
+        },
+        "NotFound",
+    ),
+    Case(
+        "person_not_found",
+        ADMIN,
+        "grantSigningMandate",
+        {"mandateId": "m-err-x", "personId": "p-nope", "orgId": UB},
+        "NotFound",
+    ),
+    Case(
+        "role_not_found",
+        ADMIN,
+        "endRole",
+        {"assignmentId": "nope", "endedOn": "2025-01-01"},
+        "NotFound",
+    ),
+    Case(
+        "mandate_not_found",
+        ADMIN,
+        "revokeSigningMandate",
+        {"mandateId": "nope", "revokedOn": "2025-01-01"},
+        "NotFound",
+    ),
+    Case(
+        "commitment_not_found",
+        EDITOR,
+        "removeCommitment",
+        {"promiseId": "err-draft", "commitmentId": "nope", "reason": "Fel"},
+        "NotFound",
+    ),
+    Case(
+        "focus_area_not_found",
+        EDITOR,
+        "removeFocusArea",
+        {"promiseId": "err-draft", "focusAreaId": "nope"},
+        "NotFound",
+    ),
+    Case(
+        "place_not_found",
+        EDITOR,
+        "removePlace",
+        {"promiseId": "err-draft", "placeId": "nope"},
+        "NotFound",
+    ),
+    Case(
+        "input_not_found",
+        EDITOR,
+        "removePromiseInput",
+        {"promiseId": "err-draft", "inputId": "nope"},
+        "NotFound",
+    ),
+    Case(
+        "record_not_found",
+        LPO_EDITOR,
+        "voidActivityRecord",
+        {"promiseId": LIVE, "recordId": "nope", "reason": "Fel"},
+        "NotFound",
+    ),
+    Case(
+        "follow_up_not_found",
+        EDITOR,
+        "assessCommitment",
+        {"promiseId": LIVE, "reportId": "nope", "commitmentId": "c1", "status": "met"},
+        "NotFound",
+    ),
+    # Forbidden
+    Case("anonymous", None, "draftPromise", draft("err-x"), "Forbidden"),
+    Case("read_only", Token(UB, "viewer"), "draftPromise", draft("err-x"), "Forbidden"),
+    Case(
+        "auditor_read_only",
+        Token(UB, "auditor,editor"),
+        "draftPromise",
+        draft("err-x"),
+        "Forbidden",
+    ),
+    Case("missing_role", PUBLISHER, "draftPromise", draft("err-x"), "Forbidden"),
+    Case("not_a_party", Token(JF, "editor"), "draftPromise", draft("err-x"), "Forbidden"),
+    Case("not_own_party", SIGNER, "signPromise", sign("err-proposed", LPO), "Forbidden"),
+    Case(
+        "no_signing_mandate",
+        Token(UB, "signatory", "p-err-nomandate"),
+        "signPromise",
+        sign("err-proposed", UB),
+        "Forbidden",
+    ),
+    Case(
+        "not_org_admin",
+        ADMIN,
+        "grantSigningMandate",
+        {"mandateId": "m-err-x", "personId": "p-err-nomandate", "orgId": LPO},
+        "Forbidden",
+    ),
+    Case("not_performer", LPO_EDITOR, "recordActivity", activity(performedBy=[UB]), "Forbidden"),
+    # VersionConflict, IdempotencyKeyReused
+    Case(
+        "version_conflict",
+        EDITOR,
+        "revisePromiseDetails",
+        {"promiseId": "err-draft", "details": {"title": "Ny titel", "period": PERIOD_2025}},
+        "VersionConflict",
+        expected_version=0,
+    ),
+    Case(
+        "idempotency_key_reused",
+        EDITOR,
+        "proposePromise",
+        {"promiseId": "err-empty"},
+        "IdempotencyKeyReused",
+        command_id="err-used-id",
+    ),
+    # InvalidInput: the field path is the client's, from the argument down
+    Case(
+        "invalid_command_id",
+        EDITOR,
+        "draftPromise",
+        draft("err-x"),
+        "InvalidInput",
+        ["commandId"],
+        command_id="",
+    ),
+    Case(
+        "invalid_id", EDITOR, "draftPromise", draft("Err X"), "InvalidInput", ["input", "promiseId"]
+    ),
+    Case(
+        "blank_text",
+        EDITOR,
+        "draftPromise",
+        draft("err-x", title=" "),
+        "InvalidInput",
+        ["input", "details", "title"],
+    ),
+    Case(
+        "text_too_long",
+        EDITOR,
+        "addFocusArea",
+        {"promiseId": "err-draft", "focusArea": {"focusAreaId": "fa9", "title": "x" * 301}},
+        "InvalidInput",
+        ["input", "focusArea", "title"],
+    ),
+    Case(
+        "invalid_choice",
+        EDITOR,
+        "addCommitment",
+        {
+            "promiseId": "err-draft",
+            "commitment": commitment(
+                "c9", target={"comparator": "!=", "quantity": 2, "unit": "st"}
+            ),
+        },
+        "InvalidInput",
+        ["input", "commitment", "target", "comparator"],
+    ),
+    Case(
+        "duplicate_values",
+        EDITOR,
+        "draftPromise",
+        {**draft("err-x"), "parties": [UB, UB, LPO]},
+        "InvalidInput",
+        ["input", "parties"],
+    ),
+    Case(
+        "period_reversed",
+        EDITOR,
+        "draftPromise",
+        draft("err-x", period={"validFrom": "2025-12-31", "validTo": "2025-01-01"}),
+        "InvalidInput",
+        ["input", "details", "period", "validTo"],
+    ),
+    Case(
+        "date_in_future",
+        LPO_SIGNER,
+        "signPromise",
+        sign("err-proposed", LPO, signedOn="2999-01-01"),
+        "InvalidInput",
+        ["input", "signedOn"],
+    ),
+    Case(
+        "negative_target",
+        EDITOR,
+        "addCommitment",
+        {
+            "promiseId": "err-draft",
+            "commitment": commitment(
+                "c9", target={"comparator": ">=", "quantity": -1, "unit": "st"}
+            ),
+        },
+        "InvalidInput",
+        ["input", "commitment", "target", "quantity"],
+    ),
+    Case(
+        "negative_achieved",
+        EDITOR,
+        "assessCommitment",
+        {
+            "promiseId": LIVE,
+            "reportId": "u2",
+            "commitmentId": "c2",
+            "status": "partly",
+            "achieved": -1,
+        },
+        "InvalidInput",
+        ["input", "achieved"],
+    ),
+    Case(
+        "quantity_not_positive",
+        LPO_EDITOR,
+        "recordActivity",
+        activity(quantity=0),
+        "InvalidInput",
+        ["input", "quantity"],
+    ),
+    # RuleViolated
+    Case("promise_exists", EDITOR, "draftPromise", draft("err-draft"), "RuleViolated"),
+    Case(
+        "agreement_exists",
+        EDITOR,
+        "draftAgreement",
+        {"agreementId": "err-agr", "content": AGREEMENT},
+        "RuleViolated",
+    ),
+    Case(
+        "person_exists",
+        ADMIN,
+        "registerPerson",
+        {"personId": "p-err-nomandate", "name": "N"},
+        "RuleViolated",
+    ),
+    Case(
+        "role_exists",
+        ADMIN,
+        "assignRole",
+        {
+            "assignmentId": "a-err",
+            "personId": KSO,
+            "orgId": UB,
+            "title": "Ordf.",
+            "role": "signatory",
+        },
+        "RuleViolated",
+    ),
+    Case(
+        "mandate_exists",
+        ADMIN,
+        "grantSigningMandate",
+        {"mandateId": f"m-{KSO}", "personId": KSO, "orgId": UB},
+        "RuleViolated",
+    ),
+    Case(
+        "commitment_exists",
+        EDITOR,
+        "addCommitment",
+        {"promiseId": "err-draft", "commitment": commitment("c1")},
+        "RuleViolated",
+    ),
+    Case(
+        "focus_area_exists",
+        EDITOR,
+        "addFocusArea",
+        {"promiseId": "err-draft", "focusArea": {"focusAreaId": "fa1", "title": "Igen"}},
+        "RuleViolated",
+    ),
+    Case(
+        "place_exists",
+        EDITOR,
+        "registerPlace",
+        {"promiseId": "err-draft", "place": {"placeId": "pl1", "name": "Igen"}},
+        "RuleViolated",
+    ),
+    Case("record_exists", LPO_EDITOR, "recordActivity", activity(recordId="c2-r1"), "RuleViolated"),
+    Case(
+        "follow_up_exists",
+        EDITOR,
+        "draftFollowUp",
+        {
+            "promiseId": LIVE,
+            "reportId": "u1",
+            "kind": "final",
+            "coversFrom": "2018-01-01",
+            "coversTo": "2018-12-31",
+        },
+        "RuleViolated",
+    ),
+    Case(
+        "wrong_status",
+        PUBLISHER,
+        "publishPromise",
+        {"promiseId": "err-draft", "channel": "webb"},
+        "RuleViolated",
+    ),
+    Case(
+        "revision_signed",
+        EDITOR,
+        "revisePromiseDetails",
+        {"promiseId": "err-signed", "details": {"title": "Ny", "period": FUTURE}},
+        "RuleViolated",
+    ),
+    Case(
+        "amendment_open",
+        SIGNER,
+        "startPromiseAmendment",
+        {"promiseId": LIVE, "reason": "Igen"},
+        "RuleViolated",
+    ),
+    Case(
+        "already_proposed", EDITOR, "proposePromise", {"promiseId": "err-proposed"}, "RuleViolated"
+    ),
+    Case(
+        "not_proposed",
+        EDITOR,
+        "reopenPromise",
+        {"promiseId": "err-draft", "reason": "Ändra"},
+        "RuleViolated",
+    ),
+    Case(
+        "stale_revision",
+        LPO_SIGNER,
+        "signPromise",
+        lambda w: {**sign("err-proposed", LPO)(w), "revisionNo": 99},
+        "RuleViolated",
+    ),
+    Case("already_signed", LPO_SIGNER, "signPromise", sign("err-proposed", LPO), "RuleViolated"),
+    Case("empty_promise", EDITOR, "proposePromise", {"promiseId": "err-empty"}, "RuleViolated"),
+    Case("no_changes", EDITOR, "proposePromise", {"promiseId": LIVE}, "RuleViolated"),
+    Case(
+        "period_not_begun",
+        EDITOR,
+        "enterPromiseIntoForce",
+        {"promiseId": "err-signed"},
+        "RuleViolated",
+    ),
+    Case("period_not_over", EDITOR, "expirePromise", {"promiseId": "err-current"}, "RuleViolated"),
+    Case(
+        "self_successor",
+        SIGNER,
+        "supersedePromise",
+        {"promiseId": LIVE, "successorId": LIVE},
+        "RuleViolated",
+    ),
+    Case(
+        "parties_fixed",
+        EDITOR,
+        "reviseAgreement",
+        {"agreementId": "err-agr", "content": {**AGREEMENT, "parties": [UB, LPO, JF]}},
+        "RuleViolated",
+    ),
+    Case(
+        "invalid_party",
+        EDITOR,
+        "draftPromise",
+        {**draft("err-x"), "parties": [UB, LPO, REGION]},
+        "RuleViolated",
+    ),
+    Case(
+        "no_municipality",
+        LPO_EDITOR,
+        "draftPromise",
+        {**draft("err-x"), "parties": [LPO]},
+        "RuleViolated",
+    ),
+    Case(
+        "police_area_count",
+        EDITOR,
+        "draftPromise",
+        {**draft("err-x"), "parties": [UB]},
+        "RuleViolated",
+    ),
+    Case(
+        "focus_area_in_use",
+        EDITOR,
+        "removeFocusArea",
+        {"promiseId": "err-draft", "focusAreaId": "fa1"},
+        "RuleViolated",
+    ),
+    Case(
+        "place_in_use",
+        EDITOR,
+        "removePlace",
+        {"promiseId": "err-draft", "placeId": "pl1"},
+        "RuleViolated",
+    ),
+    Case(
+        "not_in_force",
+        LPO_EDITOR,
+        "recordActivity",
+        {**activity(), "promiseId": "err-draft"},
+        "RuleViolated",
+    ),
+    Case(
+        "commitment_not_in_force",
+        LPO_EDITOR,
+        "recordActivity",
+        activity(commitmentId="nope"),
+        "RuleViolated",
+    ),
+    Case(
+        "outside_period",
+        LPO_EDITOR,
+        "recordActivity",
+        activity(occurredOn="2019-06-01"),
+        "RuleViolated",
+    ),
+    Case(
+        "record_voided",
+        LPO_EDITOR,
+        "voidActivityRecord",
+        {"promiseId": LIVE, "recordId": "c3-r2", "reason": "Igen"},
+        "RuleViolated",
+    ),
+    Case(
+        "follow_up_frozen",
+        EDITOR,
+        "assessCommitment",
+        {"promiseId": LIVE, "reportId": "u1", "commitmentId": "c2", "status": "met", "achieved": 8},
+        "RuleViolated",
+    ),
+    Case(
+        "target_needs_quantity",
+        EDITOR,
+        "assessCommitment",
+        {"promiseId": LIVE, "reportId": "u2", "commitmentId": "c2", "status": "met"},
+        "RuleViolated",
+    ),
+    Case(
+        "follow_up_incomplete",
+        SIGNER,
+        "approveFollowUp",
+        {"promiseId": LIVE, "reportId": "u2"},
+        "RuleViolated",
+    ),
+    Case(
+        "already_approved",
+        SIGNER,
+        "approveFollowUp",
+        {"promiseId": LIVE, "reportId": "u1"},
+        "RuleViolated",
+    ),
+    Case(
+        "follow_up_not_approved",
+        PUBLISHER,
+        "publishFollowUp",
+        {"promiseId": LIVE, "reportId": "u2", "channel": "webb"},
+        "RuleViolated",
+    ),
+    Case(
+        "already_published",
+        PUBLISHER,
+        "publishFollowUp",
+        {"promiseId": LIVE, "reportId": "u1", "channel": "webb"},
+        "RuleViolated",
+    ),
+    Case(
+        "mandate_revoked",
+        ADMIN,
+        "revokeSigningMandate",
+        {"mandateId": "m-err-revoked", "revokedOn": "2025-01-01"},
+        "RuleViolated",
+    ),
+    Case(
+        "role_already_ended",
+        ADMIN,
+        "endRole",
+        {"assignmentId": "a-err", "endedOn": "2025-06-01"},
+        "RuleViolated",
+    ),
+]
+
+
+def client(http: httpx.AsyncClient, app: RunningApp, token: Token | None) -> Client:
+    """A GraphQL client for `token` (None: anonymous)."""
+    if token is None:
+        return Client(http, app, None)
+    return Client(http, app, app.token(token.org, token.roles, person=token.person))
+
+
+async def sign_both(app: RunningApp, http: httpx.AsyncClient, promise_id: str) -> None:
+    """Draft-to-signed with one commitment: proposed, then signed by both parties."""
+    editor = client(http, app, EDITOR)
+    await editor.ok("addCommitment", promiseId=promise_id, commitment=commitment("c1"))
+    proposed = await editor.ok("proposePromise", promiseId=promise_id)
+    revision_no, content_hash = await working_revision(editor, promise_id, proposed)
+    for token, party in ((LPO_SIGNER, LPO), (SIGNER, UB)):
+        await client(http, app, token).ok(
+            "signPromise",
+            promiseId=promise_id,
+            revisionNo=revision_no,
+            contentHash=content_hash,
+            partyId=party,
+        )
+
+
+async def working_revision(
+    editor: Client, promise_id: str, proposed: dict[str, Any]
+) -> tuple[int, str]:
+    """The proposed revision's number and content hash, read after the proposal."""
+    doc = await editor.query(
+        "query($id: ID!, $token: String) { promise(id: $id, consistencyToken: $token) "
+        "{ document } }",
+        id=promise_id,
+        token=proposed["consistencyToken"],
+    )
+    working = doc["promise"]["document"]["state"]["working"]
+    return int(working["revision_no"]), str(working["content_hash"])
+
+
+@pytest.fixture(scope="module")
+async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
+    """Promises in each state, an agreement, people and mandates; the proposed revisions."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        await publish_promise(dev_app, http, LIVE)
+        editor, admin = client(http, dev_app, EDITOR), client(http, dev_app, ADMIN)
+        await client(http, dev_app, SIGNER).ok(
+            "startPromiseAmendment", promiseId=LIVE, reason="Ny version"
+        )
+        await editor.ok(
+            "draftFollowUp",
+            promiseId=LIVE,
+            reportId="u2",
+            kind="interim",
+            coversFrom="2018-01-01",
+            coversTo="2018-06-30",
+        )
+        await client(http, dev_app, LPO_EDITOR).ok(
+            "voidActivityRecord", promiseId=LIVE, recordId="c3-r2", reason="Dubblett"
+        )
+        await editor.ok("draftPromise", **draft("err-draft"))
+        await editor.ok(
+            "addFocusArea", promiseId="err-draft", focusArea={"focusAreaId": "fa1", "title": "Bro"}
+        )
+        await editor.ok(
+            "registerPlace", promiseId="err-draft", place={"placeId": "pl1", "name": "Bro centrum"}
+        )
+        await editor.ok(
+            "addCommitment",
+            promiseId="err-draft",
+            commitment=commitment("c1", focusAreaId="fa1", placeIds=["pl1"]),
+        )
+        await editor.ok("draftPromise", **draft("err-empty"))
+        await editor.ok("draftPromise", **draft("err-proposed"))
+        await editor.ok("addCommitment", promiseId="err-proposed", commitment=commitment("c1"))
+        proposal = await editor.ok("proposePromise", promiseId="err-proposed")
+        proposed = await working_revision(editor, "err-proposed", proposal)
+        await client(http, dev_app, LPO_SIGNER).ok(
+            "signPromise",
+            promiseId="err-proposed",
+            revisionNo=proposed[0],
+            contentHash=proposed[1],
+            partyId=LPO,
+        )
+        await editor.ok(
+            "draftPromise", **{**draft("err-signed"), "details": {"title": "Sen", "period": FUTURE}}
+        )
+        await sign_both(dev_app, http, "err-signed")
+        current = {"validFrom": "2020-01-01", "validTo": "2099-12-31"}
+        await editor.ok(
+            "draftPromise",
+            **{**draft("err-current"), "details": {"title": "Nu", "period": current}},
+        )
+        await sign_both(dev_app, http, "err-current")
+        await editor.ok("draftAgreement", agreementId="err-agr", content=AGREEMENT)
+        await admin.ok("registerPerson", personId="p-err-nomandate", name="Utan mandat")
+        await admin.ok("registerPerson", personId="p-err-revoked", name="Återkallad")
+        await admin.ok(
+            "grantSigningMandate", mandateId="m-err-revoked", personId="p-err-revoked", orgId=UB
+        )
+        await admin.ok("revokeSigningMandate", mandateId="m-err-revoked", revokedOn="2025-01-01")
+        await admin.ok(
+            "assignRole",
+            assignmentId="a-err",
+            personId=KSO,
+            orgId=UB,
+            title="Ordförande",
+            role="signatory",
+        )
+        await admin.ok("endRole", assignmentId="a-err", endedOn="2025-01-01")
+        used = await editor.command("proposePromise", "err-used-id", promiseId="err-draft")
+        assert used["__typename"] == "CommandAccepted", used
+        await editor.ok("reopenPromise", promiseId="err-draft", reason="Tillbaka till utkast")
+        yield {"err-proposed": proposed}
+
+
+def pattern(template: str) -> re.Pattern[str]:
+    """A template as a regex: its literal text, anything for each placeholder."""
+    parts = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name is not None:
+            parts.append(".+?")
+    return re.compile("".join(parts))
+
+
+def matches(message: str, language: str, code: str) -> bool:
+    """True when `message` is one of `code`'s templates in `language`, filled in."""
+    catalogue = translations(language)
+    return any(pattern(catalogue.gettext(t)).fullmatch(message) for t in templates()[code])
+
+
+async def send(
+    http: httpx.AsyncClient,
+    app: RunningApp,
+    case: Case,
+    world: dict[str, Any],
+    language: str | None,
+) -> dict[str, Any]:
+    """The case's mutation, in `language` (None: no Accept-Language)."""
+    name = case.mutation
+    input_type = name[0].upper() + name[1:] + "Input"
+    mutation = (
+        f"mutation($id: ID!, $input: {input_type}!, $v: Int) {{ result: {name}(commandId: $id, "
+        f"input: $input, expectedVersion: $v) {{ {RESULT} }} }}"
+    )
+    given = case.input(world) if callable(case.input) else case.input
+    headers = {} if language is None else {"accept-language": language}
+    if case.token is not None:
+        token = app.token(case.token.org, case.token.roles, person=case.token.person)
+        headers["authorization"] = f"Bearer {token}"
+    command_id = str(uuid.uuid4()) if case.command_id is None else case.command_id
+    variables = {"id": command_id, "input": given, "v": case.expected_version}
+    response = await http.post(
+        f"{app.url}/graphql", json={"query": mutation, "variables": variables}, headers=headers
+    )
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    result: dict[str, Any] = body["data"]["result"]
+    return result
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.code for c in CASES])
+async def test_each_refusal_has_its_type_code_field_path_and_a_swedish_and_english_message(
+    dev_app: RunningApp, world: dict[str, Any], http: httpx.AsyncClient, case: Case
+) -> None:
+    swedish = await send(http, dev_app, case, world, None)
+    english = await send(http, dev_app, case, world, "en-GB,en;q=0.9")
+    for result in (swedish, english):
+        assert result["__typename"] == case.kind, result
+        assert result["code"] == case.code, result
+        if case.kind == "InvalidInput":
+            assert result["field"] == case.field, result
+    assert matches(swedish["message"], "sv", case.code), swedish["message"]
+    assert matches(english["message"], "en", case.code), english["message"]
+    assert swedish["message"] != english["message"]
+
+
+async def test_a_history_the_caller_may_not_read_is_forbidden_in_both_languages(
+    dev_app: RunningApp, world: dict[str, Any], http: httpx.AsyncClient
+) -> None:
+    query = (
+        '{ history(streamId: "promise-err-draft") '
+        "{ __typename ... on Forbidden { code message } } }"
+    )
+    answers = []
+    for headers in ({}, {"accept-language": "en"}):
+        response = await http.post(f"{dev_app.url}/graphql", json={"query": query}, headers=headers)
+        answers.append(response.json()["data"]["history"])
+    assert [a["code"] for a in answers] == ["forbidden", "forbidden"]
+    assert matches(answers[0]["message"], "sv", "forbidden")
+    assert matches(answers[1]["message"], "en", "forbidden")
+
+
+def test_every_documented_code_is_triggered_here_or_said_to_be_unreachable() -> None:
+    covered = {c.code for c in CASES} | {"forbidden"}
+    assert covered.isdisjoint(NOT_REACHABLE)
+    assert sorted(set(documented()) - covered - set(NOT_REACHABLE)) == []
+    assert sorted((covered | set(NOT_REACHABLE)) - set(documented())) == []

@@ -6,14 +6,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -24,13 +22,13 @@ from schema.activities import ActivityQuery
 from schema.audit import AuditQuery
 from schema.commands import build_mutation
 from schema.errors import ClientError
+from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, OperationLimits
 from schema.organisations import OrganisationQuery
 from schema.promises import PromiseQuery, PromiseSubscription
 from schema.proofs import ProofQuery
 from schema.sessions import SessionMutation
+from schema.suggestions import Schema
 
-MAX_DEPTH = 10
-MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
 QUERY_TYPES: tuple[type[Any], ...] = (
@@ -59,14 +57,13 @@ CACHED_DOCUMENTS = 512
 def build_schema(*, dev: bool) -> strawberry.Schema:
     """The schema; introspection only in dev mode.
 
-    The validation rules (depth, aliases, no introspection) are built once, so the validation
-    cache, keyed by document and rules, hits for every repeated query text; parsing is cached
-    per text and token limit.
+    The validation rules (depth, aliases and cost in one linear pass, no introspection) are
+    built once, so the validation cache, keyed by document and rules, hits for every repeated
+    query text; parsing is cached per text and token limit (the lexer stops at MAX_TOKENS).
     """
     query = merge_types("Query", QUERY_TYPES)
-    rules = [
-        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    rules: list[type[ASTValidationRule]] = [
+        OperationLimits,
         *([] if dev else [NoSchemaIntrospectionCustomRule]),
     ]
     extensions: list[Any] = [
@@ -78,13 +75,14 @@ def build_schema(*, dev: bool) -> strawberry.Schema:
     ]
     commands = build_mutation([c for d in deciders() for c in d.command_types])
     mutation = merge_types("Mutation", (commands, SessionMutation))
-    return strawberry.Schema(
+    return Schema(
         query=query,
         mutation=mutation,
         subscription=PromiseSubscription,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=True),
+        # Suggestions ("Did you mean …?") name the schema's fields and types: dev mode only.
+        config=StrawberryConfig(disable_field_suggestions=not dev),
     )
 
 
-__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "ClientError", "build_schema"]
+__all__ = ["MAX_ALIASES", "MAX_COST", "MAX_DEPTH", "MAX_TOKENS", "ClientError", "build_schema"]

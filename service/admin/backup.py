@@ -284,6 +284,12 @@ def _copy_vkey(state: LogState, log_vkey: Path, file: Path, progress: Progress) 
     return copied
 
 
+DUMP_OPTIONS = ("--format=custom", "--exclude-table-data=sessions")
+"""Browser sessions are operational state: the table comes with the archive, its rows do not,
+so a restore brings back no session (not one revoked after the dump) and everyone logs in
+again."""
+
+
 async def backup(
     admin_url: str,
     file: Path,
@@ -308,7 +314,7 @@ async def backup(
     progress(f"running {pg_dump.path} (PostgreSQL {pg_dump.major})")
     partial = file.with_name(f".{file.name}.partial")
     try:
-        await run_tool(pg_dump, ["--format=custom", f"--file={partial}"], admin_url)
+        await run_tool(pg_dump, [*DUMP_OPTIONS, f"--file={partial}"], admin_url)
         listing = await run_tool(pg_restore, ["--list", str(partial)])
         entries = sum(1 for ln in listing.splitlines() if ln and not ln.startswith(";"))
         partial.replace(file)

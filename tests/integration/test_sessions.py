@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from events.messages import Principal
 from service import database
+from service.admin import backup
 from service.identity.sessions import SessionStore, hash_id
 from tests.conftest import Database
 
@@ -150,3 +152,17 @@ async def test_the_event_tables_stay_insert_only_for_the_runtime_role(db: Databa
     finally:
         await conn.close()
     assert [g["privilege_type"] for g in grants] == ["INSERT", "SELECT"]
+
+
+async def test_a_backup_holds_no_session_so_a_restore_revives_none(
+    store: SessionStore, db: Database, tmp_path: Path
+) -> None:
+    await store.create(person("s-backup"), "kommun")
+    file = tmp_path / "sessions.dump"
+    done = await backup.backup(db.admin_url, file, log_vkey=tmp_path / "no.vkey")
+    pg_restore = await backup.find_tool("pg_restore", done.state.server_major)
+    listing = await backup.run_tool(pg_restore, ["--list", str(file)])
+    entries = [line for line in listing.splitlines() if " sessions " in f"{line} "]
+    assert any(" TABLE public sessions " in e for e in entries), entries
+    # A session revoked after the dump would live again after a restore: no rows are kept.
+    assert not any(" TABLE DATA public sessions " in e for e in entries), entries

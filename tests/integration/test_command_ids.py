@@ -13,7 +13,7 @@ import pytest
 from events.idempotency import IdempotencyKeyReused
 from events.log import store
 from events.log.store import NO_STREAM, CommandRecord, NewEvent
-from events.messages import Forbidden, InvalidInput, Principal
+from events.messages import InvalidInput, Principal, Refusal
 from events.promise.commands import AddFocusArea, DraftPromise, RevisePromiseDetails
 from events.promise.content import FocusArea, Period, PromiseDetails
 from service import database
@@ -112,7 +112,8 @@ async def test_another_organisation_resending_the_first_organisations_command_is
     key = new_key()
     await dispatcher.dispatch(add_area(key, UB, "ub-scope-2", "fa-1"))
     before = await events_in(dispatcher.pool, "promise-ub-scope-2")
-    with pytest.raises(Forbidden):
+    # Refused as Arjeplog's own command would be (not a party), never answered as a duplicate.
+    with pytest.raises(Refusal):
         await dispatcher.dispatch(add_area(key, ARJEPLOG, "ub-scope-2", "fa-1"))
     assert await events_in(dispatcher.pool, "promise-ub-scope-2") == before
 

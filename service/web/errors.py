@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from schema.i18n.catalogue import DEFAULT_LANGUAGE, negotiate, translations
 from service.web import public_page
 
 GRAPHQL_PATH = "/graphql"
@@ -31,10 +32,15 @@ CODES: Mapping[int, str] = {
 }
 """The typed code of each status this service refuses with (GraphQL spelling)."""
 
+N_ = public_page.N_
 _PAGE_TITLES: Mapping[int, tuple[str, str]] = {
-    404: ("Sidan finns inte", "Det finns inget publicerat medborgarlöfte med den adressen."),
-    503: ("Tillfälligt otillgänglig", "Tjänsten kan inte läsa uppgifterna just nu. Försök igen."),
+    503: (
+        N_("Temporarily unavailable"),
+        N_("The service cannot read the figures right now. Try again."),
+    ),
 }
+"""The citizens' error pages with their own words (404's is public_page.not_found)."""
+_OTHER = (N_("Something went wrong"), N_("The page cannot be shown."))
 
 
 def code_for(status: int) -> str:
@@ -64,14 +70,21 @@ def json_error(
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
-def page_error(status: int, *, embed: bool, headers: Mapping[str, str] | None = None) -> Response:
-    """The citizens' error page (404 and 503 have their own words)."""
+def page_error(
+    status: int,
+    *,
+    embed: bool,
+    headers: Mapping[str, str] | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> Response:
+    """The citizens' error page in `language` (404 and 503 have their own words)."""
     if status == 404:
-        return public_page.not_found(chrome=not embed)
-    title, text = _PAGE_TITLES.get(status, ("Något gick fel", "Sidan kan inte visas."))
+        return public_page.not_found(chrome=not embed, language=language)
+    words = translations(language)
+    title, text = (words.gettext(m) for m in _PAGE_TITLES.get(status, _OTHER))
     body = f"<h1>{public_page.text(title)}</h1><p>{public_page.text(text)}</p>"
     return HTMLResponse(
-        public_page.document(title, body, chrome=not embed),
+        public_page.document(title, body, chrome=not embed, language=language),
         status_code=status,
         headers={
             **dict(headers or {}),
@@ -81,17 +94,29 @@ def page_error(status: int, *, embed: bool, headers: Mapping[str, str] | None = 
 
 
 def error_for(
-    path: str, status: int, message: str, *, headers: Mapping[str, str] | None = None
+    path: str,
+    status: int,
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    accept_language: str | None = None,
 ) -> Response:
-    """The error answer in the shape of the route at `path`."""
+    """The error answer in the shape of the route at `path` (a page in the asked language)."""
     if path == GRAPHQL_PATH:
         return graphql_error(status, message, headers=headers)
     if path.startswith(PAGE_PREFIX):
-        return page_error(status, embed=path.endswith("/embed"), headers=headers)
+        embed, language = path.endswith("/embed"), negotiate(accept_language)
+        return page_error(status, embed=embed, headers=headers, language=language)
     return json_error(status, message, headers=headers)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     """The app's handler for Starlette's HTTPException (unknown route, wrong method)."""
     assert isinstance(exc, HTTPException)
-    return error_for(request.scope["path"], exc.status_code, exc.detail, headers=exc.headers)
+    return error_for(
+        request.scope["path"],
+        exc.status_code,
+        exc.detail,
+        headers=exc.headers,
+        accept_language=request.headers.get("accept-language"),
+    )

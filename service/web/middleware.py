@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.web.errors import PAGE_PREFIX, error_for
@@ -52,6 +52,7 @@ class AnswerUnavailable:
                 503,
                 UNAVAILABLE_MESSAGE,
                 headers={"Retry-After": str(RETRY_AFTER_S)},
+                accept_language=Headers(scope=scope).get("accept-language"),
             )
             await response(scope, receive, send)
 

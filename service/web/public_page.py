@@ -1,4 +1,9 @@
-"""The public follow-up page ("Följ med i hur det går"), rendered from the public view only."""
+"""The public follow-up page ("Följ med i hur det går"), rendered from the public view only.
+
+Its fixed texts come from the gettext catalogues (schema/locale): Swedish unless the browser
+prefers English (`Accept-Language`). msgids are English; `N_` marks texts in the tables below for
+extraction (babel.cfg) and they are translated where they are shown.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from html import escape
 from typing import Any
 
 import asyncpg
+from babel.support import Translations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -14,6 +20,7 @@ from events.messages import InvalidInput
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.well_formed import require_id
 from projections import serving
+from schema.i18n.catalogue import DEFAULT_LANGUAGE, negotiate, translations
 
 # The embed is framed by a municipality's own site, so it may load nothing from anywhere.
 EMBED_CSP = (
@@ -22,22 +29,34 @@ EMBED_CSP = (
 )
 PAGE_CSP = EMBED_CSP + "; frame-ancestors 'none'"
 
+
+# gettext's conventional name for "mark for extraction, translate later".
+def N_(message: str) -> str:
+    """Mark `message` for extraction; it is translated where it is shown."""
+    return message
+
+
 COLOUR_FILL = {"green": "#2e7d32", "yellow": "#f2b01e", "red": "#c62828", "grey": "#8a8a8a"}
 STATUS_LABEL = {
-    "met": "Uppfyllt",
-    "partly": "Delvis uppfyllt",
-    "not_met": "Ej uppfyllt",
-    "no_target": "Inget mätbart mål",
+    "met": N_("Met"),
+    "partly": N_("Partly met"),
+    "not_met": N_("Not met"),
+    "no_target": N_("No measurable target"),
 }
 PROMISE_STATUS_LABEL = {
-    "in_force": "Gällande",
-    "signed": "Undertecknat",
-    "expired": "Avslutat",
-    "superseded": "Ersatt",
-    "terminated": "Avslutat i förtid",
+    "in_force": N_("In force"),
+    "signed": N_("Signed"),
+    "expired": N_("Ended"),
+    "superseded": N_("Superseded"),
+    "terminated": N_("Ended early"),
 }
-FOLLOW_UP_KIND = {"interim": "Delrapport", "final": "Slutrapport"}
-COMPARATOR_LABEL = {">=": "minst", "<=": "högst", "==": "exakt", "=": "exakt"}
+FOLLOW_UP_KIND = {"interim": N_("Interim report"), "final": N_("Final report")}
+COMPARATOR_LABEL = {
+    ">=": N_("at least"),
+    "<=": N_("at most"),
+    "==": N_("exactly"),
+    "=": N_("exactly"),
+}
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;
@@ -80,26 +99,31 @@ def text(value: object) -> str:
     return "" if value is None else escape(str(value))
 
 
-def period_text(period: dict[str, Any]) -> str:
+def label(table: dict[str, str], key: str, t: Translations) -> str:
+    """The translated label of `key` in one of the tables above (the key itself if unknown)."""
+    return t.gettext(table[key]) if key in table else key
+
+
+def period_text(period: dict[str, Any], t: Translations) -> str:
     """The period as citizens read it: label and dates when known."""
-    label = period.get("label")
+    named = period.get("label")
     start, end = period.get("valid_from"), period.get("valid_to")
     dates = f"{start or '…'} – {end or '…'}" if start or end else ""
-    if label and dates:
-        return f"{label} ({dates})"
-    return str(label or dates or "ej angiven")
+    if named and dates:
+        return f"{named} ({dates})"
+    return str(named or dates or t.gettext("not given"))
 
 
-def target_text(progress: dict[str, Any]) -> str:
+def target_text(progress: dict[str, Any], t: Translations) -> str:
     """The target in words, e.g. "minst 8 insats"."""
     if progress.get("target") is None:
-        return "inget mätbart mål"
-    comparator = COMPARATOR_LABEL.get(progress.get("comparator") or "", "")
+        return t.gettext("no measurable target")
+    comparator = label(COMPARATOR_LABEL, progress.get("comparator") or "", t)
     unit = progress.get("unit") or ""
     return " ".join(p for p in (comparator, str(progress["target"]), unit) if p)
 
 
-def bar_chart(progress: dict[str, Any]) -> str:
+def bar_chart(progress: dict[str, Any], t: Translations) -> str:
     """One commitment's progress as an SVG bar of achieved against the target."""
     achieved = int(progress.get("achieved") or 0)
     target = progress.get("target")
@@ -112,16 +136,19 @@ def bar_chart(progress: dict[str, Any]) -> str:
     if target is None:
         bar = track
     bar = max(bar, 2)
-    label = (
-        f"{achieved} av {target_text(progress)}: {STATUS_LABEL.get(status, status)}"
+    shown = label(STATUS_LABEL, status, t)
+    described = (
+        t.gettext("{achieved} of {target}: {status}").format(
+            achieved=achieved, target=target_text(progress, t), status=shown
+        )
         if target is not None
-        else f"{achieved} registrerade: {STATUS_LABEL.get(status, status)}"
+        else t.gettext("{achieved} recorded: {status}").format(achieved=achieved, status=shown)
     )
     parts = [
-        f'<svg class="chart" role="img" aria-label="{text(label)}" '
+        f'<svg class="chart" role="img" aria-label="{text(described)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{text(label)}</title>",
+        f"<title>{text(described)}</title>",
         f'<rect class="track" x="10" y="8" width="{track}" height="24" rx="4" fill="#ececec"/>',
         f'<rect class="bar" data-status="{text(status)}" x="10" y="8" width="{bar}" '
         f'height="24" rx="4" fill="{fill}"/>',
@@ -137,7 +164,10 @@ def bar_chart(progress: dict[str, Any]) -> str:
 
 
 def commitment_section(
-    commitment: dict[str, Any], progress: dict[str, Any] | None, focus_areas: dict[str, str]
+    commitment: dict[str, Any],
+    progress: dict[str, Any] | None,
+    focus_areas: dict[str, str],
+    t: Translations,
 ) -> str:
     """One commitment: its text, chart and the numbers as text."""
     cid = str(commitment.get("commitment_id"))
@@ -145,62 +175,75 @@ def commitment_section(
     lines = [f'<li class="commitment" id="c-{text(cid)}" data-commitment-id="{text(cid)}">']
     lines.append(f"<h3>{text(commitment.get('text'))}</h3>")
     if focus:
-        lines.append(f'<p class="focus">Fokusområde: {text(focus)}</p>')
+        focus_line = t.gettext("Focus area: {focus}").format(focus=text(focus))
+        lines.append(f'<p class="focus">{focus_line}</p>')
     if progress is None:
-        lines.append('<p class="numbers">Ingen uppföljning ännu.</p></li>')
+        none_yet = text(t.gettext("No follow-up yet."))
+        lines.append(f'<p class="numbers">{none_yet}</p></li>')
         return "".join(lines)
     status = str(progress.get("status") or "no_target")
-    lines.append(bar_chart(progress))
+    lines.append(bar_chart(progress, t))
+    done, target, recorded, status_word = (
+        text(t.gettext(m))
+        for m in (N_("Done"), N_("Target"), N_("Activities recorded"), N_("Status"))
+    )
     lines.append(
         '<p class="numbers">'
-        f'Utfört: <span class="achieved">{text(progress.get("achieved"))}</span> · '
-        f'Mål: <span class="target">{text(target_text(progress))}</span> · '
-        f"Registrerade insatser: {text(progress.get('records'))} · "
-        f'Status: <span class="status">{text(STATUS_LABEL.get(status, status))}</span></p>'
+        f"{done}: "
+        f'<span class="achieved">{text(progress.get("achieved"))}</span> · '
+        f"{target}: "
+        f'<span class="target">{text(target_text(progress, t))}</span> · '
+        f"{recorded}: {text(progress.get('records'))} · "
+        f"{status_word}: "
+        f'<span class="status">{text(label(STATUS_LABEL, status, t))}</span></p>'
     )
     lines.append("</li>")
     return "".join(lines)
 
 
-def signatures_section(signatures: list[dict[str, Any]]) -> str:
+def _columns(t: Translations, *names: str) -> str:
+    cells = "".join(f'<th scope="col">{text(t.gettext(name))}</th>' for name in names)
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
+def signatures_section(signatures: list[dict[str, Any]], t: Translations) -> str:
     """Who signed for each party, and when."""
+    heading = text(t.gettext("Signatures"))
+    heading = f'<section id="underskrifter"><h2>{heading}</h2>'
     if not signatures:
-        return (
-            '<section id="underskrifter"><h2>Underskrifter</h2><p>Inga underskrifter.</p></section>'
-        )
+        none = text(t.gettext("No signatures."))
+        return f"{heading}<p>{none}</p></section>"
+    undated = t.gettext("date not given")
     rows = "".join(
         "<tr>"
         f"<td>{text(s.get('party_id'))}</td>"
         f"<td>{text(s.get('role_title') or s.get('person_id'))}</td>"
-        f"<td>{text(s.get('signed_on') or 'datum ej angivet')}</td>"
+        f"<td>{text(s.get('signed_on') or undated)}</td>"
         "</tr>"
         for s in signatures
     )
-    return (
-        '<section id="underskrifter"><h2>Underskrifter</h2><table>'
-        '<thead><tr><th scope="col">Part</th><th scope="col">Undertecknat av</th>'
-        f'<th scope="col">Datum</th></tr></thead><tbody>{rows}</tbody></table></section>'
-    )
+    columns = _columns(t, N_("Party"), N_("Signed by"), N_("Date"))
+    return f"{heading}<table>{columns}<tbody>{rows}</tbody></table></section>"
 
 
-def follow_ups_section(follow_ups: list[dict[str, Any]], commitments: dict[str, str]) -> str:
+def follow_ups_section(
+    follow_ups: list[dict[str, Any]], commitments: dict[str, str], t: Translations
+) -> str:
     """The published follow-up reports with their assessments."""
+    heading = text(t.gettext("Follow-ups"))
+    heading = f'<section id="uppfoljningar"><h2>{heading}</h2>'
     if not follow_ups:
-        return (
-            '<section id="uppfoljningar"><h2>Uppföljningar</h2>'
-            "<p>Ingen uppföljning har publicerats ännu.</p></section>"
-        )
-    parts = ['<section id="uppfoljningar"><h2>Uppföljningar</h2>']
+        none_yet = t.gettext("No follow-up has been published yet.")
+        return f"{heading}<p>{text(none_yet)}</p></section>"
+    parts = [heading]
+    columns = _columns(t, N_("Commitment"), N_("Assessment"), N_("Done"), N_("Comment"))
     for report in follow_ups:
-        kind = FOLLOW_UP_KIND.get(str(report.get("kind")), str(report.get("kind")))
+        kind = label(FOLLOW_UP_KIND, str(report.get("kind")), t)
         parts.append(
             f'<article class="follow-up"><h3>{text(kind)}: '
             f"{text(report.get('covers_from'))} – {text(report.get('covers_to'))}</h3>"
         )
-        parts.append(
-            '<table><thead><tr><th scope="col">Åtagande</th><th scope="col">Bedömning</th>'
-            '<th scope="col">Utfört</th><th scope="col">Kommentar</th></tr></thead><tbody>'
-        )
+        parts.append(f"<table>{columns}<tbody>")
         for a in report.get("assessments") or []:
             cid = str(a.get("commitment_id"))
             status = str(a.get("status"))
@@ -208,7 +251,7 @@ def follow_ups_section(follow_ups: list[dict[str, Any]], commitments: dict[str, 
             parts.append(
                 "<tr>"
                 f"<td>{text(commitments.get(cid, cid))}</td>"
-                f"<td>{text(STATUS_LABEL.get(status, status))}</td>"
+                f"<td>{text(label(STATUS_LABEL, status, t))}</td>"
                 f"<td>{text('–' if achieved is None else achieved)}</td>"
                 f"<td>{text(a.get('comment'))}</td>"
                 "</tr>"
@@ -218,7 +261,7 @@ def follow_ups_section(follow_ups: list[dict[str, Any]], commitments: dict[str, 
     return "".join(parts)
 
 
-def promise_body(public: dict[str, Any]) -> str:
+def promise_body(public: dict[str, Any], t: Translations) -> str:
     """The page content shared by the full page and the embed."""
     revision = public.get("revision") or {}
     content = revision.get("content") or {}
@@ -229,23 +272,27 @@ def promise_body(public: dict[str, Any]) -> str:
     commitments = content.get("commitments") or []
     progress = {str(p.get("commitment_id")): p for p in public.get("progress") or []}
     status = str(public.get("status"))
+    period_word, parties_word, status_word = (
+        text(t.gettext(m)) for m in (N_("Period"), N_("Parties"), N_("Status"))
+    )
     parts = [
         f"<h1>{text(details.get('title'))}</h1>",
         '<dl class="facts">',
-        f"<dt>Period</dt><dd>{text(period_text(period))}</dd>",
-        f"<dt>Parter</dt><dd>{text(', '.join(content.get('parties') or []))}</dd>",
-        f"<dt>Status</dt><dd>{text(PROMISE_STATUS_LABEL.get(status, status))}</dd>",
+        f"<dt>{period_word}</dt><dd>{text(period_text(period, t))}</dd>",
+        f"<dt>{parties_word}</dt><dd>{text(', '.join(content.get('parties') or []))}</dd>",
+        f"<dt>{status_word}</dt><dd>{text(label(PROMISE_STATUS_LABEL, status, t))}</dd>",
         "</dl>",
     ]
-    for key, label in (
-        ("problem_picture", "Problembild"),
-        ("goal", "Mål"),
-        ("expected_effect", "Förväntad effekt"),
+    for key, heading in (
+        ("problem_picture", N_("Problem picture")),
+        ("goal", N_("Goal")),
+        ("expected_effect", N_("Expected effect")),
     ):
         if details.get(key):
-            parts.append(f"<h2>{label}</h2><p>{text(details[key])}</p>")
+            parts.append(f"<h2>{text(t.gettext(heading))}</h2><p>{text(details[key])}</p>")
     if focus_list:
-        parts.append('<section id="fokusomraden"><h2>Fokusområden</h2><ul>')
+        areas = text(t.gettext("Focus areas"))
+        parts.append(f'<section id="fokusomraden"><h2>{areas}</h2><ul>')
         for f in focus_list:
             description = f.get("description")
             parts.append(
@@ -254,92 +301,116 @@ def promise_body(public: dict[str, Any]) -> str:
                 + "</li>"
             )
         parts.append("</ul></section>")
-    parts.append(
-        '<section id="ataganden"><h2>Åtaganden och hur det går</h2><ol class="commitments">'
-    )
+    going = text(t.gettext("Commitments and how it is going"))
+    parts.append(f'<section id="ataganden"><h2>{going}</h2><ol class="commitments">')
     for commitment in commitments:
         cid = str(commitment.get("commitment_id"))
-        parts.append(commitment_section(commitment, progress.get(cid), focus_areas))
+        parts.append(commitment_section(commitment, progress.get(cid), focus_areas, t))
     parts.append("</ol></section>")
-    parts.append(signatures_section(list(revision.get("signatures") or [])))
+    parts.append(signatures_section(list(revision.get("signatures") or []), t))
     texts = {str(c.get("commitment_id")): str(c.get("text")) for c in commitments}
-    parts.append(follow_ups_section(list(public.get("follow_ups") or []), texts))
+    parts.append(follow_ups_section(list(public.get("follow_ups") or []), texts, t))
     return "".join(parts)
 
 
-def document(title: str, body: str, *, chrome: bool) -> str:
-    """A whole HTML document; the embed leaves out the site header and footer."""
+def document(title: str, body: str, *, chrome: bool, language: str = DEFAULT_LANGUAGE) -> str:
+    """A whole HTML document in `language`; the embed leaves out the site header and footer."""
+    t = translations(language)
     head = (
-        '<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{text(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{text(title)}</title><style>{CSS}</style></head><body>"
     )
     if not chrome:
         return f"{head}<main>{body}</main></body></html>"
+    sources = t.gettext(
+        "The figures come from the published citizen promises and their follow-ups. Open data:"
+    )
+    promise, going = text(t.gettext("Citizen promise")), text(t.gettext("Follow how it is going"))
     return (
-        f'{head}<header class="site"><p>Medborgarlöfte</p>'
-        "<strong>Följ med i hur det går</strong></header>"
+        f'{head}<header class="site"><p>{promise}</p>'
+        f"<strong>{going}</strong></header>"
         f"<main>{body}</main>"
-        "<footer>Uppgifterna kommer från de publicerade medborgarlöftena och "
-        'uppföljningarna. Öppna data: <a href="/open-data/promises.csv">CSV</a>, '
+        f'<footer>{text(sources)} <a href="/open-data/promises.csv">CSV</a>, '
         '<a href="/open-data/promises.json">JSON</a>.</footer></body></html>'
     )
 
 
-def not_found(*, chrome: bool) -> HTMLResponse:
+def _headers(chrome: bool, language: str) -> dict[str, str]:
+    # The words follow Accept-Language, so a shared cache keeps one copy per language.
+    return {
+        "content-security-policy": PAGE_CSP if chrome else EMBED_CSP,
+        "content-language": language,
+        "vary": "Accept-Language",
+    }
+
+
+def not_found(*, chrome: bool, language: str = DEFAULT_LANGUAGE) -> HTMLResponse:
     """The 404 page: unknown and unpublished promises look the same."""
-    body = (
-        "<h1>Sidan finns inte</h1><p>Det finns inget publicerat medborgarlöfte med den adressen."
-        "</p>"
-    )
+    t = translations(language)
+    heading = t.gettext("Page not found")
+    explained = t.gettext("There is no published citizen promise at this address.")
+    body = f"<h1>{text(heading)}</h1><p>{text(explained)}</p>"
     return HTMLResponse(
-        document("Sidan finns inte", body, chrome=chrome),
+        document(heading, body, chrome=chrome, language=language),
         status_code=404,
-        headers={"content-security-policy": PAGE_CSP if chrome else EMBED_CSP},
+        headers=_headers(chrome, language),
     )
+
+
+def language_of(request: Request) -> str:
+    """The page's language: Swedish unless the browser prefers English."""
+    return negotiate(request.headers.get("accept-language"))
 
 
 async def render(request: Request, *, chrome: bool) -> Response:
     """The page or its embed for the promise in the path."""
+    language = language_of(request)
     promise_id = request.path_params["promise_id"]
     try:
         public = await public_view(request.state.services.pool, promise_id)
     except NotPublished:
-        return not_found(chrome=chrome)
+        return not_found(chrome=chrome, language=language)
+    t = translations(language)
     details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
-    title = f"{details.get('title') or promise_id} – Följ med i hur det går"
+    title = t.gettext("{title} – Follow how it is going").format(
+        title=details.get("title") or promise_id
+    )
     return HTMLResponse(
-        document(title, promise_body(public), chrome=chrome),
-        headers={
-            "content-security-policy": PAGE_CSP if chrome else EMBED_CSP,
-            "x-content-type-options": "nosniff",
-        },
+        document(title, promise_body(public, t), chrome=chrome, language=language),
+        headers={**_headers(chrome, language), "x-content-type-options": "nosniff"},
     )
 
 
 async def index(request: Request) -> Response:
     """`GET /p/`: every published promise, linking to its page."""
+    language = language_of(request)
+    t = translations(language)
     items = []
     for _key, public in await serving.public_views(request.state.services.pool):
         details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
         promise_id = str(public.get("promise_id"))
-        period = text(period_text(details.get("period") or {}))
+        period = text(period_text(details.get("period") or {}, t))
         items.append(
             f'<li><a href="/p/{text(promise_id)}">{text(details.get("title") or promise_id)}'
             f"</a> ({period})</li>"
         )
-    body = "<h1>Medborgarlöften</h1>" + (
-        f"<ul>{''.join(items)}</ul>" if items else "<p>Inget medborgarlöfte är publicerat.</p>"
+    none = t.gettext("No citizen promise is published.")
+    heading = text(t.gettext("Citizen promises"))
+    body = f"<h1>{heading}</h1>" + (
+        f"<ul>{''.join(items)}</ul>" if items else f"<p>{text(none)}</p>"
     )
+    title = t.gettext("Citizen promises – Follow how it is going")
     return HTMLResponse(
-        document("Medborgarlöften – Följ med i hur det går", body, chrome=True),
-        headers={"content-security-policy": PAGE_CSP},
+        document(title, body, chrome=True, language=language),
+        headers=_headers(True, language),
     )
 
 
 async def missing(request: Request) -> Response:
     """Any other path under /p/ (a slash in the id, say): the same 404 page."""
-    return not_found(chrome=not request.scope["path"].endswith("/embed"))
+    chrome = not request.scope["path"].endswith("/embed")
+    return not_found(chrome=chrome, language=language_of(request))
 
 
 async def page(request: Request) -> Response:

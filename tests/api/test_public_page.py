@@ -215,6 +215,29 @@ async def test_a_draft_or_unknown_promise_has_no_page(
         assert "Upplands-Bro" not in response.text
 
 
+async def test_the_page_speaks_english_when_the_browser_prefers_it_and_swedish_otherwise(
+    published: RunningApp, http: httpx.AsyncClient
+) -> None:
+    english = await http.get(
+        f"{published.url}/p/{PROMISE}", headers={"accept-language": "en-GB,en;q=0.9,sv;q=0.5"}
+    )
+    page = english.text
+    assert '<html lang="en">' in page and english.headers["content-language"] == "en"
+    assert "Accept-Language" in english.headers["vary"]
+    for words in ("Follow how it is going", "Signatures", "Final report: 2018-01-01", "Partly met"):
+        assert words in page, words
+    assert "at least 8" in page and "minst 8" not in page
+    assert "Följ med" not in page and "Underskrifter" not in page
+    # The promise's own words are the municipality's, in whatever language it wrote them.
+    assert "Öka tryggheten i Bro centrum" in page
+    swedish = await http.get(f"{published.url}/p/{PROMISE}", headers={"accept-language": "de"})
+    assert '<html lang="sv">' in swedish.text and "Underskrifter" in swedish.text
+    missing = await http.get(
+        f"{published.url}/p/no-such-promise", headers={"accept-language": "en"}
+    )
+    assert missing.status_code == 404 and "Page not found" in missing.text
+
+
 async def test_open_data_csv_has_one_row_per_published_commitment(
     published: RunningApp, http: httpx.AsyncClient
 ) -> None:

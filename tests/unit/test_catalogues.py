@@ -138,5 +138,19 @@ def test_the_language_is_negotiated_from_accept_language_with_swedish_as_default
 
 def test_the_extraction_config_covers_the_domain_the_schema_and_the_public_page() -> None:
     config = (ROOT / "babel.cfg").read_text(encoding="utf-8")
-    for pattern in ("events/**.py", "schema/**.py", "service/web/public_page.py"):
+    for pattern in ("events/**.py", "schema/**.py", *PAGE_MODULES):
         assert re.search(rf"\[\w+: {re.escape(pattern)}\]", config), pattern
+
+
+PAGE_MODULES = ("service/web/public_page.py", "service/web/errors.py")
+WRITTEN = re.compile(r"""\b(?:gettext|N_)\(\s*(["'])((?:(?!\1).)+)\1""")
+
+
+def test_every_text_a_public_page_translates_is_extracted_even_inside_an_f_string() -> None:
+    # Babel does not look inside f-strings: a gettext call there would go untranslated.
+    found = {msgid for _ctx, msgid in extracted()}
+    for module in PAGE_MODULES:
+        source = (ROOT / module).read_text(encoding="utf-8")
+        written = {match[2] for match in WRITTEN.finditer(source)}
+        assert written, module
+        assert sorted(written - found) == [], module

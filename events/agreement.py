@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from events.access import require_party_seen
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
@@ -223,9 +224,23 @@ def _check_content(content: AgreementContent, context: DecisionContext) -> None:
         require_text(area.title, ("content", "focus_areas", position, "title"), max_length=300)
 
 
+def _not_found() -> NotFound:
+    return NotFound(code="agreement_not_found", message="No such agreement has been drafted.")
+
+
+def agreement_gate(command: Command, state: AgreementState) -> None:
+    """Refuse, as if the agreement did not exist, an actor who may not see it (events.access);
+    an agreement is never public."""
+    if isinstance(command, DraftAgreement):
+        return
+    if state.status == "none":
+        raise _not_found()
+    require_party_seen(command.actor, _parties(state), public=False, missing=_not_found())
+
+
 def _require_status(state: AgreementState, allowed: frozenset[str], action: str) -> None:
     if state.status == "none":
-        raise NotFound(code="agreement_not_found", message="No such agreement has been drafted.")
+        raise _not_found()
     if state.status not in allowed:
         raise RuleViolated(
             code="wrong_status",
@@ -280,6 +295,7 @@ def decide_agreement(
     command: Command, state: AgreementState, context: DecisionContext
 ) -> list[Event]:
     """Decide any command on an agreement stream."""
+    agreement_gate(command, state)
     actor = command.actor
     match command:
         case DraftAgreement():
@@ -367,4 +383,5 @@ AGREEMENT: Decider[AgreementState] = Decider(
     ),
     event_types=AGREEMENT_EVENTS,
     stream_of=agreement_stream,
+    gate=agreement_gate,
 )

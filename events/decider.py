@@ -12,6 +12,10 @@ from events.messages import Command, Event
 S = TypeVar("S")
 
 
+def admit_everyone(command: Command, state: object) -> None:
+    """The gate of a stream everyone may see (the public directory)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decider(Generic[S]):
     """One aggregate's pure rules: the dispatcher loads a stream, folds, decides, appends."""
@@ -24,6 +28,10 @@ class Decider(Generic[S]):
     command_types: tuple[type[Command], ...]
     event_types: tuple[type[Event], ...]
     stream_of: Callable[[Command], str]
+    gate: Callable[[Command, S], None] = admit_everyone
+    """Refuses an actor who may not see the stream, as if it did not exist (NotFound), before
+    anything else about it is told; `decide` applies it first, and the dispatcher before it
+    reports a version conflict, since the stream's version is something to tell too."""
 
     def fold(self, events: Iterable[Event]) -> S:
         """The state after `events`, starting from the initial state."""

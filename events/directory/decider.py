@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from events.access import operates_platform, require_platform_operator, sees_organisation
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_any_role
@@ -206,6 +207,7 @@ def _require_org_admin_of(actor_org: str, roles: frozenset[str], org_id: str) ->
 
 def _decide_registration(command: Command, state: DirectoryState) -> list[Event]:
     require_any_role(command.actor, _SERVICE, "register organisations")
+    require_platform_operator(command.actor)
     match command:
         case RegisterMunicipality():
             _require_new_org(state, command.org_id, command.name)
@@ -315,7 +317,7 @@ def _decide_people(command: Command, state: DirectoryState) -> list[Event]:
                 )
             return [PersonRegistered(person_id=command.person_id, name=command.name)]
         case AssignRole():
-            if not actor.has_role("service"):
+            if not operates_platform(actor):
                 _require_org_admin_of(actor.organisation_id, actor.roles, command.org_id)
             require_id(command.assignment_id, "assignment_id")
             if state.role(command.assignment_id) is not None:
@@ -354,7 +356,7 @@ def _decide_people(command: Command, state: DirectoryState) -> list[Event]:
                     message="No role assignment {assignment}.",
                     params={"assignment": command.assignment_id},
                 )
-            if not actor.has_role("service"):
+            if not operates_platform(actor):
                 _require_org_admin_of(actor.organisation_id, actor.roles, role.org_id)
             if role.valid_to is not None and role.valid_to <= command.ended_on:
                 raise RuleViolated(code="role_already_ended", message="The role already ended.")
@@ -395,7 +397,8 @@ def _decide_mandates(command: Command, state: DirectoryState) -> list[Event]:
             ]
         case RevokeSigningMandate():
             mandate = state.mandate(command.mandate_id)
-            if mandate is None:
+            # A mandate the actor may not see is refused as one that does not exist.
+            if mandate is None or not sees_organisation(actor, mandate.org_id):
                 raise NotFound(
                     code="mandate_not_found",
                     message="No signing mandate {mandate}.",

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from events.messages import FieldPath, InvalidInput, as_path
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._:-]{0,127}$")
+_LINE_BREAKS = frozenset("\t\n\r")
+# Never in a text that is signed or shown to citizens: C0 and C1 controls and DEL (other than
+# the line breaks above), bidirectional embeddings, overrides and isolates (they reorder what a
+# reader sees against what was signed), zero-width and joining characters that hide differences
+# between two texts, line and paragraph separators, and lone surrogates (not text at all).
+_NEVER = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2028-\u202e\u2060"
+    "\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+SINGLE_LINE_MAX = 300
+"""A text allowed at most this many characters is one line unless its check says otherwise."""
 
 
 def _refuse(*, code: str, message: str, field: str | FieldPath, **params: object) -> InvalidInput:
@@ -32,8 +44,19 @@ def require_id(value: str, field_name: str | FieldPath) -> None:
         )
 
 
-def require_text(value: str, field_name: str | FieldPath, *, max_length: int = 4000) -> None:
-    """Non-blank text of bounded length."""
+def require_text(
+    value: str,
+    field_name: str | FieldPath,
+    *,
+    max_length: int = 4000,
+    multiline: bool | None = None,
+) -> None:
+    """Non-blank text of bounded length, in Unicode NFC, without hidden characters.
+
+    Titles, names, labels and units are one line; descriptions, summaries, comments and
+    reasons may hold newlines and tabs. `multiline` None decides by length: a text allowed
+    more than SINGLE_LINE_MAX characters may span lines.
+    """
     if not value.strip():
         raise _refuse(
             code="blank_text",
@@ -46,6 +69,33 @@ def require_text(value: str, field_name: str | FieldPath, *, max_length: int = 4
             message="{field} is longer than {max_length} characters.",
             field=field_name,
             max_length=max_length,
+        )
+    _require_visible(
+        value, field_name, max_length > SINGLE_LINE_MAX if multiline is None else multiline
+    )
+
+
+def _require_visible(value: str, field_name: str | FieldPath, multiline: bool) -> None:
+    hidden = _NEVER.search(value)
+    if hidden is not None:
+        raise _refuse(
+            code="invalid_character",
+            message="{field} holds the character {character}, which text may not hold.",
+            field=field_name,
+            character=f"U+{ord(hidden.group()):04X}",
+        )
+    if not multiline and not _LINE_BREAKS.isdisjoint(value):
+        raise _refuse(
+            code="single_line_text",
+            message="{field} must be one line, without line breaks or tabs.",
+            field=field_name,
+        )
+    # NFC: the same words are the same code points, so the same content hash and signature.
+    if not unicodedata.is_normalized("NFC", value):
+        raise _refuse(
+            code="text_not_normalised",
+            message="{field} is not in Unicode normal form C (NFC).",
+            field=field_name,
         )
 
 

@@ -1,8 +1,7 @@
 """Activity records (genomförda aktiviteter) per commitment and per organisation, in pages.
 
-Records are internal working data of the parties: those who read a party to the promise as a
-member (schema.access: its members, and the auditors of an oversight body covering it) see them.
-Citizens see achieved counts through published progress.
+Records are internal working data of the parties: members of an organisation that is party to
+the promise, and auditors, see them. Citizens see achieved counts through published progress.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from strawberry.types import Info
 from events.messages import Forbidden as Refusal
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.activities import ActivityRow
-from schema.access import can_read_history, readable_organisations
+from schema.access import is_auditor, member_organisation
 from schema.context import Context
 from schema.errors import ClientError, Forbidden
 from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
@@ -80,9 +79,9 @@ def _record(row: ActivityRow) -> ActivityRecord:
 @strawberry.type
 class ActivityQuery:
     @strawberry.field(
-        description="Activity records of the promises the caller reads as a member (its "
-        "organisation's; for an oversight body's auditors those in its scope), optionally of "
-        "one promise, one commitment, or performed by one organisation; in pages."
+        description="Activity records of the promises the caller's organisation is party to "
+        "(all for auditors), optionally of one promise, one commitment, or performed by one "
+        "organisation; in pages."
     )
     async def activities(
         self,
@@ -94,13 +93,13 @@ class ActivityQuery:
         after: str | None = None,
     ) -> ActivitiesResult:
         ctx = info.context
-        readable = readable_organisations(ctx)
-        if not readable:
+        auditor = is_auditor(ctx)
+        own = member_organisation(ctx)
+        if own is None and not auditor:
             refused = Refusal(code="forbidden", message="Sign in to read activity records.")
             return forbidden_result(refused, ctx.language)
         key = None if promise_id is None else PROMISE_STREAM + str(promise_id)
-        # One answer for a promise the caller may not read and for one that does not exist.
-        if key is not None and not await can_read_history(ctx, key):
+        if key is not None and not auditor and own not in await ctx.reader.stream_parties(key):
             refused = Refusal(
                 code="forbidden", message="Your organisation is not party to this promise."
             )
@@ -110,7 +109,7 @@ class ActivityQuery:
             promise_key=key,
             commitment_id=commitment_id,
             performed_by=organisation,
-            member_of=None if readable == "all" else readable,
+            member_of=None if auditor else own,
             after=_position(after),
             limit=limit + 1,
         )

@@ -33,7 +33,6 @@ FORBIDDEN = (
     "not_org_admin",
     "not_own_party",
     "not_performer",
-    "not_platform_operator",
     "read_only",
 )
 VERSION_CONFLICT = ("version_conflict",)
@@ -42,6 +41,7 @@ INVALID_INPUT = (
     "blank_text",
     "date_in_future",
     "duplicate_values",
+    "invalid_character",
     "invalid_choice",
     "invalid_command_id",
     "invalid_id",
@@ -51,6 +51,8 @@ INVALID_INPUT = (
     "negative_target",
     "period_reversed",
     "quantity_not_positive",
+    "single_line_text",
+    "text_not_normalised",
     "text_too_long",
     "unknown_command",
 )

@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.promises import NAME as PROMISE_PROJECTION
-from schema.access import member_organisation, readable_organisations, sees_parties
+from schema.access import is_auditor, member_organisation
 from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
@@ -88,7 +88,7 @@ def _progress(items: list[dict[str, Any]]) -> list[CommitmentProgress]:
 
 
 def member_view(key: str, doc: dict[str, Any]) -> Promise:
-    """The whole document, for callers who read a party (schema.access)."""
+    """The whole document, for members of a party and auditors."""
     state = doc["state"]
     details = _details(state)
     period = details.get("period") or {}
@@ -129,7 +129,8 @@ def public_view(key: str, doc: dict[str, Any]) -> Promise | None:
 
 def visible(ctx: Context, key: str, doc: dict[str, Any]) -> Promise | None:
     """The promise as this caller may see it."""
-    if sees_parties(ctx, doc["state"]["parties"]):
+    org = member_organisation(ctx)
+    if is_auditor(ctx) or (org is not None and org in doc["state"]["parties"]):
         return member_view(key, doc)
     return public_view(key, doc)
 
@@ -179,15 +180,15 @@ class PromiseQuery:
             start = decode_cursor(after)
         except ValueError as exc:
             raise ClientError(str(exc)) from None
-        readable = readable_organisations(ctx)
+        own = member_organisation(ctx)
         rows = await ctx.reader.promise_documents(
             organisation=organisation,
             status=status,
             title=title,
             after=start,
             limit=limit + 1,
-            member_of=frozenset() if readable == "all" else readable,
-            everything=readable == "all",
+            member_of=None if is_auditor(ctx) else own,
+            everything=is_auditor(ctx),
             active_on=active_on,
         )
         seen = [p for key, doc in rows[:limit] if (p := visible(ctx, key, doc)) is not None]
@@ -208,7 +209,7 @@ class PromiseQuery:
             title=None,
             after=None,
             limit=500,
-            member_of=frozenset({org}),
+            member_of=org,
             everything=False,
         ):
             items.extend(inbox_items(org, key, doc))

@@ -34,6 +34,7 @@ from service.demo.history import (
     REGION_2022,
     REGION_NORD,
     REGION_STOCKHOLM,
+    SERVICE_ORG,
     UPPLANDS_BRO,
     DemoHistory,
 )
@@ -92,7 +93,7 @@ _PEOPLE: tuple[_Person, ...] = (
 
 
 def _directory(demo: DemoHistory) -> None:
-    service = demo.operator()
+    service = demo.actor(SERVICE_ORG, "service")
     stream = DIRECTORY_STREAM
     regions = (
         (REGION_STOCKHOLM, "Polisregion Stockholm"),

@@ -102,9 +102,7 @@ def principal(org: str, *roles: str, person: str | None = None) -> Principal:
     )
 
 
-# The platform's service principal, named platform operator (as the registry names one): only
-# it registers organisations.
-SERVICE = replace(principal("samverkan", "service"), platform_operator=True)
+SERVICE = principal("samverkan", "service")
 KOMMUN_EDITOR = principal(KOMMUN, "editor")
 LPO_EDITOR = principal(LPO, "editor")
 KOMMUN_SIGNER = principal(KOMMUN, "signatory", person=KSO)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 ROLES: frozenset[str] = frozenset(
     {"viewer", "editor", "signatory", "publisher", "org_admin", "auditor", "service"}
@@ -19,7 +20,11 @@ ROLES: frozenset[str] = frozenset(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Principal:
-    """Who acts: identity-provider issuer and subject, the organisation they act for, roles."""
+    """Who acts: identity-provider issuer and subject, the organisation they act for, roles.
+
+    `oversight` and `platform_operator` come from the issuer registry (an oversight body's
+    auditors, the named platform operator), never from a token's claims alone.
+    """
 
     issuer: str
     subject: str
@@ -27,14 +32,22 @@ class Principal:
     roles: frozenset[str] = frozenset()
     person_id: str | None = None
     client_id: str | None = None
+    oversight: frozenset[str] | Literal["all"] = frozenset()
+    """Organisations besides its own whose streams this principal reads as an auditor."""
+    platform_operator: bool = False
+    """The platform's operator: registers organisations and the links between them."""
 
     def has_role(self, role: str) -> bool:
         """True when the principal holds `role`."""
         return role in self.roles
 
+    def oversees(self, organisation_id: str) -> bool:
+        """True when the registry's oversight scope of this principal covers `organisation_id`."""
+        return self.oversight == "all" or organisation_id in self.oversight
+
     def as_record(self) -> dict[str, object]:
         """The principal as plain JSON (event metadata, session cookie)."""
-        return {
+        record: dict[str, object] = {
             "issuer": self.issuer,
             "subject": self.subject,
             "organisation_id": self.organisation_id,
@@ -42,6 +55,13 @@ class Principal:
             "person_id": self.person_id,
             "client_id": self.client_id,
         }
+        # Only when granted, so an ordinary principal's record keeps the shape older records
+        # have, and every reader of those records goes on reading them as they are.
+        if self.oversight:
+            record["oversight"] = "all" if self.oversight == "all" else sorted(self.oversight)
+        if self.platform_operator:
+            record["platform_operator"] = True
+        return record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

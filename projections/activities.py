@@ -64,13 +64,14 @@ async def activities(
     promise_key: str | None,
     commitment_id: str | None,
     performed_by: str | None,
-    member_of: str | None,
+    member_of: frozenset[str] | None,
     after: tuple[str, int] | None,
     limit: int,
 ) -> Sequence[ActivityRow]:
     """Serving activity records in (promise, position) order after a cursor.
 
-    `member_of` keeps only promises that organisation is party to; None keeps every promise.
+    `member_of` keeps only promises one of those organisations is party to; None keeps every
+    promise.
     """
     rows = await serving.promise_activities(
         conn,

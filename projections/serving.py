@@ -58,7 +58,7 @@ WHERE d.projection = $1
   AND ($3::text[] IS NULL OR d.status = ANY ($3))
   AND ($4::text IS NULL OR d.title ILIKE '%' || $4 || '%')
   AND ($5::text IS NULL OR d.key > $5)
-  AND ($6 OR $7::text = ANY (d.organisations) OR d.doc ? 'public')
+  AND ($6 OR d.organisations && $7::text[] OR d.doc ? 'public')
   AND ($9::date IS NULL OR ((d.valid_from IS NULL OR d.valid_from <= $9)
                             AND (d.valid_to IS NULL OR d.valid_to >= $9)
                             AND (d.valid_from IS NOT NULL OR d.valid_to IS NOT NULL)))
@@ -74,13 +74,14 @@ async def promise_documents(
     title: str | None,
     after: str | None,
     limit: int,
-    member_of: str | None,
+    member_of: frozenset[str],
     everything: bool,
     active_on: dt.date | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     """Serving promise documents in key order after `after`: all of them when `everything`,
-    else those `member_of` is party to and the published ones; `organisation`, `status`,
-    `title` (a substring, any case) and `active_on` (a day the period covers) filter."""
+    else those an organisation in `member_of` is party to and the published ones;
+    `organisation`, `status`, `title` (a substring, any case) and `active_on` (a day the period
+    covers) filter."""
     rows = await conn.fetch(
         PROMISE_DOCUMENTS,
         PROMISES,
@@ -89,7 +90,7 @@ async def promise_documents(
         title,
         after,
         everything,
-        member_of,
+        sorted(member_of),
         limit,
         active_on,
     )
@@ -131,7 +132,7 @@ WHERE d.projection = $1
   AND ($2::text IS NULL OR d.key = $2)
   AND ($3::text IS NULL OR a.rec ->> 'commitment_id' = $3)
   AND ($4::text IS NULL OR a.rec -> 'performed_by' ? $4)
-  AND ($5::text IS NULL OR $5 = ANY (d.organisations))
+  AND ($5::text[] IS NULL OR d.organisations && $5)
   AND (d.key, a.ord) > ($6::text, $7::bigint)
 ORDER BY d.key, a.ord
 LIMIT $8"""
@@ -143,7 +144,7 @@ async def promise_activities(
     promise_key: str | None,
     commitment_id: str | None,
     performed_by: str | None,
-    member_of: str | None,
+    member_of: frozenset[str] | None,
     after: tuple[str, int],
     limit: int,
 ) -> list[tuple[str, int, dict[str, Any]]]:
@@ -155,7 +156,7 @@ async def promise_activities(
         promise_key,
         commitment_id,
         performed_by,
-        member_of,
+        None if member_of is None else sorted(member_of),
         after[0],
         after[1],
         limit,

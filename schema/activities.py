@@ -1,7 +1,8 @@
 """Activity records (genomförda aktiviteter) per commitment and per organisation, in pages.
 
-Records are internal working data of the parties: members of an organisation that is party to
-the promise, and auditors, see them. Citizens see achieved counts through published progress.
+Records are internal working data of the parties: those who read a party to the promise as a
+member (schema.access: its members, and the auditors of an oversight body covering it) see them.
+Citizens see achieved counts through published progress.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from strawberry.types import Info
 from events.messages import Forbidden as Refusal
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.activities import ActivityRow
-from schema.access import is_auditor, member_organisation
+from schema.access import can_read_history, readable_organisations
 from schema.context import Context
 from schema.errors import ClientError, Forbidden
 from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
@@ -79,9 +80,9 @@ def _record(row: ActivityRow) -> ActivityRecord:
 @strawberry.type
 class ActivityQuery:
     @strawberry.field(
-        description="Activity records of the promises the caller's organisation is party to "
-        "(all for auditors), optionally of one promise, one commitment, or performed by one "
-        "organisation; in pages."
+        description="Activity records of the promises the caller reads as a member (its "
+        "organisation's; for an oversight body's auditors those in its scope), optionally of "
+        "one promise, one commitment, or performed by one organisation; in pages."
     )
     async def activities(
         self,
@@ -93,13 +94,13 @@ class ActivityQuery:
         after: str | None = None,
     ) -> ActivitiesResult:
         ctx = info.context
-        auditor = is_auditor(ctx)
-        own = member_organisation(ctx)
-        if own is None and not auditor:
+        readable = readable_organisations(ctx)
+        if not readable:
             refused = Refusal(code="forbidden", message="Sign in to read activity records.")
             return forbidden_result(refused, ctx.language)
         key = None if promise_id is None else PROMISE_STREAM + str(promise_id)
-        if key is not None and not auditor and own not in await ctx.reader.stream_parties(key):
+        # One answer for a promise the caller may not read and for one that does not exist.
+        if key is not None and not await can_read_history(ctx, key):
             refused = Refusal(
                 code="forbidden", message="Your organisation is not party to this promise."
             )
@@ -109,7 +110,7 @@ class ActivityQuery:
             promise_key=key,
             commitment_id=commitment_id,
             performed_by=organisation,
-            member_of=None if auditor else own,
+            member_of=None if readable == "all" else readable,
             after=_position(after),
             limit=limit + 1,
         )

@@ -57,7 +57,7 @@ class Reader(Protocol):
         title: str | None,
         after: str | None,
         limit: int,
-        member_of: str | None,
+        member_of: frozenset[str],
         everything: bool,
         active_on: dt.date | None = None,
     ) -> Sequence[tuple[str, dict[str, Any]]]:
@@ -98,11 +98,12 @@ class Reader(Protocol):
         promise_key: str | None,
         commitment_id: str | None,
         performed_by: str | None,
-        member_of: str | None,
+        member_of: frozenset[str] | None,
         after: tuple[str, int] | None,
         limit: int,
     ) -> Sequence[ActivityRow]:
-        """Activity records in (promise, position) order; `member_of` limits to its promises."""
+        """Activity records in (promise, position) order; `member_of` limits to the promises
+        its organisations are party to."""
 
 
 class SessionAdmin(Protocol):

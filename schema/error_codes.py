@@ -33,6 +33,7 @@ FORBIDDEN = (
     "not_org_admin",
     "not_own_party",
     "not_performer",
+    "not_platform_operator",
     "read_only",
 )
 VERSION_CONFLICT = ("version_conflict",)

@@ -3,7 +3,8 @@
 Organisations and links are public reference data: citizens need to know which police area
 serves their municipality. People and their roles are shown to signed-in callers only, since
 the parties need to know whom they work with but an open directory of officials serves nobody.
-Signing mandates are shown only to members of the organisation they are for, and to auditors.
+Signing mandates are shown only to those who read the organisation they are for: its members
+and the auditors of an oversight body whose scope covers it (schema.access).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from strawberry.types import Info
 
 from projections.directory import KEY as DIRECTORY_KEY
 from projections.directory import NAME as DIRECTORY_PROJECTION
-from schema.access import is_auditor, member_organisation
+from schema.access import reads_as_member, sees_organisation
 from schema.context import Context
 
 
@@ -89,8 +90,8 @@ def organisation_view(ctx: Context, state: dict[str, Any], org: dict[str, Any]) 
     """One organisation as this caller may see it."""
     org_id = org["org_id"]
     names = {p["person_id"]: p["name"] for p in state.get("people", [])}
-    signed_in = ctx.principal is not None
-    sees_mandates = is_auditor(ctx) or member_organisation(ctx) == org_id
+    signed_in = reads_as_member(ctx)
+    sees_mandates = sees_organisation(ctx, org_id)
     return Organisation(
         id=strawberry.ID(org_id),
         kind=org["kind"],

@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.promises import NAME as PROMISE_PROJECTION
-from schema.access import is_auditor, member_organisation
+from schema.access import member_organisation, readable_organisations, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
@@ -88,7 +88,7 @@ def _progress(items: list[dict[str, Any]]) -> list[CommitmentProgress]:
 
 
 def member_view(key: str, doc: dict[str, Any]) -> Promise:
-    """The whole document, for members of a party and auditors."""
+    """The whole document, for callers who read a party (schema.access)."""
     state = doc["state"]
     details = _details(state)
     period = details.get("period") or {}
@@ -129,8 +129,7 @@ def public_view(key: str, doc: dict[str, Any]) -> Promise | None:
 
 def visible(ctx: Context, key: str, doc: dict[str, Any]) -> Promise | None:
     """The promise as this caller may see it."""
-    org = member_organisation(ctx)
-    if is_auditor(ctx) or (org is not None and org in doc["state"]["parties"]):
+    if sees_parties(ctx, doc["state"]["parties"]):
         return member_view(key, doc)
     return public_view(key, doc)
 
@@ -180,15 +179,15 @@ class PromiseQuery:
             start = decode_cursor(after)
         except ValueError as exc:
             raise ClientError(str(exc)) from None
-        own = member_organisation(ctx)
+        readable = readable_organisations(ctx)
         rows = await ctx.reader.promise_documents(
             organisation=organisation,
             status=status,
             title=title,
             after=start,
             limit=limit + 1,
-            member_of=None if is_auditor(ctx) else own,
-            everything=is_auditor(ctx),
+            member_of=frozenset() if readable == "all" else readable,
+            everything=readable == "all",
             active_on=active_on,
         )
         seen = [p for key, doc in rows[:limit] if (p := visible(ctx, key, doc)) is not None]
@@ -209,7 +208,7 @@ class PromiseQuery:
             title=None,
             after=None,
             limit=500,
-            member_of=org,
+            member_of=frozenset({org}),
             everything=False,
         ):
             items.extend(inbox_items(org, key, doc))

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types import Info
 
 from events.log import transparency
-from schema.access import can_read_history, is_auditor
+from schema.access import can_read_history, reads_as_member
 from schema.context import Context
 from schema.errors import ClientError
 
@@ -70,7 +70,8 @@ def _checkpoint(stored: transparency.StoredCheckpoint) -> Checkpoint:
 
 
 def _signed_in(ctx: Context) -> None:
-    if ctx.principal is None:
+    # A token whose roles map to nothing reads what anonymous callers read.
+    if not reads_as_member(ctx):
         raise ClientError("sign in to read proofs")
 
 
@@ -96,7 +97,7 @@ class ProofQuery:
         if located is None:
             return None
         stream_id, log_index = located
-        if not (is_auditor(ctx) or await can_read_history(ctx, stream_id)):
+        if not await can_read_history(ctx, stream_id):
             return None
         stored = await ctx.reader.audit(transparency.latest_checkpoint)
         if stored is None or log_index >= stored.size:

@@ -181,15 +181,18 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_dev_token(settings: Settings, args: argparse.Namespace) -> int:
-    from service.identity.dev_issuer import DevIssuer
+    from service.identity.dev_issuer import DEV_PLATFORM_OPERATOR, DevIssuer
 
     roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+    if args.platform_operator and args.subject:
+        raise CommandError("--platform-operator names the subject; leave out --subject")
+    subject = DEV_PLATFORM_OPERATOR if args.platform_operator else args.subject
     issuer = DevIssuer.load_or_create(settings.data_dir)
     try:
         token = issuer.mint(
             organisation_id=args.org,
             roles=roles,
-            subject=args.subject or dev_subject(args.org, roles),
+            subject=subject or dev_subject(args.org, roles),
             ttl_s=args.ttl,
             person_id=args.person,
         )
@@ -246,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--subject", help="token subject: the person in history (default dev-ORG-ROLES)"
     )
     token.add_argument("--person", help="directory person id (needed to sign)")
+    token.add_argument(
+        "--platform-operator",
+        action="store_true",
+        help="the dev platform operator, who registers organisations (with --roles service)",
+    )
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     add("worker", cmd_worker, "run the sequencer, projection runners and checkpointer")
     proj = add("projections", cmd_projections, "rebuild a projection or show their status")

@@ -174,6 +174,7 @@ class Dispatcher:
                     return earlier
                 state, version = await self.load(conn, decider, stream_id)
                 if expected_version is not None and expected_version != version:
+                    decider.gate(command, state)  # the invisible's version is not told either
                     raise VersionConflict(stream_id, expected_version, version)
                 decided = decider.decide(command, state, await self.context(conn))
                 if not decided:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from events.access import require_party_seen
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
@@ -53,6 +54,7 @@ from events.promise.drafting import (
     decide_draft_promise,
     decide_edit,
     editable_working,
+    promise_not_found,
     reopen_events,
     require_promise,
     require_status,
@@ -309,11 +311,30 @@ def _decide_lifecycle(command: Command, state: PromiseState) -> list[Event]:
     raise unknown_command(command)
 
 
+def _published(state: PromiseState) -> bool:
+    """True when citizens see the promise: its revision in force was published (the public
+    view of projections.promises)."""
+    in_force = state.in_force
+    return in_force is not None and any(
+        p.revision_no == in_force.revision_no for p in state.publications
+    )
+
+
+def promise_gate(command: Command, state: PromiseState) -> None:
+    """Refuse, as if the promise did not exist, an actor who may not see it (events.access)."""
+    if isinstance(command, DraftPromise):
+        return
+    require_promise(state)
+    require_party_seen(
+        command.actor, state.parties, public=_published(state), missing=promise_not_found()
+    )
+
+
 def decide_promise(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
     """Decide any command on a promise stream."""
     if isinstance(command, DraftPromise):
         return decide_draft_promise(command, state, context)
-    require_promise(state)
+    promise_gate(command, state)
     if isinstance(command, _EDITS):
         return decide_edit(command, state, context)
     if isinstance(command, _ACTIVITY):
@@ -366,4 +387,5 @@ PROMISE: Decider[PromiseState] = Decider(
     command_types=PROMISE_COMMANDS,
     event_types=PROMISE_EVENTS,
     stream_of=promise_stream,
+    gate=promise_gate,
 )

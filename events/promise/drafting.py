@@ -82,10 +82,15 @@ TARGET_PERIODS = frozenset({"period", "year", "month", "occurrence"})
 _PRE_FORCE_EDITABLE = frozenset({"draft", "proposed", "partially_signed"})
 
 
+def promise_not_found() -> NotFound:
+    """The one refusal for a promise that does not exist or that the actor may not see."""
+    return NotFound(code="promise_not_found", message="No such promise has been drafted.")
+
+
 def require_promise(state: PromiseState) -> None:
     """The promise exists."""
     if state.status == NONE:
-        raise NotFound(code="promise_not_found", message="No such promise has been drafted.")
+        raise promise_not_found()
 
 
 def require_status(state: PromiseState, allowed: frozenset[str], action: str) -> None:

@@ -121,7 +121,7 @@ async def plain_promises(request: Request) -> Response:
         title=None,
         after=None,
         limit=21,
-        member_of=org,
+        member_of=frozenset({org}),
         everything=False,
     )
     promises = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import replace
 from typing import TypedDict
 
 from events.messages import Command, Principal
@@ -47,6 +48,10 @@ class DemoHistory:
             roles=frozenset({role}),
             person_id=person_id,
         )
+
+    def operator(self) -> Principal:
+        """The platform operator that registers the demo's organisations and links them."""
+        return replace(self.actor(SERVICE_ORG, "service"), platform_operator=True)
 
     def key(self, name: str) -> CommandKey:
         """Command id (uuid5 of a readable name) and time for one command."""

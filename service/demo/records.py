@@ -34,7 +34,6 @@ from service.demo.history import (
     REGION_2022,
     REGION_NORD,
     REGION_STOCKHOLM,
-    SERVICE_ORG,
     UPPLANDS_BRO,
     DemoHistory,
 )
@@ -93,7 +92,7 @@ _PEOPLE: tuple[_Person, ...] = (
 
 
 def _directory(demo: DemoHistory) -> None:
-    service = demo.actor(SERVICE_ORG, "service")
+    service = demo.operator()
     stream = DIRECTORY_STREAM
     regions = (
         (REGION_STOCKHOLM, "Polisregion Stockholm"),

@@ -151,7 +151,10 @@ class BearerValidator:
         if issuer == DEV_ISSUER:
             if self._dev_issuer is None:
                 raise InvalidToken("development tokens are accepted only in dev mode")
-            return self._dev_issuer.validate(token, dev_mode=self._dev_mode)
+            # A dev token names any organisation; an oversight body's scope still comes from
+            # the registry, as for every other issuer.
+            dev = self._dev_issuer.validate(token, dev_mode=self._dev_mode)
+            return self._registry.grants.apply(dev)
         entry = self._registry.lookup(issuer)
         if alg not in entry.algorithms:
             raise InvalidToken(f"algorithm {alg} is not allowed for this issuer")

@@ -22,6 +22,9 @@ from service.identity.registry import DEV_ISSUER
 DEV_ALGORITHM = "Ed25519"
 DEV_AUDIENCE = "urn:samverkan:api"
 DEV_CLIENT_ID = "samverkan-dev"
+DEV_PLATFORM_OPERATOR = "dev-platform-operator"
+"""The subject the development issuer names as platform operator (`dev-token --platform-operator`),
+as a registry's `[[platform_operator]]` names one of a real issuer's subjects."""
 KEY_FILE = "dev-issuer.jwk.json"
 
 
@@ -127,13 +130,15 @@ class DevIssuer:
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise InvalidToken("token roles must be a list of strings")
         person = claims.get("person_id")
+        subject = str(claims["sub"])
         return Principal(
             issuer=DEV_ISSUER,
-            subject=str(claims["sub"]),
+            subject=subject,
             organisation_id=organisation,
             roles=frozenset(roles) & ROLES,
             person_id=person if isinstance(person, str) else None,
             client_id=DEV_CLIENT_ID,
+            platform_operator=subject == DEV_PLATFORM_OPERATOR,
         )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from events.messages import ROLES, Principal
 from service.identity.errors import InvalidToken, UnknownIssuer
+from service.identity.oversight import Grants, GrantsError, parse_grants
 
 # Only signature algorithms whose keys come from a published JWKS. HS* would let anyone holding
 # the (public) verification key forge tokens, and "none" is no signature at all.
@@ -71,13 +72,15 @@ class IssuerEntry:
     organisations: Mapping[str, str] = field(default_factory=dict)
     person_claim: str | None = None
     login: BrowserLogin | None = None
+    grants: Grants = field(default_factory=Grants)
+    """The registry's oversight bodies and platform operators (the same for every entry)."""
 
     def principal(self, claims: Mapping[str, Any]) -> Principal:
         """Map verified claims to a principal, refusing organisations this issuer may not name."""
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("token has no subject")
-        return Principal(
+        principal = Principal(
             issuer=self.issuer,
             subject=subject,
             organisation_id=self._organisation(claims),
@@ -85,6 +88,7 @@ class IssuerEntry:
             person_id=_optional_str(claims, self.person_claim),
             client_id=_optional_str(claims, "client_id") or _optional_str(claims, "azp"),
         )
+        return self.grants.apply(principal)
 
     def _organisation(self, claims: Mapping[str, Any]) -> str:
         if self.organisation is not None:
@@ -116,6 +120,7 @@ class IssuerRegistry:
     """Every trusted issuer, looked up by exact `iss` string or by login name."""
 
     entries: tuple[IssuerEntry, ...]
+    grants: Grants = field(default_factory=Grants)
 
     def lookup(self, issuer: str) -> IssuerEntry:
         """The entry for `issuer`, compared byte for byte; `UnknownIssuer` (401) otherwise."""
@@ -161,8 +166,9 @@ def load_registry(path: Path) -> IssuerRegistry:
 
 
 def parse_registry(data: Mapping[str, Any], *, source: str = "registry") -> IssuerRegistry:
-    """Validate parsed TOML (`[[issuer]]` tables) into a registry."""
-    unknown = set(data) - {"issuer"}
+    """Validate parsed TOML (`[[issuer]]`, `[[oversight]]`, `[[platform_operator]]` tables)
+    into a registry."""
+    unknown = set(data) - {"issuer", "oversight", "platform_operator"}
     if unknown:
         raise RegistryError(f"{source}: unknown top-level key '{sorted(unknown)[0]}'")
     raw = data.get("issuer")
@@ -178,7 +184,15 @@ def parse_registry(data: Mapping[str, Any], *, source: str = "registry") -> Issu
             raise RegistryError(f"{source}: duplicate name '{entry.name}'")
         seen_issuers.add(entry.issuer)
         seen_names.add(entry.name)
-    return IssuerRegistry(entries=entries)
+    named = {o for e in entries for o in (e.organisation, *e.organisations.values()) if o}
+    try:
+        grants = parse_grants(
+            data, issuers=frozenset(seen_issuers), organisations=frozenset(named), where=source
+        )
+    except GrantsError as exc:
+        raise RegistryError(str(exc)) from None
+    entries = tuple(replace(entry, grants=grants) for entry in entries)
+    return IssuerRegistry(entries=entries, grants=grants)
 
 
 def _entry(item: Any, where: str) -> IssuerEntry:

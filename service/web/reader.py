@@ -194,7 +194,7 @@ class PgReader:
         title: str | None,
         after: str | None,
         limit: int,
-        member_of: str | None,
+        member_of: frozenset[str],
         everything: bool,
         active_on: dt.date | None = None,
     ) -> Sequence[tuple[str, dict[str, Any]]]:
@@ -260,7 +260,7 @@ class PgReader:
         promise_key: str | None,
         commitment_id: str | None,
         performed_by: str | None,
-        member_of: str | None,
+        member_of: frozenset[str] | None,
         after: tuple[str, int] | None,
         limit: int,
     ) -> Sequence[activity_records.ActivityRow]:

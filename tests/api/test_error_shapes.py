@@ -227,6 +227,13 @@ CASES = [
     ),
     Case("missing_role", PUBLISHER, "draftPromise", draft("err-x"), "Forbidden"),
     Case("not_a_party", Token(JF, "editor"), "draftPromise", draft("err-x"), "Forbidden"),
+    Case(
+        "not_platform_operator",
+        Token(UB, "service"),
+        "registerMunicipality",
+        {"orgId": "org-err-x", "name": "X kommun"},
+        "Forbidden",
+    ),
     Case("not_own_party", SIGNER, "signPromise", sign("err-proposed", LPO), "Forbidden"),
     Case(
         "no_signing_mandate",

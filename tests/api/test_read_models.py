@@ -39,7 +39,8 @@ async def test_the_directory_is_public_but_people_and_mandates_are_not(
     anonymous = Client(http, dev_app, None)
     admin_ub = Client(http, dev_app, dev_app.token(UB, "org_admin"))
     editor_lpo = Client(http, dev_app, dev_app.token(LPO, "editor"))
-    auditor = Client(http, dev_app, dev_app.token(ARJEPLOG, "auditor"))
+    auditor_ub = Client(http, dev_app, dev_app.token(UB, "auditor"))
+    auditor_elsewhere = Client(http, dev_app, dev_app.token(ARJEPLOG, "auditor"))
     await admin_ub.ok("registerPerson", personId="p-rm-kso", name="Kim Signatär")
     granted = await admin_ub.ok(
         "grantSigningMandate", mandateId="m-rm-kso", personId="p-rm-kso", orgId=UB
@@ -68,7 +69,10 @@ async def test_the_directory_is_public_but_people_and_mandates_are_not(
     assert {p["title"] for p in as_member["organisation"]["people"]} >= {"kommundirektör"}
     as_other = await editor_lpo.query(ORGANISATION, id=UB)
     assert mandates(as_other) == [] and as_other["organisation"]["people"] != []
-    assert "m-rm-kso" in mandates(await auditor.query(ORGANISATION, id=UB))
+    # An auditor reads its own organisation's mandates; another organisation's only as an
+    # oversight body (tests/api/test_authorisation.py).
+    assert "m-rm-kso" in mandates(await auditor_ub.query(ORGANISATION, id=UB))
+    assert mandates(await auditor_elsewhere.query(ORGANISATION, id=UB)) == []
     assert (await anonymous.query(ORGANISATION, id="org-nowhere"))["organisation"] is None
 
 
@@ -130,7 +134,7 @@ async def _promise_with_activities(dev_app: RunningApp, http: httpx.AsyncClient)
     return token
 
 
-async def test_activity_records_are_paged_filtered_and_shown_only_to_parties_and_auditors(
+async def test_activity_records_are_paged_filtered_and_shown_only_to_parties_and_their_auditors(
     dev_app: RunningApp, http: httpx.AsyncClient
 ) -> None:
     token = await _promise_with_activities(dev_app, http)
@@ -167,8 +171,10 @@ async def test_activity_records_are_paged_filtered_and_shown_only_to_parties_and
     capped = await records(editor, p=PROMISE, first=10_000)
     assert len(capped["activities"]) == 5
 
-    auditor = Client(http, dev_app, dev_app.token(ARJEPLOG, "auditor"))
+    auditor = Client(http, dev_app, dev_app.token(UB, "auditor"))
     assert len((await records(auditor, p=PROMISE))["activities"]) == 5
+    other_auditor = Client(http, dev_app, dev_app.token(ARJEPLOG, "auditor"))
+    assert (await records(other_auditor, p=PROMISE))["__typename"] == "Forbidden"
     outsider = Client(http, dev_app, dev_app.token(ARJEPLOG, "editor"))
     assert (await records(outsider, p=PROMISE))["__typename"] == "Forbidden"
     mine = await records(outsider)

@@ -66,7 +66,8 @@ def sso_registry(idps: Idps) -> str:
     """The test registry, mapping the providers' organisations to the demo's organisation ids.
 
     The person id comes from the token's subject, so a signing mandate names the same person
-    the provider authenticated.
+    the provider authenticated. Upplands-Bro stands in for an oversight body whose scope is
+    Arjeplog, so its auditor reads Arjeplog's drafts too (and nobody else's).
     """
     text = registry_toml(idps)
     for theirs, ours in (
@@ -75,6 +76,7 @@ def sso_registry(idps: Idps) -> str:
         ('"kommun-arjeplog"', f'"{ARJEPLOG}"'),
     ):
         text = text.replace(theirs, ours)
+    text += f'\n[[oversight]]\norganisation = "{UB}"\nscope = ["{ARJEPLOG}"]\n'
     return text.replace(
         'organisation_claim = "org"', 'organisation_claim = "org"\nperson_claim = "sub"'
     )
@@ -464,13 +466,15 @@ async def test_another_organisation_gets_nothing_by_subscription_argument(
     assert await first_message(app, outsider, UB_PROMISE, 2) is None
 
 
-async def test_an_auditor_reads_everything_but_every_command_is_forbidden(
+async def test_an_oversight_auditor_reads_its_scope_but_every_command_is_forbidden(
     app: SsoApp, demo_ready: None, tokens: Tokens, http: httpx.AsyncClient
 ) -> None:
     auditor = await as_user(http, app, tokens, "auditor")
     for promise_id in (UB_PROMISE, "arjeplog-pitea-alvdal-2023-2024"):
         seen = await promise_seen_by(auditor, promise_id)
         assert seen is not None and seen["publicOnly"] is False
+    # Neither its own organisation's nor in its scope: unpublished, so not there at all.
+    assert await promise_seen_by(auditor, "medborgarlofte-2022") is None
     attempts: list[tuple[str, dict[str, Any]]] = [
         (
             "addFocusArea",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from service.identity.dev_issuer import DEV_PLATFORM_OPERATOR
 from tests.conftest import Database
 
 SAMVERKAN = str(Path(sys.executable).parent / "samverkan")
@@ -118,3 +119,16 @@ def test_dev_tokens_with_different_roles_are_different_people_unless_a_subject_i
     assert _subject(editor.stdout.strip()) == "dev-org-upplands-bro-editor"
     assert _subject(signatory.stdout.strip()) == "dev-org-upplands-bro-signatory"
     assert _subject(named.stdout.strip()) == "anna.svensson"
+
+
+def test_dev_token_for_the_platform_operator_names_the_dev_issuers_operator(
+    tmp_path: Path,
+) -> None:
+    env = {"SAMVERKAN_DATA_DIR": str(tmp_path), "PATH": ""}
+    made = run(
+        "dev-token", "--org", "samverkan", "--roles", "service", "--platform-operator", env=env
+    )
+    assert made.returncode == 0, made.stderr
+    assert _subject(made.stdout.strip()) == DEV_PLATFORM_OPERATOR
+    both = run("dev-token", "--org", "x", "--platform-operator", "--subject", "s", env=env)
+    assert both.returncode != 0 and "leave out --subject" in both.stderr

@@ -102,7 +102,9 @@ def principal(org: str, *roles: str, person: str | None = None) -> Principal:
     )
 
 
-SERVICE = principal("samverkan", "service")
+# The platform's service principal, named platform operator (as the registry names one): only
+# it registers organisations.
+SERVICE = replace(principal("samverkan", "service"), platform_operator=True)
 KOMMUN_EDITOR = principal(KOMMUN, "editor")
 LPO_EDITOR = principal(LPO, "editor")
 KOMMUN_SIGNER = principal(KOMMUN, "signatory", person=KSO)

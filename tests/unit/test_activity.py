@@ -237,9 +237,9 @@ REFUSALS = [
     pytest.param(
         IN_FORCE,
         _record(OUTSIDER, performed_by=(OUTSIDER.organisation_id,)),
-        Forbidden,
-        "not_a_party",
-        id="a non-party organisation does not record",
+        NotFound,
+        "promise_not_found",
+        id="a non-party organisation does not record: the promise is not found for it",
     ),
     pytest.param(RECORDED, _record(), RuleViolated, "record_exists", id="a record id is used once"),
     pytest.param(

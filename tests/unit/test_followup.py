@@ -183,9 +183,9 @@ REFUSALS = [
         DraftFollowUp(
             **promise_meta(OUTSIDER), report_id="f2", kind="final", covers_from=FROM, covers_to=TO
         ),
-        Forbidden,
-        "not_a_party",
-        id="a non-party organisation does not follow up",
+        NotFound,
+        "promise_not_found",
+        id="a non-party organisation does not follow up: the promise is not found for it",
     ),
     pytest.param(
         IN_FORCE,

@@ -459,10 +459,19 @@ REFUSALS = [
     ),
     pytest.param(
         H,
-        RevokeSigningMandate(**meta(LPO_ADMIN), mandate_id="m1", revoked_on=TODAY),
+        RevokeSigningMandate(
+            **meta(principal(KOMMUN, "editor")), mandate_id="m1", revoked_on=TODAY
+        ),
         Forbidden,
         "not_org_admin",
         id="only the organisation's own org admin revokes",
+    ),
+    pytest.param(
+        H,
+        RevokeSigningMandate(**meta(LPO_ADMIN), mandate_id="m1", revoked_on=TODAY),
+        NotFound,
+        "mandate_not_found",
+        id="another organisation's admin is told its mandate does not exist",
     ),
     pytest.param(
         REVOKED,

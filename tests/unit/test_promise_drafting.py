@@ -275,9 +275,9 @@ REFUSALS = [
     pytest.param(
         DRAFTED,
         RecordPromiseInput(**promise_meta(OUTSIDER), input=INPUT),
-        Forbidden,
-        "not_a_party",
-        id="nobody from a non-party organisation edits",
+        NotFound,
+        "promise_not_found",
+        id="nobody from a non-party organisation edits: the draft is not found for them",
     ),
     pytest.param(
         DRAFTED,

@@ -6,7 +6,15 @@ import datetime as dt
 
 import pytest
 
-from events.messages import Command, Event, Forbidden, InvalidInput, Refusal, RuleViolated
+from events.messages import (
+    Command,
+    Event,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Refusal,
+    RuleViolated,
+)
 from events.promise.commands import (
     ArchivePromise,
     ClosePromise,
@@ -139,9 +147,9 @@ REFUSALS = [
     pytest.param(
         IN_FORCE,
         PublishPromise(**promise_meta(OUTSIDER), channel="webb"),
-        Forbidden,
-        "not_a_party",
-        id="a non-party publisher does not publish",
+        NotFound,
+        "promise_not_found",
+        id="a non-party publisher does not publish an unpublished promise it cannot see",
     ),
     pytest.param(
         IN_FORCE,

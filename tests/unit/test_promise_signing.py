@@ -289,9 +289,9 @@ REFUSALS = [
     pytest.param(
         PROPOSED,
         _sign(OTHER_SIGNER, OTHER_LPO),
-        Forbidden,
-        "not_a_party",
-        id="a signatory of a non-party organisation cannot sign",
+        NotFound,
+        "promise_not_found",
+        id="a signatory of a non-party organisation cannot sign: the promise is not found",
     ),
     pytest.param(
         PROPOSED,

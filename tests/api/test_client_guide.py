@@ -6,6 +6,7 @@ import json
 import re
 import shlex
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +16,44 @@ from tests.api.conftest import RunningApp
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "client-guide.md"
 STEP = re.compile(
-    r"Token: (none|`samverkan dev-token ([^`]*)`)\s*```graphql\n(.*?)```\s*```json\n(.*?)```",
+    r"Token: (?P<token>none|`samverkan dev-token (?P<args>[^`]*)`)"
+    r"(?:\s*Header: `(?P<header>[^`:]+): (?P<value>[^`]*)`)?"
+    r"\s*```graphql\n(?P<operation>.*?)```\s*```json\n(?P<variables>.*?)```"
+    r"(?:\s*Answer: `(?P<answer>\w+)`(?:\s*```json\n(?P<fields>.*?)```)?)?",
     re.S,
 )
 
 
-def steps() -> list[tuple[list[str] | None, str, str]]:
-    """(dev-token arguments or None, operation, variables template) for each step."""
+@dataclass(frozen=True)
+class Step:
+    """One step of the guide: who, which header, the operation, its variables, its answer.
+
+    A step names its answer's type when it is not CommandAccepted ("Answer: `InvalidInput`"),
+    and may show fields of that answer in a JSON block, which must match exactly.
+    """
+
+    args: list[str] | None
+    headers: dict[str, str]
+    operation: str
+    variables: str
+    answer: str | None
+    fields: dict[str, Any]
+
+
+def steps() -> list[Step]:
+    """Every step of the guide, in order."""
     found = []
     for match in STEP.finditer(GUIDE.read_text(encoding="utf-8")):
-        args = None if match[1] == "none" else shlex.split(match[2])
-        found.append((args, match[3], match[4]))
+        found.append(
+            Step(
+                args=None if match["token"] == "none" else shlex.split(match["args"]),
+                headers={match["header"]: match["value"]} if match["header"] else {},
+                operation=match["operation"],
+                variables=match["variables"],
+                answer=match["answer"],
+                fields=json.loads(match["fields"]) if match["fields"] else {},
+            )
+        )
     return found
 
 
@@ -52,19 +80,26 @@ async def test_every_step_of_the_client_guide_works_as_written(
     assert len(guide) >= 14
     seen: dict[str, Any] = {}
     last: dict[str, Any] = {}
-    for args, operation, template in guide:
-        headers = {} if args is None else {"authorization": f"Bearer {token_for(dev_app, args)}"}
+    for step in guide:
+        headers = dict(step.headers)
+        if step.args is not None:
+            headers["authorization"] = f"Bearer {token_for(dev_app, step.args)}"
         response = await http.post(
             f"{dev_app.url}/graphql",
-            json={"query": operation, "variables": fill(template, seen)},
+            json={"query": step.operation, "variables": fill(step.variables, seen)},
             headers=headers,
         )
         body = response.json()
+        operation = step.operation
         assert response.status_code == 200 and "errors" not in body, (operation, body)
         last = body["data"]
+        first = next(iter(last.values()))
+        if step.answer is not None:  # the first field's answer is the one the guide names
+            assert first["__typename"] == step.answer, (operation, last)
+            assert {name: first.get(name) for name in step.fields} == step.fields, first
         if operation.lstrip().startswith("mutation"):
             (result,) = last.values()
-            assert result["__typename"] == "CommandAccepted", (operation, result)
+            assert result["__typename"] == (step.answer or "CommandAccepted"), (operation, result)
             if result.get("consistencyToken"):
                 seen["consistencyToken"] = result["consistencyToken"]
         promise = last.get("promise")

@@ -40,9 +40,10 @@ class Answer:
 
     @property
     def error_code(self) -> str | None:
-        """The first GraphQL error's `extensions.code`, if any."""
+        """The first GraphQL error's `extensions.code`, if any; a page's 503 is UNAVAILABLE."""
         if not isinstance(self.body, dict):
-            return None
+            # A page (/p/…) is HTML: the app answers it 503 only while the database is down.
+            return "UNAVAILABLE" if self.status == 503 else None
         for error in self.body.get("errors") or ():
             code = (error.get("extensions") or {}).get("code")
             if code:

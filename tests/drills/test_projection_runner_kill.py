@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from events.log.sequencer import LOCK_KEY
+from ops.load import checks
 from ops.load.cluster import local_cluster
 from ops.load.generator import run_load
 from projections.rebuild import rebuild
@@ -80,9 +81,13 @@ async def test_a_projection_runner_killed_mid_batch_is_resumed_and_equals_a_rebu
             await until(resumed, timeout=10)
             run = await load
         assert await role_holder(url, LOCK_KEY) == "api-1"
-        head = await log_size(url)
+        # The last acknowledged writes may still be on their way into the log: a head read
+        # once here could be passed by the projections and never equalled (seen on a loaded
+        # machine). Wait for them, and read the head afresh each time.
+        assert not await checks.wait_sequenced(url, rig.acks.event_ids), "acked writes missing"
 
         async def caught_up() -> bool:
+            head = await log_size(url)
             return all([(await projection_holder(url, p))[1] == head - 1 for p in PROJECTIONS])
 
         await until(caught_up, timeout=20)

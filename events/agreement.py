@@ -222,6 +222,8 @@ def _check_content(content: AgreementContent, context: DecisionContext) -> None:
     for position, area in enumerate(content.focus_areas):
         require_id(area.focus_area_id, ("content", "focus_areas", position, "focus_area_id"))
         require_text(area.title, ("content", "focus_areas", position, "title"), max_length=300)
+        if area.description is not None:
+            require_text(area.description, ("content", "focus_areas", position, "description"))
 
 
 def _not_found() -> NotFound:

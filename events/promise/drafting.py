@@ -201,6 +201,10 @@ def check_commitment(
     """A commitment whose references resolve and whose target is well formed."""
     require_id(commitment.commitment_id, ("commitment", "commitment_id"))
     require_text(commitment.text, ("commitment", "text"))
+    for name in ("participants", "schedule_hint"):  # signed with the rest of the commitment
+        extra = getattr(commitment, name)
+        if extra is not None:
+            require_text(extra, ("commitment", name))
     area_ids = {f.focus_area_id for f in content.focus_areas}
     if commitment.focus_area_id is not None and commitment.focus_area_id not in area_ids:
         raise NotFound(
@@ -290,6 +294,8 @@ def decide_edit(command: Command, state: PromiseState, context: DecisionContext)
             area = command.focus_area
             require_id(area.focus_area_id, ("focus_area", "focus_area_id"))
             require_text(area.title, ("focus_area", "title"), max_length=300)
+            if area.description is not None:
+                require_text(area.description, ("focus_area", "description"))
             if any(f.focus_area_id == area.focus_area_id for f in content.focus_areas):
                 raise RuleViolated(
                     code="focus_area_exists",

@@ -9,9 +9,10 @@ from dataclasses import replace
 
 import pytest
 
+from events.agreement import AGREEMENT, DraftAgreement
 from events.messages import InvalidInput
-from events.promise.commands import AddCommitment, DraftPromise, RecordPromiseInput
-from events.promise.content import PromiseInput
+from events.promise.commands import AddCommitment, AddFocusArea, DraftPromise, RecordPromiseInput
+from events.promise.content import FocusArea, PromiseInput
 from events.promise.decider import PROMISE
 from events.well_formed import require_text
 from tests.unit.decider_world import (
@@ -21,9 +22,11 @@ from tests.unit.decider_world import (
     DRAFTED,
     KOMMUN_EDITOR,
     PARTIES,
+    meta,
     promise_meta,
 )
 from tests.unit.given_when_then import then_refused, when
+from tests.unit.test_agreement import CONTENT as AGREEMENT_CONTENT
 
 NEVER = {
     "a NUL": "\x00",
@@ -117,3 +120,31 @@ def test_an_input_summary_in_nfd_is_refused() -> None:
         input=PromiseInput(input_id="in7", kind="citizen_dialogue", summary=summary),
     )
     then_refused(PROMISE, DRAFTED, command, CONTEXT, InvalidInput, "text_not_normalised")
+
+
+def test_a_commitments_participants_and_schedule_hint_are_checked_like_its_text() -> None:
+    for name in ("participants", "schedule_hint"):
+        hidden = replace(C1, commitment_id="c9", **{name: "Polis\u202e och kommun"})
+        command = AddCommitment(**promise_meta(KOMMUN_EDITOR), commitment=hidden)
+        refusal = then_refused(
+            PROMISE, DRAFTED, command, CONTEXT, InvalidInput, "invalid_character"
+        )
+        assert isinstance(refusal, InvalidInput)
+        assert refusal.field_path == ("commitment", name)
+
+
+def test_a_focus_areas_description_is_checked_in_a_promise() -> None:
+    area = FocusArea(focus_area_id="fa9", title="Trygghet", description="Kvällar\u200b i Bro")
+    command = AddFocusArea(**promise_meta(KOMMUN_EDITOR), focus_area=area)
+    refusal = then_refused(PROMISE, DRAFTED, command, CONTEXT, InvalidInput, "invalid_character")
+    assert isinstance(refusal, InvalidInput)
+    assert refusal.field_path == ("focus_area", "description")
+
+
+def test_a_focus_areas_description_is_checked_in_an_agreement() -> None:
+    area = FocusArea(focus_area_id="fa1", title="Våld", description="Våld\u2066 i nära relation")
+    content = replace(AGREEMENT_CONTENT, focus_areas=(area,))
+    command = DraftAgreement(**meta(KOMMUN_EDITOR), agreement_id="a1", content=content)
+    refusal = then_refused(AGREEMENT, (), command, CONTEXT, InvalidInput, "invalid_character")
+    assert isinstance(refusal, InvalidInput)
+    assert refusal.field_path == ("content", "focus_areas", 0, "description")

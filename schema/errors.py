@@ -61,13 +61,16 @@ class RuleViolated:
 
 
 @strawberry.type(
-    description="The command id was already used by your organisation for a different command "
-    "(another type, target or input, or another person); nothing was decided or appended. "
-    "Send a new command under a new id."
+    description=codes.describe(
+        "The command id was already used by your organisation for a different command "
+        "(another type, target or input, or another person); nothing was decided or appended. "
+        "Send a new command under a new id.",
+        codes.IDEMPOTENCY_KEY_REUSED,
+    )
 )
 class IdempotencyKeyReused:
-    message: str
-    code: str
+    message: str = strawberry.field(description=MESSAGE)
+    code: str = strawberry.field(description=CODE)
 
 
 class ClientError(Exception):

@@ -48,6 +48,13 @@ async def test_the_wheel_installed_in_a_fresh_venv_migrates_and_answers_help(
     assert Path(where.strip()).is_relative_to(venv), where
     samverkan = venv / "bin" / "samverkan"
     assert "migrate" in _run(samverkan, "--help", cwd=elsewhere)
+    # The message catalogues ship as .po files and compile when first needed: no build step.
+    swedish = (
+        "from schema.i18n.catalogue import translations; import schema; print("
+        "schema.__file__, translations('sv').gettext('The parties cannot change.'))"
+    )
+    module, said = _run(python, "-c", swedish, cwd=elsewhere).split(maxsplit=1)
+    assert Path(module).is_relative_to(venv) and said.strip() == "Parterna kan inte ändras."
     created = await create_database(server_url, migrate=False)
     try:
         env = {

@@ -548,7 +548,9 @@ async def test_an_arjeplog_editor_cannot_touch_the_upplands_bro_promise(
     ]
     for name, input in attempts:
         result = await outsider.command(name, **input)
-        assert result["__typename"] == "Forbidden", (name, result)
+        # Unpublished and not Arjeplog's: answered as a promise that does not exist.
+        missing = await outsider.command(name, **{**input, "promiseId": "no-such-promise"})
+        assert result["__typename"] == "NotFound" and result == missing, (name, result)
 
 
 async def test_an_anonymous_client_sees_only_published_promises(

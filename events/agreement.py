@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from events.access import require_party_seen
+from events.consequences import require_acknowledged, signatures_voided
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
@@ -267,15 +268,21 @@ def _decide_signing(
     if (command.revision_no, command.content_hash) != (state.revision_no, state.content_hash):
         raise RuleViolated(
             code="stale_revision",
-            message="Revision {proposed} with hash {hash} is proposed.",
-            params={"proposed": state.revision_no, "hash": state.content_hash},
+            message=(
+                "You signed revision {signed}, but revision {proposed} with hash {hash} "
+                "is the one proposed."
+            ),
+            params={
+                "signed": command.revision_no,
+                "proposed": state.revision_no,
+                "hash": state.content_hash,
+            },
         )
     today = command.at.date()
     if command.signed_on is not None:
         require_not_after(command.signed_on, today, "signed_on")
-    person_id = require_signing_mandate(
-        context.directory, actor, command.party_id, command.signed_on or today, "sign"
-    )
+    day = command.signed_on or today
+    person_id = require_signing_mandate(context.directory, actor, command.party_id, day, "sign")
     if command.party_id in state.signed_by:
         raise RuleViolated(
             code="already_signed",
@@ -288,7 +295,7 @@ def _decide_signing(
             content_hash=command.content_hash,
             party_id=command.party_id,
             person_id=person_id,
-            signed_on=command.signed_on,
+            signed_on=day,  # a signature made here is dated the day it is made unless given
         )
     ]
 
@@ -315,6 +322,8 @@ def decide_agreement(
             _check_content(command.content, context)
             voided: list[Event] = []
             if state.signed_by:
+                voiding = signatures_voided(context.directory, state.revision_no, state.signed_by)
+                require_acknowledged(command, voiding)
                 voided.append(
                     AgreementSignaturesVoided(
                         revision_no=state.revision_no,

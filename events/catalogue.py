@@ -10,7 +10,7 @@ from events.decider import Decider
 from events.directory.decider import DIRECTORY
 from events.erasure import PayloadErased
 from events.promise.decider import PROMISE
-from events.promise.events import upcast_activity_performed_v1
+from events.promise.events import upcast_activity_performed_v1, upcast_promise_reopened_v1
 
 
 def deciders() -> tuple[Decider[Any], ...]:
@@ -22,5 +22,8 @@ def event_registry() -> Registry:
     """The codec registry of all event types (the erasure record too), with their upcasters."""
     return build_registry(
         (*(t for d in deciders() for t in d.event_types), PayloadErased),
-        {("ActivityPerformed", 1): upcast_activity_performed_v1},
+        {
+            ("ActivityPerformed", 1): upcast_activity_performed_v1,
+            ("PromiseReopened", 1): upcast_promise_reopened_v1,
+        },
     )

@@ -66,11 +66,16 @@ class Principal:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Command:
-    """Base of every command: who asks, when, and the idempotency key."""
+    """Base of every command: who asks, when, the idempotency key, and what the caller accepts.
+
+    `acknowledge` names the kinds of consequence for others' acts (events.consequences) the
+    caller knowingly accepts; a command that would have another kind is refused.
+    """
 
     command_id: str
     actor: Principal
     at: dt.datetime
+    acknowledge: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

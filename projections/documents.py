@@ -26,6 +26,9 @@ S = TypeVar("S")
 
 ERASURE_TYPE = PayloadErased.__name__
 
+LAST_LOG_INDEX = 2**63 - 1
+"""A log index past every real one: read a stream's sequenced events to the end."""
+
 CACHE_LIMIT = 50_000
 """Folded states kept in memory per projection; beyond it the cache starts afresh."""
 
@@ -155,3 +158,14 @@ class DocumentProjection(Generic[S]):
         if not events:
             return None
         return self.document(self.fold(self.decider.initial_state, events))
+
+    async def first_index(
+        self, conn: asyncpg.Connection | asyncpg.Pool, stream_id: str, accept: Callable[[S], bool]
+    ) -> int | None:
+        """The log index of the first sequenced event after which `accept(state)` holds."""
+        state = self.decider.initial_state
+        for stored in await read_stream(conn, stream_id, up_to_log_index=LAST_LOG_INDEX):
+            state = self.fold(state, (stored,))
+            if accept(state):
+                return stored.log_index
+        return None

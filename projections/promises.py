@@ -35,14 +35,20 @@ def columns(state: PromiseState) -> Columns:
     )
 
 
+def is_public(state: PromiseState) -> bool:
+    """True when citizens may see the promise: a publication names the revision in force."""
+    revision = state.in_force
+    return revision is not None and any(
+        p.revision_no == revision.revision_no for p in state.publications
+    )
+
+
 def public_view(state: PromiseState) -> dict[str, Any] | None:
     """What citizens may see, or None when nothing of this promise was published."""
     revision = state.in_force
-    if revision is None:
+    if revision is None or not is_public(state):
         return None
     published = [p for p in state.publications if p.revision_no == revision.revision_no]
-    if not published:
-        return None
     return {
         "promise_id": state.promise_id,
         "status": state.status,

@@ -19,7 +19,7 @@ from projections.activities import ActivityRow
 from schema.access import can_read_history, readable_organisations
 from schema.context import Context
 from schema.errors import ClientError, Forbidden
-from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from schema.pagination import First, PageInfo, decode_cursor, encode_cursor, page_size
 from schema.refusals import forbidden_result
 
 
@@ -90,7 +90,7 @@ class ActivityQuery:
         promise_id: strawberry.ID | None = None,
         commitment_id: str | None = None,
         organisation: str | None = None,
-        first: int | None = None,
+        first: First = None,
         after: str | None = None,
     ) -> ActivitiesResult:
         ctx = info.context

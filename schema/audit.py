@@ -8,12 +8,15 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
 from events.messages import Forbidden as Refusal
+from events.messages import InvalidInput as Invalid
+from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from schema.access import can_read_history
 from schema.context import Context
-from schema.errors import Forbidden
-from schema.pagination import PAGE_CAP, PageInfo, page_size
-from schema.refusals import forbidden_result
+from schema.errors import Forbidden, InvalidInput
+from schema.pagination import PAGE_CAP, First, PageInfo, page_size
+from schema.refusals import forbidden_result, message
 
 
 @strawberry.type(description="One change to a stream, as the audit history records it.")
@@ -38,7 +41,35 @@ class HistoryPage:
     page_info: PageInfo
 
 
-HistoryResult = Annotated[HistoryPage | Forbidden, strawberry.union("HistoryResult")]
+HistoryResult = Annotated[HistoryPage | Forbidden | InvalidInput, strawberry.union("HistoryResult")]
+
+STREAM_ID_DEPRECATION = (
+    "Use promiseId or agreementId (the id the thing has everywhere else). Only the directory's "
+    'history still needs streamId: "directory".'
+)
+
+
+def _stream(
+    promise_id: str | None, agreement_id: str | None, stream_id: str | None, language: str
+) -> str | InvalidInput:
+    """The stream the arguments name, or why they name none (exactly one must be given)."""
+    named = [
+        (field, prefix + value)
+        for field, prefix, value in (
+            ("promiseId", PROMISE_STREAM, promise_id),
+            ("agreementId", AGREEMENT_STREAM, agreement_id),
+            ("streamId", "", stream_id),
+        )
+        if value is not None
+    ]
+    if len(named) == 1:
+        return named[0][1]
+    refused = Invalid(
+        code="one_stream_argument",
+        message="Name exactly one of promiseId, agreementId and streamId.",
+    )
+    field = [named[1][0]] if named else []
+    return InvalidInput(message=message(refused, language), code=refused.code, field=field)
 
 
 @strawberry.type
@@ -47,15 +78,30 @@ class AuditQuery:
     async def log_size(self, info: Info[Context, None]) -> int:
         return await info.context.reader.log_head()
 
-    @strawberry.field(description="The history of one stream, oldest first, paged by version.")
+    @strawberry.field(
+        description="The history of one promise or agreement, oldest first, paged by version."
+    )
     async def history(
         self,
         info: Info[Context, None],
-        stream_id: str,
-        first: int | None = None,
+        promise_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="A promise's id, as `promise(id:)` takes it."),
+        ] = None,
+        agreement_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="An agreement's id.")
+        ] = None,
+        stream_id: Annotated[
+            str | None, strawberry.argument(deprecation_reason=STREAM_ID_DEPRECATION)
+        ] = None,
+        first: First = None,
         after_version: int = 0,
     ) -> HistoryResult:
         ctx = info.context
+        named = _stream(promise_id, agreement_id, stream_id, ctx.language)
+        if isinstance(named, InvalidInput):
+            return named
+        stream_id = named
         if not await can_read_history(ctx, stream_id):
             refused = Refusal(code="forbidden", message="You may not read this stream's history.")
             return forbidden_result(refused, ctx.language)

@@ -34,8 +34,17 @@ from schema.consistency import consistency_token
 from schema.context import Context
 from schema.refusals import conflict_result, refusal_result, reused_result
 
-_HIDDEN = {"command_id", "actor", "at"}
+_HIDDEN = {"command_id", "actor", "at", "acknowledge"}
 _READ_ONLY_ROLES = frozenset({"auditor", "viewer"})
+
+
+@strawberry.type(description="One event a command appended.")
+class AppendedEvent:
+    event_id: strawberry.ID
+    type: str = strawberry.field(
+        description="The event type, e.g. PromiseSignaturesVoided, PromiseReopened, "
+        "CommitmentAdded (the same names `history` shows)."
+    )
 
 
 @strawberry.type(description="The command was accepted and its events appended to the log.")
@@ -43,6 +52,10 @@ class CommandAccepted:
     stream_id: str
     version: int
     event_ids: list[strawberry.ID]
+    events: list[AppendedEvent] = strawberry.field(
+        description="What the command appended, in order: everything it did, consequences "
+        "for others (voided signatures) included. A duplicate lists the first result's events."
+    )
     duplicate: bool
     consistency_token: str = strawberry.field(
         description="Pass to a query's `consistencyToken` to read this write."
@@ -56,7 +69,8 @@ CommandResult = Annotated[
     | errors.VersionConflict
     | errors.InvalidInput
     | errors.RuleViolated
-    | errors.IdempotencyKeyReused,
+    | errors.IdempotencyKeyReused
+    | errors.ConfirmationRequired,
     strawberry.union("CommandResult"),
 ]
 
@@ -64,6 +78,10 @@ COMMAND_ID_DESCRIPTION = (
     f"Your idempotency key: a UUID or 1 to {MAX_COMMAND_ID_LENGTH} printable ASCII characters."
 )
 """Kept under 70 characters so the SDL prints it on one line; docs/client-guide.md says more."""
+
+
+ACKNOWLEDGE_DESCRIPTION = "Consequences for others' acts you accept; see ConfirmationRequired."
+"""Kept short so the SDL prints it on one line; ConsequenceKind and the guide say more."""
 
 
 def _camel(name: str) -> str:
@@ -157,6 +175,10 @@ def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..
         ],
         input: Any,
         expected_version: int | None = None,
+        acknowledge: Annotated[
+            list[errors.ConsequenceKind] | None,
+            strawberry.argument(description=ACKNOWLEDGE_DESCRIPTION),
+        ] = None,
     ) -> CommandResult:
         ctx = info.context
         if ctx.principal is None:
@@ -171,7 +193,12 @@ def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..
             command = build(
                 command_type,
                 input,
-                {"command_id": str(command_id), "actor": ctx.principal, "at": ctx.now()},
+                {
+                    "command_id": str(command_id),
+                    "actor": ctx.principal,
+                    "at": ctx.now(),
+                    "acknowledge": frozenset(kind.value for kind in acknowledge or ()),
+                },
             )
         except (TypeError, ValueError) as exc:
             unreadable = InvalidInput(
@@ -193,6 +220,10 @@ def _resolver(command_type: type[Command], input_type: type[Any]) -> Callable[..
             stream_id=done.stream_id,
             version=done.version,
             event_ids=[strawberry.ID(str(e)) for e in done.event_ids],
+            events=[
+                AppendedEvent(event_id=strawberry.ID(str(event_id)), type=kind)
+                for event_id, kind in zip(done.event_ids, done.event_types, strict=True)
+            ],
             duplicate=done.duplicate,
             consistency_token=consistency_token(done.event_ids),
         )

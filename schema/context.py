@@ -24,6 +24,8 @@ class Dispatched:
     version: int
     event_ids: tuple[uuid.UUID, ...]
     duplicate: bool
+    event_types: tuple[str, ...] = ()
+    """The type of each appended event, in the order of `event_ids`."""
 
 
 T = TypeVar("T")
@@ -48,6 +50,11 @@ class Reader(Protocol):
 
     async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
         """The document of `key` as it stood at `log_index` (the same fold, in memory)."""
+
+    async def first_log_index(
+        self, projection: str, key: str, accept: Callable[[Any], bool]
+    ) -> int | None:
+        """The first log index at which the folded state of `key` satisfies `accept`."""
 
     async def promise_documents(
         self,

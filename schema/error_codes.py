@@ -39,7 +39,9 @@ FORBIDDEN = (
 VERSION_CONFLICT = ("version_conflict",)
 IDEMPOTENCY_KEY_REUSED = ("idempotency_key_reused",)
 INVALID_INPUT = (
+    "as_of_out_of_range",
     "blank_text",
+    "conflicting_fields",
     "date_in_future",
     "duplicate_values",
     "invalid_character",
@@ -50,6 +52,7 @@ INVALID_INPUT = (
     "invalid_kommunkod",
     "negative_achieved",
     "negative_target",
+    "one_stream_argument",
     "period_reversed",
     "quantity_not_positive",
     "single_line_text",

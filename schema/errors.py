@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import strawberry
 
 from schema import error_codes as codes
@@ -71,6 +73,55 @@ class RuleViolated:
 class IdempotencyKeyReused:
     message: str = strawberry.field(description=MESSAGE)
     code: str = strawberry.field(description=CODE)
+
+
+@strawberry.enum(
+    description="A kind of consequence a command can have for someone else's act. A mutation "
+    "whose command would have one answers ConfirmationRequired, and appends nothing, unless "
+    "its `acknowledge` argument lists the kind."
+)
+class ConsequenceKind(enum.Enum):
+    VOID_SIGNATURES = strawberry.enum_value(
+        "void_signatures",
+        description="Signatures already given are voided (an edit or reopening of a proposal, "
+        "a withdrawal): the signatories must sign the new revision again.",
+    )
+
+
+@strawberry.type(description="What a command would do to someone else's act.")
+class Consequence:
+    kind: ConsequenceKind = strawberry.field(description="What to acknowledge to go ahead.")
+    code: str = strawberry.field(description="A stable machine key for this consequence.")
+    message: str = strawberry.field(description=MESSAGE)
+    organisation_id: str | None = strawberry.field(
+        description="The organisation whose act is undone (whose signature is voided)."
+    )
+    revision_no: int | None = strawberry.field(description="The revision it concerns.")
+
+
+@strawberry.type(
+    description="The command would undo someone else's act (see `consequences`) and did not "
+    "acknowledge it; nothing was appended. Show the consequences and, if the user agrees, "
+    "send the same command again with `acknowledge` listing their kinds. `code` is "
+    "confirmation_required."
+)
+class ConfirmationRequired:
+    message: str = strawberry.field(description=MESSAGE)
+    code: str = strawberry.field(description=CODE)
+    consequences: list[Consequence]
+
+
+@strawberry.type(
+    description="The thing asked for did not exist yet, as far as the caller may see it, at "
+    "the log position asked for (`asOf`, `asOfTime`); it first does at `firstLogIndex`. "
+    "`code` is not_yet_existing."
+)
+class NotYetExisting:
+    message: str = strawberry.field(description=MESSAGE)
+    code: str = strawberry.field(description=CODE)
+    first_log_index: int = strawberry.field(
+        description="The first log index at which the caller can see it."
+    )
 
 
 class ClientError(Exception):

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Annotated
 
 import strawberry
 
 PAGE_CAP = 100
 """The most items one page may hold, whatever `first` asks for."""
 
+DEFAULT_PAGE = 20
+"""Items on a page when `first` is not given."""
 
-def page_size(first: int | None, default: int = 20) -> int:
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page size: {DEFAULT_PAGE} when not given, at most {PAGE_CAP} (more "
+        f"gives {PAGE_CAP}, less than 1 gives 1)."
+    ),
+]
+"""The `first` argument of every paged field, its default and cap stated in the schema."""
+
+
+def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:
     """The page size to use: `first` bounded to 1…PAGE_CAP."""
     if first is None:
         return default

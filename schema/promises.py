@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncGenerator
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,11 +17,13 @@ from strawberry.types import Info
 
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.promises import NAME as PROMISE_PROJECTION
+from schema import errors, time_travel
 from schema.access import member_organisation, readable_organisations, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
-from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from schema.pagination import First, PageInfo, decode_cursor, encode_cursor, page_size
+from schema.time_travel import AsOfRefused
 
 
 @strawberry.type(description="Progress of one commitment (åtagande) against its target.")
@@ -134,9 +136,46 @@ def visible(ctx: Context, key: str, doc: dict[str, Any]) -> Promise | None:
     return public_view(key, doc)
 
 
+PromiseAtResult = Annotated[
+    Promise | errors.NotYetExisting | errors.NotFound | errors.InvalidInput,
+    strawberry.union("PromiseAtResult"),
+]
+
+
+async def _promise_at(
+    ctx: Context,
+    id: strawberry.ID,
+    as_of: int | None,
+    as_of_time: dt.datetime | None,
+    consistency_token: str | None,
+) -> Promise | errors.NotYetExisting | errors.NotFound | errors.InvalidInput:
+    """The promise as the caller sees it at the position asked for, or why not."""
+    await read_after(ctx, consistency_token)
+    key = PROMISE_STREAM + str(id)
+    at = await time_travel.position(ctx, as_of, as_of_time)
+    if isinstance(at, errors.InvalidInput):
+        return at
+    if at is None:
+        doc = await ctx.reader.document(PROMISE_PROJECTION, key)
+    elif at == time_travel.BEFORE_THE_LOG:
+        doc = None
+    else:
+        doc = await ctx.reader.fold_as_of(PROMISE_PROJECTION, key, at)
+    promise = None if doc is None else visible(ctx, key, doc)
+    if promise is not None:
+        return promise
+    if at is None:
+        return time_travel.not_found(ctx)
+    return await time_travel.why_unseen(ctx, key, at)
+
+
 @strawberry.type
 class PromiseQuery:
-    @strawberry.field(description="One promise; `asOf` (a log index) travels back in time.")
+    @strawberry.field(
+        description="One promise, or null; `asOf` (a log index below `logSize`) or `asOfTime` "
+        "travels back in time, and any other `asOf` is an error (code as_of_out_of_range). "
+        "`promiseAt` answers the same with a reason instead of null."
+    )
     async def promise(
         self,
         info: Info[Context, None],
@@ -145,20 +184,26 @@ class PromiseQuery:
         as_of_time: dt.datetime | None = None,
         consistency_token: str | None = None,
     ) -> Promise | None:
-        ctx = info.context
-        await read_after(ctx, consistency_token)
-        key = PROMISE_STREAM + str(id)
-        if as_of_time is not None:
-            if as_of is not None:
-                raise ClientError("give asOf (a log index) or asOfTime, not both")
-            as_of = await ctx.reader.log_index_at(as_of_time)
-            if as_of is None:
-                return None
-        if as_of is not None:
-            doc = await ctx.reader.fold_as_of(PROMISE_PROJECTION, key, as_of)
-        else:
-            doc = await ctx.reader.document(PROMISE_PROJECTION, key)
-        return None if doc is None else visible(ctx, key, doc)
+        found = await _promise_at(info.context, id, as_of, as_of_time, consistency_token)
+        if isinstance(found, errors.InvalidInput):
+            raise AsOfRefused(found)
+        return found if isinstance(found, Promise) else None
+
+    @strawberry.field(
+        description="One promise as it stands now, or stood at a log index (`asOf`, from 0 to "
+        "`logSize` - 1) or moment (`asOfTime`): the Promise, or InvalidInput (a position "
+        "outside the log; field asOf), NotYetExisting (before the promise existed, as far as "
+        "you may see it) or NotFound (no such promise, or none you may see)."
+    )
+    async def promise_at(
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        as_of: int | None = None,
+        as_of_time: dt.datetime | None = None,
+        consistency_token: str | None = None,
+    ) -> PromiseAtResult:
+        return await _promise_at(info.context, id, as_of, as_of_time, consistency_token)
 
     @strawberry.field(description="Promises the caller may see, filtered, in pages.")
     async def promises(
@@ -168,7 +213,7 @@ class PromiseQuery:
         status: list[str] | None = None,
         title: str | None = None,
         active_on: dt.date | None = None,
-        first: int | None = None,
+        first: First = None,
         after: str | None = None,
         consistency_token: str | None = None,
     ) -> PromisePage:

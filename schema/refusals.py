@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from strawberry.utils.str_converters import to_camel_case
 
+from events.consequences import ConfirmationRequired
 from events.idempotency import IdempotencyKeyReused
 from events.messages import FieldPath, Forbidden, InvalidInput, NotFound, Refusal, VersionConflict
 from schema import errors
@@ -43,11 +44,41 @@ def message(refusal: Refusal, language: str) -> str:
     return render(refusal.message, _params(refusal), language)
 
 
-RefusalResult = errors.Forbidden | errors.NotFound | errors.InvalidInput | errors.RuleViolated
+RefusalResult = (
+    errors.Forbidden
+    | errors.NotFound
+    | errors.InvalidInput
+    | errors.RuleViolated
+    | errors.ConfirmationRequired
+)
+
+
+def confirmation_result(
+    refusal: ConfirmationRequired, language: str
+) -> errors.ConfirmationRequired:
+    """The union member for a command with unacknowledged consequences, in `language`."""
+    consequences = [
+        errors.Consequence(
+            kind=errors.ConsequenceKind(c.kind),
+            code=c.code,
+            message=render(c.message, c.params, language),
+            organisation_id=c.organisation_id,
+            revision_no=c.revision_no,
+        )
+        for c in refusal.consequences
+    ]
+    params = {**refusal.params, "consequences": " ".join(c.message for c in consequences)}
+    return errors.ConfirmationRequired(
+        message=render(refusal.message, params, language),
+        code=refusal.code,
+        consequences=consequences,
+    )
 
 
 def refusal_result(refusal: Refusal, language: str) -> RefusalResult:
     """The union member for a domain refusal, its message in `language`."""
+    if isinstance(refusal, ConfirmationRequired):
+        return confirmation_result(refusal, language)
     text = message(refusal, language)
     if isinstance(refusal, Forbidden):
         return errors.Forbidden(message=text, code=refusal.code)

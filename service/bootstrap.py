@@ -81,6 +81,7 @@ def dispatch_for(dispatcher: Dispatcher, principal: Principal | None, request_id
             version=outcome.version,
             event_ids=outcome.event_ids,
             duplicate=outcome.duplicate,
+            event_types=outcome.event_types,
         )
 
     return dispatch

@@ -40,6 +40,8 @@ class Outcome:
     event_ids: tuple[uuid.UUID, ...]
     events: tuple[Event, ...]
     duplicate: bool
+    event_types: tuple[str, ...] = ()
+    """The type of each appended event (a duplicate's too), in the order of `event_ids`."""
 
 
 def _command_uuid(command_id: str) -> uuid.UUID:
@@ -134,6 +136,7 @@ class Dispatcher:
             event_ids=earlier.result.event_ids,
             events=(),
             duplicate=True,
+            event_types=tuple(await store.event_types(conn, earlier.result.event_ids)),
         )
 
     async def dispatch(
@@ -159,6 +162,9 @@ class Dispatcher:
             "command_id": command.command_id,
             "command": type(command).__name__,
         }
+        if command.acknowledge:
+            # What the caller knowingly accepted (voided signatures, ...) is part of the record.
+            meta["acknowledged"] = sorted(command.acknowledge)
         attempts = 1 if expected_version is not None else MAX_REDECIDES
         async with self.pool.acquire() as conn:
             for attempt in range(attempts):
@@ -203,11 +209,15 @@ class Dispatcher:
                     if attempt + 1 == attempts:
                         raise
                     continue
+                types = tuple(n.type for n in new)
+                if result.duplicate:  # a concurrent first attempt won: its events are the answer
+                    types = tuple(await store.event_types(conn, result.event_ids))
                 return Outcome(
                     stream_id=stream_id,
                     version=result.version,
                     event_ids=result.event_ids,
                     events=tuple(decided),
                     duplicate=result.duplicate,
+                    event_types=types,
                 )
         raise AssertionError("unreachable: the loop returns or raises")

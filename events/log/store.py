@@ -281,3 +281,16 @@ async def log_positions(
     rows = await conn.fetch(LOG_POSITIONS_OF, list(event_ids))
     found = [int(r[0]) for r in rows]
     return [*found, *([None] * (len(event_ids) - len(found)))]
+
+
+EVENT_TYPES_OF = """
+SELECT e.type FROM unnest($1::uuid[]) WITH ORDINALITY AS asked(event_id, n)
+JOIN events e ON e.event_id = asked.event_id
+ORDER BY asked.n"""
+
+
+async def event_types(
+    conn: asyncpg.Connection | asyncpg.Pool, event_ids: Sequence[uuid.UUID]
+) -> list[str]:
+    """The type names of the given appended events, in the order given."""
+    return [str(r[0]) for r in await conn.fetch(EVENT_TYPES_OF, list(event_ids))]

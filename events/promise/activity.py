@@ -22,7 +22,8 @@ from events.messages import (
 )
 from events.promise.commands import CorrectActivityRecord, RecordActivity, VoidActivityRecord
 from events.promise.events import ActivityPerformed, ActivityRecordCorrected, ActivityRecordVoided
-from events.promise.state import EXPIRED, IN_FORCE, NONE, PromiseState, Revision
+from events.promise.revision import Revision
+from events.promise.state import EXPIRED, IN_FORCE, NONE, PromiseState
 from events.well_formed import require_id, require_not_after, require_text, require_unique
 
 GRACE_DAYS = 90

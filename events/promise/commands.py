@@ -109,12 +109,14 @@ class ReopenPromise(PromiseCommand):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignPromise(PromiseCommand):
-    """Sign revision `revision_no` with `content_hash` for `party_id` (own organisation)."""
+    """Sign revision `revision_no` with `content_hash` for your party; dated today by default."""
 
     revision_no: int
     content_hash: str
     party_id: str
     signed_on: dt.date | None = None
+    # True records a signature whose date the source does not give (transcribed from paper).
+    date_unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

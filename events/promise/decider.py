@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from events.access import require_party_seen
+from events.consequences import require_acknowledged, signatures_voided
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
-from events.messages import Command, Event, RuleViolated, unknown_command
+from events.messages import Command, Event, InvalidInput, RuleViolated, unknown_command
 from events.promise.activity import decide_activity
 from events.promise.commands import (
     AddCommitment,
@@ -75,6 +76,7 @@ from events.promise.events import (
     PromiseWithdrawn,
 )
 from events.promise.followup import decide_follow_up
+from events.promise.revision import COLLECTING, STAGE_DRAFT, Revision
 from events.promise.state import (
     CLOSED,
     DRAFT,
@@ -83,11 +85,8 @@ from events.promise.state import (
     PARTIALLY_SIGNED,
     PROPOSED,
     SIGNED,
-    STAGE_DRAFT,
-    STAGE_PROPOSED,
     TERMINATED,
     PromiseState,
-    Revision,
     evolve_promise,
 )
 from events.well_formed import require_id, require_not_after, require_text
@@ -146,26 +145,20 @@ def _sign(command: SignPromise, state: PromiseState, context: DecisionContext) -
     actor = command.actor
     require_party_member(actor, state.parties, SIGNATORIES, "sign a promise")
     working = state.working
-    if working is None or working.stage != STAGE_PROPOSED:
+    if working is None or working.stage not in COLLECTING:
         raise RuleViolated(code="not_proposed", message="No revision is proposed for signing.")
-    if (command.revision_no, command.content_hash) != (working.revision_no, working.content_hash):
-        raise RuleViolated(
-            code="stale_revision",
-            message=(
-                "You signed revision {signed}, but revision {proposed} with hash {hash} "
-                "is the one proposed."
-            ),
-            params={
-                "signed": command.revision_no,
-                "proposed": working.revision_no,
-                "hash": working.content_hash,
-            },
-        )
+    _require_proposed_revision(command, working)
     digest = working.content_hash
     assert digest is not None  # a proposed revision always carries its hash
     today = command.at.date()
     if command.signed_on is not None:
         require_not_after(command.signed_on, today, "signed_on")
+        if command.date_unknown:
+            raise InvalidInput(
+                code="conflicting_fields",
+                message="Give a signing date or say that it is unknown, not both.",
+                field_path=("date_unknown",),
+            )
     day = command.signed_on or today
     person_id = require_signing_mandate(
         context.directory, actor, command.party_id, day, "sign a promise"
@@ -182,7 +175,8 @@ def _sign(command: SignPromise, state: PromiseState, context: DecisionContext) -
         party_id=command.party_id,
         person_id=person_id,
         role_title=_role_title(context, person_id, command.party_id, day),
-        signed_on=command.signed_on,
+        # A signature made here is dated the day it is made, unless the caller says otherwise.
+        signed_on=None if command.date_unknown else day,
     )
     events: list[Event] = [signed]
     if working.signed_parties() | {command.party_id} >= set(state.parties):
@@ -191,6 +185,33 @@ def _sign(command: SignPromise, state: PromiseState, context: DecisionContext) -
         elif _may_enter_force(working, today):
             events.append(_entered(working))
     return events
+
+
+def _require_proposed_revision(command: SignPromise, working: Revision) -> None:
+    """The signature names the proposed revision and its hash."""
+    if command.revision_no != working.revision_no:
+        raise RuleViolated(
+            code="stale_revision",
+            message=(
+                "You signed revision {signed}, but revision {proposed} with hash {hash} "
+                "is the one proposed."
+            ),
+            params={
+                "signed": command.revision_no,
+                "proposed": working.revision_no,
+                "hash": working.content_hash,
+            },
+        )
+    if command.content_hash != working.content_hash:
+        raise RuleViolated(
+            code="stale_revision",
+            message="You signed hash {signed} of revision {proposed}, but its hash is {hash}.",
+            params={
+                "signed": command.content_hash,
+                "proposed": working.revision_no,
+                "hash": working.content_hash,
+            },
+        )
 
 
 def _may_enter_force(revision: Revision, today: dt.date) -> bool:
@@ -237,17 +258,19 @@ def _publish(command: PublishPromise, state: PromiseState) -> list[Event]:
     ]
 
 
-def _decide_lifecycle(command: Command, state: PromiseState) -> list[Event]:
+def _decide_lifecycle(
+    command: Command, state: PromiseState, context: DecisionContext
+) -> list[Event]:
     actor = command.actor
     today = command.at.date()
     match command:
         case ReopenPromise():
             require_party_member(actor, state.parties, EDITORS, "reopen a promise")
             working = editable_working(state)
-            if working.stage != STAGE_PROPOSED:
+            if working.stage not in COLLECTING:
                 raise RuleViolated(code="not_proposed", message="The revision is not proposed.")
             require_text(command.reason, "reason")
-            return reopen_events(working, command.reason)
+            return reopen_events(command, working, command.reason, context)
         case StartPromiseAmendment():
             require_status(state, frozenset({IN_FORCE}), "amend")
             require_party_member(actor, state.parties, SIGNATORIES, "decide an amendment")
@@ -265,6 +288,12 @@ def _decide_lifecycle(command: Command, state: PromiseState) -> list[Event]:
             )
             require_party_member(actor, state.parties, EDITORS, "withdraw a promise")
             require_text(command.reason, "reason")
+            signed = state.working.signed_parties() if state.working else frozenset()
+            if signed:
+                assert state.working is not None
+                revision_no = state.working.revision_no
+                consequences = signatures_voided(context.directory, revision_no, signed)
+                require_acknowledged(command, consequences)
             return [PromiseWithdrawn(reason=command.reason)]
         case TerminatePromise():
             require_status(state, frozenset({IN_FORCE}), "terminate")
@@ -349,7 +378,7 @@ def decide_promise(command: Command, state: PromiseState, context: DecisionConte
         return _enter_into_force(command, state)
     if isinstance(command, PublishPromise):
         return _publish(command, state)
-    return _decide_lifecycle(command, state)
+    return _decide_lifecycle(command, state, context)
 
 
 PROMISE_COMMANDS: tuple[type[Command], ...] = (

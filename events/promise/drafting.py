@@ -1,10 +1,12 @@
 """Decisions that edit a promise's working revision: header, inputs, areas, places, commitments.
 
-An edit of a proposed revision first voids its signatures and reopens it (rule 3 of domain.md §3).
+An edit of a proposed revision first voids its signatures and reopens it as revision n+1 (rule 3
+of domain.md §3); voiding signatures needs the editor's acknowledgement (VOID_SIGNATURES).
 """
 
 from __future__ import annotations
 
+from events.consequences import require_acknowledged, signatures_voided
 from events.context import DecisionContext
 from events.directory.authority import require_party_member
 from events.directory.state import MUNICIPALITY, PARTNER, POLICE_AREA
@@ -46,13 +48,12 @@ from events.promise.events import (
     PromiseReopened,
     PromiseSignaturesVoided,
 )
+from events.promise.revision import COLLECTING, Revision
 from events.promise.state import (
     IN_FORCE,
     NONE,
     SIGNED,
-    STAGE_PROPOSED,
     PromiseState,
-    Revision,
 )
 from events.well_formed import (
     require_choice,
@@ -133,12 +134,20 @@ def editable_working(state: PromiseState) -> Revision:
     return state.working
 
 
-def reopen_events(working: Revision, reason: str) -> list[Event]:
-    """Events that void a proposed revision's signatures and return it to Draft."""
-    if working.stage != STAGE_PROPOSED:
+def reopen_events(
+    command: Command, working: Revision, reason: str, context: DecisionContext
+) -> list[Event]:
+    """Events that void a proposed revision's signatures and reopen it as revision n+1.
+
+    Voiding undoes what signatories did, so it needs the caller's acknowledgement.
+    """
+    if working.stage not in COLLECTING:
         return []
     events: list[Event] = []
     if working.signatures:
+        voided = working.signed_parties()
+        consequences = signatures_voided(context.directory, working.revision_no, voided)
+        require_acknowledged(command, consequences)
         events.append(
             PromiseSignaturesVoided(
                 revision_no=working.revision_no,
@@ -147,7 +156,13 @@ def reopen_events(working: Revision, reason: str) -> list[Event]:
                 reason=reason,
             )
         )
-    events.append(PromiseReopened(revision_no=working.revision_no, reason=reason))
+    events.append(
+        PromiseReopened(
+            revision_no=working.revision_no,
+            new_revision_no=working.revision_no + 1,
+            reason=reason,
+        )
+    )
     return events
 
 
@@ -358,7 +373,7 @@ def decide_edit(command: Command, state: PromiseState, context: DecisionContext)
             edit = CommitmentRemoved(commitment_id=command.commitment_id, reason=command.reason)
         case _:
             raise unknown_command(command)
-    return [*reopen_events(working, f"edited: {type(edit).__name__}"), edit]
+    return [*reopen_events(command, working, f"edited: {type(edit).__name__}", context), edit]
 
 
 def _register_place(

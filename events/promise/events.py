@@ -128,10 +128,24 @@ class PromiseSignaturesVoided(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PromiseReopened(Event):
-    """A proposed revision went back to Draft for editing."""
+    """A proposed revision was reopened for editing as the draft `new_revision_no`.
+
+    Schema version 2: version 1 sent revision n itself back to Draft under the same number
+    (so a re-proposal was revision n again); it upcasts with `new_revision_no` = `revision_no`,
+    keeping that meaning. Since version 2 the frozen revision n stays as it was (reopened) and
+    the edits go into revision n+1.
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     revision_no: int
+    new_revision_no: int
     reason: str
+
+
+def upcast_promise_reopened_v1(data: dict[str, object]) -> dict[str, object]:
+    """PromiseReopened v1 → v2: the revision kept its number (`new_revision_no` = `revision_no`)."""
+    return {**data, "new_revision_no": data["revision_no"]}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

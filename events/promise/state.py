@@ -43,6 +43,19 @@ from events.promise.events import (
     PromiseTerminated,
     PromiseWithdrawn,
 )
+from events.promise.revision import (
+    STAGE_DRAFT,
+    STAGE_EXPIRED,
+    STAGE_IN_FORCE,
+    STAGE_PROPOSED,
+    STAGE_REOPENED,
+    STAGE_SIGNED,
+    STAGE_SUPERSEDED,
+    STAGE_TERMINATED,
+    STAGE_WITHDRAWN,
+    Revision,
+    Signature,
+)
 
 T = TypeVar("T")
 
@@ -73,41 +86,6 @@ STATUSES = (
     SUPERSEDED,
 )
 """Every status a drafted promise can be in (refusals name them)."""
-
-# Stages of one revision.
-STAGE_DRAFT = "draft"
-STAGE_PROPOSED = "proposed"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Signature:
-    """Underskrift of one party on one revision and content hash."""
-
-    party_id: str
-    person_id: str
-    revision_no: int
-    content_hash: str
-    role_title: str | None
-    signed_on: dt.date | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Revision:
-    """One revision of the promise's content; frozen once proposed."""
-
-    revision_no: int
-    content: RevisionContent
-    stage: str = STAGE_DRAFT
-    content_hash: str | None = None
-    signatures: tuple[Signature, ...] = ()
-
-    def signed_parties(self) -> frozenset[str]:
-        """Parties that signed this revision."""
-        return frozenset(s.party_id for s in self.signatures)
-
-    def fully_signed(self) -> bool:
-        """True when every party signed this revision."""
-        return self.signed_parties() >= frozenset(self.content.parties)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,6 +154,8 @@ class PromiseState:
     follow_ups: tuple[FollowUpReport, ...] = ()
     successor_id: str | None = None
     voided_signatures: tuple[Signature, ...] = ()
+    past_revisions: tuple[Revision, ...] = ()
+    """Revisions no longer worked on nor in force (reopened, superseded), oldest first."""
 
     def activity(self, record_id: str) -> ActivityRecord | None:
         """The activity record with `record_id`, if any."""
@@ -284,18 +264,42 @@ def _signing_event(state: PromiseState, event: Event) -> PromiseState:
                 signed_on=event.signed_on,
             )
             working = replace(working, signatures=(*working.signatures, signature))
+            if working.stage == STAGE_PROPOSED and working.fully_signed():
+                working = replace(working, stage=STAGE_SIGNED)
         case PromiseSignaturesVoided():
             state = replace(
                 state, voided_signatures=(*state.voided_signatures, *working.signatures)
             )
-            working = replace(working, signatures=())
+            stage = STAGE_PROPOSED if working.stage == STAGE_SIGNED else working.stage
+            working = replace(working, stage=stage, signatures=())
         case PromiseReopened():
-            working = replace(working, stage=STAGE_DRAFT, content_hash=None, signatures=())
+            state, working = _reopened(state, working, event.new_revision_no)
         case _:
             return state
     if state.in_force is None:
         return replace(state, working=working, status=_pre_force_status(working))
     return replace(state, working=working)
+
+
+def _reopened(
+    state: PromiseState, working: Revision, new_revision_no: int
+) -> tuple[PromiseState, Revision]:
+    """The state and new working revision after a reopen.
+
+    A reopen as the same number is a version 1 event: that revision itself went back to Draft.
+    """
+    if new_revision_no == working.revision_no:
+        return state, replace(working, stage=STAGE_DRAFT, content_hash=None, signatures=())
+    frozen = replace(working, stage=STAGE_REOPENED)
+    state = replace(state, past_revisions=(*state.past_revisions, frozen))
+    return state, Revision(revision_no=new_revision_no, content=working.content)
+
+
+def _retired(state: PromiseState, stage: str) -> PromiseState:
+    """The state with the revision in force relabelled `stage` (the promise's life ended)."""
+    if state.in_force is None:
+        return state
+    return replace(state, in_force=replace(state.in_force, stage=stage))
 
 
 def _record_event(state: PromiseState, event: Event) -> PromiseState:
@@ -377,7 +381,15 @@ def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
                 working=Revision(revision_no=1, content=content),
             )
         case PromiseEnteredIntoForce() | PromiseAmended():
-            return replace(state, in_force=state.working, working=None, status=IN_FORCE)
+            if state.working is None:
+                return replace(state, status=IN_FORCE)
+            past = state.past_revisions
+            if state.in_force is not None:
+                past = (*past, replace(state.in_force, stage=STAGE_SUPERSEDED))
+            in_force = replace(state.working, stage=STAGE_IN_FORCE)
+            return replace(
+                state, in_force=in_force, working=None, status=IN_FORCE, past_revisions=past
+            )
         case PromiseAmendmentStarted():
             base = state.in_force
             if base is None:
@@ -393,17 +405,25 @@ def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
             )
             return replace(state, publications=(*state.publications, publication))
         case PromiseWithdrawn():
-            return replace(state, status=WITHDRAWN)
+            withdrawn = state.working
+            if withdrawn is not None:
+                withdrawn = replace(withdrawn, stage=STAGE_WITHDRAWN)
+            return replace(state, status=WITHDRAWN, working=withdrawn)
         case PromiseTerminated():
-            return replace(state, status=TERMINATED, working=None)
+            return replace(_retired(state, STAGE_TERMINATED), status=TERMINATED, working=None)
         case PromiseExpired():
-            return replace(state, status=EXPIRED, working=None)
+            return replace(_retired(state, STAGE_EXPIRED), status=EXPIRED, working=None)
         case PromiseClosed():
             return replace(state, status=CLOSED)
         case PromiseArchived():
             return replace(state, status=ARCHIVED)
         case PromiseSuperseded():
-            return replace(state, status=SUPERSEDED, successor_id=event.successor_id, working=None)
+            return replace(
+                _retired(state, STAGE_SUPERSEDED),
+                status=SUPERSEDED,
+                successor_id=event.successor_id,
+                working=None,
+            )
     return state
 
 

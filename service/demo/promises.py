@@ -271,7 +271,8 @@ def promise_2022(demo: DemoHistory) -> None:
         stream,
         ProposePromise(**demo.key(f"{stream}/propose"), actor=editor, promise_id=promise_id),
     )
-    # The text says both signed "under torsdagens eftermiddag" without a date: signed_on stays None.
+    # The text says both signed "under torsdagens eftermiddag" without a date: date_unknown, so
+    # signed_on stays None instead of the day the demo loads.
     frozen = RevisionContent(parties=parties, details=details, inputs=inputs, focus_areas=areas)
     digest = content_hash(frozen)
     for person_id, org_id in (
@@ -287,6 +288,7 @@ def promise_2022(demo: DemoHistory) -> None:
                 revision_no=1,
                 content_hash=digest,
                 party_id=org_id,
+                date_unknown=True,
             ),
         )
 

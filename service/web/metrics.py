@@ -28,9 +28,11 @@ KNOWN_OPERATIONS: frozenset[str] = frozenset(
     {
         # docs/client-guide.md, which a unit test reads so this list follows it
         "Audit",
+        "Before",
         "Commit",
         "Done",
         "Draft",
+        "Edit",
         "Frozen",
         "Mandate",
         "Person",

@@ -186,6 +186,12 @@ class PgReader:
         """Time travel with the projection's own fold."""
         return await self._read(lambda p: self.folds[projection].as_of(p, key, log_index))
 
+    async def first_log_index(
+        self, projection: str, key: str, accept: Callable[[Any], bool]
+    ) -> int | None:
+        """The first log index at which the folded state of `key` satisfies `accept`."""
+        return await self._read(lambda p: self.folds[projection].first_index(p, key, accept))
+
     async def promise_documents(
         self,
         *,

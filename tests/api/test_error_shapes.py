@@ -52,7 +52,8 @@ NOT_REACHABLE = {
 RESULT = (
     "__typename ... on NotFound { code message } ... on Forbidden { code message } "
     "... on VersionConflict { code message } ... on InvalidInput { code message field } "
-    "... on RuleViolated { code message } ... on IdempotencyKeyReused { code message }"
+    "... on RuleViolated { code message } ... on IdempotencyKeyReused { code message } "
+    "... on ConfirmationRequired { code message consequences { code message } }"
 )
 
 
@@ -375,6 +376,21 @@ CASES = [
         },
         "InvalidInput",
         ["input", "achieved"],
+    ),
+    Case(
+        "conflicting_fields",
+        LPO_SIGNER,
+        "signPromise",
+        sign("err-proposed", LPO, signedOn="2025-01-01", dateUnknown=True),
+        "InvalidInput",
+        ["input", "dateUnknown"],
+    ),
+    Case(
+        "confirmation_required",
+        EDITOR,
+        "addCommitment",
+        {"promiseId": "err-proposed", "commitment": commitment("c2")},
+        "ConfirmationRequired",
     ),
     Case(
         "quantity_not_positive",
@@ -813,6 +829,60 @@ async def test_each_refusal_has_its_type_code_field_path_and_a_swedish_and_engli
     assert matches(swedish["message"], "sv", case.code), swedish["message"]
     assert matches(english["message"], "en", case.code), english["message"]
     assert swedish["message"] != english["message"]
+    for sv, en in zip(
+        swedish.get("consequences", []), english.get("consequences", []), strict=True
+    ):
+        assert sv["code"] == en["code"] == "signature_voided"
+        assert matches(sv["message"], "sv", sv["code"]) and matches(en["message"], "en", en["code"])
+
+
+QUERIES = [
+    (
+        "one_stream_argument",
+        '{ history(promiseId: "err-draft", streamId: "promise-err-draft") { __typename '
+        "... on InvalidInput { code message field } } }",
+        "InvalidInput",
+        ["streamId"],
+    ),
+    (
+        "as_of_out_of_range",
+        '{ promiseAt(id: "err-draft", asOf: 999999999) { __typename '
+        "... on InvalidInput { code message field } } }",
+        "InvalidInput",
+        ["asOf"],
+    ),
+    (
+        "not_yet_existing",
+        '{ promiseAt(id: "err-draft", asOf: 0) { __typename '
+        "... on NotYetExisting { code message } } }",
+        "NotYetExisting",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "query", "kind", "path"), QUERIES, ids=[q[0] for q in QUERIES])
+async def test_each_refused_query_has_its_type_code_field_path_and_both_languages(
+    dev_app: RunningApp,
+    world: dict[str, Any],
+    http: httpx.AsyncClient,
+    code: str,
+    query: str,
+    kind: str,
+    path: list[str] | None,
+) -> None:
+    token = dev_app.token(UB, "editor")
+    answers = []
+    for language in ("sv-SE", "en"):
+        headers = {"authorization": f"Bearer {token}", "accept-language": language}
+        response = await http.post(f"{dev_app.url}/graphql", json={"query": query}, headers=headers)
+        body = response.json()
+        assert "errors" not in body, body
+        (answer,) = body["data"].values()
+        assert answer["__typename"] == kind and answer["code"] == code, answer
+        assert answer.get("field") == path
+        answers.append(answer["message"])
+    assert matches(answers[0], "sv", code) and matches(answers[1], "en", code), answers
 
 
 async def test_a_history_the_caller_may_not_read_is_forbidden_in_both_languages(
@@ -832,7 +902,7 @@ async def test_a_history_the_caller_may_not_read_is_forbidden_in_both_languages(
 
 
 def test_every_documented_code_is_triggered_here_or_said_to_be_unreachable() -> None:
-    covered = {c.code for c in CASES} | {"forbidden"}
+    covered = {c.code for c in CASES} | {q[0] for q in QUERIES} | {"forbidden", "signature_voided"}
     assert covered.isdisjoint(NOT_REACHABLE)
     assert sorted(set(documented()) - covered - set(NOT_REACHABLE)) == []
     assert sorted((covered | set(NOT_REACHABLE)) - set(documented())) == []

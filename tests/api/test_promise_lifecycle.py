@@ -149,7 +149,7 @@ async def test_the_upplands_bro_2018_promise_lives_its_whole_life_through_graphq
     # The last signature puts it in force at once: every party signed and valid_from has passed.
     in_force = await editor.command("enterPromiseIntoForce", promiseId=PROMISE)
     assert in_force["__typename"] == "RuleViolated", in_force
-    await publisher.ok("publishPromise", promiseId=PROMISE, channel="kommunens webb")
+    publication = await publisher.ok("publishPromise", promiseId=PROMISE, channel="kommunens webb")
 
     for n, day in enumerate(("2018-03-10", "2018-05-02", "2018-09-15"), start=1):
         await police_editor.ok(
@@ -206,11 +206,25 @@ async def test_the_upplands_bro_2018_promise_lives_its_whole_life_through_graphq
     assert public["publicOnly"] is True
     assert [f["report_id"] for f in public["document"]["follow_ups"]] == ["u1"]
     assert "state" not in public["document"]
+    # The revision in force says so, and the signatures made here carry the day they were made.
+    in_force = promise["document"]["state"]["in_force"]
+    assert (in_force["revision_no"], in_force["stage"]) == (1, "in_force")
+    assert all(s["signed_on"] is not None for s in in_force["signatures"])
+    assert public["document"]["revision"]["stage"] == "in_force"
+    # Before it was published, a citizen's time travel finds it not yet there, not missing.
+    published_at = await _log_index_of(editor, publication["eventIds"][0])
+    not_yet = await anonymous.query(
+        "query($id: ID!, $a: Int) { promiseAt(id: $id, asOf: $a) { __typename "
+        "... on NotYetExisting { firstLogIndex } } }",
+        id=PROMISE,
+        a=published_at - 1,
+    )
+    assert not_yet["promiseAt"] == {"__typename": "NotYetExisting", "firstLogIndex": published_at}
 
     history = await editor.query(
-        "query($s: String!) { history(streamId: $s) { ... on HistoryPage { entries "
+        "query($p: ID!) { history(promiseId: $p) { ... on HistoryPage { entries "
         "{ type organisationId actorSubject logIndex } } } }",
-        s=f"promise-{PROMISE}",
+        p=PROMISE,
     )
     entries = history["history"]["entries"]
     assert entries[0]["type"] == "PromiseDrafted"
@@ -231,9 +245,9 @@ async def test_the_upplands_bro_2018_promise_lives_its_whole_life_through_graphq
         e["logIndex"]: e
         for e in (
             await editor.query(
-                "query($s: String!) { history(streamId: $s, first: 100) { ... on HistoryPage "
+                "query($p: ID!) { history(promiseId: $p, first: 100) { ... on HistoryPage "
                 "{ entries { logIndex recordedAt } } } }",
-                s=f"promise-{PROMISE}",
+                p=PROMISE,
             )
         )["history"]["entries"]
     }
@@ -258,9 +272,9 @@ async def test_the_upplands_bro_2018_promise_lives_its_whole_life_through_graphq
 
 async def _log_index_of(client: Client, event_id: str) -> int:
     history = await client.query(
-        "query($s: String!) { history(streamId: $s, first: 100) { ... on HistoryPage { entries "
+        "query($p: ID!) { history(promiseId: $p, first: 100) { ... on HistoryPage { entries "
         "{ eventId logIndex } } } }",
-        s=f"promise-{PROMISE}",
+        p=PROMISE,
     )
     for entry in history["history"]["entries"]:
         if entry["eventId"] == event_id:

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from events.consequences import VOID_SIGNATURES
 from events.directory.decider import GrantSigningMandate, RegisterPerson
 from events.log.sequencer import load_state, sequence_batch
 from events.log.store import StoredEvent, log_size
@@ -221,6 +222,7 @@ def lifecycle() -> list[Step]:
                 actor=EDITOR,
                 promise_id=p,
                 details=details("Trygghet i Bro och Kungsängen"),
+                acknowledge=frozenset({VOID_SIGNATURES}),  # it voids the police's signature
             )
         ),
         fixed(lambda: ProposePromise(**key(), actor=EDITOR, promise_id=p)),
@@ -435,7 +437,7 @@ def check_public(doc: dict[str, Any]) -> str | None:
     revision = public["revision"]
     in_force = state["in_force"]
     assert in_force is not None and revision == in_force, "only the revision in force is public"
-    assert revision["stage"] != "draft"
+    assert revision["stage"] == "in_force"
     assert any(p["revision_no"] == revision["revision_no"] for p in public["publications"])
     voided = {
         (s["revision_no"], s["content_hash"], s["party_id"]) for s in state["voided_signatures"]

@@ -25,6 +25,7 @@ from events.agreement import (
     ReviseAgreement,
     SignAgreement,
 )
+from events.consequences import VOID_SIGNATURES, ConfirmationRequired
 from events.messages import (
     Command,
     Event,
@@ -65,11 +66,15 @@ DRAFTED: tuple[Event, ...] = (AgreementDrafted(agreement_id="a1", content=CONTEN
 PROPOSED: tuple[Event, ...] = (*DRAFTED, AgreementProposed(revision_no=1, content_hash=HASH))
 HALF: tuple[Event, ...] = (
     *PROPOSED,
-    AgreementSigned(revision_no=1, content_hash=HASH, party_id=KOMMUN, person_id=KSO),
+    AgreementSigned(
+        revision_no=1, content_hash=HASH, party_id=KOMMUN, person_id=KSO, signed_on=TODAY
+    ),
 )
 SIGNED: tuple[Event, ...] = (
     *HALF,
-    AgreementSigned(revision_no=1, content_hash=HASH, party_id=LPO, person_id=CHIEF),
+    AgreementSigned(
+        revision_no=1, content_hash=HASH, party_id=LPO, person_id=CHIEF, signed_on=TODAY
+    ),
 )
 
 
@@ -98,9 +103,23 @@ def test_each_party_signs_and_the_agreement_is_signed_when_all_have() -> None:
     assert AGREEMENT.fold(SIGNED).status == "signed"
 
 
-def test_editing_a_partly_signed_agreement_voids_its_signatures() -> None:
+def test_editing_a_partly_signed_agreement_without_the_acknowledgement_is_refused() -> None:
+    command = ReviseAgreement(**m(KOMMUN_EDITOR), content=replace(CONTENT, goal="Ökad trygghet"))
+    refusal = then_refused(
+        AGREEMENT, HALF, command, CONTEXT, ConfirmationRequired, "confirmation_required"
+    )
+    assert isinstance(refusal, ConfirmationRequired)
+    assert [(c.kind, c.organisation_id, c.revision_no) for c in refusal.consequences] == [
+        (VOID_SIGNATURES, KOMMUN, 1)
+    ]
+
+
+def test_editing_a_partly_signed_agreement_with_the_acknowledgement_voids_its_signatures() -> None:
     new = replace(CONTENT, goal="Ökad trygghet")
-    events = when(AGREEMENT, HALF, ReviseAgreement(**m(KOMMUN_EDITOR), content=new), CONTEXT)
+    command = ReviseAgreement(
+        **m(KOMMUN_EDITOR), content=new, acknowledge=frozenset({VOID_SIGNATURES})
+    )
+    events = when(AGREEMENT, HALF, command, CONTEXT)
     assert events == [
         AgreementSignaturesVoided(
             revision_no=1, content_hash=HASH, party_ids=(KOMMUN,), reason="the agreement was edited"

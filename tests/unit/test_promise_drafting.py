@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from events.consequences import VOID_SIGNATURES, ConfirmationRequired
 from events.messages import Command, Event, Forbidden, InvalidInput, NotFound, Refusal, RuleViolated
 from events.promise.commands import (
     AddCommitment,
@@ -159,26 +160,66 @@ def test_inputs_focus_areas_and_places_no_longer_used_are_removed() -> None:
     assert [f.focus_area_id for f in working.content.focus_areas] == ["fa1"]
 
 
-def test_editing_a_proposed_revision_reopens_it_without_voiding_when_nobody_signed() -> None:
+def test_editing_a_proposal_nobody_signed_needs_no_acknowledgement_and_opens_revision_two() -> None:
     command = RevisePromiseDetails(
         **promise_meta(KOMMUN_EDITOR), details=replace(DETAILS, goal="G")
     )
     events = when(PROMISE, PROPOSED, command, CONTEXT)
     assert [type(e) for e in events] == [PromiseReopened, PromiseDetailsRevised]
-    assert PROMISE.fold((*PROPOSED, *events)).status == "draft"
-
-
-def test_editing_a_partly_signed_revision_voids_its_signatures_and_returns_it_to_draft() -> None:
-    command = AddFocusArea(**promise_meta(LPO_EDITOR), focus_area=AREA2)
-    events = when(PROMISE, PARTIALLY_SIGNED, command, CONTEXT)
-    assert events[0] == PromiseSignaturesVoided(
-        revision_no=1, content_hash=HASH1, party_ids=(KOMMUN,), reason="edited: FocusAreaAdded"
+    assert events[0] == PromiseReopened(
+        revision_no=1, new_revision_no=2, reason="edited: PromiseDetailsRevised"
     )
-    assert isinstance(events[1], PromiseReopened)
+    state = PROMISE.fold((*PROPOSED, *events))
+    assert state.status == "draft"
+    assert state.working is not None and state.working.revision_no == 2
+    assert state.working.content.details.goal == "G"
+
+
+def test_editing_a_partly_signed_proposal_without_the_acknowledgement_is_refused() -> None:
+    command = AddFocusArea(**promise_meta(LPO_EDITOR), focus_area=AREA2)
+    refusal = then_refused(
+        PROMISE, PARTIALLY_SIGNED, command, CONTEXT, ConfirmationRequired, "confirmation_required"
+    )
+    assert isinstance(refusal, ConfirmationRequired)
+    (consequence,) = refusal.consequences
+    assert (consequence.kind, consequence.organisation_id, consequence.revision_no) == (
+        VOID_SIGNATURES,
+        KOMMUN,
+        1,
+    )
+    assert "Testkommun" in consequence.text() and "revision 1" in consequence.text()
+    assert "VOID_SIGNATURES" in refusal.text()
+
+
+def test_editing_a_partly_signed_proposal_with_acknowledgement_voids_and_opens_revision_2() -> None:
+    command = AddFocusArea(
+        **promise_meta(LPO_EDITOR), focus_area=AREA2, acknowledge=frozenset({VOID_SIGNATURES})
+    )
+    events = when(PROMISE, PARTIALLY_SIGNED, command, CONTEXT)
+    assert events == [
+        PromiseSignaturesVoided(
+            revision_no=1, content_hash=HASH1, party_ids=(KOMMUN,), reason="edited: FocusAreaAdded"
+        ),
+        PromiseReopened(revision_no=1, new_revision_no=2, reason="edited: FocusAreaAdded"),
+        FocusAreaAdded(focus_area=AREA2),
+    ]
     state = PROMISE.fold((*PARTIALLY_SIGNED, *events))
     assert state.status == "draft"
-    assert state.working is not None and state.working.signatures == ()
+    assert state.working is not None and state.working.revision_no == 2
+    assert state.working.signatures == () and state.working.stage == "draft"
     assert [s.party_id for s in state.voided_signatures] == [KOMMUN]
+    (reopened,) = state.past_revisions
+    assert (reopened.revision_no, reopened.stage, reopened.content_hash) == (1, "reopened", HASH1)
+
+
+def test_a_wrong_edit_of_a_partly_signed_proposal_is_refused_for_its_fault_first() -> None:
+    command = RemovePlace(**promise_meta(KOMMUN_EDITOR), place_id="pl9")
+    then_refused(PROMISE, PARTIALLY_SIGNED, command, CONTEXT, NotFound, "place_not_found")
+
+
+def test_editing_a_draft_needs_no_acknowledgement() -> None:
+    command = AddFocusArea(**promise_meta(LPO_EDITOR), focus_area=AREA2)
+    assert when(PROMISE, DRAFTED, command, CONTEXT) == [FocusAreaAdded(focus_area=AREA2)]
 
 
 def _draft(parties: tuple[str, ...]) -> DraftPromise:

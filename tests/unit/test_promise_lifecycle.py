@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
+from events.consequences import VOID_SIGNATURES, ConfirmationRequired
 from events.messages import (
     Command,
     Event,
@@ -40,6 +42,7 @@ from tests.unit.decider_world import (
     CONTEXT,
     DRAFTED,
     IN_FORCE,
+    KOMMUN,
     KOMMUN_EDITOR,
     KOMMUN_PUBLISHER,
     KOMMUN_SIGNER,
@@ -85,12 +88,26 @@ def test_a_publisher_publishes_the_revision_in_force() -> None:
     ]
 
 
-@pytest.mark.parametrize("given", [DRAFTED, PROPOSED, PARTIALLY_SIGNED])
+@pytest.mark.parametrize("given", [DRAFTED, PROPOSED])
 def test_a_promise_not_yet_in_force_is_withdrawn(given: tuple[Event, ...]) -> None:
     command = WithdrawPromise(**promise_meta(LPO_EDITOR), reason="ersätts av nytt förslag")
     events = when(PROMISE, given, command, CONTEXT)
     assert events == [PromiseWithdrawn(reason="ersätts av nytt förslag")]
     assert PROMISE.fold((*given, *events)).status == "withdrawn"
+
+
+def test_withdrawing_a_partly_signed_promise_needs_the_acknowledgement_of_the_voiding() -> None:
+    command = WithdrawPromise(**promise_meta(LPO_EDITOR), reason="ersätts av nytt förslag")
+    refusal = then_refused(
+        PROMISE, PARTIALLY_SIGNED, command, CONTEXT, ConfirmationRequired, "confirmation_required"
+    )
+    assert isinstance(refusal, ConfirmationRequired)
+    assert [(c.kind, c.organisation_id, c.revision_no) for c in refusal.consequences] == [
+        (VOID_SIGNATURES, KOMMUN, 1)
+    ]
+    acknowledged = replace(command, acknowledge=frozenset({VOID_SIGNATURES}))
+    events = when(PROMISE, PARTIALLY_SIGNED, acknowledged, CONTEXT)
+    assert events == [PromiseWithdrawn(reason="ersätts av nytt förslag")]
 
 
 def test_a_signatory_terminates_a_promise_in_force_by_decision() -> None:

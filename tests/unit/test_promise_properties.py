@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.catalogue import deciders
+from events.consequences import VOID_SIGNATURES
 from events.messages import Command, Event, Principal, Refusal
 from events.promise.commands import (
     AddCommitment,
@@ -30,8 +31,9 @@ from events.promise.commands import (
 )
 from events.promise.content import FocusArea, content_hash
 from events.promise.decider import PROMISE
-from events.promise.events import ActivityPerformed
-from events.promise.state import IN_FORCE, STAGE_PROPOSED, PromiseState
+from events.promise.events import ActivityPerformed, PromiseSignaturesVoided
+from events.promise.revision import COLLECTING, STAGE_WITHDRAWN
+from events.promise.state import IN_FORCE, PromiseState
 from tests.unit.decider_world import (
     C1,
     C2,
@@ -81,6 +83,8 @@ EDITORS = (KOMMUN_EDITOR, LPO_EDITOR)
 
 def _command(action: str, n: int, at: dt.datetime, state: PromiseState) -> Command | None:
     meta: dict[str, Any] = promise_meta(EDITORS[n % 2], at)
+    # Half the edits acknowledge that they may void signatures; the others must not void any.
+    meta["acknowledge"] = frozenset({VOID_SIGNATURES}) if n >= 2 else frozenset()
     working, in_force = state.working, state.in_force
     match action:
         case "draft":
@@ -152,7 +156,11 @@ def _any_commitment(state: PromiseState) -> str:
     return commitments[0].commitment_id if commitments else "c-none"
 
 
-def _check_invariants(before: PromiseState, events: list[Event], after: PromiseState) -> None:
+def _check_invariants(
+    command: Command, before: PromiseState, events: list[Event], after: PromiseState
+) -> None:
+    if any(isinstance(e, PromiseSignaturesVoided) for e in events):
+        assert VOID_SIGNATURES in command.acknowledge
     if after.status == IN_FORCE or after.in_force is not None:
         revision = after.in_force
         assert revision is not None
@@ -164,7 +172,7 @@ def _check_invariants(before: PromiseState, events: list[Event], after: PromiseS
     working = after.working
     if working is not None:
         if working.signatures:
-            assert working.stage == STAGE_PROPOSED
+            assert working.stage in {*COLLECTING, STAGE_WITHDRAWN}
             assert working.content_hash == content_hash(working.content)
         for signature in working.signatures:
             assert signature.content_hash == working.content_hash
@@ -192,7 +200,7 @@ def _run(steps: list[tuple[str, int, int]]) -> tuple[PromiseState, list[Event]]:
         new = state
         for event in events:
             new = PROMISE.evolve(new, event)
-        _check_invariants(state, events, new)
+        _check_invariants(command, state, events, new)
         state = new
         log.extend(events)
     return state, log

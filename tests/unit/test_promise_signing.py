@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from events.consequences import VOID_SIGNATURES, ConfirmationRequired
 from events.messages import (
     Command,
     Event,
@@ -109,6 +110,7 @@ def test_a_municipal_signatory_with_a_mandate_signs_for_the_municipality() -> No
             party_id=KOMMUN,
             person_id=KSO,
             role_title="kommunstyrelsens ordförande",
+            signed_on=TODAY,
         )
     ]
     assert PROMISE.fold((*PROPOSED, *events)).status == "partially_signed"
@@ -117,7 +119,9 @@ def test_a_municipal_signatory_with_a_mandate_signs_for_the_municipality() -> No
 def test_the_last_signature_puts_the_promise_in_force_when_its_period_has_begun() -> None:
     events = when(PROMISE, PARTIALLY_SIGNED, _sign(LPO_SIGNER, LPO), CONTEXT)
     assert events == [
-        PromiseSigned(revision_no=1, content_hash=HASH1, party_id=LPO, person_id=CHIEF),
+        PromiseSigned(
+            revision_no=1, content_hash=HASH1, party_id=LPO, person_id=CHIEF, signed_on=TODAY
+        ),
         PromiseEnteredIntoForce(revision_no=1, content_hash=HASH1, valid_from=VALID_FROM),
     ]
     state = PROMISE.fold((*PARTIALLY_SIGNED, *events))
@@ -129,6 +133,19 @@ def test_a_signature_may_give_an_earlier_signing_date() -> None:
     earlier = TODAY - dt.timedelta(days=3)
     events = when(PROMISE, PROPOSED, _sign(KOMMUN_SIGNER, KOMMUN, signed_on=earlier), CONTEXT)
     assert isinstance(events[0], PromiseSigned) and events[0].signed_on == earlier
+
+
+def test_a_live_signature_without_a_date_carries_the_signing_date() -> None:
+    (signed,) = when(PROMISE, PROPOSED, _sign(KOMMUN_SIGNER, KOMMUN), CONTEXT)
+    assert isinstance(signed, PromiseSigned) and signed.signed_on == TODAY
+    working = PROMISE.fold((*PROPOSED, signed)).working
+    assert working is not None and [s.signed_on for s in working.signatures] == [TODAY]
+
+
+def test_a_signature_whose_date_the_source_does_not_give_is_recorded_without_one() -> None:
+    command = replace(_sign(KOMMUN_SIGNER, KOMMUN), date_unknown=True)
+    (signed,) = when(PROMISE, PROPOSED, command, CONTEXT)
+    assert isinstance(signed, PromiseSigned) and signed.signed_on is None
 
 
 FUTURE: tuple[Event, ...] = (
@@ -166,18 +183,27 @@ def test_a_fully_signed_promise_waits_as_signed_until_its_period_begins() -> Non
     ]
 
 
-def test_reopening_a_partly_signed_revision_voids_the_signatures() -> None:
-    events = when(
-        PROMISE,
-        PARTIALLY_SIGNED,
-        ReopenPromise(**promise_meta(LPO_EDITOR), reason="ny fakta"),
-        CONTEXT,
+def test_reopening_a_partly_signed_revision_with_the_acknowledgement_voids_the_signatures() -> None:
+    command = ReopenPromise(
+        **promise_meta(LPO_EDITOR), reason="ny fakta", acknowledge=frozenset({VOID_SIGNATURES})
     )
+    events = when(PROMISE, PARTIALLY_SIGNED, command, CONTEXT)
     assert events == [
         PromiseSignaturesVoided(
             revision_no=1, content_hash=HASH1, party_ids=(KOMMUN,), reason="ny fakta"
         ),
-        PromiseReopened(revision_no=1, reason="ny fakta"),
+        PromiseReopened(revision_no=1, new_revision_no=2, reason="ny fakta"),
+    ]
+
+
+def test_reopening_a_partly_signed_revision_without_the_acknowledgement_is_refused() -> None:
+    command = ReopenPromise(**promise_meta(LPO_EDITOR), reason="ny fakta")
+    refusal = then_refused(
+        PROMISE, PARTIALLY_SIGNED, command, CONTEXT, ConfirmationRequired, "confirmation_required"
+    )
+    assert isinstance(refusal, ConfirmationRequired)
+    assert [(c.kind, c.organisation_id) for c in refusal.consequences] == [
+        (VOID_SIGNATURES, KOMMUN)
     ]
 
 
@@ -329,6 +355,13 @@ REFUSALS = [
         InvalidInput,
         "date_in_future",
         id="a signing date is not in the future",
+    ),
+    pytest.param(
+        PROPOSED,
+        replace(_sign(KOMMUN_SIGNER, KOMMUN, signed_on=TODAY), date_unknown=True),
+        InvalidInput,
+        "conflicting_fields",
+        id="a signature has a date or an unknown date, not both",
     ),
     pytest.param(
         PARTIALLY_SIGNED,

@@ -91,7 +91,7 @@ class ConsequenceKind(enum.Enum):
 @strawberry.type(description="What a command would do to someone else's act.")
 class Consequence:
     kind: ConsequenceKind = strawberry.field(description="What to acknowledge to go ahead.")
-    code: str = strawberry.field(description="A stable machine key for this consequence.")
+    code: str = strawberry.field(description="A stable machine key: signature_voided.")
     message: str = strawberry.field(description=MESSAGE)
     organisation_id: str | None = strawberry.field(
         description="The organisation whose act is undone (whose signature is voided)."

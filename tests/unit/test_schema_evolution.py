@@ -21,7 +21,9 @@ REMOVED_FIELD = OLD.replace("  title: String!\n", "")
 
 def test_a_removed_field_is_a_breaking_change_that_fails_the_check() -> None:
     assert breaking_changes(OLD, REMOVED_FIELD) == ["Field Promise.title was removed."]
-    assert check(OLD, REMOVED_FIELD, changelog="## Unreleased\n") == ["Field Promise.title was removed."]
+    assert check(OLD, REMOVED_FIELD, changelog="## Unreleased\n") == [
+        "Field Promise.title was removed."
+    ]
 
 
 def test_a_breaking_change_listed_in_the_changelog_passes() -> None:

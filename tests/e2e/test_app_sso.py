@@ -492,14 +492,16 @@ async def test_an_oversight_auditor_reads_its_scope_but_every_command_is_forbidd
         assert result["__typename"] == "Forbidden", (name, result)
 
 
-async def test_an_unexpected_failure_reaches_the_client_without_internals(
+async def test_a_nul_in_a_variable_is_a_typed_400_without_internals(
     app: SsoApp, tokens: Tokens, http: httpx.AsyncClient
 ) -> None:
+    # This used to reach PostgreSQL and come back as a masked "Internal error"; a body holding a
+    # NUL is now refused before anything runs. tests/unit/test_error_masking.py covers masking.
     member = await as_user(http, app, tokens, "ub-editor")
     response = await member.post(PROMISE, id="bad\u0000id")
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.json()["errors"]
-    assert [e["message"] for e in errors] == ["Internal error"]
+    assert [e["extensions"]["code"] for e in errors] == ["BAD_REQUEST"]
     text = response.text.lower()
     for leak in ("select", "asyncpg", "utf8", "traceback", ".py", "/work", "postgres"):
         assert leak not in text, leak

@@ -107,7 +107,9 @@ class Term:
         return self.text.replace("_", " ")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Not frozen and without slots: an exception's traceback and context are set on it as it
+# propagates (contextlib assigns `__traceback__`), which a frozen dataclass refuses.
+@dataclass(kw_only=True, eq=False)
 class Refusal(Exception):
     """A command the rules refuse.
 

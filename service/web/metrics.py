@@ -33,6 +33,7 @@ KNOWN_OPERATIONS: frozenset[str] = frozenset(
         "Done",
         "Draft",
         "Edit",
+        "EndSessions",
         "Frozen",
         "Mandate",
         "Person",

@@ -39,6 +39,8 @@ async def read_after(ctx: Context, token: str | None) -> None:
         event_ids = token_event_ids(token)
     except ValueError as exc:
         raise ClientError(str(exc)) from None
+    if not event_ids:  # an accepted command that appended nothing gets "": nothing to wait for
+        return
     position = await ctx.reader.position_of(event_ids, CONSISTENCY_WAIT_S)
     if position is None or not await ctx.reader.wait_for(position, CONSISTENCY_WAIT_S):
         raise ClientError("the write is not readable yet; retry the query")

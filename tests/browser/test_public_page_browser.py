@@ -76,7 +76,8 @@ async def test_the_page_shows_every_commitment_and_a_chart_in_chromium(
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1024, "height": 900})
+            # A Swedish citizen's browser: its Accept-Language asks for Swedish.
+            page = await browser.new_page(viewport={"width": 1024, "height": 900}, locale="sv-SE")
             response = await page.goto(f"{published.url}/p/{PROMISE}")
             assert response is not None and response.status == 200
             assert await page.locator("html").get_attribute("lang") == "sv"
@@ -124,9 +125,11 @@ async def test_the_upplands_bro_2018_demo_promise_page_shows_all_six_commitments
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1024, "height": 900})
+            # A browser set to English gets the page's own words in English.
+            page = await browser.new_page(viewport={"width": 1024, "height": 900}, locale="en-GB")
             response = await page.goto(f"{dev_app.url}/p/{DEMO_2018}")
             assert response is not None and response.status == 200
+            assert await page.locator("html").get_attribute("lang") == "en"
             assert "Upplands-Bro" in await page.locator("h1").inner_text()
             assert await page.locator("li.commitment").count() == len(achieved)
             for cid, count in achieved.items():

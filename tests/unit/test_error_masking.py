@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from schema.api import build_schema
 from schema.context import Context, Dispatch, Reader
 
-LEAKY = 'SELECT secret FROM log WHERE id = $1 -- asyncpg /work/events/log/store.py "utf8"'
+LEAKY = 'SELECT secret FROM log WHERE id = $1 -- asyncpg /srv/samverkan/events/log/store.py "utf8"'
 
 
 class BrokenReader:

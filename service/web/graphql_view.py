@@ -52,14 +52,6 @@ class DatabaseUnavailable(ClientError):
     """The database cannot be reached right now; the request may be retried."""
 
 
-def database_unreachable(error: BaseException | None) -> bool:
-    """True when `error`, or an error it was raised from, means the database is unreachable.
-
-    The classes are `service.database.UNREACHABLE`, shared with the workers' supervisor.
-    """
-    return database.unreachable(error)
-
-
 class TypedUnavailable(SchemaExtension):
     """Turns database outages into the typed UNAVAILABLE error before errors are masked.
 
@@ -73,7 +65,7 @@ class TypedUnavailable(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is None or not errors:
             return
-        result.errors = [_typed(e) if database_unreachable(e.original_error) else e for e in errors]
+        result.errors = [_typed(e) if database.unreachable(e.original_error) else e for e in errors]
 
 
 def _typed(error: GraphQLError) -> GraphQLError:

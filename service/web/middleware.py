@@ -7,8 +7,9 @@ import logging
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.database import unreachable
 from service.web.errors import PAGE_PREFIX, error_for
-from service.web.graphql_view import RETRY_AFTER_S, database_unreachable
+from service.web.graphql_view import RETRY_AFTER_S
 
 _log = logging.getLogger("service.app")
 
@@ -19,7 +20,8 @@ class AnswerUnavailable:
     """Turns a database outage that escapes a route into 503 with `Retry-After`.
 
     The GraphQL view types its own outages (inside the schema's execution); this catches the
-    rest (public pages, open data, anything added later) with the same `database_unreachable`
+    rest (public pages, open data, anything added later) with the same
+    `service.database.unreachable`
     test, shaped for the route. Other errors and outages after the answer started pass on.
     A 503 a route gives itself (/readyz) gets `Retry-After` too, when it has none.
     """
@@ -44,7 +46,7 @@ class AnswerUnavailable:
         try:
             await self.app(scope, receive, send_tracked)
         except Exception as exc:
-            if started or not database_unreachable(exc):
+            if started or not unreachable(exc):
                 raise
             _log.warning("%s: database unavailable (%s)", scope["path"], type(exc).__name__)
             response = error_for(

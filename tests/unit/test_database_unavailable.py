@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from service.web.graphql_view import UNAVAILABLE, _unavailable, database_unreachable
+from service.database import unreachable as database_unreachable
+from service.web.graphql_view import UNAVAILABLE, _unavailable
 
 
 def raised_from(cause: BaseException) -> BaseException:

@@ -1,22 +1,56 @@
-"""The agreement decider (samverkansöverenskommelse, SÖK): drafted, proposed, signed, extended.
+"""The agreement decider (samverkansöverenskommelse, SÖK): drafted, proposed, signed (here or
+recorded from paper), published, extended, expired, ended.
 
 Stream "agreement-<id>". Like a promise, proposing freezes the content under a hash, an edit of
-a proposed agreement voids its signatures, and a signature names revision and hash.
+a proposed agreement voids its signatures, and a signature names revision and hash. A live
+signature (`AgreementSigned`) needs a registered signatory with a mandate on the day; a
+signature given on paper is recorded by an editor of a party from its evidence
+(`AgreementSignatureRecorded`), never taken for a live one; both count towards "every party
+signed".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from events.access import require_party_seen
+from events.access import operates_platform, require_party_seen
+from events.agreement.commands import (
+    AgreementCommand,
+    DraftAgreement,
+    EndAgreement,
+    ExpireAgreement,
+    ExtendAgreement,
+    ProposeAgreement,
+    PublishAgreement,
+    RecordAgreementPublication,
+    RecordAgreementSignature,
+    ReviseAgreement,
+    SignAgreement,
+)
+from events.agreement.events import (
+    AGREEMENT_EVENTS,
+    AgreementContent,
+    AgreementDrafted,
+    AgreementEnded,
+    AgreementExpired,
+    AgreementExtended,
+    AgreementProposed,
+    AgreementPublished,
+    AgreementRevised,
+    AgreementSignatureRecorded,
+    AgreementSignaturesVoided,
+    AgreementSigned,
+)
+from events.agreement.state import AgreementState, evolve_agreement
 from events.consequences import require_acknowledged, signatures_voided
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
 from events.messages import Command, Event, NotFound, RuleViolated, Term, unknown_command
-from events.promise.content import FocusArea, Period, content_hash
+from events.promise.content import content_hash
 from events.promise.drafting import EDITORS, check_parties
+from events.recorded import require_evidence, require_recorded_name, resolved_period
 from events.well_formed import (
     require_id,
     require_not_after,
@@ -27,189 +61,17 @@ from events.well_formed import (
 
 STREAM_PREFIX = "agreement-"
 SIGNATORIES = frozenset({"signatory"})
-STATUSES = ("draft", "proposed", "partially_signed", "signed", "ended")
-"""Every status a drafted agreement can be in (refusals name them)."""
+PUBLISHERS = frozenset({"publisher"})
+STEWARDS = frozenset({"editor", "signatory", "service"})
+"""Who of a party may mark its agreement expired (the platform's expiry job may too)."""
+SIGNING = frozenset({"proposed", "partially_signed"})
+PUBLISHABLE = frozenset({"signed", "expired", "ended"})
+"""An agreement is made public only once every party signed (also after its period)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementContent:
-    """What the parties sign: parties, title, goal (mål), period and prioritised focus areas."""
-
-    parties: tuple[str, ...]
-    title: str
-    goal: str | None = None
-    period: Period = field(default_factory=Period)
-    focus_areas: tuple[FocusArea, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementDrafted(Event):
-    """SÖK upprättad (utkast)."""
-
-    agreement_id: str
-    content: AgreementContent
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementRevised(Event):
-    """The draft's content was replaced."""
-
-    content: AgreementContent
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementProposed(Event):
-    """SÖK lagd för underskrift: content frozen under `content_hash`."""
-
-    revision_no: int
-    content_hash: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementSigned(Event):
-    """SÖK undertecknad by one party."""
-
-    revision_no: int
-    content_hash: str
-    party_id: str
-    person_id: str
-    signed_on: dt.date | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementSignaturesVoided(Event):
-    """An edit of the proposed agreement voided its signatures."""
-
-    revision_no: int
-    content_hash: str
-    party_ids: tuple[str, ...]
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementExtended(Event):
-    """SÖK förlängd to a new end date by decision."""
-
-    new_valid_to: dt.date
-    reason: str
-    decision_ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementEnded(Event):
-    """SÖK avslutad."""
-
-    ended_on: dt.date
-    reason: str
-
-
-AGREEMENT_EVENTS: tuple[type[Event], ...] = (
-    AgreementDrafted,
-    AgreementRevised,
-    AgreementProposed,
-    AgreementSigned,
-    AgreementSignaturesVoided,
-    AgreementExtended,
-    AgreementEnded,
-)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementCommand(Command):
-    """A command addressed to agreement `agreement_id`."""
-
-    agreement_id: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DraftAgreement(AgreementCommand):
-    """Start an agreement."""
-
-    content: AgreementContent
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReviseAgreement(AgreementCommand):
-    """Replace the content of an unsigned agreement (parties stay)."""
-
-    content: AgreementContent
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProposeAgreement(AgreementCommand):
-    """Freeze the agreement for signing."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SignAgreement(AgreementCommand):
-    """Sign the proposed revision for your own party."""
-
-    revision_no: int
-    content_hash: str
-    party_id: str
-    signed_on: dt.date | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExtendAgreement(AgreementCommand):
-    """Extend a signed agreement to a later end date."""
-
-    new_valid_to: dt.date
-    reason: str
-    decision_ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EndAgreement(AgreementCommand):
-    """End a signed agreement."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgreementState:
-    """One agreement: status, content, the proposed revision's hash and signatures."""
-
-    agreement_id: str = ""
-    status: str = "none"
-    content: AgreementContent | None = None
-    revision_no: int = 0
-    content_hash: str | None = None
-    signed_by: tuple[str, ...] = ()
-
-
-def evolve_agreement(state: AgreementState, event: Event) -> AgreementState:
-    """Fold one agreement event into the state."""
-    match event:
-        case AgreementDrafted():
-            return replace(
-                state, agreement_id=event.agreement_id, status="draft", content=event.content
-            )
-        case AgreementRevised():
-            return replace(state, status="draft", content=event.content, content_hash=None)
-        case AgreementProposed():
-            return replace(
-                state,
-                status="proposed",
-                revision_no=event.revision_no,
-                content_hash=event.content_hash,
-                signed_by=(),
-            )
-        case AgreementSigned():
-            signed_by = (*state.signed_by, event.party_id)
-            parties = () if state.content is None else state.content.parties
-            status = "signed" if set(signed_by) >= set(parties) else "partially_signed"
-            return replace(state, status=status, signed_by=signed_by)
-        case AgreementSignaturesVoided():
-            return replace(state, signed_by=())
-        case AgreementExtended():
-            if state.content is None:
-                return state
-            period = replace(state.content.period, valid_to=event.new_valid_to)
-            return replace(state, content=replace(state.content, period=period))
-        case AgreementEnded():
-            return replace(state, status="ended")
-    return state
+def _resolved(content: AgreementContent) -> AgreementContent:
+    """The content with its period's dates read from its label when only the label is given."""
+    return replace(content, period=resolved_period(content.period, ("content", "period")))
 
 
 def _check_content(content: AgreementContent, context: DecisionContext) -> None:
@@ -218,6 +80,8 @@ def _check_content(content: AgreementContent, context: DecisionContext) -> None:
     if content.goal is not None:
         require_text(content.goal, ("content", "goal"))
     period = content.period
+    if period.label is not None:
+        require_text(period.label, ("content", "period", "label"), max_length=100)
     require_ordered(period.valid_from, period.valid_to, ("content", "period", "valid_to"))
     require_unique(tuple(f.focus_area_id for f in content.focus_areas), ("content", "focus_areas"))
     for position, area in enumerate(content.focus_areas):
@@ -232,13 +96,18 @@ def _not_found() -> NotFound:
 
 
 def agreement_gate(command: Command, state: AgreementState) -> None:
-    """Refuse, as if the agreement did not exist, an actor who may not see it (events.access);
-    an agreement is never public."""
+    """Refuse, as if the agreement did not exist, an actor who may not see it (events.access).
+
+    An agreement's stream is seen by its parties only; the platform's expiry job, acting for no
+    party, may expire any agreement whose period ended.
+    """
     if isinstance(command, DraftAgreement):
         return
     if state.status == "none":
         raise _not_found()
-    require_party_seen(command.actor, _parties(state), public=False, missing=_not_found())
+    if isinstance(command, ExpireAgreement) and operates_platform(command.actor):
+        return
+    require_party_seen(command.actor, state.parties, public=False, missing=_not_found())
 
 
 def _require_status(state: AgreementState, allowed: frozenset[str], action: str) -> None:
@@ -255,16 +124,9 @@ def _require_status(state: AgreementState, allowed: frozenset[str], action: str)
         )
 
 
-def _parties(state: AgreementState) -> tuple[str, ...]:
-    return () if state.content is None else state.content.parties
-
-
-def _decide_signing(
-    command: SignAgreement, state: AgreementState, context: DecisionContext
-) -> list[Event]:
-    _require_status(state, frozenset({"proposed", "partially_signed"}), "sign")
-    actor = command.actor
-    require_party_member(actor, _parties(state), SIGNATORIES, "sign an agreement")
+def _require_proposed(
+    command: SignAgreement | RecordAgreementSignature, state: AgreementState
+) -> None:
     if (command.revision_no, command.content_hash) != (state.revision_no, state.content_hash):
         raise RuleViolated(
             code="stale_revision",
@@ -278,26 +140,176 @@ def _decide_signing(
                 "hash": state.content_hash,
             },
         )
+
+
+def _require_unsigned(state: AgreementState, party_id: str) -> None:
+    if party_id in state.signed_by:
+        raise RuleViolated(
+            code="already_signed",
+            message="{party} already signed this revision.",
+            params={"party": party_id},
+        )
+
+
+def _completion(state: AgreementState, party_id: str, today: dt.date) -> list[Event]:
+    """What follows a signature of `party_id`: once every party signed an agreement whose
+    period already ended, it is recorded as expired the day after its period, in the same
+    decision (entering an old agreement leaves it where it belongs)."""
+    if not state.fully_signed_with(party_id):
+        return []
+    valid_to = state.content.period.valid_to if state.content is not None else None
+    if valid_to is not None and valid_to < today:
+        return [AgreementExpired(expired_on=valid_to + dt.timedelta(days=1))]
+    return []
+
+
+def _role_title(
+    context: DecisionContext, person_id: str, party_id: str, day: dt.date
+) -> str | None:
+    for role in context.directory.roles:
+        in_time = (role.valid_from is None or role.valid_from <= day) and (
+            role.valid_to is None or day <= role.valid_to
+        )
+        if role.person_id == person_id and role.org_id == party_id and in_time:
+            return role.title
+    return None
+
+
+def _decide_signing(
+    command: SignAgreement, state: AgreementState, context: DecisionContext
+) -> list[Event]:
+    _require_status(state, SIGNING, "sign")
+    actor = command.actor
+    require_party_member(actor, state.parties, SIGNATORIES, "sign an agreement")
+    _require_proposed(command, state)
     today = command.at.date()
     if command.signed_on is not None:
         require_not_after(command.signed_on, today, "signed_on")
     day = command.signed_on or today
     person_id = require_signing_mandate(context.directory, actor, command.party_id, day, "sign")
-    if command.party_id in state.signed_by:
+    _require_unsigned(state, command.party_id)
+    signed = AgreementSigned(
+        revision_no=state.revision_no,
+        content_hash=command.content_hash,
+        party_id=command.party_id,
+        person_id=person_id,
+        signed_on=day,  # a signature made here is dated the day it is made unless given
+        role_title=_role_title(context, person_id, command.party_id, day),
+    )
+    return [signed, *_completion(state, command.party_id, today)]
+
+
+def _decide_recorded_signature(
+    command: RecordAgreementSignature, state: AgreementState
+) -> list[Event]:
+    """A signature made on paper, recorded by an editor of a party from its evidence."""
+    _require_status(state, SIGNING, "record a signature")
+    actor = command.actor
+    require_party_member(actor, state.parties, EDITORS, "record a signature")
+    _require_proposed(command, state)
+    if command.party_id not in state.parties:
         raise RuleViolated(
-            code="already_signed",
-            message="{party} already signed this revision.",
+            code="not_a_party",
+            message="{party} is not a party of this agreement.",
             params={"party": command.party_id},
+            field_path=("party_id",),
         )
+    today = command.at.date()
+    if command.signed_on is not None:
+        require_not_after(command.signed_on, today, "signed_on")
+    require_recorded_name(command.signatory_name, "signatory_name")
+    require_recorded_name(command.signatory_title, "signatory_title")
+    require_evidence(command.evidence, "evidence")
+    _require_unsigned(state, command.party_id)
+    recorded = AgreementSignatureRecorded(
+        revision_no=state.revision_no,
+        content_hash=command.content_hash,
+        party_id=command.party_id,
+        signatory_name=command.signatory_name,
+        signatory_title=command.signatory_title,
+        signed_on=command.signed_on,
+        evidence=command.evidence,
+        recorded_by=actor.person_id or actor.subject,
+    )
+    return [recorded, *_completion(state, command.party_id, today)]
+
+
+def _decide_publication(
+    command: PublishAgreement | RecordAgreementPublication, state: AgreementState
+) -> list[Event]:
+    """Published here by a publisher, or recorded from its evidence by an editor; only once
+    every party signed, never dated in the future nor before the last known signature."""
+    recorded = isinstance(command, RecordAgreementPublication)
+    action = "record a publication" if recorded else "publish"
+    _require_status(state, PUBLISHABLE, action)
+    roles = EDITORS if recorded else PUBLISHERS
+    require_party_member(command.actor, state.parties, roles, action)
+    require_text(command.channel, "channel", max_length=200)
+    if command.url is not None:
+        require_text(command.url, "url", max_length=2000)
+    today = command.at.date()
+    published_on = command.published_on if recorded else (command.published_on or today)
+    if published_on is not None:
+        require_not_after(published_on, today, "published_on")
+    signed = state.latest_signature_date()
+    if published_on is not None and signed is not None and published_on < signed:
+        raise RuleViolated(
+            code="published_before_signing",
+            message="{field} ({day}) is before the last signature ({signed}).",
+            params={"field": "published_on", "day": published_on, "signed": signed},
+            field_path=("published_on",),
+        )
+    evidence = command.evidence if isinstance(command, RecordAgreementPublication) else None
+    if evidence is not None:
+        require_evidence(evidence, "evidence")
     return [
-        AgreementSigned(
+        AgreementPublished(
             revision_no=state.revision_no,
-            content_hash=command.content_hash,
-            party_id=command.party_id,
-            person_id=person_id,
-            signed_on=day,  # a signature made here is dated the day it is made unless given
+            channel=command.channel,
+            published_on=published_on,
+            url=command.url,
+            recorded_from_document=recorded,
+            evidence=evidence,
         )
     ]
+
+
+def _decide_extension(command: ExtendAgreement, state: AgreementState) -> list[Event]:
+    if state.status == "expired":
+        raise RuleViolated(
+            code="agreement_expired",
+            message="The agreement expired on {day}; draft a new agreement instead.",
+            params={"day": state.expired_on},
+        )
+    _require_status(state, frozenset({"signed"}), "extend")
+    require_party_member(command.actor, state.parties, SIGNATORIES, "extend an agreement")
+    require_text(command.reason, "reason")
+    assert state.content is not None
+    period = state.content.period
+    if period.valid_to is not None and command.new_valid_to <= period.valid_to:
+        raise RuleViolated(
+            code="not_an_extension",
+            message="The new end must be after the current end {end}.",
+            params={"end": period.valid_to},
+        )
+    require_ordered(period.valid_from, command.new_valid_to, "new_valid_to")
+    return [
+        AgreementExtended(
+            new_valid_to=command.new_valid_to,
+            reason=command.reason,
+            decision_ref=command.decision_ref,
+        )
+    ]
+
+
+def _decide_expiry(command: ExpireAgreement, state: AgreementState) -> list[Event]:
+    _require_status(state, frozenset({"signed"}), "expire")
+    if not operates_platform(command.actor):
+        require_party_member(command.actor, state.parties, STEWARDS, "expire an agreement")
+    valid_to = state.content.period.valid_to if state.content is not None else None
+    if valid_to is None or valid_to >= command.at.date():
+        raise RuleViolated(code="period_not_over", message="The agreement period has not ended.")
+    return [AgreementExpired(expired_on=valid_to + dt.timedelta(days=1))]
 
 
 def decide_agreement(
@@ -313,13 +325,15 @@ def decide_agreement(
                 raise RuleViolated(code="agreement_exists", message="The agreement exists.")
             require_party_member(actor, command.content.parties, EDITORS, "draft an agreement")
             _check_content(command.content, context)
-            return [AgreementDrafted(agreement_id=command.agreement_id, content=command.content)]
+            content = _resolved(command.content)
+            return [AgreementDrafted(agreement_id=command.agreement_id, content=content)]
         case ReviseAgreement():
-            _require_status(state, frozenset({"draft", "proposed", "partially_signed"}), "edit")
-            require_party_member(actor, _parties(state), EDITORS, "edit an agreement")
-            if command.content.parties != _parties(state):
+            _require_status(state, frozenset({"draft", *SIGNING}), "edit")
+            require_party_member(actor, state.parties, EDITORS, "edit an agreement")
+            if command.content.parties != state.parties:
                 raise RuleViolated(code="parties_fixed", message="The parties cannot change.")
             _check_content(command.content, context)
+            content = _resolved(command.content)
             voided: list[Event] = []
             if state.signed_by:
                 voiding = signatures_voided(context.directory, state.revision_no, state.signed_by)
@@ -332,10 +346,10 @@ def decide_agreement(
                         reason="the agreement was edited",
                     )
                 )
-            return [*voided, AgreementRevised(content=command.content)]
+            return [*voided, AgreementRevised(content=content)]
         case ProposeAgreement():
             _require_status(state, frozenset({"draft"}), "propose")
-            require_party_member(actor, _parties(state), EDITORS, "propose an agreement")
+            require_party_member(actor, state.parties, EDITORS, "propose an agreement")
             assert state.content is not None
             return [
                 AgreementProposed(
@@ -344,29 +358,17 @@ def decide_agreement(
             ]
         case SignAgreement():
             return _decide_signing(command, state, context)
+        case RecordAgreementSignature():
+            return _decide_recorded_signature(command, state)
+        case PublishAgreement() | RecordAgreementPublication():
+            return _decide_publication(command, state)
         case ExtendAgreement():
-            _require_status(state, frozenset({"signed"}), "extend")
-            require_party_member(actor, _parties(state), SIGNATORIES, "extend an agreement")
-            require_text(command.reason, "reason")
-            assert state.content is not None
-            period = state.content.period
-            if period.valid_to is not None and command.new_valid_to <= period.valid_to:
-                raise RuleViolated(
-                    code="not_an_extension",
-                    message="The new end must be after the current end {end}.",
-                    params={"end": period.valid_to},
-                )
-            require_ordered(period.valid_from, command.new_valid_to, "new_valid_to")
-            return [
-                AgreementExtended(
-                    new_valid_to=command.new_valid_to,
-                    reason=command.reason,
-                    decision_ref=command.decision_ref,
-                )
-            ]
+            return _decide_extension(command, state)
+        case ExpireAgreement():
+            return _decide_expiry(command, state)
         case EndAgreement():
             _require_status(state, frozenset({"signed"}), "end")
-            require_party_member(actor, _parties(state), SIGNATORIES, "end an agreement")
+            require_party_member(actor, state.parties, SIGNATORIES, "end an agreement")
             require_text(command.reason, "reason")
             return [AgreementEnded(ended_on=command.at.date(), reason=command.reason)]
     raise unknown_command(command)
@@ -389,7 +391,11 @@ AGREEMENT: Decider[AgreementState] = Decider(
         ReviseAgreement,
         ProposeAgreement,
         SignAgreement,
+        RecordAgreementSignature,
+        PublishAgreement,
+        RecordAgreementPublication,
         ExtendAgreement,
+        ExpireAgreement,
         EndAgreement,
     ),
     event_types=AGREEMENT_EVENTS,

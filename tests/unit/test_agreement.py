@@ -67,7 +67,12 @@ PROPOSED: tuple[Event, ...] = (*DRAFTED, AgreementProposed(revision_no=1, conten
 HALF: tuple[Event, ...] = (
     *PROPOSED,
     AgreementSigned(
-        revision_no=1, content_hash=HASH, party_id=KOMMUN, person_id=KSO, signed_on=TODAY
+        revision_no=1,
+        content_hash=HASH,
+        party_id=KOMMUN,
+        person_id=KSO,
+        signed_on=TODAY,
+        role_title="kommunstyrelsens ordförande",
     ),
 )
 SIGNED: tuple[Event, ...] = (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from events.messages import Command
 from events.promise.content import Commitment, FocusArea, Place, PromiseDetails, PromiseInput
+from events.recorded import Evidence
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +121,23 @@ class SignPromise(PromiseCommand):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RecordPromiseSignature(PromiseCommand):
+    """Record a signature made on paper for `party_id`, from the document that shows it.
+
+    An editor of a party records it; the signatory is named as the document states them (None
+    when it names nobody); `signed_on` None when the document gives no date.
+    """
+
+    revision_no: int
+    content_hash: str
+    party_id: str
+    evidence: Evidence
+    signatory_name: str | None = None
+    signatory_title: str | None = None
+    signed_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EnterPromiseIntoForce(PromiseCommand):
     """Put a signed promise in force once its valid_from has been reached."""
 
@@ -133,10 +151,24 @@ class StartPromiseAmendment(PromiseCommand):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PublishPromise(PromiseCommand):
-    """Communicate the signed revision in a channel."""
+    """Communicate the signed revision in a channel; `published_on` defaults to today."""
 
     channel: str
     url: str | None = None
+    published_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordPromisePublication(PromiseCommand):
+    """Record a publication made outside Samverkan (a web page, a notice) from its evidence.
+
+    `published_on` None when the source gives no date.
+    """
+
+    channel: str
+    evidence: Evidence
+    url: str | None = None
+    published_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from events.access import require_party_seen
+from events.access import operates_platform, require_party_seen
 from events.consequences import require_acknowledged, signatures_voided
 from events.context import DecisionContext
 from events.decider import Decider
@@ -34,6 +34,8 @@ from events.promise.commands import (
     PublishPromise,
     RecordActivity,
     RecordPromiseInput,
+    RecordPromisePublication,
+    RecordPromiseSignature,
     RegisterPlace,
     RemoveCommitment,
     RemoveFocusArea,
@@ -70,6 +72,7 @@ from events.promise.events import (
     PromiseExpired,
     PromiseProposedForSigning,
     PromisePublished,
+    PromiseSignatureRecorded,
     PromiseSigned,
     PromiseSuperseded,
     PromiseTerminated,
@@ -89,6 +92,7 @@ from events.promise.state import (
     PromiseState,
     evolve_promise,
 )
+from events.recorded import require_evidence, require_recorded_name
 from events.well_formed import require_id, require_not_after, require_text
 
 STREAM_PREFIX = "promise-"
@@ -178,16 +182,90 @@ def _sign(command: SignPromise, state: PromiseState, context: DecisionContext) -
         # A signature made here is dated the day it is made, unless the caller says otherwise.
         signed_on=None if command.date_unknown else day,
     )
-    events: list[Event] = [signed]
-    if working.signed_parties() | {command.party_id} >= set(state.parties):
-        if state.in_force is not None:
-            events.append(PromiseAmended(revision_no=working.revision_no, content_hash=digest))
-        elif _may_enter_force(working, today):
-            events.append(_entered(working))
+    return [signed, *_completion(state, working, signed.party_id, signed.signed_on, today)]
+
+
+def _record_signature(command: RecordPromiseSignature, state: PromiseState) -> list[Event]:
+    """A signature made on paper, recorded by an editor of a party from its evidence."""
+    actor = command.actor
+    require_party_member(actor, state.parties, EDITORS, "record a signature")
+    working = state.working
+    if working is None or working.stage not in COLLECTING:
+        raise RuleViolated(code="not_proposed", message="No revision is proposed for signing.")
+    _require_proposed_revision(command, working)
+    assert working.content_hash is not None  # a proposed revision always carries its hash
+    if command.party_id not in state.parties:
+        raise InvalidInput(
+            code="unknown_party",
+            message="{party} is not a party of this promise.",
+            params={"party": command.party_id},
+            field_path=("party_id",),
+        )
+    today = command.at.date()
+    if command.signed_on is not None:
+        require_not_after(command.signed_on, today, "signed_on")
+    require_recorded_name(command.signatory_name, "signatory_name")
+    require_recorded_name(command.signatory_title, "signatory_title")
+    require_evidence(command.evidence, "evidence")
+    if command.party_id in working.signed_parties():
+        raise RuleViolated(
+            code="already_signed",
+            message="{party} already signed this revision.",
+            params={"party": command.party_id},
+        )
+    recorded = PromiseSignatureRecorded(
+        revision_no=working.revision_no,
+        content_hash=working.content_hash,
+        party_id=command.party_id,
+        signatory_name=command.signatory_name,
+        signatory_title=command.signatory_title,
+        signed_on=command.signed_on,
+        evidence=command.evidence,
+        recorded_by=actor.person_id or actor.subject,
+    )
+    return [recorded, *_completion(state, working, command.party_id, command.signed_on, today)]
+
+
+def _completion(
+    state: PromiseState,
+    working: Revision,
+    party_id: str,
+    signed_on: dt.date | None,
+    today: dt.date,
+) -> list[Event]:
+    """What follows a signature of `party_id`: nothing until every party signed; then the
+    amendment takes over, or the promise enters into force (and expires at once when its
+    whole period lies in the past)."""
+    if working.signed_parties() | {party_id} < set(state.parties):
+        return []
+    assert working.content_hash is not None
+    if state.in_force is not None:
+        known = [d for d in (working.latest_signature_date(), signed_on) if d is not None]
+        return [
+            PromiseAmended(
+                revision_no=working.revision_no,
+                content_hash=working.content_hash,
+                in_force_from=max(known) if known else today,
+            )
+        ]
+    return _entering(working, today)
+
+
+def _entering(revision: Revision, today: dt.date) -> list[Event]:
+    """The revision enters into force when its period has begun; a period already over is
+    recorded as having been in force for its whole length, then expired."""
+    if not _may_enter_force(revision, today):
+        return []
+    events: list[Event] = [_entered(revision)]
+    valid_to = revision.content.details.period.valid_to
+    if valid_to is not None and valid_to < today:
+        events.append(PromiseExpired(expired_on=valid_to + dt.timedelta(days=1)))
     return events
 
 
-def _require_proposed_revision(command: SignPromise, working: Revision) -> None:
+def _require_proposed_revision(
+    command: SignPromise | RecordPromiseSignature, working: Revision
+) -> None:
     """The signature names the proposed revision and its hash."""
     if command.revision_no != working.revision_no:
         raise RuleViolated(
@@ -239,21 +317,48 @@ def _enter_into_force(command: EnterPromiseIntoForce, state: PromiseState) -> li
             code="period_not_begun",
             message="The promise enters into force only once its valid_from is known and reached.",
         )
-    return [_entered(working)]
+    return _entering(working, command.at.date())
 
 
-def _publish(command: PublishPromise, state: PromiseState) -> list[Event]:
-    require_status(state, frozenset({SIGNED, IN_FORCE}), "publish")
-    require_party_member(command.actor, state.parties, frozenset({"publisher"}), "publish")
+def _publish(
+    command: PublishPromise | RecordPromisePublication, state: PromiseState
+) -> list[Event]:
+    """Löfte kommunicerat: published here by a publisher, or recorded from its evidence by an
+    editor; never dated in the future nor before the revision's last known signature."""
+    require_status(state, frozenset({SIGNED, IN_FORCE, EXPIRED}), "publish")
+    recorded = isinstance(command, RecordPromisePublication)
+    if recorded:
+        require_party_member(command.actor, state.parties, EDITORS, "record a publication")
+    else:
+        require_party_member(command.actor, state.parties, frozenset({"publisher"}), "publish")
     require_text(command.channel, "channel", max_length=200)
+    if command.url is not None:
+        require_text(command.url, "url", max_length=2000)
+    today = command.at.date()
+    published_on = command.published_on if recorded else (command.published_on or today)
+    if published_on is not None:
+        require_not_after(published_on, today, "published_on")
     revision = state.in_force or state.working
     assert revision is not None
+    signed = revision.latest_signature_date()
+    if published_on is not None and signed is not None and published_on < signed:
+        raise RuleViolated(
+            code="published_before_signing",
+            message="{field} ({day}) is before the last signature ({signed}).",
+            params={"field": "published_on", "day": published_on, "signed": signed},
+            field_path=("published_on",),
+        )
+    evidence = command.evidence if isinstance(command, RecordPromisePublication) else None
+    if evidence is not None:
+        require_evidence(evidence, "evidence")
     return [
         PromisePublished(
             revision_no=revision.revision_no,
             channel=command.channel,
-            published_on=command.at.date(),
+            published_on=published_on,
             url=command.url,
+            recorded_from_document=recorded,
+            evidence=evidence,
         )
     ]
 
@@ -306,14 +411,16 @@ def _decide_lifecycle(
             ]
         case ExpirePromise():
             require_status(state, frozenset({IN_FORCE}), "expire")
-            require_party_member(actor, state.parties, STEWARDS, "expire a promise")
+            # The platform's expiry job acts for no party; a party's steward may too.
+            if not operates_platform(actor):
+                require_party_member(actor, state.parties, STEWARDS, "expire a promise")
             assert state.in_force is not None
             valid_to = state.in_force.content.details.period.valid_to
             if valid_to is None or valid_to >= today:
                 raise RuleViolated(
                     code="period_not_over", message="The promise period has not ended."
                 )
-            return [PromiseExpired(expired_on=today)]
+            return [PromiseExpired(expired_on=valid_to + dt.timedelta(days=1))]
         case ClosePromise():
             require_status(state, frozenset({EXPIRED, TERMINATED}), "close")
             require_party_member(actor, state.parties, EDITORS, "close a promise")
@@ -354,6 +461,8 @@ def promise_gate(command: Command, state: PromiseState) -> None:
     if isinstance(command, DraftPromise):
         return
     require_promise(state)
+    if isinstance(command, ExpirePromise) and operates_platform(command.actor):
+        return  # the platform's expiry job moves every promise whose period ended
     require_party_seen(
         command.actor, state.parties, public=_published(state), missing=promise_not_found()
     )
@@ -374,9 +483,11 @@ def decide_promise(command: Command, state: PromiseState, context: DecisionConte
         return _propose(command, state)
     if isinstance(command, SignPromise):
         return _sign(command, state, context)
+    if isinstance(command, RecordPromiseSignature):
+        return _record_signature(command, state)
     if isinstance(command, EnterPromiseIntoForce):
         return _enter_into_force(command, state)
-    if isinstance(command, PublishPromise):
+    if isinstance(command, PublishPromise | RecordPromisePublication):
         return _publish(command, state)
     return _decide_lifecycle(command, state, context)
 
@@ -387,9 +498,11 @@ PROMISE_COMMANDS: tuple[type[Command], ...] = (
     ProposePromise,
     ReopenPromise,
     SignPromise,
+    RecordPromiseSignature,
     EnterPromiseIntoForce,
     StartPromiseAmendment,
     PublishPromise,
+    RecordPromisePublication,
     WithdrawPromise,
     TerminatePromise,
     ExpirePromise,

@@ -6,6 +6,8 @@ of domain.md §3); voiding signatures needs the editor's acknowledgement (VOID_S
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from events.consequences import require_acknowledged, signatures_voided
 from events.context import DecisionContext
 from events.directory.authority import require_party_member
@@ -55,6 +57,7 @@ from events.promise.state import (
     SIGNED,
     PromiseState,
 )
+from events.recorded import resolved_period
 from events.well_formed import (
     require_choice,
     require_id,
@@ -166,8 +169,9 @@ def reopen_events(
     return events
 
 
-def check_details(details: PromiseDetails) -> None:
-    """A header that is well formed."""
+def check_details(details: PromiseDetails) -> PromiseDetails:
+    """A header that is well formed; returned with its period's dates resolved from its label
+    when only the label is given (events.recorded.resolved_period)."""
     require_text(details.title, ("details", "title"), max_length=300)
     period = details.period
     require_ordered(period.valid_from, period.valid_to, ("details", "period", "valid_to"))
@@ -179,6 +183,7 @@ def check_details(details: PromiseDetails) -> None:
         text = getattr(details, name)
         if text is not None:
             require_text(text, ("details", name))
+    return replace(details, period=resolved_period(period, ("details", "period")))
 
 
 def check_parties(parties: tuple[str, ...], context: DecisionContext) -> None:
@@ -273,12 +278,8 @@ def decide_draft_promise(
         )
     require_party_member(command.actor, command.parties, EDITORS, "draft a promise")
     check_parties(command.parties, context)
-    check_details(command.details)
-    return [
-        PromiseDrafted(
-            promise_id=command.promise_id, parties=command.parties, details=command.details
-        )
-    ]
+    details = check_details(command.details)
+    return [PromiseDrafted(promise_id=command.promise_id, parties=command.parties, details=details)]
 
 
 def decide_edit(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
@@ -290,8 +291,7 @@ def decide_edit(command: Command, state: PromiseState, context: DecisionContext)
     edit: Event
     match command:
         case RevisePromiseDetails():
-            check_details(command.details)
-            edit = PromiseDetailsRevised(details=command.details)
+            edit = PromiseDetailsRevised(details=check_details(command.details))
         case RecordPromiseInput():
             require_id(command.input.input_id, ("input", "input_id"))
             require_choice(command.input.kind, INPUT_KINDS, ("input", "kind"))

@@ -14,6 +14,7 @@ from events.promise.content import (
     PromiseDetails,
     PromiseInput,
 )
+from events.recorded import Evidence
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +118,25 @@ class PromiseSigned(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseSignatureRecorded(Event):
+    """A signature made outside Samverkan (on paper), recorded from the document that shows it.
+
+    Never a live signature: the signatory is named as the document states them (None when it
+    names nobody), `recorded_by` is the editor who recorded it, and `evidence` says where the
+    document is. `signed_on` is None when the document gives no date.
+    """
+
+    revision_no: int
+    content_hash: str
+    party_id: str
+    signatory_name: str | None
+    signatory_title: str | None
+    signed_on: dt.date | None
+    evidence: Evidence
+    recorded_by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PromiseSignaturesVoided(Event):
     """Underskrifter ogiltiga: an edit of a frozen revision voided its signatures."""
 
@@ -167,20 +187,31 @@ class PromiseAmendmentStarted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PromiseAmended(Event):
-    """Ändring i kraft: a fully re-signed revision replaced the one in force."""
+    """Ändring i kraft: a fully re-signed revision replaced the one in force.
+
+    `in_force_from` is the business date the new revision took over (None in events recorded
+    before it was kept: the day it was recorded).
+    """
 
     revision_no: int
     content_hash: str
+    in_force_from: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PromisePublished(Event):
-    """Löfte kommunicerat in a channel."""
+    """Löfte kommunicerat in a channel, on `published_on` (None: the source gives no date).
+
+    `recorded_from_document` marks a publication recorded afterwards from `evidence` (a web
+    page, a printed notice) rather than published through Samverkan by a publisher.
+    """
 
     revision_no: int
     channel: str
-    published_on: dt.date
+    published_on: dt.date | None
     url: str | None = None
+    recorded_from_document: bool = False
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -340,6 +371,7 @@ PROMISE_EVENTS: tuple[type[Event], ...] = (
     CommitmentRemoved,
     PromiseProposedForSigning,
     PromiseSigned,
+    PromiseSignatureRecorded,
     PromiseSignaturesVoided,
     PromiseReopened,
     PromiseEnteredIntoForce,

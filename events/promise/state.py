@@ -37,6 +37,7 @@ from events.promise.events import (
     PromiseProposedForSigning,
     PromisePublished,
     PromiseReopened,
+    PromiseSignatureRecorded,
     PromiseSignaturesVoided,
     PromiseSigned,
     PromiseSuperseded,
@@ -56,6 +57,7 @@ from events.promise.revision import (
     Revision,
     Signature,
 )
+from events.recorded import Evidence
 
 T = TypeVar("T")
 
@@ -132,12 +134,15 @@ class FollowUpReport:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Publication:
-    """Where and when a revision was communicated."""
+    """Where and when a revision was communicated (`published_on` None: the source gives no
+    date); a publication recorded from a document carries its evidence."""
 
     revision_no: int
     channel: str
-    published_on: dt.date
+    published_on: dt.date | None
     url: str | None
+    recorded_from_document: bool = False
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +169,11 @@ class PromiseState:
     def follow_up(self, report_id: str) -> FollowUpReport | None:
         """The follow-up with `report_id`, if any."""
         return next((f for f in self.follow_ups if f.report_id == report_id), None)
+
+    def in_force_on(self, day: dt.date) -> Revision | None:
+        """The revision that was in force on `day` (business time), if any."""
+        candidates = (*self.past_revisions, *((self.in_force,) if self.in_force else ()))
+        return next((r for r in reversed(candidates) if r.in_force_on(day)), None)
 
 
 def _edit(
@@ -263,9 +273,22 @@ def _signing_event(state: PromiseState, event: Event) -> PromiseState:
                 role_title=event.role_title,
                 signed_on=event.signed_on,
             )
-            working = replace(working, signatures=(*working.signatures, signature))
-            if working.stage == STAGE_PROPOSED and working.fully_signed():
-                working = replace(working, stage=STAGE_SIGNED)
+            working = _signed(working, signature)
+        case PromiseSignatureRecorded():
+            signature = Signature(
+                party_id=event.party_id,
+                person_id=None,
+                revision_no=event.revision_no,
+                content_hash=event.content_hash,
+                role_title=event.signatory_title,
+                signed_on=event.signed_on,
+                recorded_from_document=True,
+                signatory_name=event.signatory_name,
+                signatory_title=event.signatory_title,
+                recorded_by=event.recorded_by,
+                evidence=event.evidence,
+            )
+            working = _signed(working, signature)
         case PromiseSignaturesVoided():
             state = replace(
                 state, voided_signatures=(*state.voided_signatures, *working.signatures)
@@ -279,6 +302,13 @@ def _signing_event(state: PromiseState, event: Event) -> PromiseState:
     if state.in_force is None:
         return replace(state, working=working, status=_pre_force_status(working))
     return replace(state, working=working)
+
+
+def _signed(working: Revision, signature: Signature) -> Revision:
+    working = replace(working, signatures=(*working.signatures, signature))
+    if working.stage == STAGE_PROPOSED and working.fully_signed():
+        working = replace(working, stage=STAGE_SIGNED)
+    return working
 
 
 def _reopened(
@@ -295,11 +325,13 @@ def _reopened(
     return state, Revision(revision_no=new_revision_no, content=working.content)
 
 
-def _retired(state: PromiseState, stage: str) -> PromiseState:
-    """The state with the revision in force relabelled `stage` (the promise's life ended)."""
+def _retired(state: PromiseState, stage: str, last_day: dt.date | None = None) -> PromiseState:
+    """The state with the revision in force relabelled `stage` (the promise's life ended),
+    in force until `last_day` when the ending event dates it."""
     if state.in_force is None:
         return state
-    return replace(state, in_force=replace(state.in_force, stage=stage))
+    until = state.in_force.in_force_until if last_day is None else last_day
+    return replace(state, in_force=replace(state.in_force, stage=stage, in_force_until=until))
 
 
 def _record_event(state: PromiseState, event: Event) -> PromiseState:
@@ -383,10 +415,19 @@ def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
         case PromiseEnteredIntoForce() | PromiseAmended():
             if state.working is None:
                 return replace(state, status=IN_FORCE)
+            start = (
+                event.valid_from
+                if isinstance(event, PromiseEnteredIntoForce)
+                else event.in_force_from
+            )
             past = state.past_revisions
             if state.in_force is not None:
-                past = (*past, replace(state.in_force, stage=STAGE_SUPERSEDED))
-            in_force = replace(state.working, stage=STAGE_IN_FORCE)
+                until = None if start is None else start - dt.timedelta(days=1)
+                past = (
+                    *past,
+                    replace(state.in_force, stage=STAGE_SUPERSEDED, in_force_until=until),
+                )
+            in_force = replace(state.working, stage=STAGE_IN_FORCE, in_force_from=start)
             return replace(
                 state, in_force=in_force, working=None, status=IN_FORCE, past_revisions=past
             )
@@ -402,6 +443,8 @@ def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
                 channel=event.channel,
                 published_on=event.published_on,
                 url=event.url,
+                recorded_from_document=event.recorded_from_document,
+                evidence=event.evidence,
             )
             return replace(state, publications=(*state.publications, publication))
         case PromiseWithdrawn():
@@ -410,9 +453,12 @@ def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
                 withdrawn = replace(withdrawn, stage=STAGE_WITHDRAWN)
             return replace(state, status=WITHDRAWN, working=withdrawn)
         case PromiseTerminated():
-            return replace(_retired(state, STAGE_TERMINATED), status=TERMINATED, working=None)
+            last_day = event.terminated_on - dt.timedelta(days=1)
+            retired = _retired(state, STAGE_TERMINATED, last_day)
+            return replace(retired, status=TERMINATED, working=None)
         case PromiseExpired():
-            return replace(_retired(state, STAGE_EXPIRED), status=EXPIRED, working=None)
+            last_day = event.expired_on - dt.timedelta(days=1)
+            return replace(_retired(state, STAGE_EXPIRED, last_day), status=EXPIRED, working=None)
         case PromiseClosed():
             return replace(state, status=CLOSED)
         case PromiseArchived():

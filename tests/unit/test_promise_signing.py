@@ -40,6 +40,7 @@ from events.promise.events import (
     PromiseSigned,
 )
 from tests.unit.decider_world import (
+    AT,
     C1,
     CHIEF,
     CONTEXT,
@@ -238,7 +239,7 @@ def test_an_amendment_takes_force_only_when_every_party_signed_it_again() -> Non
     in_force = PROMISE.fold(half).in_force
     assert in_force is not None and in_force.revision_no == 1
     second = when(PROMISE, half, _sign(KOMMUN_SIGNER, KOMMUN, revision=2, digest=HASH2), CONTEXT)
-    assert second[1] == PromiseAmended(revision_no=2, content_hash=HASH2)
+    assert second[1] == PromiseAmended(revision_no=2, content_hash=HASH2, in_force_from=AT.date())
     state = PROMISE.fold((*half, *second))
     assert state.in_force is not None and state.in_force.revision_no == 2
     assert state.in_force.content.commitment("c3") is not None

@@ -56,7 +56,26 @@ def public_view(state: PromiseState) -> dict[str, Any] | None:
         "publications": to_plain(tuple(published)),
         "progress": [asdict(p) for p in progress(state)],
         "follow_ups": to_plain(tuple(f for f in state.follow_ups if f.published)),
+        "activities": public_activities(state),
     }
+
+
+def public_activities(state: PromiseState) -> list[dict[str, Any]]:
+    """What was done where, as citizens may see it: date, commitment, places and quantity of
+    each standing activity record, oldest first — never its summary or who reported it."""
+    records = sorted(
+        (a for a in state.activities if not a.voided), key=lambda a: (a.occurred_on, a.record_id)
+    )
+    return [
+        {
+            "record_id": a.record_id,
+            "commitment_id": a.commitment_id,
+            "occurred_on": a.occurred_on.isoformat(),
+            "place_ids": list(a.place_ids),
+            "quantity": a.quantity,
+        }
+        for a in records
+    ]
 
 
 def views(state: PromiseState) -> Mapping[str, Any]:

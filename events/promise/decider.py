@@ -251,6 +251,11 @@ def _completion(
     return _entering(working, today)
 
 
+def _day_after(day: dt.date) -> dt.date:
+    """The first day after `day` (the last day of the calendar stays itself)."""
+    return day if day == dt.date.max else day + dt.timedelta(days=1)
+
+
 def _entering(revision: Revision, today: dt.date) -> list[Event]:
     """The revision enters into force when its period has begun; a period already over is
     recorded as having been in force for its whole length, then expired."""
@@ -259,7 +264,7 @@ def _entering(revision: Revision, today: dt.date) -> list[Event]:
     events: list[Event] = [_entered(revision)]
     valid_to = revision.content.details.period.valid_to
     if valid_to is not None and valid_to < today:
-        events.append(PromiseExpired(expired_on=valid_to + dt.timedelta(days=1)))
+        events.append(PromiseExpired(expired_on=_day_after(valid_to)))
     return events
 
 
@@ -420,7 +425,7 @@ def _decide_lifecycle(
                 raise RuleViolated(
                     code="period_not_over", message="The promise period has not ended."
                 )
-            return [PromiseExpired(expired_on=valid_to + dt.timedelta(days=1))]
+            return [PromiseExpired(expired_on=_day_after(valid_to))]
         case ClosePromise():
             require_status(state, frozenset({EXPIRED, TERMINATED}), "close")
             require_party_member(actor, state.parties, EDITORS, "close a promise")

@@ -304,6 +304,11 @@ def _signing_event(state: PromiseState, event: Event) -> PromiseState:
     return replace(state, working=working)
 
 
+def _day_before(day: dt.date) -> dt.date:
+    """The last day before `day` (the first day of the calendar stays itself)."""
+    return day if day == dt.date.min else day - dt.timedelta(days=1)
+
+
 def _signed(working: Revision, signature: Signature) -> Revision:
     working = replace(working, signatures=(*working.signatures, signature))
     if working.stage == STAGE_PROPOSED and working.fully_signed():
@@ -422,7 +427,7 @@ def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
             )
             past = state.past_revisions
             if state.in_force is not None:
-                until = None if start is None else start - dt.timedelta(days=1)
+                until = None if start is None else _day_before(start)
                 past = (
                     *past,
                     replace(state.in_force, stage=STAGE_SUPERSEDED, in_force_until=until),
@@ -453,11 +458,11 @@ def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
                 withdrawn = replace(withdrawn, stage=STAGE_WITHDRAWN)
             return replace(state, status=WITHDRAWN, working=withdrawn)
         case PromiseTerminated():
-            last_day = event.terminated_on - dt.timedelta(days=1)
+            last_day = _day_before(event.terminated_on)
             retired = _retired(state, STAGE_TERMINATED, last_day)
             return replace(retired, status=TERMINATED, working=None)
         case PromiseExpired():
-            last_day = event.expired_on - dt.timedelta(days=1)
+            last_day = _day_before(event.expired_on)
             return replace(_retired(state, STAGE_EXPIRED, last_day), status=EXPIRED, working=None)
         case PromiseClosed():
             return replace(state, status=CLOSED)

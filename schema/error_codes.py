@@ -31,6 +31,7 @@ FORBIDDEN = (
     "no_signing_mandate",
     "not_a_party",
     "not_org_admin",
+    "not_own_organisation",
     "not_own_party",
     "not_performer",
     "not_platform_operator",

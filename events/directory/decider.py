@@ -19,6 +19,8 @@ from events.directory.events import (
     PoliceAreaMunicipalityLinkEnded,
     PoliceAreaRegistered,
     PoliceRegionRegistered,
+    PublicContact,
+    PublicContactSet,
     RoleAssigned,
     RoleEnded,
     SigningMandateGranted,
@@ -155,6 +157,41 @@ class RevokeSigningMandate(Command):
 
     mandate_id: str
     revoked_on: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetPublicContact(Command):
+    """Set the contact points an organisation publishes for citizens (its org_admin, or the
+    platform operator entering what the organisation's own pages state)."""
+
+    org_id: str
+    contact: PublicContact
+
+
+def _decide_contact(command: SetPublicContact, state: DirectoryState) -> list[Event]:
+    actor = command.actor
+    if not operates_platform(actor):
+        require_any_role(actor, frozenset({"org_admin"}), "set contact points")
+        if actor.organisation_id != command.org_id:
+            raise Forbidden(
+                code="not_own_organisation",
+                message="Only an org_admin of {organisation} may change its contact points.",
+                params={"organisation": command.org_id},
+            )
+    _require_org(state, command.org_id, None, "org_id")
+    contact = command.contact
+    for name in ("phone", "email", "web", "source"):
+        value = getattr(contact, name)
+        if value is not None:
+            require_text(value, ("contact", name), max_length=300)
+    if contact.web is not None and not contact.web.startswith(("https://", "http://")):
+        raise InvalidInput(
+            code="invalid_url",
+            message="{field} must be an http or https address, got {value!r}.",
+            params={"field": "contact.web", "value": contact.web},
+            field_path=("contact", "web"),
+        )
+    return [PublicContactSet(org_id=command.org_id, contact=contact)]
 
 
 def _require_new_org(state: DirectoryState, org_id: str, name: str) -> None:
@@ -434,6 +471,7 @@ DIRECTORY_COMMANDS: tuple[type[Command], ...] = (
     EndRole,
     GrantSigningMandate,
     RevokeSigningMandate,
+    SetPublicContact,
 )
 
 
@@ -443,6 +481,8 @@ def decide_directory(
     """Decide a directory command; the directory is its own context, so `context` is unused."""
     if isinstance(command, _REGISTRATION):
         return _decide_registration(command, state)
+    if isinstance(command, SetPublicContact):
+        return _decide_contact(command, state)
     return _decide_people(command, state)
 
 

@@ -120,6 +120,25 @@ class SigningMandateRevoked(Event):
     revoked_by: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicContact:
+    """How citizens reach an organisation: the contact points it publishes (växel, e-post,
+    webbplats), and where they were taken from."""
+
+    phone: str | None = None
+    email: str | None = None
+    web: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicContactSet(Event):
+    """An organisation's public contact points were set (replacing earlier ones)."""
+
+    org_id: str
+    contact: PublicContact
+
+
 DIRECTORY_EVENTS: tuple[type[Event], ...] = (
     MunicipalityRegistered,
     PoliceRegionRegistered,
@@ -132,4 +151,5 @@ DIRECTORY_EVENTS: tuple[type[Event], ...] = (
     RoleEnded,
     SigningMandateGranted,
     SigningMandateRevoked,
+    PublicContactSet,
 )

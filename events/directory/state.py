@@ -14,6 +14,8 @@ from events.directory.events import (
     PoliceAreaMunicipalityLinkEnded,
     PoliceAreaRegistered,
     PoliceRegionRegistered,
+    PublicContact,
+    PublicContactSet,
     RoleAssigned,
     RoleEnded,
     SigningMandateGranted,
@@ -41,6 +43,7 @@ class Organisation:
     kommunkod: str | None = None
     parent_id: str | None = None
     partner_kind: str | None = None
+    public_contact: PublicContact | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +158,12 @@ def _replace_where(items: tuple[T, ...], match: object, new: T) -> tuple[T, ...]
 def evolve_directory(state: DirectoryState, event: Event) -> DirectoryState:
     """Fold one directory event into the state."""
     match event:
+        case PublicContactSet():
+            organisations = tuple(
+                replace(o, public_contact=event.contact) if o.org_id == event.org_id else o
+                for o in state.organisations
+            )
+            return replace(state, organisations=organisations)
         case MunicipalityRegistered():
             org = Organisation(
                 org_id=event.org_id,

@@ -191,3 +191,37 @@ async def serving_checkpoint(
     """The last log index every one of `projections` has applied in its serving version
     (-1 when none of them serves yet)."""
     return int(await conn.fetchval(SERVING_CHECKPOINT, list(projections)))
+
+
+AGREEMENT_DOCUMENTS = PROMISE_DOCUMENTS
+"""Agreements are listed with the very filters, visibility and order of promises."""
+
+
+async def agreement_documents(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    organisation: str | None,
+    status: Sequence[str] | None,
+    title: str | None,
+    after: str | None,
+    limit: int,
+    member_of: frozenset[str],
+    everything: bool,
+    active_on: dt.date | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Serving agreement documents in key order after `after`: all of them when `everything`,
+    else those an organisation in `member_of` is party to and the published ones; filtered
+    like `promise_documents`."""
+    rows = await conn.fetch(
+        AGREEMENT_DOCUMENTS,
+        "agreements",
+        organisation,
+        list(status) if status else None,
+        title,
+        after,
+        everything,
+        sorted(member_of),
+        limit,
+        active_on,
+    )
+    return [(r[0], r[1]) for r in rows]

@@ -19,6 +19,7 @@ from strawberry.tools import merge_types
 
 from events.catalogue import deciders
 from schema.activities import ActivityQuery
+from schema.agreements import AgreementQuery
 from schema.audit import AuditQuery
 from schema.commands import build_mutation
 from schema.errors import ClientError
@@ -33,6 +34,7 @@ MAX_TOKENS = 2000
 
 QUERY_TYPES: tuple[type[Any], ...] = (
     PromiseQuery,
+    AgreementQuery,
     AuditQuery,
     ProofQuery,
     OrganisationQuery,

@@ -70,6 +70,20 @@ class Reader(Protocol):
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Promise documents in key order; `active_on` keeps those whose period covers a day."""
 
+    async def agreement_documents(
+        self,
+        *,
+        organisation: str | None,
+        status: Sequence[str] | None,
+        title: str | None,
+        after: str | None,
+        limit: int,
+        member_of: frozenset[str],
+        everything: bool,
+        active_on: dt.date | None = None,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Agreement documents in key order, filtered like `promise_documents`."""
+
     async def log_index_at(self, moment: dt.datetime) -> int | None:
         """The last log index recorded at or before `moment` (None before the first)."""
 

@@ -13,11 +13,13 @@ from typing import Any
 
 import asyncpg
 
+from events.agreement import AGREEMENT
 from events.catalogue import deciders, event_registry
 from events.codec import Registry
 from events.directory.decider import DIRECTORY
 from events.messages import Command, Principal
 from events.promise.decider import PROMISE
+from projections.agreements import agreement_projection
 from projections.directory import directory_projection
 from projections.documents import DocumentProjection
 from projections.history import HistoryProjection
@@ -37,6 +39,7 @@ class Domain:
     registry: Registry
     projections: tuple[Projection, ...]
     promises: DocumentProjection[Any]
+    agreements: DocumentProjection[Any]
 
     @property
     def projection_names(self) -> tuple[str, ...]:
@@ -62,10 +65,12 @@ def build_domain() -> Domain:
     registry = event_registry()
     promises = promise_projection(PROMISE, registry)
     directory = directory_projection(DIRECTORY, registry)
+    agreements = agreement_projection(AGREEMENT, registry)
     return Domain(
         registry=registry,
-        projections=(HistoryProjection(), promises, directory),
+        projections=(HistoryProjection(), promises, directory, agreements),
         promises=promises,
+        agreements=agreements,
     )
 
 

@@ -192,7 +192,7 @@ def _graphql(
         return PgReader(
             route.read_pool(),
             domain.projection_names,
-            {domain.promises.name: domain.promises},
+            {domain.promises.name: domain.promises, domain.agreements.name: domain.agreements},
             route=route,
         )
 

@@ -219,6 +219,33 @@ class PgReader:
             )
         )
 
+    async def agreement_documents(
+        self,
+        *,
+        organisation: str | None,
+        status: Sequence[str] | None,
+        title: str | None,
+        after: str | None,
+        limit: int,
+        member_of: frozenset[str],
+        everything: bool,
+        active_on: dt.date | None = None,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Agreement documents in key order: those of `member_of`, published ones, or all."""
+        return await self._read(
+            lambda p: serving.agreement_documents(
+                p,
+                organisation=organisation,
+                status=status,
+                title=title,
+                after=after,
+                limit=limit,
+                member_of=member_of,
+                everything=everything,
+                active_on=active_on,
+            )
+        )
+
     async def log_head(self) -> int:
         """How many events are sequenced."""
         return await self._read(store.log_size)

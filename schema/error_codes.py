@@ -16,6 +16,7 @@ NOT_FOUND = (
     "link_not_found",
     "mandate_not_found",
     "municipality_not_found",
+    "not_in_force_on",
     "organisation_not_found",
     "person_not_found",
     "place_not_found",

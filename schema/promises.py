@@ -7,6 +7,7 @@ callers included, sees only the public view: what was published to citizens.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any, ClassVar
@@ -15,14 +16,20 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from events.codec import from_plain, to_plain
+from events.messages import NotFound as Missing
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
+from events.promise.state import PromiseState
+from projections.progress import progress
 from projections.promises import NAME as PROMISE_PROJECTION
 from schema import errors, time_travel
 from schema.access import member_organisation, readable_organisations, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
+from schema.evidence import Evidence, evidence_of
 from schema.pagination import First, PageInfo, decode_cursor, encode_cursor, page_size
+from schema.refusals import message
 from schema.time_travel import AsOfRefused
 
 
@@ -39,6 +46,74 @@ class CommitmentProgress:
     colour: str = strawberry.field(description="green, yellow, red or grey")
 
 
+@strawberry.type(
+    description="A party's signature on the revision shown: given here by a registered "
+    "signatory (recordedFromDocument false), or recorded afterwards from a document that shows "
+    "a signature made on paper (recordedFromDocument true, with its evidence)."
+)
+class PromiseSignature:
+    party_id: str
+    recorded_from_document: bool
+    person_id: str | None = strawberry.field(
+        description="The registered signatory who signed here; null for a recorded signature."
+    )
+    signatory_name: str | None = strawberry.field(
+        description="The signatory as the document names them (recorded signatures)."
+    )
+    signatory_title: str | None
+    signed_on: dt.date | None = strawberry.field(
+        description="The day it was signed; null when the source gives no date."
+    )
+    recorded_by: str | None = strawberry.field(
+        description="Who recorded a signature from a document (person id or subject)."
+    )
+    evidence: Evidence | None
+
+
+@strawberry.type(description="Where and when the revision was communicated to citizens.")
+class PromisePublication:
+    revision_no: int
+    channel: str
+    url: str | None
+    published_on: dt.date | None = strawberry.field(
+        description="The day it was published; null when the source gives no date."
+    )
+    recorded_from_document: bool
+    evidence: Evidence | None
+
+
+def signatures_of(revision: dict[str, Any] | None) -> list[PromiseSignature]:
+    """The typed signatures of a stored revision."""
+    return [
+        PromiseSignature(
+            party_id=s["party_id"],
+            recorded_from_document=s.get("recorded_from_document", False),
+            person_id=s.get("person_id"),
+            signatory_name=s.get("signatory_name"),
+            signatory_title=s.get("signatory_title") or s.get("role_title"),
+            signed_on=_date(s.get("signed_on")),
+            recorded_by=s.get("recorded_by"),
+            evidence=evidence_of(s.get("evidence")),
+        )
+        for s in (revision or {}).get("signatures", [])
+    ]
+
+
+def publications_of(items: list[dict[str, Any]]) -> list[PromisePublication]:
+    """The typed publications of a stored promise."""
+    return [
+        PromisePublication(
+            revision_no=p["revision_no"],
+            channel=p["channel"],
+            url=p.get("url"),
+            published_on=_date(p.get("published_on")),
+            recorded_from_document=p.get("recorded_from_document", False),
+            evidence=evidence_of(p.get("evidence")),
+        )
+        for p in items
+    ]
+
+
 @strawberry.type(description="A medborgarlöfte as the caller may see it.")
 class Promise:
     id: strawberry.ID
@@ -52,6 +127,20 @@ class Promise:
         description="True when the caller sees only what was published to citizens."
     )
     progress: list[CommitmentProgress]
+    revision_no: int | None = strawberry.field(
+        description="The revision shown: the one in force (or asked for with inForceOn), else "
+        "the working revision for a party's members."
+    )
+    signatures: list[PromiseSignature] = strawberry.field(
+        description="The signatures of the revision shown."
+    )
+    publications: list[PromisePublication]
+    in_force_from: dt.date | None = strawberry.field(
+        description="The first day the revision shown was in force."
+    )
+    in_force_until: dt.date | None = strawberry.field(
+        description="The last day the revision shown was in force, once it ended."
+    )
     document: JSON = strawberry.field(
         description="The full read-model document: revisions (content, content hash, "
         "signatures), activity records, follow-ups, publications."
@@ -94,7 +183,13 @@ def member_view(key: str, doc: dict[str, Any]) -> Promise:
     state = doc["state"]
     details = _details(state)
     period = details.get("period") or {}
+    revision = state.get("in_force") or state.get("working")
     return Promise(
+        revision_no=None if revision is None else revision["revision_no"],
+        signatures=signatures_of(revision),
+        publications=publications_of(state.get("publications", [])),
+        in_force_from=_date((revision or {}).get("in_force_from")),
+        in_force_until=_date((revision or {}).get("in_force_until")),
         id=strawberry.ID(state["promise_id"]),
         status=state["status"],
         parties=list(state["parties"]),
@@ -113,9 +208,15 @@ def public_view(key: str, doc: dict[str, Any]) -> Promise | None:
     public = doc.get("public")
     if public is None:
         return None
-    details = public["revision"]["content"]["details"]
+    revision = public["revision"]
+    details = revision["content"]["details"]
     period = details.get("period") or {}
     return Promise(
+        revision_no=revision["revision_no"],
+        signatures=signatures_of(revision),
+        publications=publications_of(public.get("publications", [])),
+        in_force_from=_date(revision.get("in_force_from")),
+        in_force_until=_date(revision.get("in_force_until")),
         id=strawberry.ID(public["promise_id"]),
         status=public["status"],
         parties=list(public["revision"]["content"]["parties"]),
@@ -127,6 +228,56 @@ def public_view(key: str, doc: dict[str, Any]) -> Promise | None:
         progress=_progress(public.get("progress", [])),
         document=JSON(public),
     )
+
+
+def in_force_view(ctx: Context, doc: dict[str, Any], day: dt.date) -> Promise | None:
+    """The revision that was in force on `day` (business time), as the caller may see it:
+    a party's members see any, everybody else only a revision that was published."""
+    state = from_plain(PromiseState, doc["state"])
+    revision = state.in_force_on(day)
+    if revision is None:
+        return None
+    member = sees_parties(ctx, state.parties)
+    published = [p for p in state.publications if p.revision_no == revision.revision_no]
+    if not member and not published:
+        return None
+    plain = to_plain(revision)
+    assert isinstance(plain, dict)
+    details = revision.content.details
+    shown = dataclasses.replace(state, in_force=revision, working=None)
+    return Promise(
+        id=strawberry.ID(state.promise_id),
+        status=state.status,
+        parties=list(state.parties),
+        title=details.title,
+        valid_from=details.period.valid_from,
+        valid_to=details.period.valid_to,
+        period_label=details.period.label,
+        public_only=not member,
+        progress=_progress([dataclasses.asdict(p) for p in progress(shown)]),
+        revision_no=revision.revision_no,
+        signatures=signatures_of(plain),
+        publications=publications_of(_plain_list(published)),
+        in_force_from=revision.in_force_from,
+        in_force_until=revision.in_force_until,
+        document=JSON({"revision": plain}),
+    )
+
+
+def _plain_list(items: list[Any]) -> list[dict[str, Any]]:
+    plain = to_plain(tuple(items))
+    assert isinstance(plain, list)
+    return plain
+
+
+def not_in_force(ctx: Context, day: dt.date) -> errors.NotFound:
+    """The answer when no revision the caller may see was in force on `day`."""
+    refused = Missing(
+        code="not_in_force_on",
+        message="No revision of the promise was in force on {day}.",
+        params={"day": day},
+    )
+    return errors.NotFound(message=message(refused, ctx.language), code=refused.code)
 
 
 def visible(ctx: Context, key: str, doc: dict[str, Any]) -> Promise | None:
@@ -148,8 +299,10 @@ async def _promise_at(
     as_of: int | None,
     as_of_time: dt.datetime | None,
     consistency_token: str | None,
+    in_force_on: dt.date | None = None,
 ) -> Promise | errors.NotYetExisting | errors.NotFound | errors.InvalidInput:
-    """The promise as the caller sees it at the position asked for, or why not."""
+    """The promise as the caller sees it at the position asked for, or why not; with
+    `in_force_on`, the revision that was in force on that day."""
     await read_after(ctx, consistency_token)
     key = PROMISE_STREAM + str(id)
     at = await time_travel.position(ctx, as_of, as_of_time)
@@ -162,6 +315,8 @@ async def _promise_at(
     else:
         doc = await ctx.reader.fold_as_of(PROMISE_PROJECTION, key, at)
     promise = None if doc is None else visible(ctx, key, doc)
+    if promise is not None and doc is not None and in_force_on is not None:
+        return in_force_view(ctx, doc, in_force_on) or not_in_force(ctx, in_force_on)
     if promise is not None:
         return promise
     if at is None:
@@ -174,7 +329,8 @@ class PromiseQuery:
     @strawberry.field(
         description="One promise, or null; `asOf` (a log index below `logSize`) or `asOfTime` "
         "travels back in time, and any other `asOf` is an error (code as_of_out_of_range). "
-        "`promiseAt` answers the same with a reason instead of null."
+        "`promiseAt` answers the same with a reason instead of null. `inForceOn` (business "
+        "time) answers with the revision that was in force on that day, or null."
     )
     async def promise(
         self,
@@ -183,8 +339,11 @@ class PromiseQuery:
         as_of: int | None = None,
         as_of_time: dt.datetime | None = None,
         consistency_token: str | None = None,
+        in_force_on: dt.date | None = None,
     ) -> Promise | None:
-        found = await _promise_at(info.context, id, as_of, as_of_time, consistency_token)
+        found = await _promise_at(
+            info.context, id, as_of, as_of_time, consistency_token, in_force_on
+        )
         if isinstance(found, errors.InvalidInput):
             raise AsOfRefused(found)
         return found if isinstance(found, Promise) else None
@@ -193,7 +352,8 @@ class PromiseQuery:
         description="One promise as it stands now, or stood at a log index (`asOf`, from 0 to "
         "`logSize` - 1) or moment (`asOfTime`): the Promise, or InvalidInput (a position "
         "outside the log; field asOf), NotYetExisting (before the promise existed, as far as "
-        "you may see it) or NotFound (no such promise, or none you may see)."
+        "you may see it) or NotFound (no such promise, or none you may see; code "
+        "not_in_force_on when `inForceOn` names a day no revision you may see was in force)."
     )
     async def promise_at(
         self,
@@ -202,8 +362,11 @@ class PromiseQuery:
         as_of: int | None = None,
         as_of_time: dt.datetime | None = None,
         consistency_token: str | None = None,
+        in_force_on: dt.date | None = None,
     ) -> PromiseAtResult:
-        return await _promise_at(info.context, id, as_of, as_of_time, consistency_token)
+        return await _promise_at(
+            info.context, id, as_of, as_of_time, consistency_token, in_force_on
+        )
 
     @strawberry.field(description="Promises the caller may see, filtered, in pages.")
     async def promises(

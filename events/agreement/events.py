@@ -12,8 +12,7 @@ from events.recorded import Evidence
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgreementContent:
-    """What the parties sign: parties, title, goal (mål), period and prioritised focus areas
-    (prioriterade områden)."""
+    """What the parties sign: parties, title, goal (mål), period, prioriterade områden."""
 
     parties: tuple[str, ...]
     title: str

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 from events.messages import Principal
 from events.promise.commands import (
     AddCommitment,
@@ -9,8 +12,9 @@ from events.promise.commands import (
     DraftPromise,
     ProposePromise,
     RecordPromiseInput,
+    RecordPromisePublication,
+    RecordPromiseSignature,
     RegisterPlace,
-    SignPromise,
 )
 from events.promise.content import (
     Commitment,
@@ -24,6 +28,7 @@ from events.promise.content import (
     content_hash,
 )
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
+from events.recorded import resolved_period
 from service.demo.history import (
     ARJEPLOG,
     KOMMUN_2022,
@@ -33,6 +38,7 @@ from service.demo.history import (
     UPPLANDS_BRO,
     DemoHistory,
 )
+from service.demo.sources import PROMISE_2018, PROMISE_2022, PROMISE_2023, Source
 
 
 def _promise_content(
@@ -71,6 +77,84 @@ def _promise_content(
             ),
         )
     return items, focus_areas
+
+
+Signatory = tuple[str, str | None, str | None]
+"""(party, the signatory's name, their title) as the source states them (None: not stated)."""
+
+
+def _frozen(
+    parties: tuple[str, ...],
+    details: PromiseDetails,
+    inputs: tuple[PromiseInput, ...],
+    areas: tuple[FocusArea, ...],
+    places: tuple[Place, ...] = (),
+    commitments: tuple[Commitment, ...] = (),
+) -> RevisionContent:
+    """Revision 1's content as the decider freezes it (the period resolved from its label)."""
+    resolved = replace(details, period=resolved_period(details.period, ("details", "period")))
+    return RevisionContent(
+        parties=parties,
+        details=resolved,
+        inputs=inputs,
+        focus_areas=areas,
+        places=places,
+        commitments=commitments,
+    )
+
+
+def _recorded_signatures(
+    demo: DemoHistory,
+    promise_id: str,
+    editor: Principal,
+    content: RevisionContent,
+    signatories: tuple[Signatory, ...],
+    source: Source,
+) -> None:
+    """Propose revision 1 and record each party's signature from `source` (no date given)."""
+    stream = PROMISE_STREAM + promise_id
+    demo.add(
+        stream,
+        ProposePromise(**demo.key(f"{stream}/propose"), actor=editor, promise_id=promise_id),
+    )
+    digest = content_hash(content)
+    for party, name, title in signatories:
+        demo.add(
+            stream,
+            RecordPromiseSignature(
+                **demo.key(f"{stream}/record-signature/{party}"),
+                actor=editor,
+                promise_id=promise_id,
+                revision_no=1,
+                content_hash=digest,
+                party_id=party,
+                signatory_name=name,
+                signatory_title=title,
+                evidence=source.evidence(),
+            ),
+        )
+
+
+def _recorded_publication(
+    demo: DemoHistory,
+    promise_id: str,
+    editor: Principal,
+    channel: str,
+    published_on: dt.date | None,
+    source: Source,
+) -> None:
+    stream = PROMISE_STREAM + promise_id
+    demo.add(
+        stream,
+        RecordPromisePublication(
+            **demo.key(f"{stream}/record-publication"),
+            actor=editor,
+            promise_id=promise_id,
+            channel=channel,
+            published_on=published_on,
+            evidence=source.evidence(),
+        ),
+    )
 
 
 _PLACES_2018 = (
@@ -151,7 +235,9 @@ _COMMITMENTS_2018 = (
 
 
 def promise_2018(demo: DemoHistory) -> None:
-    """Upplands-Bro 2018 (seed 003): places, six commitments, proposed for signing."""
+    """Upplands-Bro 2018 (seed 003): places and six commitments, agreed by both parties as
+    "vårt gemensamma medborgarlöfte" (signatories and dates not named), in force for 2018 and
+    published on the police's website among earlier promises (date not given)."""
     promise_id = "upplands-bro-2018"
     editor = demo.actor(UPPLANDS_BRO, "editor")
     details = PromiseDetails(
@@ -183,7 +269,7 @@ def promise_2018(demo: DemoHistory) -> None:
             details=details,
         ),
     )
-    _promise_content(
+    inputs, areas = _promise_content(
         demo,
         promise_id,
         editor,
@@ -193,8 +279,12 @@ def promise_2018(demo: DemoHistory) -> None:
         ),
         (("Öka tryggheten i de centrala delarna av Bro och Kungsängen", None),),
     )
-    for place_id, name, kind in _PLACES_2018:
-        place = Place(place_id=place_id, name=name, kind=kind, municipality_id=UPPLANDS_BRO)
+    places = tuple(
+        Place(place_id=place_id, name=name, kind=kind, municipality_id=UPPLANDS_BRO)
+        for place_id, name, kind in _PLACES_2018
+    )
+    for place in places:
+        place_id = place.place_id
         demo.add(
             stream,
             RegisterPlace(
@@ -214,14 +304,23 @@ def promise_2018(demo: DemoHistory) -> None:
                 commitment=commitment,
             ),
         )
-    demo.add(
-        stream,
-        ProposePromise(**demo.key(f"{stream}/propose"), actor=editor, promise_id=promise_id),
+    parties = (UPPLANDS_BRO, LPO_JARFALLA)
+    content = _frozen(parties, details, inputs, areas, places, _COMMITMENTS_2018)
+    unnamed = ((UPPLANDS_BRO, None, None), (LPO_JARFALLA, None, None))
+    _recorded_signatures(demo, promise_id, editor, content, unnamed, PROMISE_2018)
+    _recorded_publication(
+        demo,
+        promise_id,
+        editor,
+        "Polisens webbplats, Upplands-Bro – medborgarlöften (tidigare löften)",
+        None,
+        PROMISE_2018,
     )
 
 
 def promise_2022(demo: DemoHistory) -> None:
-    """The 2022 promise (seed 002): three focus areas, signed by both, date unknown."""
+    """The 2022 promise (seed 002): three focus areas, signed on paper by Kristine Hästmark and
+    Håkan Boberg on a Thursday afternoon (date not given); its municipality is not named."""
     promise_id = "medborgarlofte-2022"
     editor = demo.actor(KOMMUN_2022, "editor")
     parties = (KOMMUN_2022, LPO_2022)
@@ -267,34 +366,20 @@ def promise_2022(demo: DemoHistory) -> None:
             ("Trafiksäkerhet", "Insatser genomförs där trafikproblem identifieras."),
         ),
     )
-    demo.add(
-        stream,
-        ProposePromise(**demo.key(f"{stream}/propose"), actor=editor, promise_id=promise_id),
+    # The text says both signed "under torsdagens eftermiddag" without a date: recorded from
+    # the text with the signatories it names and no date.
+    content = _frozen(parties, details, inputs, areas)
+    signatories = (
+        (KOMMUN_2022, "Kristine Hästmark (M)", "kommunalråd"),
+        (LPO_2022, "Håkan Boberg", "lokalpolisområdeschef"),
     )
-    # The text says both signed "under torsdagens eftermiddag" without a date: date_unknown, so
-    # signed_on stays None instead of the day the demo loads.
-    frozen = RevisionContent(parties=parties, details=details, inputs=inputs, focus_areas=areas)
-    digest = content_hash(frozen)
-    for person_id, org_id in (
-        ("person-kristine-hastmark", KOMMUN_2022),
-        ("person-hakan-boberg", LPO_2022),
-    ):
-        demo.add(
-            stream,
-            SignPromise(
-                **demo.key(f"{stream}/sign/{org_id}"),
-                actor=demo.actor(org_id, "signatory", person_id),
-                promise_id=promise_id,
-                revision_no=1,
-                content_hash=digest,
-                party_id=org_id,
-                date_unknown=True,
-            ),
-        )
+    _recorded_signatures(demo, promise_id, editor, content, signatories, PROMISE_2022)
 
 
 def promise_2023(demo: DemoHistory) -> None:
-    """Arjeplog and Piteå Älvdal 2023–2024 (seed 004): five focus areas, proposed."""
+    """Arjeplog and Piteå Älvdal 2023–2024 (seed 004): five focus areas, "de överenskomna
+    medborgarlöftena" (agreed by both; signatories and date not named), published by Arjeplogs
+    kommun on 27 April 2023."""
     promise_id = "arjeplog-pitea-alvdal-2023-2024"
     editor = demo.actor(ARJEPLOG, "editor")
     details = PromiseDetails(
@@ -314,7 +399,7 @@ def promise_2023(demo: DemoHistory) -> None:
             details=details,
         ),
     )
-    _promise_content(
+    inputs, areas = _promise_content(
         demo,
         promise_id,
         editor,
@@ -335,7 +420,15 @@ def promise_2023(demo: DemoHistory) -> None:
             )
         ),
     )
-    demo.add(
-        stream,
-        ProposePromise(**demo.key(f"{stream}/propose"), actor=editor, promise_id=promise_id),
+    parties = (ARJEPLOG, LPO_PITEA_ALVDAL)
+    content = _frozen(parties, details, inputs, areas)
+    unnamed = ((ARJEPLOG, None, None), (LPO_PITEA_ALVDAL, None, None))
+    _recorded_signatures(demo, promise_id, editor, content, unnamed, PROMISE_2023)
+    _recorded_publication(
+        demo,
+        promise_id,
+        editor,
+        "Arjeplogs kommuns webbplats (nyhet med pdf)",
+        dt.date(2023, 4, 27),
+        PROMISE_2023,
     )

@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from events.agreement import AgreementContent, DraftAgreement, ProposeAgreement
+from events.agreement import (
+    AgreementContent,
+    DraftAgreement,
+    ProposeAgreement,
+    RecordAgreementPublication,
+    RecordAgreementSignature,
+)
 from events.directory.decider import (
     DIRECTORY_STREAM,
     AssignRole,
-    GrantSigningMandate,
     LinkPoliceAreaToMunicipality,
     RegisterMunicipality,
     RegisterPartner,
     RegisterPerson,
     RegisterPoliceArea,
     RegisterPoliceRegion,
+    SetPublicContact,
 )
+from events.directory.events import PublicContact
 from events.messages import Command
-from events.promise.content import FocusArea
+from events.promise.content import FocusArea, content_hash
 from service.demo.history import (
     ARJEPLOG,
     JARFALLA,
@@ -38,6 +45,7 @@ from service.demo.history import (
     DemoHistory,
 )
 from service.demo.promises import promise_2018, promise_2022, promise_2023
+from service.demo.sources import AGREEMENT_2021, PROMISE_2023
 
 _MUNICIPALITIES = (
     (UPPLANDS_BRO, "Upplands-Bro kommun", "0139"),
@@ -188,21 +196,20 @@ def _directory(demo: DemoHistory) -> None:
                 party_label=label,
             ),
         )
-    # Seed 002 shows these two signing the 2022 promise; the mandate's dates are not given.
-    for person_id, org_id in (
-        ("person-kristine-hastmark", KOMMUN_2022),
-        ("person-hakan-boberg", LPO_2022),
-    ):
-        demo.add(
-            stream,
-            GrantSigningMandate(
-                **demo.key(f"mandate/{person_id}/{org_id}"),
-                actor=demo.actor(org_id, "org_admin"),
-                mandate_id=f"mandate-{person_id}",
-                person_id=person_id,
-                org_id=org_id,
+    # Seed 004 ends with Arjeplogs kommun's contact points.
+    demo.add(
+        stream,
+        SetPublicContact(
+            **demo.key(f"contact/{ARJEPLOG}"),
+            actor=service,
+            org_id=ARJEPLOG,
+            contact=PublicContact(
+                phone="0961-140 00 (växel); medborgarservice 0961-144 44",
+                email="kommun@arjeplog.se",
+                source=PROMISE_2023.description,
             ),
-        )
+        ),
+    )
 
 
 def _agreement(demo: DemoHistory) -> None:
@@ -232,6 +239,33 @@ def _agreement(demo: DemoHistory) -> None:
     demo.add(
         stream,
         ProposeAgreement(**demo.key(f"{stream}/propose"), actor=editor, agreement_id=agreement_id),
+    )
+    # "har tecknat" (seed 001, 16 December 2021): signed by both parties; the text names no
+    # signatory and no signing date, and is itself the publication.
+    digest = content_hash(content)
+    for party in content.parties:
+        demo.add(
+            stream,
+            RecordAgreementSignature(
+                **demo.key(f"{stream}/record-signature/{party}"),
+                actor=editor,
+                agreement_id=agreement_id,
+                revision_no=1,
+                content_hash=digest,
+                party_id=party,
+                evidence=AGREEMENT_2021.evidence(),
+            ),
+        )
+    demo.add(
+        stream,
+        RecordAgreementPublication(
+            **demo.key(f"{stream}/record-publication"),
+            actor=editor,
+            agreement_id=agreement_id,
+            channel="Upplands-Bro kommuns webbplats (nyhet)",
+            published_on=dt.date(2021, 12, 16),
+            evidence=AGREEMENT_2021.evidence(),
+        ),
     )
 
 

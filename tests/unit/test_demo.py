@@ -11,8 +11,10 @@ from events.context import DecisionContext
 from events.directory.decider import DIRECTORY
 from events.directory.state import DirectoryState
 from events.messages import Event
+from events.promise.events import PromiseEnteredIntoForce
 from events.promise.state import PromiseState
 from service.demo.records import demo_commands
+from service.demo.sources import AGREEMENT_2021, PROMISE_2018, PROMISE_2022, PROMISE_2023, SOURCES
 
 AT = dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)
 
@@ -74,10 +76,11 @@ def test_the_directory_holds_the_seed_organisations_links_and_people() -> None:
     assert "namnges inte i källan" in unnamed.name
     titles = {r.title for r in directory.roles}
     assert {"kommunstyrelsens ordförande", "kommundirektör", "kommunalråd"} <= titles
-    assert {m.person_id for m in directory.mandates} == {
-        "person-kristine-hastmark",
-        "person-hakan-boberg",
-    }
+    # No text names a signing mandate: every seed signature is recorded from its text.
+    assert directory.mandates == ()
+    arjeplog = directory.organisation("org-arjeplog")
+    assert arjeplog is not None and arjeplog.public_contact is not None
+    assert arjeplog.public_contact.email == "kommun@arjeplog.se"
 
 
 def test_the_seed_agreement_and_promises_have_what_the_texts_say_and_nothing_more() -> None:
@@ -87,8 +90,8 @@ def test_the_seed_agreement_and_promises_have_what_the_texts_say_and_nothing_mor
     assert agreement.content.period.valid_from is None
 
     p2018: PromiseState = states["promise-upplands-bro-2018"]
-    assert p2018.status == "proposed" and p2018.working is not None
-    commitments = p2018.working.content.commitments
+    assert p2018.in_force is not None
+    commitments = p2018.in_force.content.commitments
     assert len(commitments) == 6
     targets = {c.commitment_id: c.target for c in commitments if c.target is not None}
     assert {k: (t.comparator, t.quantity, t.unit) for k, t in targets.items()} == {
@@ -96,17 +99,64 @@ def test_the_seed_agreement_and_promises_have_what_the_texts_say_and_nothing_mor
         "c4": (">=", 4, "insats"),
     }
     assert {c.commitment_id for c in commitments if c.pre_planned} == {"c2", "c4"}
-    assert len(p2018.working.content.places) == 5
-    assert p2018.working.content.details.period.label == "2018"
+    assert len(p2018.in_force.content.places) == 5
+    assert p2018.in_force.content.details.period.label == "2018"
+    for state in (p2018, states["promise-medborgarlofte-2022"]):
+        assert state.activities == () and state.follow_ups == ()
 
     p2022: PromiseState = states["promise-medborgarlofte-2022"]
-    assert p2022.status == "signed"  # valid_from is unknown, so it never entered into force
-    assert p2022.working is not None
-    assert [s.signed_on for s in p2022.working.signatures] == [None, None]
-    assert len(p2022.working.content.focus_areas) == 3
+    assert p2022.in_force is not None
+    assert [(s.signatory_name, s.signed_on) for s in p2022.in_force.signatures] == [
+        ("Kristine Hästmark (M)", None),
+        ("Håkan Boberg", None),
+    ]
+    assert p2022.publications == ()  # the text tells of the signing, not of a publication
+    assert len(p2022.in_force.content.focus_areas) == 3
 
     p2023: PromiseState = states["promise-arjeplog-pitea-alvdal-2023-2024"]
-    assert p2023.working is not None
-    assert len(p2023.working.content.focus_areas) == 5
-    assert p2023.working.content.details.period.label == "2023–2024"
-    assert p2023.working.content.details.period.valid_from is None
+    assert p2023.in_force is not None
+    assert len(p2023.in_force.content.focus_areas) == 5
+    assert [p.published_on for p in p2023.publications] == [dt.date(2023, 4, 27)]
+
+
+def test_the_seed_promises_are_dated_by_their_periods_and_expired_by_now() -> None:
+    states, logs = _load()
+    expected = {
+        "promise-upplands-bro-2018": (dt.date(2018, 1, 1), dt.date(2018, 12, 31)),
+        "promise-medborgarlofte-2022": (dt.date(2022, 1, 1), dt.date(2022, 12, 31)),
+        "promise-arjeplog-pitea-alvdal-2023-2024": (dt.date(2023, 1, 1), dt.date(2024, 12, 31)),
+    }
+    for stream, (start, end) in expected.items():
+        state: PromiseState = states[stream]
+        assert state.status == "expired", stream
+        assert state.in_force is not None
+        assert (state.in_force.in_force_from, state.in_force.in_force_until) == (start, end)
+        entered = [e for e in logs[stream] if isinstance(e, PromiseEnteredIntoForce)]
+        assert [e.valid_from for e in entered] == [start]
+
+
+def test_every_seed_signature_and_publication_is_marked_recorded_with_its_source() -> None:
+    states, _ = _load()
+    hashes = {source.evidence().document_sha256 for source in SOURCES}
+    for stream, state in states.items():
+        if not stream.startswith("promise-"):
+            continue
+        assert state.in_force is not None
+        for signature in state.in_force.signatures:
+            assert signature.recorded_from_document and signature.person_id is None
+            assert signature.evidence is not None
+            assert signature.evidence.document_sha256 in hashes
+        for publication in state.publications:
+            assert publication.recorded_from_document
+            assert publication.evidence is not None
+            assert publication.evidence.document_sha256 in hashes
+    agreement: AgreementState = states["agreement-upplands-bro-jarfalla-sok"]
+    assert agreement.status not in {"draft", "proposed", "partially_signed"}
+
+
+def test_the_kept_source_texts_are_the_published_texts_they_name() -> None:
+    texts = {source.file: source.text() for source in SOURCES}
+    assert "har tecknat en gemensam överenskommelse" in texts[AGREEMENT_2021.file]
+    assert "Kristine Hästmark" in texts[PROMISE_2022.file]
+    assert "Minst åtta i förväg planerade" in texts[PROMISE_2018.file]
+    assert "27 april 2023" in texts[PROMISE_2023.file]

@@ -225,3 +225,33 @@ async def agreement_documents(
         active_on,
     )
     return [(r[0], r[1]) for r in rows]
+
+
+PUBLIC_VIEWS_OF = """
+SELECT d.key, d.doc->'public' FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.doc ? 'public'
+ORDER BY d.key"""
+
+
+async def public_views_of(
+    conn: asyncpg.Connection | asyncpg.Pool, projection: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every public view of `projection`'s serving documents (published promises,
+    agreements …), in key order; empty while the projection does not serve."""
+    return [(r[0], r[1]) for r in await conn.fetch(PUBLIC_VIEWS_OF, projection)]
+
+
+SERVING_POSITIONS = """
+SELECT projection, version, checkpoint FROM projection_state
+WHERE status = 'serving' AND projection = ANY($1)
+ORDER BY projection"""
+
+
+async def serving_positions(
+    conn: asyncpg.Connection | asyncpg.Pool, projections: Sequence[str]
+) -> tuple[tuple[str, int, int], ...]:
+    """(projection, serving version, last applied log index) of each of `projections` that
+    serves, by name: what a read of them reflects, for an ETag."""
+    rows = await conn.fetch(SERVING_POSITIONS, list(projections))
+    return tuple((str(r[0]), int(r[1]), int(r[2])) for r in rows)

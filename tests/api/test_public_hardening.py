@@ -75,11 +75,11 @@ async def published(dev_app: RunningApp) -> AsyncIterator[RunningApp]:
 async def test_open_data_csv_neutralises_cells_a_spreadsheet_would_run(
     published: RunningApp, http: httpx.AsyncClient
 ) -> None:
-    response = await http.get(f"{published.url}/open-data/promises.csv")
+    response = await http.get(f"{published.url}/open-data/commitments.csv")
     assert response.status_code == 200
     rows = [
         r
-        for r in csv.DictReader(io.StringIO(response.content.decode("utf-8")))
+        for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
         if r["promise_id"] == PROMISE
     ]
     assert {r["title"] for r in rows} == {"'" + TITLE}

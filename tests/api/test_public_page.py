@@ -241,10 +241,10 @@ async def test_the_page_speaks_english_when_the_browser_prefers_it_and_swedish_o
 async def test_open_data_csv_has_one_row_per_published_commitment(
     published: RunningApp, http: httpx.AsyncClient
 ) -> None:
-    response = await http.get(f"{published.url}/open-data/promises.csv")
+    response = await http.get(f"{published.url}/open-data/commitments.csv")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows and list(rows[0])[:3] == ["promise_id", "title", "parties"]
     ours = {r["commitment_id"]: r for r in rows if r["promise_id"] == PROMISE}
     assert set(ours) == set(COMMITMENTS)
@@ -264,7 +264,7 @@ async def test_open_data_csv_has_one_row_per_published_commitment(
 
 
 async def test_open_data_json_matches(published: RunningApp, http: httpx.AsyncClient) -> None:
-    response = await http.get(f"{published.url}/open-data/promises.json")
+    response = await http.get(f"{published.url}/open-data/commitments.json")
     assert response.status_code == 200
     body = response.json()
     rows = {r["commitment_id"]: r for r in body["rows"] if r["promise_id"] == PROMISE}

@@ -1,4 +1,5 @@
-"""Open-data CSV cells that a spreadsheet would run as formulas are neutralised (OWASP)."""
+"""Open-data CSV: both variants start with a BOM, the Excel one is Swedish and `;`-separated,
+and cells that a spreadsheet would run as formulas are neutralised (OWASP)."""
 
 from __future__ import annotations
 
@@ -7,39 +8,81 @@ import io
 
 import pytest
 
-from service.web.open_data import FIELDS, to_csv
+from service.web.open_data.spreadsheet import BOM, COMMA, EXCEL, Column, Dialect, to_csv
 
+COLUMNS = (
+    Column(key="title", heading="Titel"),
+    Column(key="parties", heading="Parter (id)"),
+    Column(key="achieved", heading="Genomförda"),
+    Column(key="share", heading="Andel"),
+    Column(key="recorded", heading="Registrerat från dokument"),
+    Column(key="comment", heading="Kommentar"),
+)
 TRIGGERS = ["=1+1", "+1", "-2 möten", "@SUM(A1)", "\tTabbad", "\rRad", '=HYPERLINK("x","y")']
 
 
-def one_row(**values: object) -> dict[str, object]:
-    return {name: values.get(name) for name in FIELDS}
+def read(data: bytes, dialect: Dialect) -> list[dict[str, str]]:
+    """Parse as a spreadsheet program would: BOM off, the dialect's delimiter."""
+    text = data.decode("utf-8")
+    assert text.startswith(BOM)
+    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=dialect.delimiter))
 
 
-def cells(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
-
-
+@pytest.mark.parametrize("dialect", [COMMA, EXCEL], ids=["comma", "excel"])
 @pytest.mark.parametrize("value", TRIGGERS)
-def test_a_cell_starting_a_formula_is_prefixed_with_a_quote_and_quoted(value: str) -> None:
-    written = to_csv([one_row(title=value, commitment_text=value)])
-    [row] = cells(written)
-    assert row["title"] == "'" + value
-    assert row["commitment_text"] == "'" + value
-    assert f"\"'{value[:1]}" in written  # the cell is quoted in the file itself
+def test_a_cell_starting_a_formula_is_prefixed_with_a_quote_and_quoted(
+    value: str, dialect: Dialect
+) -> None:
+    written = to_csv(COLUMNS, [{"title": value, "comment": value}], dialect)
+    [row] = read(written, dialect)
+    title, comment = ("Titel", "Kommentar") if dialect is EXCEL else ("title", "comment")
+    assert row[title] == "'" + value
+    assert row[comment] == "'" + value
+    assert f"\"'{value[:1]}" in written.decode("utf-8")  # quoted in the file itself
 
 
-def test_every_text_field_and_joined_parties_are_neutralised() -> None:
-    [row] = cells(to_csv([one_row(parties=["=evil", "org-b"], focus_area="@x", target_unit="-")]))
-    assert row["parties"] == "'=evil;org-b"
-    assert row["focus_area"] == "'@x"
-    assert row["target_unit"] == "'-"
+@pytest.mark.parametrize("dialect", [COMMA, EXCEL], ids=["comma", "excel"])
+def test_a_list_whose_first_item_starts_a_formula_is_neutralised(dialect: Dialect) -> None:
+    [row] = read(to_csv(COLUMNS, [{"parties": ["=evil", "org-b"]}], dialect), dialect)
+    assert next(iter(row.values())) == ""  # the title is empty
+    assert "'=evil;org-b" in row.values()
+
+
+def test_the_excel_variant_is_semicolon_separated_with_swedish_headings_and_decimal_comma() -> None:
+    rows = [
+        {
+            "title": "Trygghet i Järfälla; Bro",
+            "parties": ["org-upplands-bro", "org-lpo-jarfalla"],
+            "achieved": 3,
+            "share": 0.375,
+            "recorded": True,
+            "comment": "Tre av minst åtta, 37,5 %",
+        }
+    ]
+    written = to_csv(COLUMNS, rows, EXCEL)
+    text = written.decode("utf-8")
+    assert text.startswith(BOM + '"Titel";"Parter (id)";"Genomförda";"Andel";')
+    assert ";3;0,375;" in text  # numbers bare, the decimal with a comma
+    [row] = read(written, EXCEL)
+    assert row == {
+        "Titel": "Trygghet i Järfälla; Bro",
+        "Parter (id)": "org-upplands-bro;org-lpo-jarfalla",
+        "Genomförda": "3",
+        "Andel": "0,375",
+        "Registrerat från dokument": "ja",
+        "Kommentar": "Tre av minst åtta, 37,5 %",
+    }
+
+
+def test_the_comma_variant_keeps_english_keys_a_decimal_point_and_crlf_lines() -> None:
+    written = to_csv(COLUMNS, [{"title": "Bro", "achieved": 0, "share": 1.5, "recorded": False}])
+    text = written.decode("utf-8")
+    assert text.startswith(BOM + '"title","parties","achieved","share","recorded","comment"\r\n')
+    assert text.endswith('"Bro","",0,1.5,"false",""\r\n')
+    [row] = read(written, COMMA)
+    assert (row["achieved"], row["share"], row["recorded"]) == ("0", "1.5", "false")
 
 
 def test_ordinary_text_and_numbers_are_written_as_they_are() -> None:
-    [row] = cells(
-        to_csv([one_row(title="Trygghet i Bro – 2018", achieved=3, target_quantity=8, records=0)])
-    )
-    assert row["title"] == "Trygghet i Bro – 2018"
-    assert (row["achieved"], row["target_quantity"], row["records"]) == ("3", "8", "0")
-    assert row["colour"] == ""
+    [row] = read(to_csv(COLUMNS, [{"title": "Trygghet i Bro – 2018", "achieved": 8}]), COMMA)
+    assert (row["title"], row["achieved"], row["comment"]) == ("Trygghet i Bro – 2018", "8", "")

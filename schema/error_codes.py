@@ -69,6 +69,7 @@ INVALID_INPUT = (
 )
 RULE_VIOLATED = (
     "agreement_exists",
+    "agreement_expired",
     "already_approved",
     "already_proposed",
     "already_published",

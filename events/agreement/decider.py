@@ -47,7 +47,15 @@ from events.consequences import require_acknowledged, signatures_voided
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
-from events.messages import Command, Event, NotFound, RuleViolated, Term, unknown_command
+from events.messages import (
+    Command,
+    Event,
+    InvalidInput,
+    NotFound,
+    RuleViolated,
+    Term,
+    unknown_command,
+)
 from events.promise.content import content_hash
 from events.promise.drafting import EDITORS, check_parties
 from events.recorded import require_evidence, require_recorded_name, resolved_period
@@ -208,8 +216,8 @@ def _decide_recorded_signature(
     require_party_member(actor, state.parties, EDITORS, "record a signature")
     _require_proposed(command, state)
     if command.party_id not in state.parties:
-        raise RuleViolated(
-            code="not_a_party",
+        raise InvalidInput(
+            code="unknown_party",
             message="{party} is not a party of this agreement.",
             params={"party": command.party_id},
             field_path=("party_id",),

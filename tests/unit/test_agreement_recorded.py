@@ -274,8 +274,8 @@ REFUSALS = [
     pytest.param(
         PROPOSED,
         record(party_id=OTHER_KOMMUN),
-        RuleViolated,
-        "not_a_party",
+        InvalidInput,
+        "unknown_party",
         ("party_id",),
         id="a signature is recorded only for a party",
     ),

@@ -149,28 +149,42 @@ async def test_the_quickstart_serves_the_demo_and_answers_the_readme_queries(
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
     queries = readme_queries()
-    assert len(queries) == 3
+    assert len(queries) == 5
     answers = []
     async with httpx.AsyncClient(timeout=10) as http:
-        for query in queries:
+        for position, query in enumerate(queries):
+            # The first two are asked anonymously, as the README says; the rest with the token.
+            headers = {} if position < 2 else {"authorization": f"Bearer {token}"}
             response = await http.post(
-                f"{quickstart.url}/graphql",
-                json={"query": query},
-                headers={"authorization": f"Bearer {token}"},
+                f"{quickstart.url}/graphql", json={"query": query}, headers=headers
             )
             body = response.json()
             assert "errors" not in body, body
             answers.append(body["data"])
-    promises = answers[0]["promises"]["promises"]
-    assert {p["id"] for p in promises} == {"upplands-bro-2018"}
-    assert promises[0]["title"] == "Upplands-Bro – medborgarlöften (2018)"
-    assert {
-        "action": "sign_revision",
-        "promiseId": "upplands-bro-2018",
-        "detail": "revision 1",
-    } in answers[1]["inbox"]
-    entries = answers[2]["history"]["entries"]
+    published = {p["id"]: p for p in answers[0]["promises"]["promises"]}
+    assert set(published) == {"upplands-bro-2018", "arjeplog-pitea-alvdal-2023-2024"}
+    assert published["upplands-bro-2018"]["title"] == "Upplands-Bro – medborgarlöften (2018)"
+    for promise in published.values():
+        assert promise["status"] == "expired"
+        assert [s["recordedFromDocument"] for s in promise["signatures"]] == [True, True]
+        [publication] = promise["publications"]
+        assert publication["recordedFromDocument"]
+        assert len(publication["evidence"]["documentSha256"]) == 64
+    arjeplog = published["arjeplog-pitea-alvdal-2023-2024"]
+    assert arjeplog["publications"][0]["publishedOn"] == "2023-04-27"
+    assert answers[1]["promise"] == {
+        "revisionNo": 1,
+        "inForceFrom": "2018-01-01",
+        "inForceUntil": "2018-12-31",
+    }
+    seen = {p["id"] for p in answers[2]["promises"]["promises"]}
+    assert seen == {"upplands-bro-2018", "arjeplog-pitea-alvdal-2023-2024"}
+    assert all(item["promiseId"] != "upplands-bro-2018" for item in answers[3]["inbox"])
+    entries = answers[4]["history"]["entries"]
     assert entries[0]["type"] == "PromiseDrafted"
+    types = [e["type"] for e in entries]
+    assert "PromiseSignatureRecorded" in types and "PromiseExpired" in types
+    assert "PromiseSigned" not in types
     assert all(e["organisationId"] for e in entries)
 
 

@@ -320,10 +320,20 @@ async def test_a_formula_in_a_text_is_neutralised_in_both_csv_variants(
 ) -> None:
     excel = excel_rows(await get(published, http, "commitments.excel.csv"))
     comma = comma_rows(await get(published, http, "commitments.csv"))
-    assert {r["Åtagande"] for r in excel if r["Åtagande (id)"] == "c2"} == {"'" + FORMULA}
-    assert {r["commitment_text"] for r in comma if r["commitment_id"] == "c2"} == {"'" + FORMULA}
+    assert {
+        r["Åtagande"] for r in excel if (r["Löfte (id)"], r["Åtagande (id)"]) == (PUBLISHED, "c2")
+    } == {"'" + FORMULA}
+    assert {
+        r["commitment_text"]
+        for r in comma
+        if (r["promise_id"], r["commitment_id"]) == (PUBLISHED, "c2")
+    } == {"'" + FORMULA}
     as_json = (await get(published, http, "commitments.json")).json()["rows"]
-    assert {r["commitment_text"] for r in as_json if r["commitment_id"] == "c2"} == {FORMULA}
+    assert {
+        r["commitment_text"]
+        for r in as_json
+        if (r["promise_id"], r["commitment_id"]) == (PUBLISHED, "c2")
+    } == {FORMULA}
 
 
 async def test_an_unpublished_promise_or_agreement_appears_in_no_file(

@@ -17,6 +17,9 @@ from typing import Any
 
 import asyncpg
 
+from projections.agreements import NAME as AGREEMENT_PROJECTION
+from projections.directory import KEY as DIRECTORY_KEY
+from projections.directory import NAME as DIRECTORY
 from projections.promises import NAME as PROMISES
 
 SERVING_DOCUMENT = """
@@ -255,3 +258,69 @@ async def serving_positions(
     serves, by name: what a read of them reflects, for an ETag."""
     rows = await conn.fetch(SERVING_POSITIONS, list(projections))
     return tuple((str(r[0]), int(r[1]), int(r[2])) for r in rows)
+
+
+# The public pages (/p/) read what was published, with the log index each document was last
+# changed at: that index (and the directory's, since the pages show organisation names) is the
+# page's version, sent as its ETag.
+AGREEMENTS = AGREEMENT_PROJECTION
+PUBLISHED_KINDS = (PROMISES, AGREEMENTS)
+
+PUBLISHED_DOCUMENT = """
+SELECT d.log_index, d.doc->'public' FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.key = $2 AND d.doc ? 'public'"""
+
+
+async def published_document(
+    conn: asyncpg.Connection | asyncpg.Pool, projection: str, key: str
+) -> tuple[int, dict[str, Any]] | None:
+    """(log index, public view) of one published document; None when unknown or
+    unpublished."""
+    row = await conn.fetchrow(PUBLISHED_DOCUMENT, projection, key)
+    return None if row is None else (int(row[0]), row[1])
+
+
+PUBLISHED_DOCUMENTS = """
+SELECT d.projection, d.key, d.log_index, d.doc->'public' FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = ANY($1) AND d.doc ? 'public'
+  AND ($2::text IS NULL OR $2 = ANY (d.organisations))
+ORDER BY d.projection, d.key"""
+
+
+async def published_documents(
+    conn: asyncpg.Connection | asyncpg.Pool, *, organisation: str | None = None
+) -> list[tuple[str, str, int, dict[str, Any]]]:
+    """(projection, key, log index, public view) of every published promise and agreement,
+    or only those `organisation` is party to."""
+    rows = await conn.fetch(PUBLISHED_DOCUMENTS, list(PUBLISHED_KINDS), organisation)
+    return [(r[0], r[1], int(r[2]), r[3]) for r in rows]
+
+
+PUBLIC_DIRECTORY = """
+SELECT d.log_index, d.doc->'state'->'organisations', d.doc->'state'->'people'
+FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.key = $2"""
+
+
+async def public_directory(
+    conn: asyncpg.Connection | asyncpg.Pool,
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """(log index, organisations, people) of the directory, for the names the public pages
+    show; (-1, [], []) before it exists. Only names reach a page: a signatory's name beside
+    a signature, an organisation's name and public contact point."""
+    row = await conn.fetchrow(PUBLIC_DIRECTORY, DIRECTORY, DIRECTORY_KEY)
+    if row is None:
+        return -1, [], []
+    return int(row[0]), list(row[1] or []), list(row[2] or [])
+
+
+LOG_TIME = "SELECT sequenced_at FROM log WHERE log_index = $1"
+
+
+async def log_time(conn: asyncpg.Connection | asyncpg.Pool, log_index: int) -> dt.datetime | None:
+    """When the log took position `log_index` (None for a position it does not hold)."""
+    at: dt.datetime | None = await conn.fetchval(LOG_TIME, log_index)
+    return at

@@ -1,338 +1,69 @@
-"""The public follow-up page ("Följ med i hur det går"), rendered from the public view only.
+"""The public face (/p/): the published list, promise pages and their embed, agreement pages
+and a page per municipality, rendered from the published views only.
 
-Its fixed texts come from the gettext catalogues (schema/locale): Swedish unless the browser
-prefers English (`Accept-Language`). msgids are English; `N_` marks texts in the tables below for
-extraction (babel.cfg) and they are translated where they are shown.
+Texts the pages write themselves come from the gettext catalogues (schema/locale): Swedish
+unless the browser prefers English (`Accept-Language`). Organisation names come from the
+directory. Every page carries an `ETag` and `Last-Modified` from the log positions it is made
+of and answers a conditional GET with 304 (service/web/public/freshness.py). Anything unknown
+or unpublished is the same 404 page.
 """
 
 from __future__ import annotations
 
-from html import escape
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
-from babel.support import Translations
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
 from events.messages import InvalidInput
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.well_formed import require_id
 from projections import serving
+from projections.promises import NAME as PROMISES
 from schema.i18n.catalogue import DEFAULT_LANGUAGE, negotiate, translations
+from service.web.public import freshness, present, templates
+from service.web.public.present import COLOUR_FILL, N_, Directory, Words
 
-# The embed is framed by a municipality's own site, so it may load nothing from anywhere.
+__all__ = ["COLOUR_FILL", "EMBED_CSP", "N_", "PAGE_CSP", "document", "not_found", "routes", "text"]
+
+# The pages load their own styles (and the embed its own script) and nothing from elsewhere.
 EMBED_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'"
 )
-PAGE_CSP = EMBED_CSP + "; frame-ancestors 'none'"
-
-
-# gettext's conventional name for "mark for extraction, translate later".
-def N_(message: str) -> str:
-    """Mark `message` for extraction; it is translated where it is shown."""
-    return message
-
-
-COLOUR_FILL = {"green": "#2e7d32", "yellow": "#f2b01e", "red": "#c62828", "grey": "#8a8a8a"}
-STATUS_LABEL = {
-    "met": N_("Met"),
-    "partly": N_("Partly met"),
-    "not_met": N_("Not met"),
-    "no_target": N_("No measurable target"),
-}
-PROMISE_STATUS_LABEL = {
-    "in_force": N_("In force"),
-    "signed": N_("Signed"),
-    "expired": N_("Ended"),
-    "superseded": N_("Superseded"),
-    "terminated": N_("Ended early"),
-}
-FOLLOW_UP_KIND = {"interim": N_("Interim report"), "final": N_("Final report")}
-COMPARATOR_LABEL = {
-    ">=": N_("at least"),
-    "<=": N_("at most"),
-    "==": N_("exactly"),
-    "=": N_("exactly"),
-}
-
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;
-background:#fff;line-height:1.5}
-header.site{background:#16325c;color:#fff;padding:1rem 1.5rem}
-header.site p{margin:0;font-size:.9rem;opacity:.9}
-main{max-width:60rem;margin:0 auto;padding:1rem 1.5rem 3rem}
-h1{font-size:1.8rem;margin:.5rem 0}h2{font-size:1.35rem;margin-top:2rem;
-border-bottom:2px solid #e3e3e3}h3{font-size:1.1rem;margin-bottom:.25rem}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;
-border-bottom:1px solid #e3e3e3;vertical-align:top}
-.chart{width:100%;max-width:40rem;height:auto;display:block}
-.numbers{margin:.25rem 0 1rem}.status{font-weight:600}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
-dl.facts dt{font-weight:600}dl.facts dd{margin:0}
-footer{max-width:60rem;margin:0 auto;padding:1rem 1.5rem;color:#555;font-size:.85rem}
-"""
-
-
-class NotPublished(LookupError):
-    """The promise is unknown or nothing of it was published."""
-
-
-async def public_view(pool: asyncpg.Pool, promise_id: str) -> dict[str, Any]:
-    """The promise's public view, or NotPublished."""
-    try:
-        # Any bytes may arrive in the path (a NUL, broken UTF-8, 8 KB); none of that can be a
-        # promise id, and none of it should reach the database.
-        require_id(promise_id, "promise_id")
-    except InvalidInput as exc:
-        raise NotPublished(promise_id) from exc
-    public = await serving.public_view(pool, PROMISE_STREAM + promise_id)
-    if not public:
-        raise NotPublished(promise_id)
-    return public
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+ASSET_CSP = "default-src 'none'; frame-ancestors 'none'"
+CACHE = "public, no-cache"
+"""Any cache may keep a page but must ask again (cheaply: a conditional GET) before using it."""
+HOME = ZoneInfo("Europe/Stockholm")
+"""Whose calendar "today" is on: a page says "kvar före 31 december" until that day ends."""
 
 
 def text(value: object) -> str:
     """An escaped text value; None is empty."""
-    return "" if value is None else escape(str(value))
+    return "" if value is None else str(Markup.escape(str(value)))
 
 
-def label(table: dict[str, str], key: str, t: Translations) -> str:
-    """The translated label of `key` in one of the tables above (the key itself if unknown)."""
-    return t.gettext(table[key]) if key in table else key
-
-
-def period_text(period: dict[str, Any], t: Translations) -> str:
-    """The period as citizens read it: label and dates when known."""
-    named = period.get("label")
-    start, end = period.get("valid_from"), period.get("valid_to")
-    dates = f"{start or '…'} – {end or '…'}" if start or end else ""
-    if named and dates:
-        return f"{named} ({dates})"
-    return str(named or dates or t.gettext("not given"))
-
-
-def target_text(progress: dict[str, Any], t: Translations) -> str:
-    """The target in words, e.g. "minst 8 insats"."""
-    if progress.get("target") is None:
-        return t.gettext("no measurable target")
-    comparator = label(COMPARATOR_LABEL, progress.get("comparator") or "", t)
-    unit = progress.get("unit") or ""
-    return " ".join(p for p in (comparator, str(progress["target"]), unit) if p)
-
-
-def bar_chart(progress: dict[str, Any], t: Translations) -> str:
-    """One commitment's progress as an SVG bar of achieved against the target."""
-    achieved = int(progress.get("achieved") or 0)
-    target = progress.get("target")
-    status = str(progress.get("status") or "no_target")
-    fill = COLOUR_FILL.get(str(progress.get("colour")), COLOUR_FILL["grey"])
-    width, height, track = 400, 40, 380
-    # The scale fits both numbers so an overshoot stays visible; no target gives a full grey bar.
-    scale = max(achieved, int(target)) if target is not None else max(achieved, 1)
-    bar = round(track * achieved / scale) if scale else 0
-    if target is None:
-        bar = track
-    bar = max(bar, 2)
-    shown = label(STATUS_LABEL, status, t)
-    described = (
-        t.gettext("{achieved} of {target}: {status}").format(
-            achieved=achieved, target=target_text(progress, t), status=shown
-        )
-        if target is not None
-        else t.gettext("{achieved} recorded: {status}").format(achieved=achieved, status=shown)
-    )
-    parts = [
-        f'<svg class="chart" role="img" aria-label="{text(described)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        'xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{text(described)}</title>",
-        f'<rect class="track" x="10" y="8" width="{track}" height="24" rx="4" fill="#ececec"/>',
-        f'<rect class="bar" data-status="{text(status)}" x="10" y="8" width="{bar}" '
-        f'height="24" rx="4" fill="{fill}"/>',
-    ]
-    if target is not None and scale:
-        mark = 10 + round(track * int(target) / scale)
-        parts.append(
-            f'<line class="target" x1="{mark}" y1="2" x2="{mark}" y2="38" '
-            'stroke="#1b1b1b" stroke-width="3"/>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def commitment_section(
-    commitment: dict[str, Any],
-    progress: dict[str, Any] | None,
-    focus_areas: dict[str, str],
-    t: Translations,
-) -> str:
-    """One commitment: its text, chart and the numbers as text."""
-    cid = str(commitment.get("commitment_id"))
-    focus = focus_areas.get(str(commitment.get("focus_area_id")), "")
-    lines = [f'<li class="commitment" id="c-{text(cid)}" data-commitment-id="{text(cid)}">']
-    lines.append(f"<h3>{text(commitment.get('text'))}</h3>")
-    if focus:
-        focus_line = t.gettext("Focus area: {focus}").format(focus=text(focus))
-        lines.append(f'<p class="focus">{focus_line}</p>')
-    if progress is None:
-        none_yet = text(t.gettext("No follow-up yet."))
-        lines.append(f'<p class="numbers">{none_yet}</p></li>')
-        return "".join(lines)
-    status = str(progress.get("status") or "no_target")
-    lines.append(bar_chart(progress, t))
-    done, target, recorded, status_word = (
-        text(t.gettext(m))
-        for m in (N_("Done"), N_("Target"), N_("Activities recorded"), N_("Status"))
-    )
-    lines.append(
-        '<p class="numbers">'
-        f"{done}: "
-        f'<span class="achieved">{text(progress.get("achieved"))}</span> · '
-        f"{target}: "
-        f'<span class="target">{text(target_text(progress, t))}</span> · '
-        f"{recorded}: {text(progress.get('records'))} · "
-        f"{status_word}: "
-        f'<span class="status">{text(label(STATUS_LABEL, status, t))}</span></p>'
-    )
-    lines.append("</li>")
-    return "".join(lines)
-
-
-def _columns(t: Translations, *names: str) -> str:
-    cells = "".join(f'<th scope="col">{text(t.gettext(name))}</th>' for name in names)
-    return f"<thead><tr>{cells}</tr></thead>"
-
-
-def signatures_section(signatures: list[dict[str, Any]], t: Translations) -> str:
-    """Who signed for each party, and when."""
-    heading = text(t.gettext("Signatures"))
-    heading = f'<section id="underskrifter"><h2>{heading}</h2>'
-    if not signatures:
-        none = text(t.gettext("No signatures."))
-        return f"{heading}<p>{none}</p></section>"
-    undated = t.gettext("date not given")
-    rows = "".join(
-        "<tr>"
-        f"<td>{text(s.get('party_id'))}</td>"
-        f"<td>{text(s.get('role_title') or s.get('person_id'))}</td>"
-        f"<td>{text(s.get('signed_on') or undated)}</td>"
-        "</tr>"
-        for s in signatures
-    )
-    columns = _columns(t, N_("Party"), N_("Signed by"), N_("Date"))
-    return f"{heading}<table>{columns}<tbody>{rows}</tbody></table></section>"
-
-
-def follow_ups_section(
-    follow_ups: list[dict[str, Any]], commitments: dict[str, str], t: Translations
-) -> str:
-    """The published follow-up reports with their assessments."""
-    heading = text(t.gettext("Follow-ups"))
-    heading = f'<section id="uppfoljningar"><h2>{heading}</h2>'
-    if not follow_ups:
-        none_yet = t.gettext("No follow-up has been published yet.")
-        return f"{heading}<p>{text(none_yet)}</p></section>"
-    parts = [heading]
-    columns = _columns(t, N_("Commitment"), N_("Assessment"), N_("Done"), N_("Comment"))
-    for report in follow_ups:
-        kind = label(FOLLOW_UP_KIND, str(report.get("kind")), t)
-        parts.append(
-            f'<article class="follow-up"><h3>{text(kind)}: '
-            f"{text(report.get('covers_from'))} – {text(report.get('covers_to'))}</h3>"
-        )
-        parts.append(f"<table>{columns}<tbody>")
-        for a in report.get("assessments") or []:
-            cid = str(a.get("commitment_id"))
-            status = str(a.get("status"))
-            achieved = a.get("achieved")
-            parts.append(
-                "<tr>"
-                f"<td>{text(commitments.get(cid, cid))}</td>"
-                f"<td>{text(label(STATUS_LABEL, status, t))}</td>"
-                f"<td>{text('–' if achieved is None else achieved)}</td>"
-                f"<td>{text(a.get('comment'))}</td>"
-                "</tr>"
-            )
-        parts.append("</tbody></table></article>")
-    parts.append("</section>")
-    return "".join(parts)
-
-
-def promise_body(public: dict[str, Any], t: Translations) -> str:
-    """The page content shared by the full page and the embed."""
-    revision = public.get("revision") or {}
-    content = revision.get("content") or {}
-    details = content.get("details") or {}
-    period = details.get("period") or {}
-    focus_list = content.get("focus_areas") or []
-    focus_areas = {str(f.get("focus_area_id")): str(f.get("title")) for f in focus_list}
-    commitments = content.get("commitments") or []
-    progress = {str(p.get("commitment_id")): p for p in public.get("progress") or []}
-    status = str(public.get("status"))
-    period_word, parties_word, status_word = (
-        text(t.gettext(m)) for m in (N_("Period"), N_("Parties"), N_("Status"))
-    )
-    parts = [
-        f"<h1>{text(details.get('title'))}</h1>",
-        '<dl class="facts">',
-        f"<dt>{period_word}</dt><dd>{text(period_text(period, t))}</dd>",
-        f"<dt>{parties_word}</dt><dd>{text(', '.join(content.get('parties') or []))}</dd>",
-        f"<dt>{status_word}</dt><dd>{text(label(PROMISE_STATUS_LABEL, status, t))}</dd>",
-        "</dl>",
-    ]
-    for key, heading in (
-        ("problem_picture", N_("Problem picture")),
-        ("goal", N_("Goal")),
-        ("expected_effect", N_("Expected effect")),
-    ):
-        if details.get(key):
-            parts.append(f"<h2>{text(t.gettext(heading))}</h2><p>{text(details[key])}</p>")
-    if focus_list:
-        areas = text(t.gettext("Focus areas"))
-        parts.append(f'<section id="fokusomraden"><h2>{areas}</h2><ul>')
-        for f in focus_list:
-            description = f.get("description")
-            parts.append(
-                f"<li><strong>{text(f.get('title'))}</strong>"
-                + (f" – {text(description)}" if description else "")
-                + "</li>"
-            )
-        parts.append("</ul></section>")
-    going = text(t.gettext("Commitments and how it is going"))
-    parts.append(f'<section id="ataganden"><h2>{going}</h2><ol class="commitments">')
-    for commitment in commitments:
-        cid = str(commitment.get("commitment_id"))
-        parts.append(commitment_section(commitment, progress.get(cid), focus_areas, t))
-    parts.append("</ol></section>")
-    parts.append(signatures_section(list(revision.get("signatures") or []), t))
-    texts = {str(c.get("commitment_id")): str(c.get("text")) for c in commitments}
-    parts.append(follow_ups_section(list(public.get("follow_ups") or []), texts, t))
-    return "".join(parts)
+def words_for(language: str) -> Words:
+    """The page's words in `language`."""
+    return Words(language=language, catalogue=translations(language))
 
 
 def document(title: str, body: str, *, chrome: bool, language: str = DEFAULT_LANGUAGE) -> str:
-    """A whole HTML document in `language`; the embed leaves out the site header and footer."""
-    t = translations(language)
-    head = (
-        f'<!DOCTYPE html><html lang="{text(language)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{text(title)}</title><style>{CSS}</style></head><body>"
-    )
-    if not chrome:
-        return f"{head}<main>{body}</main></body></html>"
-    sources = t.gettext(
-        "The figures come from the published citizen promises and their follow-ups. Open data:"
-    )
-    promise, going = text(t.gettext("Citizen promise")), text(t.gettext("Follow how it is going"))
-    return (
-        f'{head}<header class="site"><p>{promise}</p>'
-        f"<strong>{going}</strong></header>"
-        f"<main>{body}</main>"
-        f'<footer>{text(sources)} <a href="/open-data/promises.csv">CSV</a>, '
-        '<a href="/open-data/promises.json">JSON</a>.</footer></body></html>'
+    """A whole page around ready HTML `body` in `language`; the embed leaves out the site
+    header and footer."""
+    return templates.render(
+        "base.html", words_for(language), embed=not chrome, title=title, body=Markup(body)
     )
 
 
@@ -346,16 +77,14 @@ def _headers(chrome: bool, language: str) -> dict[str, str]:
 
 
 def not_found(*, chrome: bool, language: str = DEFAULT_LANGUAGE) -> HTMLResponse:
-    """The 404 page: unknown and unpublished promises look the same."""
-    t = translations(language)
-    heading = t.gettext("Page not found")
-    explained = t.gettext("There is no published citizen promise at this address.")
-    body = f"<h1>{text(heading)}</h1><p>{text(explained)}</p>"
-    return HTMLResponse(
-        document(heading, body, chrome=chrome, language=language),
-        status_code=404,
-        headers=_headers(chrome, language),
+    """The 404 page: unknown and unpublished things look the same."""
+    words = words_for(language)
+    heading = words(N_("Page not found"))
+    explained = words(N_("Nothing published is at this address."))
+    page = templates.render(
+        "message.html", words, embed=not chrome, title=heading, heading=heading, text=explained
     )
+    return HTMLResponse(page, status_code=404, headers=_headers(chrome, language))
 
 
 def language_of(request: Request) -> str:
@@ -363,47 +92,241 @@ def language_of(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"))
 
 
-async def render(request: Request, *, chrome: bool) -> Response:
-    """The page or its embed for the promise in the path."""
+def pool_of(request: Request) -> asyncpg.Pool:
+    """The primary pool the pages read from."""
+    pool: asyncpg.Pool = request.state.services.pool
+    return pool
+
+
+def today() -> dt.date:
+    """The day it is where the promises are kept."""
+    return dt.datetime.now(HOME).date()
+
+
+def valid_id(value: str) -> bool:
+    """True when `value` could be an id: any bytes may arrive in a path (a NUL, broken
+    UTF-8, 8 KB), and none of that should reach the database."""
+    try:
+        require_id(value, "id")
+    except InvalidInput:
+        return False
+    return True
+
+
+async def answer(
+    request: Request,
+    *,
+    kind: str,
+    positions: Iterable[int],
+    chrome: bool,
+    language: str,
+    build: Any,
+    count: int | None = None,
+) -> Response:
+    """The page built by `build(updated)`, or 304 when the client's copy is current; the
+    page's version is the log `positions` it is made of (and, for a list, how many items
+    it has)."""
+    marks = list(positions)
+    newest = max(marks, default=-1)
+    updated = await serving.log_time(pool_of(request), newest) if newest >= 0 else None
+    versions = marks if count is None else [*marks, count]
+    tag = freshness.etag(kind, versions, language=language, embed=not chrome, today=today())
+    headers = {**_headers(chrome, language), "etag": tag, "cache-control": CACHE}
+    if updated is not None:
+        headers["last-modified"] = freshness.http_date(updated)
+    if freshness.not_modified(request, tag, updated):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(build(updated), headers=headers)
+
+
+async def directory_of(request: Request) -> tuple[int, Directory]:
+    """The directory's log index and its names."""
+    index, organisations, people = await serving.public_directory(pool_of(request))
+    return index, Directory.of(organisations, people)
+
+
+async def promise_response(request: Request, *, chrome: bool) -> Response:
+    """A promise page or its embed."""
     language = language_of(request)
     promise_id = request.path_params["promise_id"]
-    try:
-        public = await public_view(request.state.services.pool, promise_id)
-    except NotPublished:
+    if not valid_id(promise_id):
         return not_found(chrome=chrome, language=language)
-    t = translations(language)
-    details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
-    title = t.gettext("{title} – Follow how it is going").format(
-        title=details.get("title") or promise_id
+    pool = pool_of(request)
+    found = await serving.published_document(pool, PROMISES, PROMISE_STREAM + promise_id)
+    if found is None:
+        return not_found(chrome=chrome, language=language)
+    log_index, public = found
+    directory_index, directory = await directory_of(request)
+    agreements = await published_agreement_ids(pool, public)
+    words = words_for(language)
+
+    def build(updated: dt.datetime | None) -> str:
+        source = present.PromiseInput(
+            public=public,
+            activities=list(public.get("activities") or []),
+            directory=directory,
+            today=today(),
+            updated=updated,
+            agreement_ids=agreements,
+        )
+        page = present.promise_page(source, words)
+        title = words(N_("{title} – Follow how it is going"), title=page.title)
+        base = str(request.base_url).rstrip("/")
+        return templates.render(
+            "promise.html" if chrome else "embed.html",
+            words,
+            embed=not chrome,
+            title=title,
+            page=page,
+            page_url=f"{base}/p/{promise_id}",
+            embed_url=f"{base}/p/{promise_id}/embed",
+            suggested_height=page.embed_height,
+        )
+
+    return await answer(
+        request,
+        kind="promise",
+        positions=(log_index, directory_index),
+        chrome=chrome,
+        language=language,
+        build=build,
     )
-    return HTMLResponse(
-        document(title, promise_body(public, t), chrome=chrome, language=language),
-        headers={**_headers(chrome, language), "x-content-type-options": "nosniff"},
+
+
+async def published_agreement_ids(pool: asyncpg.Pool, public: dict[str, Any]) -> frozenset[str]:
+    """The promise's agreement id when that agreement is published (else empty): a link
+    to an agreement page that would answer 404 is no link."""
+    details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
+    agreement_id = details.get("agreement_id")
+    if not agreement_id or not valid_id(str(agreement_id)):
+        return frozenset()
+    key = AGREEMENT_STREAM + str(agreement_id)
+    found = await serving.published_document(pool, serving.AGREEMENTS, key)
+    return frozenset({str(agreement_id)}) if found is not None else frozenset()
+
+
+async def page(request: Request) -> Response:
+    """`GET /p/{promise_id}`: the promise's public page."""
+    return await promise_response(request, chrome=True)
+
+
+async def embed(request: Request) -> Response:
+    """`GET /p/{promise_id}/embed`: progress first, for an iframe on a municipality's site."""
+    return await promise_response(request, chrome=False)
+
+
+async def agreement(request: Request) -> Response:
+    """`GET /p/overenskommelse/{agreement_id}`: a published cooperation agreement."""
+    language = language_of(request)
+    agreement_id = request.path_params["agreement_id"]
+    if not valid_id(agreement_id):
+        return not_found(chrome=True, language=language)
+    pool = pool_of(request)
+    key = AGREEMENT_STREAM + agreement_id
+    found = await serving.published_document(pool, serving.AGREEMENTS, key)
+    if found is None:
+        return not_found(chrome=True, language=language)
+    log_index, public = found
+    directory_index, directory = await directory_of(request)
+    under = []
+    positions = [log_index, directory_index]
+    for projection, _key, index, view in await serving.published_documents(pool):
+        content = (view.get("revision") or {}).get("content") or {}
+        details = content.get("details") or {}
+        if projection == PROMISES and details.get("agreement_id") == agreement_id:
+            under.append((str(view.get("promise_id")), str(details.get("title"))))
+            positions.append(index)
+    words = words_for(language)
+
+    def build(updated: dt.datetime | None) -> str:
+        shown = present.agreement_page(agreement_id, public, directory, under, updated, words)
+        title = words(N_("{title} – Follow how it is going"), title=shown.title)
+        return templates.render("agreement.html", words, title=title, page=shown)
+
+    return await answer(
+        request,
+        kind="agreement",
+        positions=positions,
+        chrome=True,
+        language=language,
+        build=build,
     )
 
 
 async def index(request: Request) -> Response:
-    """`GET /p/`: every published promise, linking to its page."""
+    """`GET /p/`: everything published, grouped by municipality and police area."""
     language = language_of(request)
-    t = translations(language)
-    items = []
-    for _key, public in await serving.public_views(request.state.services.pool):
-        details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
-        promise_id = str(public.get("promise_id"))
-        period = text(period_text(details.get("period") or {}, t))
-        items.append(
-            f'<li><a href="/p/{text(promise_id)}">{text(details.get("title") or promise_id)}'
-            f"</a> ({period})</li>"
+    documents = await serving.published_documents(pool_of(request))
+    directory_index, directory = await directory_of(request)
+    words = words_for(language)
+
+    def build(updated: dt.datetime | None) -> str:
+        items = [present.listed_item(p, k, view, words) for p, k, _i, view in documents]
+        title = words(N_("Citizen promises and cooperation agreements"))
+        return templates.render(
+            "index.html", words, title=title, groups=present.grouped(items, directory)
         )
-    none = t.gettext("No citizen promise is published.")
-    heading = text(t.gettext("Citizen promises"))
-    body = f"<h1>{heading}</h1>" + (
-        f"<ul>{''.join(items)}</ul>" if items else f"<p>{text(none)}</p>"
+
+    return await answer(
+        request,
+        kind="index",
+        positions=(max((d[2] for d in documents), default=-1), directory_index),
+        count=len(documents),
+        chrome=True,
+        language=language,
+        build=build,
     )
-    title = t.gettext("Citizen promises – Follow how it is going")
-    return HTMLResponse(
-        document(title, body, chrome=True, language=language),
-        headers=_headers(True, language),
+
+
+async def municipality(request: Request) -> Response:
+    """`GET /p/kommun/{code}`: a municipality's promises and agreements over the years; the
+    code is its kommunkod or its name as a slug."""
+    language = language_of(request)
+    directory_index, directory = await directory_of(request)
+    org_id = directory.municipality(str(request.path_params["code"])[:100])
+    if org_id is None:
+        return not_found(chrome=True, language=language)
+    documents = await serving.published_documents(pool_of(request), organisation=org_id)
+    words = words_for(language)
+    name = directory.name(org_id)
+    newest = max((d[2] for d in documents), default=-1)
+
+    def build(updated: dt.datetime | None) -> str:
+        items = [present.listed_item(p, k, view, words) for p, k, _i, view in documents]
+        ordered = sorted(items, key=lambda i: (i.newest, i.title), reverse=True)
+        contact = directory.contact(org_id)
+        return templates.render(
+            "municipality.html",
+            words,
+            title=name,
+            name=name,
+            items=ordered,
+            contacts=() if contact is None else (contact,),
+        )
+
+    return await answer(
+        request,
+        kind="municipality",
+        positions=(newest, directory_index),
+        count=len(documents),
+        chrome=True,
+        language=language,
+        build=build,
+    )
+
+
+async def asset_file(request: Request) -> Response:
+    """`GET /p/assets/{name}`: the pages' style sheet and the embed's script."""
+    name = request.path_params["name"]
+    if name not in templates.ASSETS:
+        return not_found(chrome=True, language=language_of(request))
+    return Response(
+        templates.asset_bytes(name),
+        media_type=templates.ASSETS[name],
+        headers={
+            "cache-control": "public, max-age=86400",
+            "content-security-policy": ASSET_CSP,
+        },
     )
 
 
@@ -413,21 +336,14 @@ async def missing(request: Request) -> Response:
     return not_found(chrome=chrome, language=language_of(request))
 
 
-async def page(request: Request) -> Response:
-    """`GET /p/{promise_id}`: the public follow-up page."""
-    return await render(request, chrome=True)
-
-
-async def embed(request: Request) -> Response:
-    """`GET /p/{promise_id}/embed`: the same content for an iframe on a municipality's site."""
-    return await render(request, chrome=False)
-
-
 def routes() -> list[BaseRoute]:
     """The public page routes."""
     return [
         Route("/p/", index, methods=["GET"]),
+        Route("/p/assets/{name}", asset_file, methods=["GET"]),
         Route("/p/{promise_id}", page, methods=["GET"]),
         Route("/p/{promise_id}/embed", embed, methods=["GET"]),
+        Route("/p/overenskommelse/{agreement_id}", agreement, methods=["GET"]),
+        Route("/p/kommun/{code}", municipality, methods=["GET"]),
         Route("/p/{rest:path}", missing, methods=["GET"]),
     ]

@@ -1,0 +1,77 @@
+"""A public page's version: `ETag` and `Last-Modified` from the log, and conditional GETs.
+
+A page is made of documents (a promise, an agreement, the published list) and the directory
+(the names it shows); each document carries the log index it last changed at. The page's
+version is those indices, with what else changes its bytes: the language (the page answers
+`Accept-Language`), whether it is the embed, the day (a page says "kvar före" until the period
+ends and "saknades" after), and a digest of the templates, styles and catalogues, so a new
+release does not answer 304 with an old page. `Last-Modified` is when the log took the newest
+of those positions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Iterable
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+from starlette.requests import Request
+
+from schema.i18n.catalogue import LANGUAGES, po_path
+
+WEB = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def release_digest() -> str:
+    """A short digest of everything besides the data that shapes a page's bytes."""
+    digest = hashlib.sha256()
+    files = sorted(
+        [
+            *(WEB / "templates" / "public").glob("*.html"),
+            *(WEB / "static").glob("*"),
+            *(WEB / "public").glob("*.py"),
+            WEB / "public_page.py",
+            *(po_path(language) for language in LANGUAGES),
+        ]
+    )
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def etag(kind: str, positions: Iterable[int], *, language: str, embed: bool, today: dt.date) -> str:
+    """The strong ETag of one page at these log positions."""
+    marks = ".".join(str(p) for p in positions)
+    view = "embed" if embed else "page"
+    return f'"{kind}-{view}-{language}-{marks}-{today:%Y%m%d}-{release_digest()}"'
+
+
+def http_date(at: dt.datetime) -> str:
+    """An HTTP date (RFC 9110 IMF-fixdate) for `at`."""
+    return format_datetime(at.astimezone(dt.UTC).replace(microsecond=0), usegmt=True)
+
+
+def not_modified(request: Request, tag: str, modified: dt.datetime | None) -> bool:
+    """True when the client's copy is current: `If-None-Match` names `tag` (weak comparison,
+    as RFC 9110 asks for GET), or, without `If-None-Match`, `If-Modified-Since` is not
+    older than `modified`."""
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        wanted = tag.removeprefix("W/")
+        offered = [t.strip().removeprefix("W/") for t in match.split(",")]
+        return "*" in offered or wanted in offered
+    since = request.headers.get("if-modified-since")
+    if since is None or modified is None:
+        return False
+    try:
+        client = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if client.tzinfo is None:
+        return False
+    return modified.replace(microsecond=0) <= client

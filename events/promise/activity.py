@@ -1,7 +1,8 @@
 """Activity records (genomförda insatser): recorded, corrected and voided against a promise.
 
 Records attach only to commitments of the revision in force. After the period ends (Expired) a
-grace window still admits late reports of activities done within the period.
+grace window still admits late reports of activities done within the period: GRACE_DAYS after
+the period, or after the expiry was recorded when the promise was entered after its period.
 """
 
 from __future__ import annotations
@@ -42,8 +43,13 @@ def _open_revision(state: PromiseState, today: dt.date) -> Revision:
             params={"status": Term("promise_status", state.status)},
         )
     valid_to = revision.content.details.period.valid_to
+    # A promise entered after its period ended (its history being recorded) keeps the window
+    # from the day its expiry was recorded, so its activities can be entered from documents.
+    window_from = valid_to
+    if valid_to is not None and state.expiry_recorded_on is not None:
+        window_from = max(valid_to, state.expiry_recorded_on)
     if state.status == EXPIRED and (
-        valid_to is None or today > valid_to + dt.timedelta(days=GRACE_DAYS)
+        window_from is None or today > window_from + dt.timedelta(days=GRACE_DAYS)
     ):
         raise RuleViolated(
             code="grace_window_passed",

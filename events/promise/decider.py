@@ -264,7 +264,7 @@ def _entering(revision: Revision, today: dt.date) -> list[Event]:
     events: list[Event] = [_entered(revision)]
     valid_to = revision.content.details.period.valid_to
     if valid_to is not None and valid_to < today:
-        events.append(PromiseExpired(expired_on=_day_after(valid_to)))
+        events.append(PromiseExpired(expired_on=_day_after(valid_to), recorded_on=today))
     return events
 
 
@@ -425,7 +425,7 @@ def _decide_lifecycle(
                 raise RuleViolated(
                     code="period_not_over", message="The promise period has not ended."
                 )
-            return [PromiseExpired(expired_on=_day_after(valid_to))]
+            return [PromiseExpired(expired_on=_day_after(valid_to), recorded_on=today)]
         case ClosePromise():
             require_status(state, frozenset({EXPIRED, TERMINATED}), "close")
             require_party_member(actor, state.parties, EDITORS, "close a promise")

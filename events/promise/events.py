@@ -232,9 +232,13 @@ class PromiseTerminated(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PromiseExpired(Event):
-    """Period slut: valid_to passed."""
+    """Period slut: valid_to passed. `expired_on` is the business date (the day after the
+    period); `recorded_on` the day it was recorded, from which late reports of a promise entered
+    after its period still have their grace window (None in events recorded before it was kept).
+    """
 
     expired_on: dt.date
+    recorded_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -158,6 +158,8 @@ class PromiseState:
     activities: tuple[ActivityRecord, ...] = ()
     follow_ups: tuple[FollowUpReport, ...] = ()
     successor_id: str | None = None
+    expiry_recorded_on: dt.date | None = None
+    """The day the expiry was recorded (late reports have their grace window from it)."""
     voided_signatures: tuple[Signature, ...] = ()
     past_revisions: tuple[Revision, ...] = ()
     """Revisions no longer worked on nor in force (reopened, superseded), oldest first."""
@@ -463,7 +465,12 @@ def _lifecycle_event(state: PromiseState, event: Event) -> PromiseState:
             return replace(retired, status=TERMINATED, working=None)
         case PromiseExpired():
             last_day = _day_before(event.expired_on)
-            return replace(_retired(state, STAGE_EXPIRED, last_day), status=EXPIRED, working=None)
+            return replace(
+                _retired(state, STAGE_EXPIRED, last_day),
+                status=EXPIRED,
+                working=None,
+                expiry_recorded_on=event.recorded_on,
+            )
         case PromiseClosed():
             return replace(state, status=CLOSED)
         case PromiseArchived():

@@ -146,7 +146,8 @@ async def test_the_upplands_bro_2018_promise_lives_its_whole_life_through_graphq
     signed = await municipal_signer.ok(
         "signPromise", promiseId=PROMISE, revisionNo=revision, contentHash=content_hash, partyId=UB
     )
-    # The last signature puts it in force at once: every party signed and valid_from has passed.
+    # The last signature puts it in force at once: every party signed and valid_from has passed;
+    # its whole period (2018) is over, so it is recorded as in force for 2018, then expired.
     in_force = await editor.command("enterPromiseIntoForce", promiseId=PROMISE)
     assert in_force["__typename"] == "RuleViolated", in_force
     publication = await publisher.ok("publishPromise", promiseId=PROMISE, channel="kommunens webb")
@@ -195,7 +196,7 @@ async def test_the_upplands_bro_2018_promise_lives_its_whole_life_through_graphq
 
     now = await editor.query(PROMISE_QUERY, id=PROMISE, token=published["consistencyToken"])
     promise = now["promise"]
-    assert promise["status"] == "in_force"
+    assert promise["status"] == "expired"
     progress = {p["commitmentId"]: p for p in promise["progress"]}
     assert (progress["c2"]["achieved"], progress["c2"]["target"]) == (3, 8)
     assert (progress["c2"]["status"], progress["c2"]["colour"]) == ("partly", "yellow")
@@ -206,11 +207,22 @@ async def test_the_upplands_bro_2018_promise_lives_its_whole_life_through_graphq
     assert public["publicOnly"] is True
     assert [f["report_id"] for f in public["document"]["follow_ups"]] == ["u1"]
     assert "state" not in public["document"]
-    # The revision in force says so, and the signatures made here carry the day they were made.
+    # The revision that was in force says so, and the signatures made here carry the day they
+    # were made; business time finds it in force in 2018 and not after.
     in_force = promise["document"]["state"]["in_force"]
-    assert (in_force["revision_no"], in_force["stage"]) == (1, "in_force")
+    assert (in_force["revision_no"], in_force["stage"]) == (1, "expired")
+    assert (in_force["in_force_from"], in_force["in_force_until"]) == ("2018-01-01", "2018-12-31")
     assert all(s["signed_on"] is not None for s in in_force["signatures"])
-    assert public["document"]["revision"]["stage"] == "in_force"
+    assert public["document"]["revision"]["stage"] == "expired"
+    by_day = await anonymous.query(
+        'query($id: ID!) { then: promise(id: $id, inForceOn: "2018-06-01") { revisionNo '
+        "signatures { partyId recordedFromDocument } } after: promise(id: $id, inForceOn: "
+        '"2019-06-01") { revisionNo } }',
+        id=PROMISE,
+    )
+    assert by_day["then"]["revisionNo"] == 1
+    assert {s["recordedFromDocument"] for s in by_day["then"]["signatures"]} == {False}
+    assert by_day["after"] is None
     # Before it was published, a citizen's time travel finds it not yet there, not missing.
     published_at = await _log_index_of(editor, publication["eventIds"][0])
     not_yet = await anonymous.query(
@@ -308,8 +320,15 @@ async def test_an_editor_from_arjeplog_cannot_touch_the_upplands_bro_promise(
         promiseId="upplands-bro-2018",
         commitment={"commitmentId": "cx", "text": "Något annat"},
     )
-    # Unpublished, so for Arjeplog it is not there at all: the answer for a missing promise.
-    assert refused["__typename"] == "NotFound", refused
+    # Published, so Arjeplog sees it and learns only that it is not a party.
+    assert refused["__typename"] == "Forbidden", refused
+    # The unpublished 2022 promise is not there at all for Arjeplog: the answer for a missing one.
+    hidden = await arjeplog.command(
+        "addCommitment",
+        promiseId="medborgarlofte-2022",
+        commitment={"commitmentId": "cx", "text": "Något annat"},
+    )
+    assert hidden["__typename"] == "NotFound", hidden
 
 
 async def test_an_auditor_reads_its_organisations_promises_but_can_issue_no_command(
@@ -326,6 +345,8 @@ async def test_anonymous_callers_see_no_unpublished_promise(
     dev_app: RunningApp, http: httpx.AsyncClient
 ) -> None:
     anonymous = Client(http, dev_app, None)
-    assert (await anonymous.query(PROMISE_QUERY, id="upplands-bro-2018"))["promise"] is None
+    # The 2022 promise was signed but never published: citizens see nothing of it.
+    assert (await anonymous.query(PROMISE_QUERY, id="medborgarlofte-2022"))["promise"] is None
     listed = await anonymous.query("{ promises { promises { id status } } }")
-    assert all(p["status"] != "proposed" for p in listed["promises"]["promises"])
+    ids = {p["id"] for p in listed["promises"]["promises"]}
+    assert ids == {"upplands-bro-2018", "arjeplog-pitea-alvdal-2023-2024"}

@@ -121,7 +121,7 @@ def test_a_signatory_terminates_a_promise_in_force_by_decision() -> None:
 
 def test_a_promise_expires_dated_the_day_after_its_period_not_the_day_the_command_ran() -> None:
     events = when(PROMISE, IN_FORCE, ExpirePromise(**promise_meta(LPO_EDITOR, AFTER)), CONTEXT)
-    assert events == [PromiseExpired(expired_on=dt.date(2027, 1, 1))]
+    assert events == [PromiseExpired(expired_on=dt.date(2027, 1, 1), recorded_on=AFTER.date())]
 
 
 def test_a_promise_closes_after_a_published_final_follow_up_and_is_then_archived() -> None:

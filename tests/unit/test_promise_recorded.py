@@ -163,7 +163,7 @@ def test_a_promise_for_2018_signed_in_2026_enters_force_for_its_period_and_expir
     events = when(PROMISE, proposed, _record(content_hash=digest, signed_on=None), CONTEXT)
     assert events[1:] == [
         PromiseEnteredIntoForce(revision_no=1, content_hash=digest, valid_from=dt.date(2018, 1, 1)),
-        PromiseExpired(expired_on=dt.date(2019, 1, 1)),
+        PromiseExpired(expired_on=dt.date(2019, 1, 1), recorded_on=TODAY),
     ]
     state = PROMISE.fold((*proposed, *events))
     assert state.status == EXPIRED
@@ -299,7 +299,7 @@ def test_the_platform_expiry_job_expires_a_promise_it_is_no_party_of() -> None:
     after = dt.datetime(2027, 1, 3, 3, 0, tzinfo=dt.UTC)
     command = ExpirePromise(command_id="x", actor=SERVICE, at=after, promise_id=PROMISE_ID)
     assert when(PROMISE, IN_FORCE_SIGNED, command, CONTEXT) == [
-        PromiseExpired(expired_on=dt.date(2027, 1, 1))
+        PromiseExpired(expired_on=dt.date(2027, 1, 1), recorded_on=after.date())
     ]
 
 

@@ -395,6 +395,16 @@ async def test_a_conditional_get_with_the_etag_is_304_until_something_changes(
     # Each file has its own tag.
     other = await http.get(f"{published.url}/open-data/activities.csv")
     assert other.headers["etag"] != etag
+    # A draft changes nothing published: the copy is still current.
+    parties = Parties(published, http)
+    drafted = await parties.editor.ok(
+        "draftPromise",
+        promiseId="od-etag-draft",
+        parties=[UB, LPO],
+        details={"title": "Ett utkast till", "period": {"label": str(YEAR)}},
+    )
+    await parties.settle("od-etag-draft", drafted["consistencyToken"])
+    assert (await http.get(url, headers={"if-none-match": etag})).status_code == 304
 
     token = await record(Parties(published, http), PUBLISHED, "r2", f"{YEAR}-01-11")
     await Parties(published, http).settle(PUBLISHED, token)

@@ -5,10 +5,12 @@ the variant Swedish Excel opens by double-click (`;`, UTF-8 with BOM, decimal co
 headings), `/open-data/{name}.json` the same rows as JSON. Separate addresses rather than a
 query parameter, so each download keeps its own file name and its own cached copy.
 
-Every file answers with an ETag made from the positions of the read models it is read from,
-and `304 Not Modified` to a request that already holds it. The positions are read before the
-documents: a change landing between the two reads then gives new content under the old tag,
-which the next request replaces, never old content under a new tag that would be kept.
+Every file answers with an ETag made from the log positions of what it is read from (each
+document carries the log index it last changed at: the published promises and agreements, and
+the directory for the names), and `304 Not Modified` to a request that already holds it; a
+write that changes none of them (a draft, another stream) keeps the tag. The positions are read
+before the documents: a change landing between the two reads then gives new content under the
+old tag, which the next request replaces, never old content under a new tag that would be kept.
 """
 
 from __future__ import annotations

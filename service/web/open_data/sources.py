@@ -7,9 +7,11 @@ names of organisations and of the people who signed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -21,10 +23,20 @@ from projections.directory import NAME as DIRECTORY
 from projections.promises import NAME as PROMISES
 
 PROJECTIONS = (AGREEMENTS, DIRECTORY, PROMISES)
-"""The read models every file is made from; their positions make the ETag."""
+"""The read models every file is made from; where their documents stand makes the ETag."""
 
-FORMAT_VERSION = "1"
-"""Part of the ETag: a new layout of the files must not be answered 304 from an old copy."""
+HERE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def release_digest() -> str:
+    """A digest of this package's code, part of every ETag: a release that changes the files'
+    layout or labels must not answer 304 to a copy made by the one before."""
+    digest = hashlib.sha256()
+    for path in sorted(HERE.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,15 +80,18 @@ class Sources:
     base_url: str = ""
 
 
-def etag_of(positions: Sequence[tuple[str, int, int]], name: str) -> str:
-    """The ETag of file `name` when the read models stand at `positions`."""
-    seen = repr((FORMAT_VERSION, name, tuple(positions))).encode()
-    return '"' + hashlib.sha256(seen).hexdigest()[:32] + '"'
+Positions = tuple[tuple[str, int, int, int], ...]
 
 
-async def positions(pool: asyncpg.Pool) -> tuple[tuple[str, int, int], ...]:
-    """Where the read models stand now."""
-    return await serving.serving_positions(pool, PROJECTIONS)
+def etag_of(positions: Positions, name: str) -> str:
+    """The ETag of file `name` when the documents it is made from stand at `positions`."""
+    seen = hashlib.sha256(repr(tuple(positions)).encode()).hexdigest()[:20]
+    return f'"{name}-{seen}-{release_digest()}"'
+
+
+async def positions(pool: asyncpg.Pool) -> Positions:
+    """Where the published documents and the directory stand now."""
+    return await serving.published_positions(pool, PROJECTIONS, (DIRECTORY_KEY,))
 
 
 async def load(pool: asyncpg.Pool, base_url: str) -> Sources:

@@ -38,9 +38,18 @@ def catalogue(language: str) -> Catalog:
 
 
 def entries(language: str) -> dict[tuple[str | None, str], str]:
-    return {
-        (m.context, str(m.id)): str(m.string) for m in catalogue(language) if m.id and not m.fuzzy
-    }
+    """(context, msgid) → translation; a plural entry is keyed by its singular msgid and
+    translated only when every form is (its forms joined by newlines)."""
+    found: dict[tuple[str | None, str], str] = {}
+    for m in catalogue(language):
+        if not m.id or m.fuzzy:
+            continue
+        if isinstance(m.id, tuple):
+            forms = [str(form) for form in m.string]
+            found[(m.context, str(m.id[0]))] = "\n".join(forms) if all(forms) else ""
+        else:
+            found[(m.context, str(m.id))] = str(m.string)
+    return found
 
 
 def placeholders(text: str) -> set[str]:

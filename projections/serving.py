@@ -324,3 +324,25 @@ async def log_time(conn: asyncpg.Connection | asyncpg.Pool, log_index: int) -> d
     """When the log took position `log_index` (None for a position it does not hold)."""
     at: dt.datetime | None = await conn.fetchval(LOG_TIME, log_index)
     return at
+
+
+ENDED_PERIODS = """
+SELECT d.key, d.valid_to FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.status = $2 AND d.valid_to < $3 AND d.key > $4
+ORDER BY d.key
+LIMIT $5"""
+
+
+async def ended_periods(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    projection: str,
+    status: str,
+    today: dt.date,
+    after: str,
+    limit: int,
+) -> list[tuple[str, dt.date]]:
+    """(key, valid_to) of `projection`'s serving documents in `status` whose period ended
+    before `today`, in key order after `after`: what the expiry job moves to expired."""
+    rows = await conn.fetch(ENDED_PERIODS, projection, status, today, after, limit)
+    return [(r[0], r[1]) for r in rows]

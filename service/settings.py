@@ -81,6 +81,9 @@ class Settings:
     session_recheck_s: float = 30.0
     """How often a WebSocket connection re-reads its session, so a revocation made on another
     node closes it within this time (`SAMVERKAN_SESSION_RECHECK_S`)."""
+    expiry_interval_s: float = 86_400.0
+    """How often the expiry job marks promises and agreements whose period ended as expired,
+    after its sweep at start (`SAMVERKAN_EXPIRY_INTERVAL_S`, default daily)."""
 
     @property
     def base_url(self) -> str:
@@ -137,7 +140,19 @@ class Settings:
             node_name=env.get("SAMVERKAN_NODE_NAME") or None,
             session_max_age_s=session_max_age_s,
             session_recheck_s=session_recheck_s,
+            expiry_interval_s=_expiry_interval(env),
         )
+
+
+def _expiry_interval(env: Mapping[str, str]) -> float:
+    """SAMVERKAN_EXPIRY_INTERVAL_S: seconds between expiry sweeps (60 s to 7 days)."""
+    try:
+        interval = float(env.get("SAMVERKAN_EXPIRY_INTERVAL_S", "86400"))
+    except ValueError as exc:
+        raise SettingsError("SAMVERKAN_EXPIRY_INTERVAL_S must be a number of seconds") from exc
+    if not 60 <= interval <= 7 * 24 * 3600:
+        raise SettingsError("SAMVERKAN_EXPIRY_INTERVAL_S must be between 60 and 604800")
+    return interval
 
 
 def _session_times(env: Mapping[str, str]) -> tuple[int, float]:

@@ -1,4 +1,5 @@
-"""The background workers: sequencer (with Merkle integration), projection runners, checkpointer.
+"""The background workers: sequencer (with Merkle integration), projection runners, checkpointer,
+and the daily expiry job.
 
 They run inside `samverkan serve` by default and alone in `samverkan worker`; every one of them
 is safe to run in several processes at once (advisory-lock leaders, standbys take over). Each is
@@ -9,7 +10,7 @@ by being added to `worker_roles`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from events.log import transparency
@@ -19,13 +20,15 @@ from service import database
 from service.audit.checkpointer import Checkpointer
 from service.audit.keys import load_signer, log_key_path
 from service.bootstrap import Domain
+from service.dispatcher import Dispatcher
+from service.expiry import ExpiryJob
 from service.settings import Settings
 from service.supervisor import Role, Supervisor
 
 
 def worker_roles(settings: Settings, domain: Domain, app_url: str) -> list[Role]:
     """Every background role, named: the sequencer, one runner per projection, the
-    checkpointer."""
+    checkpointer, the expiry job."""
     sequencer = Sequencer(
         connect=lambda: database.connect(app_url),
         on_batch=transparency.integrate_batch,
@@ -41,7 +44,25 @@ def worker_roles(settings: Settings, domain: Domain, app_url: str) -> list[Role]
     for runner in domain.runners(app_url):
         roles.append(Role(f"projection:{runner.projection.name}", runner.run, _leads(runner)))
     roles.append(Role("checkpointer", checkpointer.run, lambda: checkpointer.is_leader))
+    expiry = ExpiryJob(
+        connect=lambda: database.connect(app_url),
+        dispatcher=_dispatcher_opener(domain, app_url),
+        interval=settings.expiry_interval_s,
+    )
+    roles.append(Role("expiry", expiry.run, lambda: expiry.is_leader))
     return roles
+
+
+def _dispatcher_opener(
+    domain: Domain, app_url: str
+) -> Callable[[], Awaitable[tuple[Dispatcher, Callable[[], Awaitable[None]]]]]:
+    """A small pool and a dispatcher over it for one run of the expiry job, and its closer."""
+
+    async def open_dispatcher() -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
+        pool = await database.create_pool(app_url, min_size=1, max_size=2)
+        return domain.dispatcher(pool), pool.close
+
+    return open_dispatcher
 
 
 def _leads(runner: Runner) -> Callable[[], bool]:

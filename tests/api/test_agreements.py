@@ -152,7 +152,9 @@ async def test_parties_draft_sign_record_extend_and_publish_an_agreement_others_
             "documentSha256": SHA,
         },
     }
-    assert signed["duplicate"] is False
+    # The refused recording appended nothing: the signature here and the recorded one are the
+    # only two events after the proposal.
+    assert (signed["duplicate"], signed["version"]) == (False, proposed["version"] + 2)
 
     published = await publisher.ok(
         "publishAgreement",

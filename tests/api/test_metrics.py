@@ -23,7 +23,7 @@ from service.bootstrap import build_domain
 from tests.api.conftest import RunningApp
 from tests.conftest import Database
 
-PROJECTIONS = {"history", "promises", "directory"}
+PROJECTIONS = {"history", "promises", "directory", "agreements"}
 SERVICE = Principal(
     issuer="test", subject="ops", organisation_id="samverkan", roles=frozenset({"service"})
 )

@@ -16,6 +16,11 @@ def admit_everyone(command: Command, state: object) -> None:
     """The gate of a stream everyone may see (the public directory)."""
 
 
+def no_links(command: Command) -> tuple[str, ...]:
+    """A command that names no other stream."""
+    return ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decider(Generic[S]):
     """One aggregate's pure rules: the dispatcher loads a stream, folds, decides, appends."""
@@ -32,6 +37,9 @@ class Decider(Generic[S]):
     """Refuses an actor who may not see the stream, as if it did not exist (NotFound), before
     anything else about it is told; `decide` applies it first, and the dispatcher before it
     reports a version conflict, since the stream's version is something to tell too."""
+    links: Callable[[Command], tuple[str, ...]] = no_links
+    """The other streams a command names whose folded state `decide` checks (the agreement a
+    promise rests on); the dispatcher folds them into `DecisionContext.linked`."""
 
     def fold(self, events: Iterable[Event]) -> S:
         """The state after `events`, starting from the initial state."""

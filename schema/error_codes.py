@@ -70,6 +70,7 @@ INVALID_INPUT = (
 RULE_VIOLATED = (
     "agreement_exists",
     "agreement_expired",
+    "agreement_parties_differ",
     "already_approved",
     "already_proposed",
     "already_published",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
@@ -89,6 +89,16 @@ class Dispatcher:
             )
             version = stored.stream_version
         return state, version
+
+    async def _linked(
+        self, conn: asyncpg.Connection, stream_ids: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """The folded states of the streams a command names, each by its own decider."""
+        states: dict[str, Any] = {}
+        for stream_id in stream_ids:
+            owner = next(d for d in self.deciders if stream_id.startswith(d.stream_prefix))
+            states[stream_id] = (await self.load(conn, owner, stream_id))[0]
+        return states
 
     async def context(self, conn: asyncpg.Connection) -> DecisionContext:
         """The decision context: the organisation directory, caught up from its last read.
@@ -182,7 +192,10 @@ class Dispatcher:
                 if expected_version is not None and expected_version != version:
                     decider.gate(command, state)  # the invisible's version is not told either
                     raise VersionConflict(stream_id, expected_version, version)
-                decided = decider.decide(command, state, await self.context(conn))
+                context = await self.context(conn)
+                if linked := decider.links(command):
+                    context = replace(context, linked=await self._linked(conn, linked))
+                decided = decider.decide(command, state, context)
                 if not decided:
                     return Outcome(
                         stream_id=stream_id,

@@ -56,7 +56,7 @@ from events.messages import (
     Term,
     unknown_command,
 )
-from events.promise.content import content_hash
+from events.promise.content import AGREEMENT_STREAM_PREFIX, content_hash
 from events.promise.drafting import EDITORS, check_parties
 from events.recorded import require_evidence, require_recorded_name, resolved_period
 from events.well_formed import (
@@ -67,7 +67,7 @@ from events.well_formed import (
     require_unique,
 )
 
-STREAM_PREFIX = "agreement-"
+STREAM_PREFIX = AGREEMENT_STREAM_PREFIX
 SIGNATORIES = frozenset({"signatory"})
 PUBLISHERS = frozenset({"publisher"})
 STEWARDS = frozenset({"editor", "signatory", "service"})

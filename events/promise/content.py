@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 
 from events.codec import to_plain
 
+AGREEMENT_STREAM_PREFIX = "agreement-"
+"""Stream prefix of agreements (events.agreement), which a promise's details may name."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Period:

@@ -54,6 +54,7 @@ from events.promise.commands import (
 from events.promise.content import content_hash
 from events.promise.drafting import (
     EDITORS,
+    agreement_links,
     decide_draft_promise,
     decide_edit,
     editable_working,
@@ -535,4 +536,5 @@ PROMISE: Decider[PromiseState] = Decider(
     event_types=PROMISE_EVENTS,
     stream_of=promise_stream,
     gate=promise_gate,
+    links=agreement_links,
 )

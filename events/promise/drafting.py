@@ -17,6 +17,7 @@ from events.messages import (
     Event,
     InvalidInput,
     NotFound,
+    Principal,
     RuleViolated,
     Term,
     unknown_command,
@@ -34,7 +35,12 @@ from events.promise.commands import (
     ReviseCommitment,
     RevisePromiseDetails,
 )
-from events.promise.content import Commitment, PromiseDetails, RevisionContent
+from events.promise.content import (
+    AGREEMENT_STREAM_PREFIX,
+    Commitment,
+    PromiseDetails,
+    RevisionContent,
+)
 from events.promise.events import (
     CommitmentAdded,
     CommitmentRemoved,
@@ -186,6 +192,46 @@ def check_details(details: PromiseDetails) -> PromiseDetails:
     return replace(details, period=resolved_period(period, ("details", "period")))
 
 
+def agreement_links(command: Command) -> tuple[str, ...]:
+    """The agreement stream a drafted or revised header names (Decider.links)."""
+    if isinstance(command, DraftPromise | RevisePromiseDetails):
+        agreement_id = command.details.agreement_id
+        if agreement_id is not None:
+            return (AGREEMENT_STREAM_PREFIX + agreement_id,)
+    return ()
+
+
+def check_agreement(
+    details: PromiseDetails, parties: tuple[str, ...], actor: Principal, context: DecisionContext
+) -> None:
+    """The agreement a promise rests on exists, the actor's organisation is party to it, and
+    every municipality and police area of the promise is one of its parties."""
+    if details.agreement_id is None:
+        return
+    agreement = context.linked.get(AGREEMENT_STREAM_PREFIX + details.agreement_id)
+    if (
+        agreement is None
+        or agreement.status == NONE
+        or actor.organisation_id not in agreement.parties
+    ):
+        raise NotFound(
+            code="agreement_not_found",
+            message="No such agreement has been drafted.",
+            field_path=("details", "agreement_id"),
+        )
+    kinds = (MUNICIPALITY, POLICE_AREA)
+    outside = [
+        p for p in parties if context.directory.kind_of(p) in kinds and p not in agreement.parties
+    ]
+    if outside:
+        raise RuleViolated(
+            code="agreement_parties_differ",
+            message="{organisation} is a party of the promise but not of agreement {agreement}.",
+            params={"organisation": outside[0], "agreement": details.agreement_id},
+            field_path=("details", "agreement_id"),
+        )
+
+
 def check_parties(parties: tuple[str, ...], context: DecisionContext) -> None:
     """At least one municipality, exactly one police area, otherwise only partners."""
     require_unique(parties, "parties")
@@ -279,6 +325,7 @@ def decide_draft_promise(
     require_party_member(command.actor, command.parties, EDITORS, "draft a promise")
     check_parties(command.parties, context)
     details = check_details(command.details)
+    check_agreement(details, command.parties, command.actor, context)
     return [PromiseDrafted(promise_id=command.promise_id, parties=command.parties, details=details)]
 
 
@@ -291,7 +338,9 @@ def decide_edit(command: Command, state: PromiseState, context: DecisionContext)
     edit: Event
     match command:
         case RevisePromiseDetails():
-            edit = PromiseDetailsRevised(details=check_details(command.details))
+            details = check_details(command.details)
+            check_agreement(details, state.parties, command.actor, context)
+            edit = PromiseDetailsRevised(details=details)
         case RecordPromiseInput():
             require_id(command.input.input_id, ("input", "input_id"))
             require_choice(command.input.kind, INPUT_KINDS, ("input", "kind"))

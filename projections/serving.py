@@ -245,19 +245,23 @@ async def public_views_of(
     return [(r[0], r[1]) for r in await conn.fetch(PUBLIC_VIEWS_OF, projection)]
 
 
-SERVING_POSITIONS = """
-SELECT projection, version, checkpoint FROM projection_state
-WHERE status = 'serving' AND projection = ANY($1)
-ORDER BY projection"""
+PUBLISHED_POSITIONS = """
+SELECT d.projection, d.version, count(*), max(d.log_index) FROM documents d
+JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = ANY($1) AND (d.doc ? 'public' OR d.key = ANY($2))
+GROUP BY d.projection, d.version
+ORDER BY d.projection"""
 
 
-async def serving_positions(
-    conn: asyncpg.Connection | asyncpg.Pool, projections: Sequence[str]
-) -> tuple[tuple[str, int, int], ...]:
-    """(projection, serving version, last applied log index) of each of `projections` that
-    serves, by name: what a read of them reflects, for an ETag."""
-    rows = await conn.fetch(SERVING_POSITIONS, list(projections))
-    return tuple((str(r[0]), int(r[1]), int(r[2])) for r in rows)
+async def published_positions(
+    conn: asyncpg.Connection | asyncpg.Pool, projections: Sequence[str], keys: Sequence[str]
+) -> tuple[tuple[str, int, int, int], ...]:
+    """(projection, serving version, how many, newest log index) of the published documents
+    of `projections` and the documents named in `keys` (the directory): it changes whenever
+    one of them changes, appears or goes, and only then (for an ETag)."""
+    rows = await conn.fetch(PUBLISHED_POSITIONS, list(projections), list(keys))
+    return tuple((str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows)
 
 
 # The public pages (/p/) read what was published, with the log index each document was last

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -50,7 +51,12 @@ async def test_open_data_lists_the_published_demo_promises_as_graphql_and_the_in
     assert set(promises) == public
     assert {PROMISE_2018, PROMISE_2023} <= public and PROMISE_2022 not in public
     index = (await http.get(f"{dev_app.url}/p/")).text
-    assert set(promises) <= set(re.findall(r'href="/p/([^"/]+)"', index))
+    linked = set(re.findall(r'href="/p/([^"/]+)"', index))
+    assert set(promises) == linked
+    agreements = {r["agreement_id"] for r in await rows(dev_app, http, "agreements")}
+    assert agreements == set(re.findall(r'href="/p/overenskommelse/([^"/]+)"', index))
+    for row in promises.values():
+        assert row["page_url"].endswith(f"/p/{row['promise_id']}")
 
     excel = (await http.get(f"{dev_app.url}/open-data/promises.excel.csv")).content.decode()
     listed = csv.DictReader(io.StringIO(excel.removeprefix("\ufeff")), delimiter=";")
@@ -79,6 +85,8 @@ async def test_open_data_lists_the_published_demo_agreement_with_its_date_and_ar
     assert row["party_names"][0] == "Upplands-Bro kommun"
     assert row["police_area_ids"] == ["org-lpo-jarfalla"]
     assert row["published_on"] == "2021-12-16"
+    page = await http.get(dev_app.url + urlsplit(row["page_url"]).path)
+    assert page.status_code == 200 and "Våld" in page.text
     assert row["focus_areas"] == [
         "Inget utsatt område i Upplands-Bro",
         "Våld",

@@ -32,6 +32,7 @@ AGREEMENTS = (
     Column(key="signed_on", heading="Senast undertecknad"),
     Column(key="recorded_from_document", heading="Registrerad från dokument"),
     Column(key="extensions", heading="Förlängd (gånger)"),
+    Column(key="page_url", heading="Sida"),
 )
 
 
@@ -66,4 +67,5 @@ def agreement_rows(sources: Sources) -> Iterator[dict[str, Any]]:
             **publication_cells(list(view.get("publications") or [])),
             **signature_cells(_signatures(view), sources.directory),
             "extensions": len(view.get("extensions") or []),
+            "page_url": f"{sources.base_url}/p/overenskommelse/{view.get('agreement_id')}",
         }

@@ -350,3 +350,32 @@ async def ended_periods(
     before `today`, in key order after `after`: what the expiry job moves to expired."""
     rows = await conn.fetch(ENDED_PERIODS, projection, status, today, after, limit)
     return [(r[0], r[1]) for r in rows]
+
+
+AGREEMENT_PROMISES = """
+SELECT d.key FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1
+  AND ((($3 OR d.organisations && $4::text[])
+        AND $2 IN (d.doc #>> '{state,in_force,content,details,agreement_id}',
+                   d.doc #>> '{state,working,content,details,agreement_id}'))
+       OR d.doc #>> '{public,revision,content,details,agreement_id}' = $2)
+ORDER BY d.key
+LIMIT $5"""
+
+
+async def agreement_promises(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    agreement_id: str,
+    member_of: frozenset[str],
+    everything: bool,
+    limit: int,
+) -> list[str]:
+    """Keys of the serving promise documents that name agreement `agreement_id`: by their
+    revision in force or being worked on for a party's members (all when `everything`), by
+    their published revision for everybody else."""
+    rows = await conn.fetch(
+        AGREEMENT_PROMISES, PROMISES, agreement_id, everything, sorted(member_of), limit
+    )
+    return [r[0] for r in rows]

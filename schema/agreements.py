@@ -16,6 +16,7 @@ import strawberry
 from strawberry.types import Info
 
 from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
+from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.agreements import NAME as AGREEMENT_PROJECTION
 from schema.access import readable_organisations, sees_parties
 from schema.consistency import read_after
@@ -23,6 +24,9 @@ from schema.context import Context
 from schema.errors import ClientError
 from schema.evidence import Evidence, evidence_of
 from schema.pagination import First, PageInfo, decode_cursor, encode_cursor, page_size
+
+MAX_LINKED_PROMISES = 100
+"""Promises listed under one agreement (an agreement runs a few years: a handful of promises)."""
 
 
 @strawberry.type(description="A prioritised area (prioriterat område) of an agreement.")
@@ -98,6 +102,21 @@ class Agreement:
     public_only: bool = strawberry.field(
         description="True when the caller sees only what was published to citizens."
     )
+
+    @strawberry.field(
+        description="The promises that name this agreement as theirs, as far as you may see "
+        "them (by their published revision, unless you read a party)."
+    )
+    async def promise_ids(self, info: Info[Context, None]) -> list[strawberry.ID]:
+        ctx = info.context
+        readable = readable_organisations(ctx)
+        keys = await ctx.reader.agreement_promises(
+            agreement_id=str(self.id),
+            member_of=frozenset() if readable == "all" else readable,
+            everything=readable == "all",
+            limit=MAX_LINKED_PROMISES,
+        )
+        return [strawberry.ID(key.removeprefix(PROMISE_STREAM)) for key in keys]
 
 
 @strawberry.type

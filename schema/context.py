@@ -84,6 +84,11 @@ class Reader(Protocol):
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Agreement documents in key order, filtered like `promise_documents`."""
 
+    async def agreement_promises(
+        self, *, agreement_id: str, member_of: frozenset[str], everything: bool, limit: int
+    ) -> Sequence[str]:
+        """Keys of the promises naming an agreement, as far as the caller may see them."""
+
     async def log_index_at(self, moment: dt.datetime) -> int | None:
         """The last log index recorded at or before `moment` (None before the first)."""
 

@@ -246,6 +246,20 @@ class PgReader:
             )
         )
 
+    async def agreement_promises(
+        self, *, agreement_id: str, member_of: frozenset[str], everything: bool, limit: int
+    ) -> Sequence[str]:
+        """Keys of the promises naming an agreement, as far as the caller may see them."""
+        return await self._read(
+            lambda p: serving.agreement_promises(
+                p,
+                agreement_id=agreement_id,
+                member_of=member_of,
+                everything=everything,
+                limit=limit,
+            )
+        )
+
     async def log_head(self) -> int:
         """How many events are sequenced."""
         return await self._read(store.log_size)

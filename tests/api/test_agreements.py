@@ -185,6 +185,25 @@ async def test_parties_draft_sign_record_extend_and_publish_an_agreement_others_
         assert listed["agreements"] == [{"id": PUBLISHED, "status": "signed", "publicOnly": True}]
         assert (await stranger.query(AGREEMENT, id=DRAFT))["agreement"] is None
 
+    # A promise that names the agreement is listed under it for those who may see the promise.
+    linked = await editor.ok(
+        "draftPromise",
+        promiseId="api-agreement-promise",
+        parties=[UB, LPO],
+        details={"title": "Löfte under överenskommelsen", "agreementId": PUBLISHED},
+    )
+    link = (
+        "query($id: ID!, $token: String) "
+        "{ agreement(id: $id, consistencyToken: $token) { promiseIds } }"
+    )
+    token = linked["consistencyToken"]
+    assert (await editor.query(link, id=PUBLISHED, token=token))["agreement"] == {
+        "promiseIds": ["api-agreement-promise"]
+    }
+    assert (await anonymous.query(link, id=PUBLISHED, token=token))["agreement"] == {
+        "promiseIds": []
+    }
+
     parties_list = (await editor.query(AGREEMENTS, title="API-avtal", token=token))["agreements"]
     assert parties_list["agreements"] == [
         {"id": DRAFT, "status": "draft", "publicOnly": False},

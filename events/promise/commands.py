@@ -279,3 +279,5 @@ class PublishFollowUp(PromiseCommand):
     report_id: str
     channel: str
     url: str | None = None
+    published_on: dt.date | None = None
+    """The day it was published (a past day when recorded afterwards); today by default."""

@@ -19,7 +19,13 @@ from events.promise.events import (
     FollowUpReportDrafted,
 )
 from events.promise.state import EXPIRED, IN_FORCE, TERMINATED, FollowUpReport, PromiseState
-from events.well_formed import require_choice, require_id, require_ordered, require_text
+from events.well_formed import (
+    require_choice,
+    require_id,
+    require_not_after,
+    require_ordered,
+    require_text,
+)
 
 KINDS = frozenset({"interim", "final"})
 STATUSES = frozenset({"met", "partly", "not_met", "no_target"})
@@ -141,11 +147,13 @@ def decide_follow_up(
             if report.published:
                 raise RuleViolated(code="already_published", message="Already published.")
             require_text(command.channel, "channel", max_length=200)
+            published_on = command.published_on or command.at.date()
+            require_not_after(published_on, command.at.date(), "published_on")
             return [
                 FollowUpPublished(
                     report_id=report.report_id,
                     channel=command.channel,
-                    published_on=command.at.date(),
+                    published_on=published_on,
                     url=command.url,
                 )
             ]

@@ -126,6 +126,9 @@ class FollowUpReport:
     assessments: tuple[Assessment, ...] = ()
     approved_by: tuple[str, ...] = ()
     published: bool = False
+    published_on: dt.date | None = None
+    channel: str | None = None
+    url: str | None = None
 
     def assessed(self) -> frozenset[str]:
         """Commitment ids assessed so far."""
@@ -402,7 +405,13 @@ def _follow_up_event(state: PromiseState, event: Event) -> PromiseState:
         case FollowUpApproved():
             report = replace(report, approved_by=(*report.approved_by, event.party_id))
         case FollowUpPublished():
-            report = replace(report, published=True)
+            report = replace(
+                report,
+                published=True,
+                published_on=event.published_on,
+                channel=event.channel,
+                url=event.url,
+            )
         case _:
             return state
     return replace(state, follow_ups=_upsert(state.follow_ups, lambda f: f.report_id, report))

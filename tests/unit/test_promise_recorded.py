@@ -337,3 +337,42 @@ def test_at_is_the_recorded_time_and_stays_apart_from_the_business_date() -> Non
     recorded = events[0]
     assert isinstance(recorded, PromiseSignatureRecorded)
     assert recorded.signed_on == PAPER_DAY != AT.date()
+
+
+def test_a_follow_up_published_earlier_keeps_its_day_and_a_future_day_is_refused() -> None:
+    from events.promise.commands import PublishFollowUp
+    from events.promise.events import (
+        CommitmentAssessed,
+        FollowUpApproved,
+        FollowUpPublished,
+        FollowUpReportDrafted,
+    )
+
+    approved = (
+        *IN_FORCE_SIGNED,
+        FollowUpReportDrafted(
+            report_id="u1", kind="interim", covers_from=VALID_FROM, covers_to=TODAY
+        ),
+        CommitmentAssessed(report_id="u1", commitment_id="c1", status="no_target"),
+        CommitmentAssessed(report_id="u1", commitment_id="c2", status="partly", achieved=3),
+        FollowUpApproved(report_id="u1", party_id=KOMMUN, person_id="p1", approved_on=TODAY),
+        FollowUpApproved(report_id="u1", party_id=LPO, person_id="p2", approved_on=TODAY),
+    )
+    day = TODAY - dt.timedelta(days=3)
+    command = PublishFollowUp(
+        **promise_meta(KOMMUN_PUBLISHER),
+        report_id="u1",
+        channel="Upplands-Brobladet",
+        published_on=day,
+    )
+    events = when(PROMISE, approved, command, CONTEXT)
+    assert events == [
+        FollowUpPublished(report_id="u1", channel="Bladet", published_on=day, url=None)
+    ]
+    report = PROMISE.fold((*approved, *events)).follow_up("u1")
+    assert report is not None and (report.published_on, report.channel) == (
+        day,
+        "Upplands-Brobladet",
+    )
+    future = replace(command, published_on=TOMORROW)
+    then_refused(PROMISE, approved, future, CONTEXT, InvalidInput, "date_in_future")

@@ -9,6 +9,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -392,6 +393,9 @@ async def test_a_conditional_get_with_the_etag_is_304_until_something_changes(
     assert again.status_code == 304 and again.content == b""
     assert again.headers["etag"] == etag
     assert (await http.get(url, headers={"if-none-match": '"something-else"'})).status_code == 200
+    # Without If-None-Match, If-Modified-Since with the Last-Modified it was sent is enough.
+    since = first.headers["last-modified"]
+    assert (await http.get(url, headers={"if-modified-since": since})).status_code == 304
     # Each file has its own tag.
     other = await http.get(f"{published.url}/open-data/activities.csv")
     assert other.headers["etag"] != etag
@@ -411,6 +415,7 @@ async def test_a_conditional_get_with_the_etag_is_304_until_something_changes(
     changed = await http.get(url, headers={"if-none-match": etag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
+    assert parsedate_to_datetime(changed.headers["last-modified"]) >= parsedate_to_datetime(since)
     achieved = {
         r["commitment_id"]: r["achieved"]
         for r in (await get(published, http, "commitments.json")).json()["rows"]

@@ -7,8 +7,10 @@ query parameter, so each download keeps its own file name and its own cached cop
 
 Every file answers with an ETag made from the log positions of what it is read from (each
 document carries the log index it last changed at: the published promises and agreements, and
-the directory for the names), and `304 Not Modified` to a request that already holds it; a
-write that changes none of them (a draft, another stream) keeps the tag. The positions are read
+the directory for the names) and `Last-Modified` from when the log took the newest of them,
+and `304 Not Modified` to a request that already holds that copy (`If-None-Match`, or without
+it `If-Modified-Since`), as the public pages do; a write that changes none of them (a draft,
+another stream) keeps the tag. The positions are read
 before the documents: a change landing between the two reads then gives new content under the
 old tag, which the next request replaces, never old content under a new tag that would be kept.
 """
@@ -25,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 from service.web.open_data import sources
 from service.web.open_data.spreadsheet import COMMA, EXCEL, Dialect, to_csv
 from service.web.open_data.tables import TABLES, Table
+from service.web.public import freshness
 
 PREFIX = "/open-data/"
 
@@ -38,17 +41,6 @@ SHARED = {"access-control-allow-origin": "*", "cache-control": "public, no-cache
 """Anyone's script may read open data; a cache asks again each time (a 304 is cheap)."""
 
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-def held(request: Request, etag: str) -> bool:
-    """True when the request's If-None-Match names `etag` (weak comparison, RFC 9110)."""
-    header = request.headers.get("if-none-match")
-    if header is None:
-        return False
-    if header.strip() == "*":
-        return True
-    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
-    return etag in tags
 
 
 def file_name(table: Table, kind: str) -> str:
@@ -81,9 +73,13 @@ def serve(table: Table, kind: str) -> Handler:
 
     async def handler(request: Request) -> Response:
         services = request.state.services
-        etag = sources.etag_of(await sources.positions(services.pool), name)
+        found = await sources.positions(services.pool)
+        etag = sources.etag_of(found, name)
+        modified = await sources.last_modified(services.pool, found)
         headers = {**SHARED, "etag": etag}
-        if held(request, etag):
+        if modified is not None:
+            headers["last-modified"] = freshness.http_date(modified)
+        if freshness.not_modified(request, etag, modified):
             return Response(status_code=304, headers=headers)
         data = await sources.load(services.pool, services.settings.base_url)
         response = _body(table, kind, data)

@@ -7,6 +7,7 @@ names of organisations and of the people who signed.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -92,6 +93,12 @@ def etag_of(positions: Positions, name: str) -> str:
 async def positions(pool: asyncpg.Pool) -> Positions:
     """Where the published documents and the directory stand now."""
     return await serving.published_positions(pool, PROJECTIONS, (DIRECTORY_KEY,))
+
+
+async def last_modified(pool: asyncpg.Pool, found: Positions) -> dt.datetime | None:
+    """When the log took the newest of `found` (None before anything is published)."""
+    newest = max((position[3] for position in found), default=-1)
+    return None if newest < 0 else await serving.log_time(pool, newest)
 
 
 async def load(pool: asyncpg.Pool, base_url: str) -> Sources:

@@ -314,6 +314,7 @@ async def test_the_excel_variant_parses_with_semicolons_and_has_the_swedish_labe
     ]
     assert (follow_up["Slag"], follow_up["Bedömning"]) == ("Slutrapport", "Delvis uppfyllt")
     assert follow_up["Kommentar"] == "Två av minst åtta"
+    assert follow_up["Publicerad i"] == "Upplands-Brobladet"
 
 
 async def test_a_formula_in_a_text_is_neutralised_in_both_csv_variants(

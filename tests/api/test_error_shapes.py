@@ -22,7 +22,7 @@ import pytest
 from schema.i18n.catalogue import translations
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
-from tests.api.test_public_page import publish_promise
+from tests.api.test_public_page import DAYS, publish_promise
 from tests.unit.test_error_codes import documented, templates
 
 UB, LPO, JF = "org-upplands-bro", "org-lpo-jarfalla", "org-jarfalla"
@@ -116,7 +116,7 @@ def activity(**extra: Any) -> dict[str, Any]:
         "promiseId": LIVE,
         "recordId": "err-r9",
         "commitmentId": "c2",
-        "occurredOn": "2018-06-01",
+        "occurredOn": DAYS["c2"][0],  # inside the live promise's period
         "performedBy": [LPO],
         "summary": "Insats",
         **extra,

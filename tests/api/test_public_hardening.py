@@ -108,7 +108,7 @@ async def test_the_index_lists_the_published_promise(
     response = await http.get(f"{published.url}/p/")
     assert response.status_code == 200
     assert f'href="/p/{PROMISE}"' in response.text
-    assert "=HYPERLINK(&quot;https://evil.example&quot;" in response.text
+    assert "=HYPERLINK(&#34;https://evil.example&#34;" in response.text
 
 
 NOT_FRAMEABLE = [

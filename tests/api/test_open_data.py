@@ -306,6 +306,10 @@ async def test_the_excel_variant_parses_with_semicolons_and_has_the_swedish_labe
     assert (c1["Mål (jämförelse)"], c1["Mål (antal)"], c1["Genomförda"]) == ("minst", "8", "2")
     assert (c1["Måluppfyllelse (kod)"], c1["Måluppfyllelse"]) == ("partly", "Delvis uppfyllt")
     assert c1["Platser"] == "Bro centrum"
+    assert (c1["Senaste bedömning"], c1["Senaste kommentar"]) == (
+        "Delvis uppfyllt",
+        "Två av minst åtta",
+    )
 
     [follow_up] = [
         r

@@ -209,6 +209,12 @@ def test_commitments_carry_the_views_progress_and_swedish_labels() -> None:
     assert c1["focus_area"] == "Öka tryggheten"
     assert (c2["status"], c2["status_label"]) == ("no_target", "Inget mätbart mål")
     assert c1["promise_status_label"] == "Avslutat"
+    # The latest published assessment only: the unpublished draft's never shows.
+    assert (c1["latest_assessment_label"], c1["latest_comment"]) == (
+        "Delvis uppfyllt",
+        "Tre av åtta",
+    )
+    assert (c2["latest_assessment"], c2["latest_comment"]) == (None, None)
 
 
 def test_only_published_follow_ups_are_listed() -> None:

@@ -83,6 +83,9 @@ COMMITMENTS = (
     _c("status", "Måluppfyllelse (kod)"),
     _c("status_label", "Måluppfyllelse"),
     _c("colour", "Färg"),
+    _c("latest_assessment", "Senaste bedömning (kod)"),
+    _c("latest_assessment_label", "Senaste bedömning"),
+    _c("latest_comment", "Senaste kommentar"),
 )
 
 FOLLOW_UPS = (
@@ -221,7 +224,23 @@ def commitment_rows(sources: Sources) -> Iterator[dict[str, Any]]:
                 "status": done.get("status"),
                 "status_label": label(PROGRESS_STATUS, done.get("status")),
                 "colour": done.get("colour"),
+                **_latest_assessment(view, cid),
             }
+
+
+def _latest_assessment(view: View, commitment_id: str) -> dict[str, Any]:
+    """The commitment's assessment in the published follow-up covering the latest period."""
+    found: Mapping[str, Any] = {}
+    reports = sorted(view.get("follow_ups") or [], key=lambda r: str(r.get("covers_to")))
+    for report in reports:
+        for assessment in report.get("assessments") or []:
+            if str(assessment.get("commitment_id")) == commitment_id:
+                found = assessment
+    return {
+        "latest_assessment": found.get("status"),
+        "latest_assessment_label": label(PROGRESS_STATUS, found.get("status")),
+        "latest_comment": found.get("comment"),
+    }
 
 
 def _names(ids: Any, directory: Directory) -> list[str]:

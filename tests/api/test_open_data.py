@@ -444,6 +444,8 @@ async def test_the_index_lists_every_file_with_the_public_pages_policy(
     policy = response.headers["content-security-policy"]
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert response.headers["x-frame-options"] == "DENY"
+    # The public pages link here.
+    assert 'href="/open-data/"' in (await http.get(f"{published.url}/p/{PUBLISHED}")).text
     listed = (await http.get(f"{published.url}/open-data/index.json")).json()["files"]
     assert [f["name"] for f in listed] == [t.name for t in TABLES]
     assert json.dumps(listed)  # plain JSON

@@ -36,16 +36,15 @@ class Column:
 class Dialect:
     """How one CSV variant is written."""
 
-    name: str
     delimiter: str
     decimal_comma: bool
     swedish_headings: bool
 
 
-COMMA = Dialect(name="csv", delimiter=",", decimal_comma=False, swedish_headings=False)
+COMMA = Dialect(delimiter=",", decimal_comma=False, swedish_headings=False)
 """RFC 4180: comma, CRLF, double quotes; English keys in the header."""
 
-EXCEL = Dialect(name="excel", delimiter=";", decimal_comma=True, swedish_headings=True)
+EXCEL = Dialect(delimiter=";", decimal_comma=True, swedish_headings=True)
 """What Excel with Swedish regional settings opens by double-click."""
 
 

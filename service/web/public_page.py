@@ -28,7 +28,7 @@ from events.well_formed import require_id
 from projections import serving
 from projections.promises import NAME as PROMISES
 from schema.i18n.catalogue import DEFAULT_LANGUAGE, negotiate, translations
-from service.web.public import freshness, present, templates
+from service.web.public import agreement_view, freshness, listing, promise_view, templates
 from service.web.public.present import COLOUR_FILL, N_, Directory, Words
 
 __all__ = ["COLOUR_FILL", "EMBED_CSP", "N_", "PAGE_CSP", "document", "not_found", "routes", "text"]
@@ -161,7 +161,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
     words = words_for(language)
 
     def build(updated: dt.datetime | None) -> str:
-        source = present.PromiseInput(
+        source = promise_view.PromiseInput(
             public=public,
             activities=list(public.get("activities") or []),
             directory=directory,
@@ -169,7 +169,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
             updated=updated,
             agreement_ids=agreements,
         )
-        page = present.promise_page(source, words)
+        page = promise_view.promise_page(source, words)
         title = words(N_("{title} – Follow how it is going"), title=page.title)
         base = str(request.base_url).rstrip("/")
         return templates.render(
@@ -239,7 +239,9 @@ async def agreement(request: Request) -> Response:
     words = words_for(language)
 
     def build(updated: dt.datetime | None) -> str:
-        shown = present.agreement_page(agreement_id, public, directory, under, updated, words)
+        shown = agreement_view.agreement_page(
+            agreement_id, public, directory, under, updated, words
+        )
         title = words(N_("{title} – Follow how it is going"), title=shown.title)
         return templates.render("agreement.html", words, title=title, page=shown)
 
@@ -261,10 +263,10 @@ async def index(request: Request) -> Response:
     words = words_for(language)
 
     def build(updated: dt.datetime | None) -> str:
-        items = [present.listed_item(p, k, view, words) for p, k, _i, view in documents]
+        items = [listing.listed_item(p, k, view, words) for p, k, _i, view in documents]
         title = words(N_("Citizen promises and cooperation agreements"))
         return templates.render(
-            "index.html", words, title=title, groups=present.grouped(items, directory)
+            "index.html", words, title=title, groups=listing.grouped(items, directory)
         )
 
     return await answer(
@@ -292,7 +294,7 @@ async def municipality(request: Request) -> Response:
     newest = max((d[2] for d in documents), default=-1)
 
     def build(updated: dt.datetime | None) -> str:
-        items = [present.listed_item(p, k, view, words) for p, k, _i, view in documents]
+        items = [listing.listed_item(p, k, view, words) for p, k, _i, view in documents]
         ordered = sorted(items, key=lambda i: (i.newest, i.title), reverse=True)
         contact = directory.contact(org_id)
         return templates.render(

@@ -157,7 +157,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
         return not_found(chrome=chrome, language=language)
     log_index, public = found
     directory_index, directory = await directory_of(request)
-    agreements = await published_agreement_ids(pool, public)
+    agreements, agreement_index = await published_agreement(pool, public)
     words = words_for(language)
 
     def build(updated: dt.datetime | None) -> str:
@@ -186,23 +186,28 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
     return await answer(
         request,
         kind="promise",
-        positions=(log_index, directory_index),
+        positions=(log_index, directory_index, agreement_index),
         chrome=chrome,
         language=language,
         build=build,
     )
 
 
-async def published_agreement_ids(pool: asyncpg.Pool, public: dict[str, Any]) -> frozenset[str]:
-    """The promise's agreement id when that agreement is published (else empty): a link
-    to an agreement page that would answer 404 is no link."""
+async def published_agreement(
+    pool: asyncpg.Pool, public: dict[str, Any]
+) -> tuple[frozenset[str], int]:
+    """The promise's agreement id when that agreement is published (else empty: a link to an
+    agreement page that would answer 404 is no link), and the log index it was read at (-1
+    when not published), which is part of the promise page's version."""
     details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
     agreement_id = details.get("agreement_id")
     if not agreement_id or not valid_id(str(agreement_id)):
-        return frozenset()
+        return frozenset(), -1
     key = AGREEMENT_STREAM + str(agreement_id)
     found = await serving.published_document(pool, serving.AGREEMENTS, key)
-    return frozenset({str(agreement_id)}) if found is not None else frozenset()
+    if found is None:
+        return frozenset(), -1
+    return frozenset({str(agreement_id)}), found[0]
 
 
 async def page(request: Request) -> Response:
@@ -240,7 +245,7 @@ async def agreement(request: Request) -> Response:
 
     def build(updated: dt.datetime | None) -> str:
         shown = agreement_view.agreement_page(
-            agreement_id, public, directory, under, updated, words
+            agreement_id, public, directory, under, updated, today(), words
         )
         title = words(N_("{title} – Follow how it is going"), title=shown.title)
         return templates.render("agreement.html", words, title=title, page=shown)

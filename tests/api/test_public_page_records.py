@@ -254,6 +254,7 @@ async def test_the_agreement_page_shows_its_parties_signatures_extension_and_pro
         f"Förlängd till 31 december {YEAR + 3}: Förlängd efter uppföljningen (KS 25/0101)" in page
     )
     assert "Godkänt av båda parterna" in page
+    assert "<dd>Gäller</dd>" in page  # signed, and its period covers today
     signatures = section(page, "underskrifter")
     assert signatures.count("Signerat i Samverkan") == 1
     assert signatures.count("Registrerat från dokument") == 1

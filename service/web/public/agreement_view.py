@@ -19,6 +19,7 @@ from service.web.public.present import (
     Words,
     approval_text,
     approved_by_all,
+    as_date,
     party_links,
     period_text,
     publications,
@@ -49,6 +50,7 @@ def agreement_page(
     directory: Directory,
     promises: Iterable[tuple[str, str]],
     updated: dt.datetime | None,
+    today: dt.date,
     words: Words,
 ) -> AgreementPage:
     """The agreement page's content; `promises` are (id, title) of the published promises
@@ -57,13 +59,7 @@ def agreement_page(
     parties = [str(p) for p in content.get("parties") or []]
     signed = list(public.get("signatures") or [])
     facts = [Fact(term=words(N_("Period")), value=period_text(content.get("period"), words))]
-    if public.get("status"):
-        facts.append(
-            Fact(
-                term=words(N_("Status")),
-                value=words.label(PROMISE_STATUS_LABEL, str(public.get("status"))),
-            )
-        )
+    facts.append(Fact(term=words(N_("Status")), value=status_text(public, content, today, words)))
     if approved_by_all(parties, signed):
         facts.append(Fact(term=words(N_("Signed")), value=approval_text(parties, words)))
     if updated is not None:
@@ -91,3 +87,19 @@ def agreement_page(
         promises=tuple(Party(name=title, url=f"/p/{pid}") for pid, title in promises),
         contacts=tuple(c for p in parties if (c := directory.contact(p)) is not None),
     )
+
+
+def status_text(
+    public: Mapping[str, Any], content: Mapping[str, Any], today: dt.date, words: Words
+) -> str:
+    """ "Gäller" while a signed agreement's period covers today; its status otherwise.
+
+    The fold does not read a clock, so a signed agreement stays `signed` through its period:
+    whether it is in force on the day the page is shown is read here, from the period.
+    """
+    status = str(public.get("status") or "")
+    period = content.get("period") or {}
+    start, end = as_date(period.get("valid_from")), as_date(period.get("valid_to"))
+    if status == "signed" and (start is None or start <= today) and (end is None or today <= end):
+        return words.label(PROMISE_STATUS_LABEL, "in_force")
+    return words.label(PROMISE_STATUS_LABEL, status)

@@ -31,6 +31,8 @@ LIVE = "err-live"  # in force since 2018, an amendment open, follow-up u1 publis
 KSO, LPO_CHIEF = f"p-{LIVE}-kso", f"p-{LIVE}-lpo"  # signatories publish_promise registers
 PERIOD_2025 = {"validFrom": "2025-01-01", "validTo": "2025-12-31", "label": "2025"}
 FUTURE = {"validFrom": "2099-01-01", "validTo": "2099-12-31"}
+EXPIRED_AGREEMENT = "err-agr-old"  # signed on paper for 2019–2020, entered afterwards: expired
+EVIDENCE = {"description": "Underskrivet original", "registryNumber": "KS 21/0042"}
 
 NOT_REACHABLE = {
     "unknown_command": "a command type no decider handles: a wiring fault, not a request",
@@ -121,6 +123,13 @@ def activity(**extra: Any) -> dict[str, Any]:
         "summary": "Insats",
         **extra,
     }
+
+
+def recorded_signature(
+    party: str, evidence: dict[str, Any]
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A signature of the proposed promise recorded from a document with `evidence`."""
+    return sign("err-proposed", party, evidence=evidence)
 
 
 AGREEMENT = {
@@ -251,6 +260,13 @@ CASES = [
         "Forbidden",
     ),
     Case("not_performer", LPO_EDITOR, "recordActivity", activity(performedBy=[UB]), "Forbidden"),
+    Case(
+        "not_own_organisation",
+        ADMIN,
+        "setPublicContact",
+        {"orgId": LPO, "contact": {"phone": "114 14"}},
+        "Forbidden",
+    ),
     # VersionConflict, IdempotencyKeyReused
     Case(
         "version_conflict",
@@ -393,6 +409,46 @@ CASES = [
         "ConfirmationRequired",
     ),
     Case(
+        "unknown_party",
+        EDITOR,
+        "recordPromiseSignature",
+        recorded_signature(JF, EVIDENCE),
+        "InvalidInput",
+        ["input", "partyId"],
+    ),
+    Case(
+        "evidence_missing",
+        EDITOR,
+        "recordPromiseSignature",
+        recorded_signature(UB, {"description": "ett foto"}),
+        "InvalidInput",
+        ["input", "evidence"],
+    ),
+    Case(
+        "invalid_sha256",
+        EDITOR,
+        "recordPromiseSignature",
+        recorded_signature(UB, {"documentSha256": "not-a-hash"}),
+        "InvalidInput",
+        ["input", "evidence", "documentSha256"],
+    ),
+    Case(
+        "invalid_url",
+        EDITOR,
+        "recordPromiseSignature",
+        recorded_signature(UB, {"url": "ftp://diariet.example/ks-21-0042"}),
+        "InvalidInput",
+        ["input", "evidence", "url"],
+    ),
+    Case(
+        "period_unresolvable",
+        EDITOR,
+        "draftPromise",
+        draft("err-x", period={"label": "nästa mandatperiod"}),
+        "InvalidInput",
+        ["input", "details", "period", "label"],
+    ),
+    Case(
         "quantity_not_positive",
         LPO_EDITOR,
         "recordActivity",
@@ -525,6 +581,35 @@ CASES = [
         SIGNER,
         "supersedePromise",
         {"promiseId": LIVE, "successorId": LIVE},
+        "RuleViolated",
+    ),
+    Case(
+        "agreement_parties_differ",
+        EDITOR,
+        "draftPromise",
+        {
+            **draft("err-x", agreementId="err-agr"),
+            "parties": [UB, JF, LPO],  # Järfälla is no party of err-agr
+        },
+        "RuleViolated",
+    ),
+    Case(
+        "agreement_expired",
+        SIGNER,
+        "extendAgreement",
+        {"agreementId": EXPIRED_AGREEMENT, "newValidTo": "2030-12-31", "reason": "Förläng"},
+        "RuleViolated",
+    ),
+    Case(
+        "published_before_signing",
+        EDITOR,
+        "recordPromisePublication",
+        {
+            "promiseId": "err-current",  # signed in Samverkan today
+            "channel": "Upplands-Brobladet",
+            "publishedOn": "2021-02-20",
+            "evidence": EVIDENCE,
+        },
         "RuleViolated",
     ),
     Case(
@@ -693,6 +778,36 @@ async def working_revision(
     return int(working["revision_no"]), str(working["content_hash"])
 
 
+async def expired_agreement(editor: Client) -> None:
+    """An agreement for 2019–2020 whose paper signatures are entered now: it is expired."""
+    old = {**AGREEMENT, "period": {"validFrom": "2019-01-01", "validTo": "2020-12-31"}}
+    await editor.ok("draftAgreement", agreementId=EXPIRED_AGREEMENT, content=old)
+    proposed = await editor.ok("proposeAgreement", agreementId=EXPIRED_AGREEMENT)
+    seen = await editor.query(
+        "query($id: ID!, $token: String) { agreement(id: $id, consistencyToken: $token) "
+        "{ revisionNo contentHash } }",
+        id=EXPIRED_AGREEMENT,
+        token=proposed["consistencyToken"],
+    )
+    for party in (UB, LPO):
+        recorded = await editor.ok(
+            "recordAgreementSignature",
+            agreementId=EXPIRED_AGREEMENT,
+            revisionNo=seen["agreement"]["revisionNo"],
+            contentHash=seen["agreement"]["contentHash"],
+            partyId=party,
+            signedOn="2019-02-01",
+            evidence=EVIDENCE,
+        )
+    status = await editor.query(
+        "query($id: ID!, $token: String) { agreement(id: $id, consistencyToken: $token) "
+        "{ status } }",
+        id=EXPIRED_AGREEMENT,
+        token=recorded["consistencyToken"],
+    )
+    assert status["agreement"]["status"] == "expired", status
+
+
 @pytest.fixture(scope="module")
 async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
     """Promises in each state, an agreement, people and mandates; the proposed revisions."""
@@ -748,6 +863,7 @@ async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
         )
         await sign_both(dev_app, http, "err-current")
         await editor.ok("draftAgreement", agreementId="err-agr", content=AGREEMENT)
+        await expired_agreement(editor)
         await admin.ok("registerPerson", personId="p-err-nomandate", name="Utan mandat")
         await admin.ok("registerPerson", personId="p-err-revoked", name="Återkallad")
         await admin.ok(
@@ -850,6 +966,13 @@ QUERIES = [
         "... on InvalidInput { code message field } } }",
         "InvalidInput",
         ["asOf"],
+    ),
+    (
+        "not_in_force_on",
+        '{ promiseAt(id: "err-current", inForceOn: "2019-06-01") { __typename '
+        "... on NotFound { code message } } }",
+        "NotFound",
+        None,
     ),
     (
         "not_yet_existing",

@@ -12,7 +12,12 @@ import pytest
 
 from events.log.store import VersionConflict
 from events.messages import Principal
-from events.promise.commands import AddFocusArea, RevisePromiseDetails
+from events.promise.commands import (
+    AddFocusArea,
+    DraftPromise,
+    ProposePromise,
+    RevisePromiseDetails,
+)
 from events.promise.content import FocusArea, Period, PromiseDetails
 from service import database
 from service.bootstrap import build_domain
@@ -21,7 +26,9 @@ from service.dispatcher import Dispatcher
 from tests.conftest import Database
 
 AT = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
-PROMISE = "upplands-bro-2018"
+# A promise of the demo's parties proposed for signing: the demo's own promises are all
+# signed and past their periods (expired), so none of them can be edited any more.
+PROMISE = "dispatcher-2026"
 
 
 def editor(org: str, subject: str) -> Principal:
@@ -43,6 +50,32 @@ async def events_in(pool: asyncpg.Pool, stream: str) -> int:
     return int(await pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", stream))
 
 
+async def load_demo_and_propose(dispatcher: Dispatcher) -> None:
+    """The demo (its directory), then PROMISE drafted with one focus area and proposed."""
+    await load_demo(dispatcher, at=AT)
+    actor = editor("org-upplands-bro", "drafter")
+    details = PromiseDetails(title="Trygg i Bro", period=Period(label="2026"))
+    for command in (
+        DraftPromise(
+            command_id=str(uuid.uuid4()),
+            actor=actor,
+            at=AT,
+            promise_id=PROMISE,
+            parties=("org-upplands-bro", "org-lpo-jarfalla"),
+            details=details,
+        ),
+        AddFocusArea(
+            command_id=str(uuid.uuid4()),
+            actor=actor,
+            at=AT,
+            promise_id=PROMISE,
+            focus_area=FocusArea(focus_area_id="fa1", title="Bro centrum"),
+        ),
+        ProposePromise(command_id=str(uuid.uuid4()), actor=actor, at=AT, promise_id=PROMISE),
+    ):
+        await dispatcher.dispatch(command)
+
+
 async def test_loading_the_demo_twice_adds_nothing(dispatcher: Dispatcher) -> None:
     first = await load_demo(dispatcher, at=AT)
     before = await dispatcher.pool.fetchval("SELECT count(*) FROM events")
@@ -54,7 +87,7 @@ async def test_loading_the_demo_twice_adds_nothing(dispatcher: Dispatcher) -> No
 async def test_two_editors_at_the_same_version_one_wins_and_the_other_gets_a_conflict(
     dispatcher: Dispatcher,
 ) -> None:
-    await load_demo(dispatcher, at=AT)
+    await load_demo_and_propose(dispatcher)
     stream = f"promise-{PROMISE}"
     version = int(
         await dispatcher.pool.fetchval("SELECT version FROM streams WHERE stream_id = $1", stream)
@@ -66,7 +99,7 @@ async def test_two_editors_at_the_same_version_one_wins_and_the_other_gets_a_con
             actor=editor("org-upplands-bro", subject),
             at=AT,
             promise_id=PROMISE,
-            details=PromiseDetails(title=f"Titel av {subject}", period=Period(label="2018")),
+            details=PromiseDetails(title=f"Titel av {subject}", period=Period(label="2026")),
         )
 
     outcomes = await asyncio.gather(
@@ -84,7 +117,7 @@ async def test_two_editors_at_the_same_version_one_wins_and_the_other_gets_a_con
 async def test_commands_without_an_expected_version_are_re_decided_and_both_land(
     dispatcher: Dispatcher,
 ) -> None:
-    await load_demo(dispatcher, at=AT)
+    await load_demo_and_propose(dispatcher)
     stream = f"promise-{PROMISE}"
     before = await events_in(dispatcher.pool, stream)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shlex
@@ -63,7 +64,9 @@ def token_for(app: RunningApp, args: list[str]) -> str:
 
 
 def fill(template: str, seen: dict[str, Any]) -> dict[str, Any]:
+    today = dt.datetime.now(dt.UTC).date()  # the server's day: it dates what it decides in UTC
     text = template.replace("{{new-id}}", "__NEW__")
+    text = text.replace("{{year}}", str(today.year)).replace("{{today}}", today.isoformat())
     text = text.replace('"{{revisionNo}}"', str(seen.get("revisionNo", 0)))
     for name in ("contentHash", "consistencyToken"):
         text = text.replace("{{" + name + "}}", str(seen.get(name, "")))

@@ -11,7 +11,14 @@ from starlette.requests import Request
 from schema.i18n.catalogue import translations
 from service.web.public import freshness
 from service.web.public.listing import grouped, listed_item
-from service.web.public.present import Directory, Words, signatures
+from service.web.public.present import (
+    COLOUR_FILL,
+    TRACK_FILL,
+    TRACK_STROKE,
+    Directory,
+    Words,
+    signatures,
+)
 from service.web.public.promise_view import remaining_text
 from service.web.public.units import counted, plural
 
@@ -189,3 +196,22 @@ def test_if_modified_since_is_honoured_only_without_if_none_match() -> None:
     assert not freshness.not_modified(request(if_modified_since="nonsense"), '"t"', at)
     both = request(if_modified_since=stamp, if_none_match='"other"')
     assert not freshness.not_modified(both, '"t"', at)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_bars_and_their_track_stand_out_at_3_to_1_as_wcag_1_4_11_asks() -> None:
+    assert contrast(TRACK_STROKE, "#ffffff") >= 3  # the track's outline on the page
+    for colour, fill in COLOUR_FILL.items():
+        assert contrast(fill, TRACK_FILL) >= 3, colour  # the bar inside its track
+        assert contrast(fill, "#ffffff") >= 3, colour

@@ -36,9 +36,10 @@ from psycopg.sql import SQL, Composed
 from events.catalogue import deciders
 from events.codec import Registry
 from events.context import DecisionContext
+from events.directory.decider import DIRECTORY_STREAM
 from events.log import store
 from events.messages import Event
-from events.promise.commands import AddCommitment
+from events.promise.commands import AddCommitment, ProposePromise
 from events.promise.events import (
     ActivityPerformed,
     CommitmentAssessed,
@@ -139,17 +140,22 @@ def template_events(registry: Registry) -> tuple[list[Encoded], list[Encoded], s
     """The demo decided in memory: directory events and the 2018 promise cut to 5 commitments.
 
     Returns the directory's encoded events, the promise's (drafted … proposed) and its hash.
+    The demo goes on to record the promise's signatures and publication from its text, with
+    the hash of all its commitments; the template stops at its proposal, and its hash is the
+    one the deciders gave the cut revision (the folded working revision's), which the
+    generated signatures then name. Only the directory and the template are decided: nothing
+    else of the demo goes into the generated log.
     """
     by_type = {t: d for d in deciders() for t in d.command_types}
     states: dict[str, Any] = {}
     directory: Any = None
     out: dict[str, list[Encoded]] = {}
+    proposed = False
     for stream, command in demo_commands(NOW):
-        if (
-            stream == TEMPLATE_STREAM
-            and isinstance(command, AddCommitment)
-            and command.commitment.commitment_id not in COMMITMENTS
-        ):
+        cut = isinstance(command, AddCommitment) and (
+            command.commitment.commitment_id not in COMMITMENTS
+        )
+        if stream != DIRECTORY_STREAM and (stream != TEMPLATE_STREAM or proposed or cut):
             continue
         decider = by_type[type(command)]
         state = states.get(stream, decider.initial_state)
@@ -158,11 +164,13 @@ def template_events(registry: Registry) -> tuple[list[Encoded], list[Encoded], s
             state = decider.evolve(state, event)
             out.setdefault(stream, []).append(registry.encode(event))
         states[stream] = state
-        if stream == "directory":
+        if stream == DIRECTORY_STREAM:
             directory = state
-    promise = out[TEMPLATE_STREAM]
-    proposed = [data for kind, _, data in promise if kind == "PromiseProposedForSigning"]
-    return out["directory"], promise, str(proposed[-1]["content_hash"])
+        proposed = proposed or (stream == TEMPLATE_STREAM and isinstance(command, ProposePromise))
+    working = states[TEMPLATE_STREAM].working
+    if not proposed or working is None or working.content_hash is None:
+        raise RuntimeError(f"the demo's {TEMPLATE_STREAM} was never proposed for signing")
+    return out[DIRECTORY_STREAM], out[TEMPLATE_STREAM], str(working.content_hash)
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ or unpublished is the same 404 page.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -120,7 +120,7 @@ async def answer(
     positions: Iterable[int],
     chrome: bool,
     language: str,
-    build: Any,
+    build: Callable[[dt.datetime | None], str],
     count: int | None = None,
 ) -> Response:
     """The page built by `build(updated)`, or 304 when the client's copy is current; the

@@ -299,3 +299,19 @@ async def test_the_agreement_page_speaks_english_when_asked(
     assert '<html lang="en">' in page
     assert "Cooperation agreement" in page and "Recorded from a document" in page
     assert f"Extended to December 31, {YEAR + 3}" in page
+
+
+async def test_a_change_in_the_directory_is_a_new_version_of_the_pages_that_name_it(
+    recorded: RunningApp, http: httpx.AsyncClient
+) -> None:
+    paths = (f"/p/{PROMISE}", f"/p/overenskommelse/{AGREEMENT}", "/p/", "/p/kommun/0139")
+    tags = {p: (await http.get(recorded.url + p)).headers["etag"] for p in paths}
+    admin = Client(http, recorded, recorded.token(LPO, "org_admin"))
+    changed = await admin.ok("setPublicContact", orgId=LPO, contact={"phone": "114 14"})
+    await settle(Client(http, recorded, recorded.token(UB, "editor")), changed["consistencyToken"])
+    for path in paths:
+        again = await http.get(recorded.url + path, headers={"if-none-match": tags[path]})
+        assert again.status_code == 200, path
+        assert again.headers["etag"] != tags[path]
+    contact = section((await http.get(f"{recorded.url}/p/{PROMISE}")).text, "kontakt")
+    assert LPO_NAME in contact and '<a href="tel:11414">114 14</a>' in contact

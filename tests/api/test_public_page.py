@@ -275,6 +275,8 @@ async def test_each_commitment_has_an_honest_status_in_the_words_a_municipality_
     assert "av minst 2 möten" in c3 and "Uppfyllt" in c3 and "kvar" not in c3
     assert "av minst 4 vandringar" in c4
     assert f"4 vandringar kvar före {long_date(END)}" in c4
+    # Who carries it out, by name.
+    assert f"Vilka: {LPO_NAME}, {UB_NAME}" in c2
     # The latest published comment stands beside its commitment.
     assert "Närvaron ökade" in commitment_block(page, "c1")
     assert "Båda mötena hölls" in c3

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from service.web.public.present import (
@@ -66,6 +66,8 @@ class CommitmentView:
     bar: Bar | None
     assessment: Assessment | None
     places: tuple[str, ...] = ()
+    who: str | None = None
+    when: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,6 +225,18 @@ def commitment_view(
     )
 
 
+def who_text(commitment: Mapping[str, Any], directory: Directory) -> str | None:
+    """Who carries the commitment out: the responsible organisations and partners by name,
+    and the participants as the promise describes them."""
+    ids = [*(commitment.get("responsible_ids") or []), *(commitment.get("partner_ids") or [])]
+    named = [directory.name(str(o)) for o in ids]
+    participants = commitment.get("participants")
+    parts = [", ".join(dict.fromkeys(named))] if named else []
+    if participants:
+        parts.append(str(participants))
+    return "; ".join(parts) or None
+
+
 def remaining_text(
     goal: int,
     achieved: int,
@@ -271,14 +285,18 @@ def promise_page(source: PromiseInput, words: Words) -> PromisePage:
     period_end = as_date(period.get("valid_to"))
     groups = focus_groups(
         content,
-        lambda c: commitment_view(
-            c,
-            progress.get(str(c.get("commitment_id"))),
-            assessed.get(str(c.get("commitment_id"))),
-            period_end,
-            source.today,
-            places,
-            words,
+        lambda c: replace(
+            commitment_view(
+                c,
+                progress.get(str(c.get("commitment_id"))),
+                assessed.get(str(c.get("commitment_id"))),
+                period_end,
+                source.today,
+                places,
+                words,
+            ),
+            who=who_text(c, directory),
+            when=c.get("schedule_hint") or None,
         ),
     )
     commitment_texts = {

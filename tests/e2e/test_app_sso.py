@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -27,8 +28,12 @@ import uvicorn
 import websockets
 from joserfc.jwk import RSAKey
 
+from events.messages import Principal
+from events.promise.commands import AddFocusArea, DraftPromise, ProposePromise
+from events.promise.content import FocusArea, Period, PromiseDetails
 from service.bootstrap import build_domain
 from service.demo.load import load_demo
+from service.dispatcher import Dispatcher
 from service.identity.bearer import BearerValidator, JwksCache
 from service.identity.login import CSRF_HEADER
 from service.identity.registry import load_registry
@@ -39,7 +44,12 @@ from tests.conftest import Database
 from tests.idp.fixtures import LOGIN_SECRETS, Idps, follow_idp_login, registry_toml, user_tokens
 
 UB, LPO, ARJEPLOG = "org-upplands-bro", "org-lpo-jarfalla", "org-arjeplog"
-UB_PROMISE = "upplands-bro-2018"
+# Upplands-Bro's and the police area's promise for this year, proposed and not published: what
+# only its parties may see. The demo's own promises are published (upplands-bro-2018,
+# arjeplog-pitea-alvdal-2023-2024) or other organisations' (medborgarlofte-2022).
+UB_PROMISE = "sso-upplands-bro"
+PUBLISHED = ("upplands-bro-2018", "arjeplog-pitea-alvdal-2023-2024")
+ARJEPLOG_PROMISE = "arjeplog-pitea-alvdal-2023-2024"
 COOKIE = "__Host-samverkan_session"
 PROTOCOL = "graphql-transport-ws"
 WAIT_S = 30.0
@@ -147,9 +157,44 @@ def login_env() -> Iterator[None]:
         yield
 
 
+async def propose_the_unpublished_promise(dispatcher: Dispatcher) -> None:
+    """UB_PROMISE drafted by an Upplands-Bro editor with one focus area, proposed for signing."""
+    now = dt.datetime.now(dt.UTC)
+    actor = Principal(
+        issuer="sso-test-setup",
+        subject="ub-setup",
+        organisation_id=UB,
+        roles=frozenset({"editor"}),
+    )
+    details = PromiseDetails(title="Trygg i Bro", period=Period(label=str(now.year)))
+    for command in (
+        DraftPromise(
+            command_id=f"{UB_PROMISE}/draft",
+            actor=actor,
+            at=now,
+            promise_id=UB_PROMISE,
+            parties=(UB, LPO),
+            details=details,
+        ),
+        AddFocusArea(
+            command_id=f"{UB_PROMISE}/focus-area",
+            actor=actor,
+            at=now,
+            promise_id=UB_PROMISE,
+            focus_area=FocusArea(focus_area_id="fa1", title="Trygga offentliga miljöer"),
+        ),
+        ProposePromise(
+            command_id=f"{UB_PROMISE}/propose", actor=actor, at=now, promise_id=UB_PROMISE
+        ),
+    ):
+        await dispatcher.dispatch(command)
+
+
 @pytest.fixture(scope="module")
 async def demo_loaded(pool: asyncpg.Pool) -> None:
-    await load_demo(build_domain().dispatcher(pool))
+    dispatcher = build_domain().dispatcher(pool)
+    await load_demo(dispatcher)
+    await propose_the_unpublished_promise(dispatcher)
 
 
 def settings(db: Database, data_dir: Path, registry: Path, public_url: str) -> Settings:
@@ -276,7 +321,7 @@ async def promise_seen_by(
 
 @pytest.fixture(scope="module")
 async def demo_ready(app: SsoApp, tokens: Tokens) -> None:
-    """Wait (bounded) until the projections hold the demo's Upplands-Bro promise."""
+    """Wait (bounded) until the projections hold the demo and the unpublished promise after it."""
     async with httpx.AsyncClient(timeout=15) as http:
         member = await as_user(http, app, tokens, "ub-editor")
         async with asyncio.timeout(WAIT_S):
@@ -398,7 +443,7 @@ async def test_a_token_with_an_unknown_key_id_is_refused_after_one_refetch(
 
 
 async def test_a_token_signed_with_a_rotated_key_is_accepted_without_a_restart(
-    app: SsoApp, idps: Idps, tokens: Tokens, http: httpx.AsyncClient
+    app: SsoApp, demo_ready: None, idps: Idps, tokens: Tokens, http: httpx.AsyncClient
 ) -> None:
     before = await as_user(http, app, tokens, "p-editor")
     assert await promise_seen_by(before, UB_PROMISE) is not None
@@ -418,7 +463,7 @@ async def test_another_organisation_cannot_read_an_unpublished_promise_by_id(
 ) -> None:
     outsider = await as_user(http, app, tokens, "arjeplog-editor")
     assert await promise_seen_by(outsider, UB_PROMISE) is None
-    own = await promise_seen_by(outsider, "arjeplog-pitea-alvdal-2023-2024")
+    own = await promise_seen_by(outsider, ARJEPLOG_PROMISE)
     assert own is not None and own["publicOnly"] is False
 
 
@@ -437,7 +482,7 @@ async def test_another_organisation_cannot_reach_an_unpublished_promise_by_curso
         if not page["pageInfo"]["hasNextPage"]:
             break
     assert UB_PROMISE not in [p["id"] for p in seen]
-    assert "arjeplog-pitea-alvdal-2023-2024" in [p["id"] for p in seen]
+    assert ARJEPLOG_PROMISE in [p["id"] for p in seen]
 
 
 async def first_message(app: SsoApp, token: str, promise_id: str, wait_s: float) -> Any:
@@ -470,7 +515,7 @@ async def test_an_oversight_auditor_reads_its_scope_but_every_command_is_forbidd
     app: SsoApp, demo_ready: None, tokens: Tokens, http: httpx.AsyncClient
 ) -> None:
     auditor = await as_user(http, app, tokens, "auditor")
-    for promise_id in (UB_PROMISE, "arjeplog-pitea-alvdal-2023-2024"):
+    for promise_id in (UB_PROMISE, ARJEPLOG_PROMISE):
         seen = await promise_seen_by(auditor, promise_id)
         assert seen is not None and seen["publicOnly"] is False
     # Neither its own organisation's nor in its scope: unpublished, so not there at all.
@@ -559,11 +604,15 @@ async def test_an_anonymous_client_sees_only_published_promises(
     app: SsoApp, demo_ready: None, http: httpx.AsyncClient
 ) -> None:
     anonymous = Caller(http, app, None)
-    for promise_id in (UB_PROMISE, "arjeplog-pitea-alvdal-2023-2024"):
+    for promise_id in (UB_PROMISE, "medborgarlofte-2022"):
         assert await promise_seen_by(anonymous, promise_id) is None
+    for promise_id in PUBLISHED:
+        seen = await promise_seen_by(anonymous, promise_id)
+        assert seen is not None and seen["publicOnly"] is True, (promise_id, seen)
     listed = (await anonymous.data(PAGE, first=100))["promises"]["promises"]
     assert all(p["publicOnly"] for p in listed), listed
-    assert {UB_PROMISE, "arjeplog-pitea-alvdal-2023-2024"}.isdisjoint(p["id"] for p in listed)
+    assert {UB_PROMISE, "medborgarlofte-2022"}.isdisjoint(p["id"] for p in listed)
+    assert set(PUBLISHED) <= {p["id"] for p in listed}
     refused = await anonymous.command("proposePromise", promiseId=UB_PROMISE)
     assert refused["__typename"] == "Forbidden", refused
 
@@ -635,7 +684,7 @@ async def browser(
     yield ScriptedBrowser(http, app, idps)
 
 
-OWN_PROMISE = '{ promise(id: "upplands-bro-2018") { id publicOnly } }'
+OWN_PROMISE = '{ promise(id: "' + UB_PROMISE + '") { id publicOnly } }'
 
 
 async def test_a_cookie_post_needs_the_csrf_header_and_succeeds_with_it(
@@ -668,7 +717,7 @@ async def test_the_session_cookie_is_host_bound_secure_httponly_and_lax(
 
 
 async def test_logout_clears_the_session_and_ends_it_at_the_provider(
-    browser: ScriptedBrowser, idps: Idps
+    browser: ScriptedBrowser, demo_ready: None, idps: Idps
 ) -> None:
     await browser.log_in("polisen", "p-signatory")
     assert browser.session is not None

@@ -286,7 +286,9 @@ async def published_document(
 
 
 PUBLISHED_DOCUMENTS = """
-SELECT d.projection, d.key, d.log_index, d.doc->'public' FROM documents d JOIN projection_state p
+SELECT d.projection, d.key, d.log_index,
+       (d.doc->'public') - 'activities' - 'progress' - 'follow_ups'
+FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = ANY($1) AND d.doc ? 'public'
   AND ($2::text IS NULL OR $2 = ANY (d.organisations))
@@ -297,7 +299,8 @@ async def published_documents(
     conn: asyncpg.Connection | asyncpg.Pool, *, organisation: str | None = None
 ) -> list[tuple[str, str, int, dict[str, Any]]]:
     """(projection, key, log index, public view) of every published promise and agreement,
-    or only those `organisation` is party to."""
+    or only those `organisation` is party to; a list needs no promise's activity records,
+    progress or follow-ups, so they are left out."""
     rows = await conn.fetch(PUBLISHED_DOCUMENTS, list(PUBLISHED_KINDS), organisation)
     return [(r[0], r[1], int(r[2]), r[3]) for r in rows]
 

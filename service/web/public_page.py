@@ -45,7 +45,7 @@ PAGE_CSP = (
 ASSET_CSP = "default-src 'none'; frame-ancestors 'none'"
 CACHE = "public, no-cache"
 """Any cache may keep a page but must ask again (cheaply: a conditional GET) before using it."""
-HOME = ZoneInfo("Europe/Stockholm")
+HOME = "Europe/Stockholm"
 """Whose calendar "today" is on: a page says "kvar före 31 december" until that day ends."""
 
 
@@ -100,7 +100,7 @@ def pool_of(request: Request) -> asyncpg.Pool:
 
 def today() -> dt.date:
     """The day it is where the promises are kept."""
-    return dt.datetime.now(HOME).date()
+    return dt.datetime.now(ZoneInfo(HOME)).date()
 
 
 def valid_id(value: str) -> bool:

@@ -223,8 +223,9 @@ async def test_a_recorded_publication_shows_its_date_and_link(
     assert "Registrerat från dokument" in publication
     # The label alone gave the period; it resolved to the year's dates.
     assert "2018 (1 januari 2018 – 31 december 2018)" in page
-    assert "12 nattvandringar saknades när perioden slutade 31 december 2018" in page
-    assert "av minst 12 nattvandringar" in page
+    # Entered after its period with nothing recorded: its target, and no verdict of failure.
+    assert "Mål: minst 12 nattvandringar. Inga genomförda insatser är registrerade här." in page
+    assert "saknades" not in page and "Inte uppfyllt" not in page
 
 
 async def test_contact_points_and_the_numbers_to_call_are_on_the_page(

@@ -215,3 +215,26 @@ def test_bars_and_their_track_stand_out_at_3_to_1_as_wcag_1_4_11_asks() -> None:
     for colour, fill in COLOUR_FILL.items():
         assert contrast(fill, TRACK_FILL) >= 3, colour  # the bar inside its track
         assert contrast(fill, "#ffffff") >= 3, colour
+
+
+def test_an_ended_commitment_with_nothing_recorded_gets_no_verdict_only_its_target() -> None:
+    from service.web.public.promise_view import commitment_view
+
+    commitment = {
+        "commitment_id": "c2",
+        "text": "Minst åtta insatser",
+        "target": {"comparator": ">=", "quantity": 8, "unit": "insats"},
+        "place_ids": [],
+    }
+    empty = {"target": 8, "achieved": 0, "records": 0, "status": "not_met", "colour": "red"}
+    end = dt.date(2018, 12, 31)
+    ended = commitment_view(commitment, empty, None, end, dt.date(2026, 1, 1), {}, SV)
+    assert (ended.status_label, ended.bar, ended.remaining) == (None, None, None)
+    assert ended.done == "Mål: minst 8 insatser. Inga genomförda insatser är registrerade här."
+    running = commitment_view(commitment, empty, None, end, dt.date(2018, 6, 1), {}, SV)
+    assert running.bar is not None
+    assert running.remaining == "8 insatser kvar före 31 december 2018"
+    recorded = {**empty, "achieved": 3, "records": 3}
+    judged = commitment_view(commitment, recorded, None, end, dt.date(2026, 1, 1), {}, SV)
+    assert judged.status_label == "Inte uppfyllt"
+    assert judged.remaining == "5 insatser saknades när perioden slutade 31 december 2018"

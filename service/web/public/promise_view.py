@@ -195,6 +195,21 @@ def commitment_view(
         )
     goal = int(quantity)
     phrase = target_phrase(goal, comparator, unit, words)
+    if records == 0 and assessment is None and period_end is not None and today > period_end:
+        # A promise entered after its period (from its documents) with nothing recorded here:
+        # no verdict, since an empty record says nothing about what was done.
+        return CommitmentView(
+            commitment_id=cid,
+            text=text,
+            status="not_recorded",
+            status_label=None,
+            achieved=0,
+            done=words(N_("Target: {target}. Nothing done was recorded here."), target=phrase),
+            remaining=None,
+            bar=None,
+            assessment=None,
+            places=places,
+        )
     done = words(N_("of {target}"), target=phrase)
     remaining = remaining_text(goal, achieved, comparator, unit, period_end, today, words)
     scale = max(achieved, goal, 1)

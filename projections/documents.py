@@ -21,6 +21,7 @@ from events.codec import Registry, from_plain, to_plain
 from events.decider import Decider
 from events.erasure import PayloadErased
 from events.log.store import StoredEvent, read_stream
+from projections import snapshots
 
 S = TypeVar("S")
 
@@ -153,11 +154,14 @@ class DocumentProjection(Generic[S]):
     async def as_of(
         self, conn: asyncpg.Connection | asyncpg.Pool, stream_id: str, log_index: int
     ) -> dict[str, Any] | None:
-        """Time travel: the document of `stream_id` as it stood at `log_index`."""
-        events = await read_stream(conn, stream_id, up_to_log_index=log_index)
-        if not events:
-            return None
-        return self.document(self.fold(self.decider.initial_state, events))
+        """Time travel: the document of `stream_id` as it stood at `log_index`.
+
+        Folds from the newest snapshot at or before `log_index` (see projections.snapshots).
+        """
+        state = await snapshots.state_as_of(
+            conn, self.decider, self.state_type, self.fold, stream_id, log_index
+        )
+        return None if state is None else self.document(state)
 
     async def first_index(
         self, conn: asyncpg.Connection | asyncpg.Pool, stream_id: str, accept: Callable[[S], bool]

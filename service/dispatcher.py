@@ -8,11 +8,24 @@ do) are re-decided on a conflict, a bounded number of times; a caller's explicit
 
 A command id is the caller's idempotency key, kept per organisation with a fingerprint of the
 command it was used for (see `dispatch` for why it is looked up where it is).
+
+Folded states are kept in a bounded LRU (`StateCache`, `SAMVERKAN_STATE_CACHE` streams), each
+with the version it was folded at: a command reads only the events after that version and folds
+them on, so the log stays the authority and a cached state is never taken for a later version.
+A failed append drops the stream's entry; a successful one stores the new state at the new
+version. A stream that is not cached starts from its newest snapshot (projections.snapshots).
+
+Erasure: before a command uses the cache, the dispatcher reads the `erasures` stream past the
+last erasure it has seen and drops every stream named there, whichever process recorded the
+erasure. A command that began before such a drop stores nothing afterwards (the cache's epoch
+moved on), so a state folded from a payload read before its erasure is never reused.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,12 +36,78 @@ from events.codec import Registry
 from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.decider import DIRECTORY_STREAM
+from events.erasure import ERASURE_STREAM
 from events.idempotency import IdempotencyKeyReused, check_command_id, command_fingerprint
 from events.log import store
 from events.log.store import NO_STREAM, CommandRecord, NewEvent, VersionConflict
 from events.messages import Command, Event
+from projections import snapshots
+from service.settings import SettingsError
 
 MAX_REDECIDES = 3
+
+STATE_CACHE_DEFAULT = 10_000
+"""Streams whose folded state a dispatcher keeps, unless SAMVERKAN_STATE_CACHE says otherwise."""
+
+
+def state_cache_size(env: Mapping[str, str] | None = None) -> int:
+    """SAMVERKAN_STATE_CACHE: how many streams' folded states to keep (0: none)."""
+    raw = (os.environ if env is None else env).get("SAMVERKAN_STATE_CACHE", "").strip()
+    if not raw:
+        return STATE_CACHE_DEFAULT
+    try:
+        size = int(raw)
+    except ValueError:
+        size = -1
+    if size < 0:
+        raise SettingsError(f"SAMVERKAN_STATE_CACHE must be a whole number >= 0, not {raw!r}")
+    return size
+
+
+@dataclass(slots=True)
+class StateCache:
+    """Folded states by stream id, each with the version it was folded at; least recent go first.
+
+    `epoch` counts the drops made for erasures: a command remembers it when it starts and may
+    store a state only if no such drop happened since.
+    """
+
+    size: int
+    epoch: int = 0
+    erasures_seen: int = 0
+    _states: OrderedDict[str, tuple[int, Any]] = field(default_factory=OrderedDict)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def get(self, stream_id: str) -> tuple[int, Any] | None:
+        """The cached (version, state) of a stream, marked as recently used."""
+        entry = self._states.get(stream_id)
+        if entry is not None:
+            self._states.move_to_end(stream_id)
+        return entry
+
+    def put(self, stream_id: str, version: int, state: Any, epoch: int) -> None:
+        """Keep `state` as the stream's fold at `version`, unless erasures moved the epoch."""
+        if epoch != self.epoch or self.size <= 0:
+            return
+        cached = self._states.get(stream_id)
+        if cached is not None and cached[0] > version:
+            return  # a concurrent command already cached a later version
+        self._states[stream_id] = (version, state)
+        self._states.move_to_end(stream_id)
+        while len(self._states) > self.size:
+            self._states.popitem(last=False)
+
+    def drop(self, stream_id: str) -> None:
+        """Forget a stream's state."""
+        self._states.pop(stream_id, None)
+
+    def erased(self, stream_ids: Sequence[str]) -> None:
+        """Forget the streams named by erasures, and refuse states folded before it."""
+        for stream_id in stream_ids:
+            self._states.pop(stream_id, None)
+        self.epoch += 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,15 +139,18 @@ class Dispatcher:
     deciders: Sequence[Decider[Any]]
     directory: Decider[Any]
     registry: Registry
+    state_cache_size: int = field(default_factory=state_cache_size)
     _directory_state: Any = None
     _directory_version: int = 0
     _by_type: dict[type[Command], Decider[Any]] = field(default_factory=dict)
+    cache: StateCache = field(init=False)
 
     def __post_init__(self) -> None:
         for decider in self.deciders:
             for command_type in decider.command_types:
                 self._by_type[command_type] = decider
         self._directory_state = self.directory.initial_state
+        self.cache = StateCache(self.state_cache_size)
 
     def decider_for(self, command: Command) -> Decider[Any]:
         """The decider that owns `command`'s type."""
@@ -77,18 +159,51 @@ class Dispatcher:
         except KeyError:
             raise LookupError(f"no decider handles {type(command).__name__}") from None
 
+    def _fold(self, decider: Decider[Any]) -> snapshots.Fold[Any]:
+        def fold(state: Any, events: Sequence[store.StoredEvent]) -> Any:
+            for stored in events:
+                event = self.registry.decode(stored.type, stored.schema_version, stored.data)
+                state = decider.evolve(state, event)
+            return state
+
+        return fold
+
     async def load(
         self, conn: asyncpg.Connection, decider: Decider[Any], stream_id: str
     ) -> tuple[Any, int]:
-        """Fold a stream into its decider's state; return the state and its version."""
-        state = decider.initial_state
-        version = 0
-        for stored in await store.read_stream(conn, stream_id):
-            state = decider.evolve(
-                state, self.registry.decode(stored.type, stored.schema_version, stored.data)
+        """Fold a stream into its decider's state; return the state and its version.
+
+        Starts from the cached state (or the newest snapshot) and reads only the events after
+        its version. Call `check_erasures` first: it drops what erasures made stale.
+        """
+        epoch = self.cache.epoch
+        cached = self.cache.get(stream_id)
+        if cached is None:
+            found = await snapshots.newest(
+                conn, decider.name, type(decider.initial_state), stream_id
             )
-            version = stored.stream_version
+            start = found.snapshot
+            cached = (start.stream_version, start.state) if start else (0, decider.initial_state)
+        version, state = cached
+        new = await store.read_stream(conn, stream_id, after_version=version)
+        if new:
+            state = self._fold(decider)(state, new)
+            version = new[-1].stream_version
+        if version:
+            self.cache.put(stream_id, version, state, epoch)
         return state, version
+
+    async def check_erasures(self, conn: asyncpg.Connection) -> None:
+        """Drop the cached states of streams erased since the last check (by any process)."""
+        seen = self.cache.erasures_seen
+        erased = await store.read_stream(conn, ERASURE_STREAM, after_version=seen)
+        if not erased or self.cache.erasures_seen >= erased[-1].stream_version:
+            return
+        streams = [str(e.data.get("stream_id", "")) for e in erased]
+        self.cache.erased(streams)
+        self.cache.erasures_seen = erased[-1].stream_version
+        if DIRECTORY_STREAM in streams:
+            self._directory_state, self._directory_version = self.directory.initial_state, 0
 
     async def _linked(
         self, conn: asyncpg.Connection, stream_ids: tuple[str, ...]
@@ -107,14 +222,20 @@ class Dispatcher:
         own copy and publishes it only if it got further than what is cached: two commands
         reading the same new events never apply them twice.
         """
+        epoch = self.cache.epoch
         state, version = self._directory_state, self._directory_version
         for stored in await store.read_stream(conn, DIRECTORY_STREAM, after_version=version):
             event = self.registry.decode(stored.type, stored.schema_version, stored.data)
             state = self.directory.evolve(state, event)
             version = stored.stream_version
-        if version > self._directory_version:
+        if version > self._directory_version and epoch == self.cache.epoch:
             self._directory_state, self._directory_version = state, version
         return DecisionContext(directory=state)
+
+    def _fold_new(self, decider: Decider[Any], state: Any, new: Sequence[NewEvent]) -> Any:
+        for n in new:
+            state = decider.evolve(state, self.registry.decode(n.type, n.schema_version, n.data))
+        return state
 
     def _new_event(self, event: Event, command: Command) -> NewEvent:
         kind, schema_version, data = self.registry.encode(event)
@@ -188,6 +309,8 @@ class Dispatcher:
                 earlier = await self._earlier(conn, command.command_id, stream_id, record)
                 if earlier is not None:
                     return earlier
+                await self.check_erasures(conn)
+                epoch = self.cache.epoch
                 state, version = await self.load(conn, decider, stream_id)
                 if expected_version is not None and expected_version != version:
                     decider.gate(command, state)  # the invisible's version is not told either
@@ -217,14 +340,27 @@ class Dispatcher:
                         command=record,
                     )
                 except IdempotencyKeyReused:
+                    self.cache.drop(stream_id)
                     raise IdempotencyKeyReused(command.command_id) from None
                 except VersionConflict:
+                    self.cache.drop(stream_id)
                     if attempt + 1 == attempts:
                         raise
                     continue
+                except BaseException:
+                    self.cache.drop(stream_id)
+                    raise
                 types = tuple(n.type for n in new)
                 if result.duplicate:  # a concurrent first attempt won: its events are the answer
+                    self.cache.drop(stream_id)
                     types = tuple(await store.event_types(conn, result.event_ids))
+                elif result.version == version + len(new):
+                    # The new state as a later load would fold it: from the encoded events.
+                    self.cache.put(
+                        stream_id, result.version, self._fold_new(decider, state, new), epoch
+                    )
+                else:
+                    self.cache.drop(stream_id)
                 return Outcome(
                     stream_id=stream_id,
                     version=result.version,

@@ -1,0 +1,192 @@
+"""Snapshots of folded states: time travel and a cold dispatcher start from one, not from zero.
+
+A snapshot is a decider's state of one stream after the event at `stream_version` (log index
+`log_index`), encoded with the codec's `to_plain`. Time travel to a log index starts from the
+newest snapshot at or before it and folds only the events after it; while it folds, it writes a
+snapshot at every SNAPSHOT_EVERY-th event of the stream it passes, so the first look at a long
+stream pays for the fold once and later looks do not.
+
+The log stays the authority. A snapshot is used only while the stream has as many recorded
+erasures as when it was folded: recording an erasure deletes the stream's snapshots in the
+same transaction (migration 0007), and a snapshot written at the same moment from payloads read
+before that erasure carries the older count, so it is never read. A snapshot is read, and its
+events folded and written, in one repeatable-read transaction, so the count it stores is the
+count of the payloads it folded. Where writing is impossible (a read-only standby), the answer
+is the same and no snapshot is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+from events.codec import from_plain, to_plain
+from events.decider import Decider
+from events.log.store import EVENT_COLUMNS, PAYLOAD_JOIN, StoredEvent, stored_event
+
+S = TypeVar("S")
+
+SNAPSHOT_EVERY = 200
+"""A snapshot is written after every this many events of a stream."""
+
+LAST_LOG_INDEX = 2**63 - 1
+"""A log index past every real one."""
+
+NEWEST = """
+WITH x AS (
+    SELECT count(*)::integer AS n
+    FROM erasures x JOIN log l ON l.log_index = x.log_index JOIN events e ON e.id = l.event_pk
+    WHERE e.stream_id = $2)
+SELECT x.n, s.stream_version, s.log_index, s.state
+FROM x LEFT JOIN LATERAL (
+    SELECT s.stream_version, s.log_index, s.state FROM snapshots s
+    WHERE s.name = $1 AND s.stream_id = $2 AND s.log_index <= $3 AND s.erasures = x.n
+    ORDER BY s.stream_version DESC
+    LIMIT 1) s ON true"""
+
+READ_AFTER = f"""
+SELECT {EVENT_COLUMNS}, l.log_index
+FROM events e JOIN log l ON l.event_pk = e.id {PAYLOAD_JOIN}
+WHERE e.stream_id = $1 AND e.stream_version > $2 AND l.log_index <= $3
+ORDER BY e.stream_version"""
+
+WRITE = """
+INSERT INTO snapshots AS s (name, stream_id, stream_version, log_index, erasures, state)
+SELECT $1, $2, u.stream_version, u.log_index, $3, u.state
+FROM unnest($4::integer[], $5::bigint[], $6::jsonb[]) AS u(stream_version, log_index, state)
+ON CONFLICT (name, stream_id, stream_version) DO UPDATE
+    SET log_index = excluded.log_index, erasures = excluded.erasures, state = excluded.state
+    WHERE s.erasures <> excluded.erasures"""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot(Generic[S]):
+    """A folded state of one stream after its event `stream_version`."""
+
+    stream_version: int
+    log_index: int
+    state: S
+
+
+@dataclass(frozen=True, slots=True)
+class Found(Generic[S]):
+    """The newest usable snapshot at or before a log index, and the stream's erasure count."""
+
+    erasures: int
+    snapshot: Snapshot[S] | None
+
+
+Fold = Callable[[S, Sequence[StoredEvent]], S]
+
+
+def encode(state: object) -> Any:
+    """A state as stored in a snapshot."""
+    return to_plain(state)
+
+
+def decode(state_type: type[S], plain: Any) -> S:
+    """A state read back from a snapshot."""
+    return from_plain(state_type, plain)
+
+
+def resume(
+    fold: Fold[S], state: S, events: Sequence[StoredEvent], every: int = SNAPSHOT_EVERY
+) -> tuple[S, list[Snapshot[S]]]:
+    """Fold `events` onto `state`; also the snapshots due on the way (every `every`-th event)."""
+    due: list[Snapshot[S]] = []
+    for stored in events:
+        state = fold(state, (stored,))
+        if stored.stream_version % every == 0 and stored.log_index is not None:
+            due.append(Snapshot(stored.stream_version, stored.log_index, state))
+    return state, due
+
+
+async def newest(
+    conn: asyncpg.Connection,
+    name: str,
+    state_type: type[S],
+    stream_id: str,
+    log_index: int = LAST_LOG_INDEX,
+) -> Found[S]:
+    """The newest snapshot of `stream_id` by decider `name` still valid, at or before log_index."""
+    row = await conn.fetchrow(NEWEST, name, stream_id, log_index)
+    assert row is not None
+    if row[1] is None:
+        return Found(row[0], None)
+    return Found(row[0], Snapshot(row[1], row[2], decode(state_type, row[3])))
+
+
+async def write(
+    conn: asyncpg.Connection, name: str, stream_id: str, erasures: int, due: Sequence[Snapshot[S]]
+) -> None:
+    """Store snapshots folded from payloads read when the stream had `erasures` erasures."""
+    await conn.execute(
+        WRITE,
+        name,
+        stream_id,
+        erasures,
+        [s.stream_version for s in due],
+        [s.log_index for s in due],
+        [encode(s.state) for s in due],
+    )
+
+
+@asynccontextmanager
+async def _connection(db: asyncpg.Connection | asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn:
+            yield conn
+    else:
+        yield db
+
+
+async def state_as_of(
+    db: asyncpg.Connection | asyncpg.Pool,
+    decider: Decider[S],
+    state_type: type[S],
+    fold: Fold[S],
+    stream_id: str,
+    log_index: int,
+    every: int = SNAPSHOT_EVERY,
+) -> S | None:
+    """The state of `stream_id` after its events up to `log_index`; None when it has none.
+
+    Starts from the newest valid snapshot and writes the snapshots due on the way.
+    """
+    async with _connection(db) as conn:
+        if conn.is_in_transaction():  # the caller's transaction: read in it, write nothing
+            return await _fold_as_of(conn, decider, state_type, fold, stream_id, log_index, 0)
+        async with conn.transaction(isolation="repeatable_read"):
+            return await _fold_as_of(conn, decider, state_type, fold, stream_id, log_index, every)
+
+
+async def _fold_as_of(
+    conn: asyncpg.Connection,
+    decider: Decider[S],
+    state_type: type[S],
+    fold: Fold[S],
+    stream_id: str,
+    log_index: int,
+    every: int,
+) -> S | None:
+    found = await newest(conn, decider.name, state_type, stream_id, log_index)
+    start = found.snapshot
+    after = start.stream_version if start else 0
+    rows = await conn.fetch(READ_AFTER, stream_id, after, log_index)
+    if start is None and not rows:
+        return None
+    events = [stored_event(r) for r in rows]
+    state, due = resume(
+        fold, start.state if start else decider.initial_state, events, every or LAST_LOG_INDEX
+    )
+    if due:
+        try:
+            async with conn.transaction():
+                await write(conn, decider.name, stream_id, found.erasures, due)
+        except (asyncpg.ReadOnlySQLTransactionError, asyncpg.InsufficientPrivilegeError):
+            pass  # a standby (or a role without write): the answer stands without them
+    return state

@@ -15,9 +15,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from events.messages import FieldPath, InvalidInput, as_path
+from events.messages import FieldPath, InvalidInput, RuleViolated, as_path
 from events.promise.content import Period
-from events.well_formed import require_text
+from events.well_formed import require_not_after, require_text
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
@@ -110,3 +110,56 @@ def resolved_period(period: Period, field_name: str | FieldPath) -> Period:
             value=period.label,
         )
     return replace(period, valid_from=dates[0], valid_to=dates[1])
+
+
+def check_recorded_signature(
+    *,
+    party_id: str,
+    parties: tuple[str, ...],
+    signed_on: dt.date | None,
+    signatory_name: str | None,
+    signatory_title: str | None,
+    evidence: Evidence,
+    today: dt.date,
+) -> None:
+    """A signature recorded from a document: for a party, not dated in the future, named as
+    the document names the signatory, with evidence anyone can follow."""
+    if party_id not in parties:
+        raise InvalidInput(
+            code="unknown_party",
+            message="{party} is not a party.",
+            params={"party": party_id},
+            field_path=("party_id",),
+        )
+    if signed_on is not None:
+        require_not_after(signed_on, today, "signed_on")
+    require_recorded_name(signatory_name, "signatory_name")
+    require_recorded_name(signatory_title, "signatory_title")
+    require_evidence(evidence, "evidence")
+
+
+def checked_publication(
+    *,
+    channel: str,
+    url: str | None,
+    published_on: dt.date | None,
+    evidence: Evidence | None,
+    last_signed_on: dt.date | None,
+    today: dt.date,
+) -> None:
+    """A publication (made here or recorded): a channel, an address, a day that is neither in
+    the future nor before the last known signature, and well-formed evidence."""
+    require_text(channel, "channel", max_length=200)
+    if url is not None:
+        require_text(url, "url", max_length=2000)
+    if published_on is not None:
+        require_not_after(published_on, today, "published_on")
+        if last_signed_on is not None and published_on < last_signed_on:
+            raise RuleViolated(
+                code="published_before_signing",
+                message="{field} ({day}) is before the last signature ({signed}).",
+                params={"field": "published_on", "day": published_on, "signed": last_signed_on},
+                field_path=("published_on",),
+            )
+    if evidence is not None:
+        require_evidence(evidence, "evidence")

@@ -50,7 +50,6 @@ from events.directory.authority import require_party_member, require_signing_man
 from events.messages import (
     Command,
     Event,
-    InvalidInput,
     NotFound,
     RuleViolated,
     Term,
@@ -58,7 +57,7 @@ from events.messages import (
 )
 from events.promise.content import AGREEMENT_STREAM_PREFIX, content_hash
 from events.promise.drafting import EDITORS, check_parties
-from events.recorded import require_evidence, require_recorded_name, resolved_period
+from events.recorded import check_recorded_signature, checked_publication, resolved_period
 from events.well_formed import (
     require_id,
     require_not_after,
@@ -215,19 +214,16 @@ def _decide_recorded_signature(
     actor = command.actor
     require_party_member(actor, state.parties, EDITORS, "record a signature")
     _require_proposed(command, state)
-    if command.party_id not in state.parties:
-        raise InvalidInput(
-            code="unknown_party",
-            message="{party} is not a party of this agreement.",
-            params={"party": command.party_id},
-            field_path=("party_id",),
-        )
     today = command.at.date()
-    if command.signed_on is not None:
-        require_not_after(command.signed_on, today, "signed_on")
-    require_recorded_name(command.signatory_name, "signatory_name")
-    require_recorded_name(command.signatory_title, "signatory_title")
-    require_evidence(command.evidence, "evidence")
+    check_recorded_signature(
+        party_id=command.party_id,
+        parties=state.parties,
+        signed_on=command.signed_on,
+        signatory_name=command.signatory_name,
+        signatory_title=command.signatory_title,
+        evidence=command.evidence,
+        today=today,
+    )
     _require_unsigned(state, command.party_id)
     recorded = AgreementSignatureRecorded(
         revision_no=state.revision_no,
@@ -252,24 +248,17 @@ def _decide_publication(
     _require_status(state, PUBLISHABLE, action)
     roles = EDITORS if recorded else PUBLISHERS
     require_party_member(command.actor, state.parties, roles, action)
-    require_text(command.channel, "channel", max_length=200)
-    if command.url is not None:
-        require_text(command.url, "url", max_length=2000)
     today = command.at.date()
     published_on = command.published_on if recorded else (command.published_on or today)
-    if published_on is not None:
-        require_not_after(published_on, today, "published_on")
-    signed = state.latest_signature_date()
-    if published_on is not None and signed is not None and published_on < signed:
-        raise RuleViolated(
-            code="published_before_signing",
-            message="{field} ({day}) is before the last signature ({signed}).",
-            params={"field": "published_on", "day": published_on, "signed": signed},
-            field_path=("published_on",),
-        )
     evidence = command.evidence if isinstance(command, RecordAgreementPublication) else None
-    if evidence is not None:
-        require_evidence(evidence, "evidence")
+    checked_publication(
+        channel=command.channel,
+        url=command.url,
+        published_on=published_on,
+        evidence=evidence,
+        last_signed_on=state.latest_signature_date(),
+        today=today,
+    )
     return [
         AgreementPublished(
             revision_no=state.revision_no,

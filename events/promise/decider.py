@@ -93,7 +93,7 @@ from events.promise.state import (
     PromiseState,
     evolve_promise,
 )
-from events.recorded import require_evidence, require_recorded_name
+from events.recorded import check_recorded_signature, checked_publication
 from events.well_formed import require_id, require_not_after, require_text
 
 STREAM_PREFIX = "promise-"
@@ -195,19 +195,16 @@ def _record_signature(command: RecordPromiseSignature, state: PromiseState) -> l
         raise RuleViolated(code="not_proposed", message="No revision is proposed for signing.")
     _require_proposed_revision(command, working)
     assert working.content_hash is not None  # a proposed revision always carries its hash
-    if command.party_id not in state.parties:
-        raise InvalidInput(
-            code="unknown_party",
-            message="{party} is not a party of this promise.",
-            params={"party": command.party_id},
-            field_path=("party_id",),
-        )
     today = command.at.date()
-    if command.signed_on is not None:
-        require_not_after(command.signed_on, today, "signed_on")
-    require_recorded_name(command.signatory_name, "signatory_name")
-    require_recorded_name(command.signatory_title, "signatory_title")
-    require_evidence(command.evidence, "evidence")
+    check_recorded_signature(
+        party_id=command.party_id,
+        parties=state.parties,
+        signed_on=command.signed_on,
+        signatory_name=command.signatory_name,
+        signatory_title=command.signatory_title,
+        evidence=command.evidence,
+        today=today,
+    )
     if command.party_id in working.signed_parties():
         raise RuleViolated(
             code="already_signed",
@@ -337,26 +334,19 @@ def _publish(
         require_party_member(command.actor, state.parties, EDITORS, "record a publication")
     else:
         require_party_member(command.actor, state.parties, frozenset({"publisher"}), "publish")
-    require_text(command.channel, "channel", max_length=200)
-    if command.url is not None:
-        require_text(command.url, "url", max_length=2000)
     today = command.at.date()
     published_on = command.published_on if recorded else (command.published_on or today)
-    if published_on is not None:
-        require_not_after(published_on, today, "published_on")
     revision = state.in_force or state.working
     assert revision is not None
-    signed = revision.latest_signature_date()
-    if published_on is not None and signed is not None and published_on < signed:
-        raise RuleViolated(
-            code="published_before_signing",
-            message="{field} ({day}) is before the last signature ({signed}).",
-            params={"field": "published_on", "day": published_on, "signed": signed},
-            field_path=("published_on",),
-        )
     evidence = command.evidence if isinstance(command, RecordPromisePublication) else None
-    if evidence is not None:
-        require_evidence(evidence, "evidence")
+    checked_publication(
+        channel=command.channel,
+        url=command.url,
+        published_on=published_on,
+        evidence=evidence,
+        last_signed_on=revision.latest_signature_date(),
+        today=today,
+    )
     return [
         PromisePublished(
             revision_no=revision.revision_no,

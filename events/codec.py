@@ -14,7 +14,9 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import msgspec
 
 from events.messages import Event
 
@@ -37,95 +39,136 @@ def schema_version_of(event_type: type[Event]) -> int:
 
 
 def to_plain(value: object) -> object:
-    """A JSON-ready copy: dates as ISO strings, tuples as lists, dataclasses as dicts."""
+    """A JSON-ready copy: dates as ISO strings, tuples as lists, dataclasses as dicts.
+
+    Dataclasses go through msgspec's JSON encoder and decoder (C code, several times faster
+    than the walk in Python), which give exactly the builtins the walk gives; a class with a
+    `datetime` anywhere in it, and a value msgspec cannot write as UTF-8 (a lone surrogate),
+    take the walk.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if _plan(type(value)).fast:
+            try:
+                return _PLAIN_DECODER.decode(_JSON_ENCODER.encode(value))
+            except UnicodeEncodeError:
+                pass
+            except msgspec.ValidationError as exc:  # raised by _no_floats
+                raise CodecError(_located(str(exc), type(value).__name__)) from exc
+        return _walk(value)
+    if isinstance(value, tuple | list):
+        return [to_plain(item) for item in value]
+    return _walk(value)
+
+
+def _walk(value: object) -> object:
+    """The reference encoder, in Python: the one `to_plain` must agree with."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, dt.date):  # covers datetime too; isoformat keeps the offset
         return value.isoformat()
     if isinstance(value, tuple | list):
-        return [to_plain(item) for item in value]
+        return [_walk(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _walk(getattr(value, f.name)) for f in dataclasses.fields(value)}
     raise CodecError(f"cannot encode a value of type {type(value).__name__}")
 
 
-def _from_plain(annotation: object, data: object, where: str) -> object:
-    origin = typing.get_origin(annotation)
-    if origin in (types.UnionType, typing.Union):
-        options = typing.get_args(annotation)
-        if data is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _from_plain(option, data, where)
-            except CodecError as exc:
-                errors.append(str(exc))
-        raise CodecError(f"{where}: no option fits ({'; '.join(errors)})")
-    if origin is tuple:
-        args = typing.get_args(annotation)
-        if not isinstance(data, list):
-            raise CodecError(f"{where}: expected a list")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_from_plain(args[0], item, f"{where}[]") for item in data)
-        if len(args) != len(data):
-            raise CodecError(f"{where}: expected {len(args)} items")
-        return tuple(_from_plain(a, item, f"{where}[]") for a, item in zip(args, data, strict=True))
-    if annotation is bool:
-        if not isinstance(data, bool):
-            raise CodecError(f"{where}: expected a boolean")
-        return data
-    if annotation is int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise CodecError(f"{where}: expected an integer")
-        return data
-    if annotation is str:
-        if not isinstance(data, str):
-            raise CodecError(f"{where}: expected a string")
-        return data
-    if annotation is dt.datetime:
-        if not isinstance(data, str):
-            raise CodecError(f"{where}: expected an ISO datetime string")
-        return dt.datetime.fromisoformat(data)
-    if annotation is dt.date:
-        if not isinstance(data, str):
-            raise CodecError(f"{where}: expected an ISO date string")
-        try:
-            return dt.date.fromisoformat(data)
-        except ValueError as exc:
-            raise CodecError(f"{where}: {exc}") from exc
-    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
-        return _dataclass_from_plain(annotation, data, where)
-    raise CodecError(f"{where}: unsupported annotation {annotation!r}")
+def _no_floats(text: str) -> object:
+    raise CodecError(f"cannot encode a value of type float ({text})")  # as `_walk` refuses it
+
+
+_JSON_ENCODER = msgspec.json.Encoder()
+_PLAIN_DECODER = msgspec.json.Decoder(float_hook=_no_floats)
+"""Encoder and decoder of `to_plain`'s fast path; a float anywhere is refused as before."""
+
+Check = Callable[[Any, str], None]
+"""Walks already converted builtins for a type, raising CodecError at an unknown field."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the codec worked out once about a dataclass (classes do not change at run time)."""
+
+    check: Check
+    """Refuses fields the class does not have, at any depth (msgspec ignores them)."""
+    fast: bool
+    """True when msgspec's JSON encoder writes the class exactly as `_walk` does: nothing in
+    it is a `datetime` (msgspec writes UTC as "Z" where isoformat writes "+00:00")."""
 
 
 @functools.cache
-def _shape(cls: type[object]) -> tuple[dict[str, object], frozenset[str]]:
-    """A dataclass's resolved field types and names, worked out once per class.
-
-    `typing.get_type_hints` evaluates the string annotations every time it is called, which
-    made it most of the cost of decoding; classes do not change at run time.
-    """
+def _plan(cls: type) -> _Plan:
     hints = typing.get_type_hints(cls)
-    return hints, frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    names = frozenset(f.name for f in dataclasses.fields(cls))
+    nested: list[tuple[str, Check]] = []
+    fast = True
+    for name in names:
+        field_check, field_fast = _inspect(hints[name])
+        fast = fast and field_fast
+        if field_check is not None:
+            nested.append((name, field_check))
+    label = cls.__name__
+
+    def check(data: Any, where: str) -> None:
+        if not names.issuperset(data):
+            unknown = sorted(set(data) - names)
+            raise CodecError(f"{where}: unknown fields {unknown} for {label}")
+        for name, inner in nested:
+            value = data.get(name)
+            if value is not None:
+                inner(value, f"{where}.{name}")
+
+    return _Plan(check=check, fast=fast)
 
 
-def _dataclass_from_plain(cls: type[object], data: object, where: str) -> object:
-    if not isinstance(data, dict):
-        raise CodecError(f"{where}: expected an object for {cls.__name__}")
-    hints, known = _shape(cls)  # type: ignore[arg-type]
-    unknown = set(data) - known
-    if unknown:
-        raise CodecError(f"{where}: unknown fields {sorted(unknown)} for {cls.__name__}")
-    kwargs = {
-        name: _from_plain(hints[name], value, f"{where}.{name}") for name, value in data.items()
-    }
+def _inspect(annotation: object) -> tuple[Check | None, bool]:
+    """The unknown-field check for values of `annotation` (None: no dataclass inside) and
+    whether msgspec writes them as `_walk` does."""
+    if annotation is dt.datetime:
+        return None, False
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        plan = _plan(annotation)
+        return plan.check, plan.fast
+    args = typing.get_args(annotation)
+    inspected = [_inspect(a) for a in args if a is not Ellipsis]
+    fast = all(f for _, f in inspected)
+    checks = [c for c, _ in inspected if c is not None]
+    if not checks:
+        return None, fast
+    origin = typing.get_origin(annotation)
+    if origin in (types.UnionType, typing.Union) and len(checks) == 1:
+        # Optional[SomeDataclass]: msgspec has already refused anything but an object or null.
+        return checks[0], fast
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item_check = checks[0]
+
+        def check_items(data: Any, where: str) -> None:
+            for i, item in enumerate(data):
+                item_check(item, f"{where}[{i}]")
+
+        return check_items, fast
+    raise CodecError(f"unsupported annotation {annotation!r}")
+
+
+def _convert(cls: type[object], data: object, where: str) -> object:
+    """`data` (builtins, as JSON gives them) as a `cls`, or a CodecError naming where it fails."""
     try:
-        return cls(**kwargs)
-    except TypeError as exc:
+        value = msgspec.convert(data, cls)
+    except msgspec.ValidationError as exc:
+        raise CodecError(_located(str(exc), where)) from exc
+    except (TypeError, ValueError) as exc:  # a __post_init__ or an unsupported annotation
         raise CodecError(f"{where}: {exc}") from exc
+    _plan(cls).check(data, where)  # type: ignore[arg-type]  # (mypy: a class is hashable)
+    return value
+
+
+def _located(message: str, where: str) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.a[0].b`" as "Where.a[0].b: expected …"."""
+    text, sep, path = message.rpartition(" - at `")
+    if not sep:
+        text, path = message, "$"
+    text = text[:1].lower() + text[1:]
+    return f"{where}{path.rstrip('`').removeprefix('$')}: {text}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,6 +185,11 @@ class Registry:
             raise CodecError(f"{name} is not a registered event type")
         data = to_plain(event)
         assert isinstance(data, dict)
+        # What is stored is what every later fold reads: an event that would not read back as
+        # itself (a set or a list where the class says tuple, a value of the wrong type) is
+        # refused here rather than folded differently live and on rebuild.
+        if _convert(type(event), data, name) != event:
+            raise CodecError(f"{name} does not read back as itself from its encoding")
         return name, schema_version_of(type(event)), data
 
     def decode(self, type_name: str, schema_version: int, data: Mapping[str, object]) -> Event:
@@ -152,10 +200,10 @@ class Registry:
         current = schema_version_of(event_type)
         if not 1 <= schema_version <= current:
             raise CodecError(f"{type_name} has no schema version {schema_version}")
-        payload = dict(data)
+        payload = data
         for version in range(schema_version, current):
-            payload = self.upcasters[(type_name, version)](payload)
-        event = _dataclass_from_plain(event_type, payload, type_name)
+            payload = self.upcasters[(type_name, version)](dict(payload))
+        event = _convert(event_type, payload, type_name)
         assert isinstance(event, Event)
         return event
 
@@ -183,6 +231,6 @@ def build_registry(
 
 def from_plain(cls: type[T], data: object) -> T:
     """Rebuild a dataclass value (an event, a folded state) from its `to_plain` form."""
-    value = _dataclass_from_plain(cls, data, cls.__name__)
+    value = _convert(cls, data, cls.__name__)
     assert isinstance(value, cls)
     return value

@@ -98,7 +98,7 @@ def test_two_event_types_with_one_name_are_refused() -> None:
                 "party_id": "p",
                 "person_id": "x",
             },
-            "expected an integer",
+            "revision_no: expected `int`, got `bool`",
         ),
         (
             "PromiseSigned",

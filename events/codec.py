@@ -200,7 +200,8 @@ class Registry:
         current = schema_version_of(event_type)
         if not 1 <= schema_version <= current:
             raise CodecError(f"{type_name} has no schema version {schema_version}")
-        payload = data
+        # msgspec reads objects from dicts only; a stored payload is one already (not copied).
+        payload = data if type(data) is dict else dict(data)
         for version in range(schema_version, current):
             payload = self.upcasters[(type_name, version)](dict(payload))
         event = _convert(event_type, payload, type_name)

@@ -217,6 +217,13 @@ def test_a_missing_optional_date_and_nested_evidence_decode_as_before() -> None:
     )
 
 
+def test_a_payload_given_as_a_read_only_mapping_decodes_like_a_dict() -> None:
+    payload = drafted_payload()
+    assert REGISTRY.decode("PromiseDrafted", 1, types.MappingProxyType(payload)) == (
+        REGISTRY.decode("PromiseDrafted", 1, payload)
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # What the codec refuses, and where it says the fault is.
 

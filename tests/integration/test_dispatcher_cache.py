@@ -1,0 +1,281 @@
+"""The dispatcher's state cache and the snapshots against a real PostgreSQL.
+
+The log is the authority: a cached state or a snapshot is only a shortcut to a fold of the same
+events, so every state the dispatcher keeps must equal a fold of the stream up to its version,
+whoever else appended, and no state or snapshot may outlive an erasure of its stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import asyncpg
+import orjson
+import pytest
+
+from events.codec import to_plain
+from events.erasure import ERASED_TEXT, redact
+from events.log import store
+from events.log.store import VersionConflict
+from events.promise.commands import RecordActivity
+from events.promise.decider import PROMISE
+from events.promise.state import PromiseState
+from projections import snapshots
+from service import database
+from service.admin.erasure import record_erasure
+from service.bootstrap import build_domain
+from service.demo.load import load_demo
+from service.dispatcher import Dispatcher
+from tests.conftest import Database
+from tests.integration.test_projections_promises import (
+    AT,
+    KEY,
+    POLICE_EDITOR,
+    PROMISE_ID,
+    lifecycle,
+    sequence,
+    setup_commands,
+)
+
+NAME = "Greta Exempelsdotter"
+"""A person named in one activity report: erasure must take the name out of every state."""
+
+IN_FORCE_AND_PUBLISHED = 10
+"""The lifecycle's first steps: drafted, signed by both parties, published."""
+
+
+def record(record_id: str, summary: str = "Trygghetsvandring") -> RecordActivity:
+    return RecordActivity(
+        command_id=str(uuid.uuid4()),
+        actor=POLICE_EDITOR,
+        at=AT,
+        promise_id=PROMISE_ID,
+        record_id=record_id,
+        commitment_id="c1",
+        occurred_on=AT.date(),
+        performed_by=(POLICE_EDITOR.organisation_id,),
+        summary=summary,
+    )
+
+
+@pytest.fixture
+async def pools(fresh_db: Database) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
+    """Two pools, as two processes of the service would have."""
+    first = await database.create_pool(fresh_db.app_url, min_size=1, max_size=4)
+    second = await database.create_pool(fresh_db.app_url, min_size=1, max_size=4)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+def dispatcher(pool: asyncpg.Pool, size: int = 100) -> Dispatcher:
+    d = build_domain().dispatcher(pool)
+    return Dispatcher(
+        pool=d.pool,
+        deciders=d.deciders,
+        directory=d.directory,
+        registry=d.registry,
+        state_cache_size=size,
+    )
+
+
+async def in_force_promise(d: Dispatcher) -> None:
+    """The demo's directory, then KEY drafted, signed by both parties and published."""
+    await load_demo(d, at=AT)
+    for command in setup_commands():
+        await d.dispatch(command)
+    async with d.pool.acquire() as conn:
+        for step in lifecycle()[:IN_FORCE_AND_PUBLISHED]:
+            state, _ = await d.load(conn, PROMISE, KEY)
+            await d.dispatch(step(to_plain(state)))  # type: ignore[arg-type]
+
+
+async def folded(pool: asyncpg.Pool, stream_id: str, up_to_version: int | None = None) -> Any:
+    """The stream's state folded from its first event, without cache or snapshot."""
+    registry = build_domain().registry
+    events = await store.read_stream(pool, stream_id, up_to_version=up_to_version)
+    return PROMISE.fold(registry.decode(e.type, e.schema_version, e.data) for e in events)
+
+
+async def assert_cache_equals_the_log(d: Dispatcher, pool: asyncpg.Pool) -> int:
+    cached = d.cache.get(KEY)
+    assert cached is not None
+    version, state = cached
+    assert state == await folded(pool, KEY, version)
+    return version
+
+
+def plain(state: object) -> str:
+    return orjson.dumps(to_plain(state)).decode()
+
+
+async def test_a_cached_dispatcher_sees_what_another_dispatcher_appended(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+) -> None:
+    first, second = dispatcher(pools[0]), dispatcher(pools[1])
+    await in_force_promise(first)
+    cached_at = await assert_cache_equals_the_log(first, pools[0])
+
+    other = await second.dispatch(record("r-second"))
+    assert other.version == cached_at + 1
+    mine = await first.dispatch(record("r-first"))
+
+    assert mine.version == other.version + 1  # decided on top of the other's event
+    assert await assert_cache_equals_the_log(first, pools[0]) == mine.version
+    state: PromiseState = first.cache.get(KEY)[1]  # type: ignore[index]
+    assert {"r-second", "r-first"} <= {a.record_id for a in state.activities}
+
+
+async def test_two_dispatchers_racing_on_one_promise_keep_only_states_the_log_folds_to(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+) -> None:
+    first, second = dispatcher(pools[0]), dispatcher(pools[1])
+    await in_force_promise(first)
+    before = await store.stream_version(pools[0], KEY)
+
+    async def run(d: Dispatcher, name: str) -> None:
+        for n in range(6):
+            await d.dispatch(record(f"{name}-{n}"))
+
+    await asyncio.gather(run(first, "a"), run(second, "b"))
+
+    assert await store.stream_version(pools[0], KEY) == before + 12
+    for d in (first, second):
+        await assert_cache_equals_the_log(d, pools[0])
+    final = await folded(pools[0], KEY)
+    assert {f"{x}-{n}" for x in "ab" for n in range(6)} <= {a.record_id for a in final.activities}
+
+
+async def test_a_version_conflict_at_the_append_drops_the_cached_state(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = dispatcher(pools[0]), dispatcher(pools[1])
+    await in_force_promise(first)
+    version = await assert_cache_equals_the_log(first, pools[0])
+    append = store.append
+    raced: list[int] = []
+    racing: list[bool] = []
+
+    async def another_writer_gets_there_first(*args: Any, **kwargs: Any) -> store.AppendResult:
+        if not racing:  # once, and not for the other writer's own append
+            racing.append(True)
+            raced.append((await second.dispatch(record("r-between"))).version)
+        return await append(*args, **kwargs)
+
+    monkeypatch.setattr(store, "append", another_writer_gets_there_first)
+    with pytest.raises(VersionConflict):
+        await first.dispatch(record("r-late"), expected_version=version)
+    assert raced == [version + 1]
+    assert first.cache.get(KEY) is None
+
+    monkeypatch.setattr(store, "append", append)
+    outcome = await first.dispatch(record("r-late"))
+    assert outcome.version == version + 2
+    assert await assert_cache_equals_the_log(first, pools[0]) == outcome.version
+
+
+async def test_an_erasure_by_another_process_is_never_served_from_the_cache_or_a_snapshot(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool], fresh_db: Database
+) -> None:
+    first = dispatcher(pools[0])
+    await in_force_promise(first)
+    named = await first.dispatch(record("r-named", f"Samtal med {NAME} vid Bro centrum"))
+    head = await sequence(pools[0])
+    assert NAME in plain(first.cache.get(KEY))
+    promises = build_domain().promises
+    async with pools[0].acquire() as conn:
+        assert await snapshots.state_as_of(
+            conn, PROMISE, PromiseState, promises.fold, KEY, head - 1, every=named.version
+        )
+        written = await conn.fetchval("SELECT count(*) FROM snapshots WHERE stream_id = $1", KEY)
+        assert written > 0
+        before = await snapshots.newest(conn, PROMISE.name, PromiseState, KEY)
+        assert before.snapshot is not None and NAME in plain(before.snapshot.state)
+
+    # Another process erases the report: its own connection, nothing shared with `first`.
+    other = await database.connect(fresh_db.app_url)
+    try:
+        data = await other.fetchval(
+            "SELECT p.data FROM events e JOIN payloads p ON p.event_pk = e.id "
+            "WHERE e.event_id = $1",
+            named.event_ids[0],
+        )
+        redacted = redact(build_domain().registry, "ActivityPerformed", data)
+        await record_erasure(other, named.event_ids[0], "begäran", "anna", "bertil", redacted)
+        assert await other.fetchval("SELECT count(*) FROM snapshots WHERE stream_id=$1", KEY) == 0
+        # A snapshot written at the same moment from the payload read before the erasure
+        # carries the older erasure count, so it is never read.
+        await snapshots.write(other, PROMISE.name, KEY, 0, [before.snapshot])
+        assert (await snapshots.newest(other, PROMISE.name, PromiseState, KEY)).snapshot is None
+    finally:
+        await other.close()
+
+    await first.dispatch(record("r-after"))
+    cached = first.cache.get(KEY)
+    assert cached is not None
+    assert NAME not in plain(cached) and ERASED_TEXT in plain(cached)
+    assert await assert_cache_equals_the_log(first, pools[0]) == named.version + 1
+
+    cold = dispatcher(pools[1])
+    async with pools[1].acquire() as conn:
+        await cold.check_erasures(conn)
+        state, _ = await cold.load(conn, PROMISE, KEY)
+    assert NAME not in plain(state)
+
+
+async def test_the_cache_holds_at_most_its_size_of_streams(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+) -> None:
+    small = dispatcher(pools[0], size=2)
+    await in_force_promise(small)
+    streams: Sequence[str] = [
+        r[0]
+        for r in await pools[0].fetch(
+            "SELECT DISTINCT stream_id FROM events WHERE stream_id LIKE 'promise-%' ORDER BY 1"
+        )
+    ]
+    assert len(streams) >= 3
+    async with pools[0].acquire() as conn:
+        for stream_id in streams:
+            await small.load(conn, PROMISE, stream_id)
+    assert len(small.cache) == 2
+    assert small.cache.get(streams[0]) is None
+    assert small.cache.get(streams[-1]) is not None
+
+
+async def test_time_travel_with_and_without_snapshots_gives_equal_documents_at_every_position(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+) -> None:
+    first = dispatcher(pools[0])
+    await in_force_promise(first)
+    for n in range(8):
+        await first.dispatch(record(f"r{n}"))
+    head = await sequence(pools[0])
+    promises = build_domain().promises
+    async with pools[0].acquire() as conn:
+        positions = [e.log_index for e in await store.read_stream(conn, KEY)]
+        assert None not in positions
+        plain_fold = {}
+        for index in range(positions[0] - 1, head):  # type: ignore[operator]
+            events = await store.read_stream(conn, KEY, up_to_log_index=index)
+            plain_fold[index] = (
+                promises.document(promises.fold(PROMISE.initial_state, events)) if events else None
+            )
+        await snapshots.state_as_of(
+            conn, PROMISE, PromiseState, promises.fold, KEY, head - 1, every=4
+        )
+        count = await conn.fetchval("SELECT count(*) FROM snapshots WHERE stream_id = $1", KEY)
+        assert count == len(positions) // 4
+        for index, expected in plain_fold.items():
+            assert await promises.as_of(conn, KEY, index) == expected, f"as of {index}"
+
+        # A dispatcher with a cold cache starts from the newest snapshot, and folds to the log.
+        cold = dispatcher(pools[0])
+        state, version = await cold.load(conn, PROMISE, KEY)
+    assert version == len(positions)
+    assert state == await folded(pools[0], KEY)

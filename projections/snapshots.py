@@ -1,10 +1,13 @@
 """Snapshots of folded states: time travel and a cold dispatcher start from one, not from zero.
 
 A snapshot is a decider's state of one stream after the event at `stream_version` (log index
-`log_index`), encoded with the codec's `to_plain`. Time travel to a log index starts from the
-newest snapshot at or before it and folds only the events after it; while it folds, it writes a
-snapshot at every SNAPSHOT_EVERY-th event of the stream it passes, so the first look at a long
-stream pays for the fold once and later looks do not.
+`log_index`): the JSON of the codec's `to_plain`, stored as bytes (a long promise's state is
+hundreds of kilobytes, and jsonb would parse and print it on every write and read).
+
+Time travel to a log index starts from the newest snapshot at or before it and folds only the
+events after it; while it folds, it writes a snapshot at every SNAPSHOT_EVERY-th event of the
+stream it passes, so the first look at a long stream pays for the fold once and later looks do
+not.
 
 The log stays the authority. A snapshot is used only while the stream has as many recorded
 erasures as when it was folded: recording an erasure deletes the stream's snapshots in the
@@ -20,9 +23,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import asyncpg
+import orjson
 
 from events.codec import from_plain, to_plain
 from events.decider import Decider
@@ -57,7 +61,7 @@ ORDER BY e.stream_version"""
 WRITE = """
 INSERT INTO snapshots AS s (name, stream_id, stream_version, log_index, erasures, state)
 SELECT $1, $2, u.stream_version, u.log_index, $3, u.state
-FROM unnest($4::integer[], $5::bigint[], $6::jsonb[]) AS u(stream_version, log_index, state)
+FROM unnest($4::integer[], $5::bigint[], $6::bytea[]) AS u(stream_version, log_index, state)
 ON CONFLICT (name, stream_id, stream_version) DO UPDATE
     SET log_index = excluded.log_index, erasures = excluded.erasures, state = excluded.state
     WHERE s.erasures <> excluded.erasures"""
@@ -83,14 +87,14 @@ class Found(Generic[S]):
 Fold = Callable[[S, Sequence[StoredEvent]], S]
 
 
-def encode(state: object) -> Any:
+def encode(state: object) -> bytes:
     """A state as stored in a snapshot."""
-    return to_plain(state)
+    return orjson.dumps(to_plain(state))
 
 
-def decode(state_type: type[S], plain: Any) -> S:
+def decode(state_type: type[S], raw: bytes) -> S:
     """A state read back from a snapshot."""
-    return from_plain(state_type, plain)
+    return from_plain(state_type, orjson.loads(raw))
 
 
 def resume(

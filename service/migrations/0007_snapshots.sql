@@ -1,6 +1,7 @@
 -- Snapshots of folded states, so that time travel and a dispatcher with a cold cache need not
 -- fold a long stream from its first event. A row is one decider's state of one stream after
--- its event `stream_version` (log index `log_index`), encoded as JSON. The log stays the
+-- its event `stream_version` (log index `log_index`), as the UTF-8 bytes of its JSON (bytea:
+-- read back as it was written, with no jsonb parsing on the way in or out). The log stays the
 -- authority: a snapshot is only a shortcut to a fold of the same events and may be deleted at
 -- any time.
 --
@@ -15,7 +16,7 @@ CREATE TABLE snapshots (
     stream_version  integer NOT NULL CHECK (stream_version > 0),
     log_index       bigint NOT NULL,
     erasures        integer NOT NULL CHECK (erasures >= 0),
-    state           jsonb NOT NULL,
+    state           bytea NOT NULL,
     PRIMARY KEY (name, stream_id, stream_version)
 );
 

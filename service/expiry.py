@@ -125,7 +125,7 @@ class ExpiryJob:
     dispatcher: Callable[[], Awaitable[tuple[Dispatcher, Callable[[], Awaitable[None]]]]]
     """Opens a dispatcher for one run and the callable that closes it."""
     interval: float = 86_400.0
-    standby_interval: float = 5.0
+    standby_interval: float = 1.0
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     is_leader: bool = False
     sweeps: int = 0
@@ -146,8 +146,19 @@ class ExpiryJob:
                         self.sweeps += 1
                         if done.expired:
                             _log.info("expiry: %d expired", len(done.expired))
-                        await wait_any(stop, timeout=self.interval)
+                        await self._hold(conn, stop)
                 finally:
                     await close()
         finally:
             self.is_leader = False
+
+    async def _hold(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        """Wait `interval` seconds holding the lock, touching the connection every
+        `standby_interval`: a lost connection (the database restarted, the lock went with it)
+        ends the run now, not at the next sweep, so no node believes it leads after another
+        took the lock."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.interval
+        while not stop.is_set() and (left := until - loop.time()) > 0:
+            await wait_any(stop, timeout=min(left, self.standby_interval))
+            await conn.execute("SELECT 1")

@@ -24,6 +24,7 @@ from tests.e2e.test_app_sso import (
     Clock,
     SsoApp,
     promise_seen_by,
+    propose_the_unpublished_promise,
     serve,
     settings,
     sso_registry,
@@ -46,7 +47,8 @@ ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 15_000
-QUERY = '{ promise(id: "upplands-bro-2018") { id publicOnly } }'
+QUERY = f'{{ promise(id: "{UB_PROMISE}") {{ id publicOnly }} }}'
+"""The promise only its parties may see: the page reads it only as the logged-in editor."""
 
 # Runs in the page: the CSRF token from /auth/session, then GraphQL with and without it.
 FROM_THE_PAGE = """async (query) => {
@@ -84,8 +86,11 @@ def chromium() -> Path:
 async def login_app(
     idps: Idps, db: Database, pool: asyncpg.Pool, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[SsoApp]:
-    """The app as deployed, on the origin the providers redirect back to, with the demo."""
-    await load_demo(build_domain().dispatcher(pool))
+    """The app as deployed, on the origin the providers redirect back to, with the demo and
+    a promise only its parties may see."""
+    dispatcher = build_domain().dispatcher(pool)
+    await load_demo(dispatcher)
+    await propose_the_unpublished_promise(dispatcher)
     tmp = tmp_path_factory.mktemp("browser-login")
     registry = tmp / "issuers.toml"
     registry.write_text(sso_registry(idps), encoding="utf-8")
@@ -99,7 +104,7 @@ async def login_app(
 
 
 async def wait_for_demo(app: SsoApp, idps: Idps) -> None:
-    """Bounded wait until the projections hold the demo's Upplands-Bro promise."""
+    """Bounded wait until the projections hold the unpublished Upplands-Bro promise."""
     tokens = await user_tokens(idps.municipality, user="ub-editor", callback_url=idps.callback_url)
     async with httpx.AsyncClient(timeout=15) as http:
         member = Caller(http, app, tokens["access_token"])

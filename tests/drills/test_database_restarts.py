@@ -140,11 +140,21 @@ async def test_after_each_of_10_database_restarts_every_acknowledged_write_is_ap
             stop.set()
             run = await load
 
-        async def ready() -> bool:
-            return all(b["status"] == 200 for b in await readiness(http, cluster))
+        nodes: list[dict[str, Any]] = []
 
-        await until(ready, timeout=30, interval=0.2)
-        nodes = await readiness(http, cluster)
+        async def settled() -> bool:
+            # Ready, every role of every node running again, and one process leading each:
+            # a role may still sit out its last backoff (at most 2 s) when the load ends.
+            nodes[:] = await readiness(http, cluster)
+            roles = [node["roles"] for node in nodes]
+            return (
+                all(b["status"] == 200 for b in nodes)
+                and all(r["state"] == "running" for node in roles for r in node.values())
+                and [sum(bool(node[r].get("active")) for node in roles) for r in roles[0]]
+                == [1] * len(roles[0])
+            )
+
+        await until(settled, timeout=30, interval=0.2)
         final = await all_applied_since(url, rig, time.monotonic())
         check = await rig.check()  # while the workers run: the last writes get sequenced
 
@@ -156,13 +166,9 @@ async def test_after_each_of_10_database_restarts_every_acknowledged_write_is_ap
     assert any(s.status == 503 for s in run.samples), "no request met an outage"
     assert len([s for s in run.samples if s.ok]) > CYCLES * 10
     roles = [node["roles"] for node in nodes]
-    assert all(r["state"] == "running" for node in roles for r in node.values()), roles
     # Every stop cut every role's connection: each was restarted, none ended for good.
     assert all(r["restarts"] >= 1 for node in roles for r in node.values()), roles
     assert sum(node["sequencer"]["restarts"] for node in roles) >= CYCLES, roles
-    assert [sum(bool(node[r].get("active")) for node in roles) for r in roles[0]] == [1] * len(
-        roles[0]
-    ), "exactly one process leads each role"
     assert check.ok, check.as_dict()
 
 

@@ -40,7 +40,7 @@ from service import database
 from service.bootstrap import Domain, build_domain
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
-from service.expiry import EXPIRY_PRINCIPAL, ExpiryJob, expiry_command_id, sweep
+from service.expiry import EXPIRY_PRINCIPAL, LOCK_KEY, ExpiryJob, expiry_command_id, sweep
 from service.settings import Settings, SettingsError
 from tests.conftest import Database
 
@@ -247,3 +247,48 @@ def test_the_expiry_interval_is_read_from_the_environment_and_bad_values_refused
     assert Settings.from_env({"SAMVERKAN_EXPIRY_INTERVAL_S": "3600"}).expiry_interval_s == 3600
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({"SAMVERKAN_EXPIRY_INTERVAL_S": value})
+
+
+async def test_a_leading_expiry_role_whose_connection_is_cut_ends_its_run_and_stops_leading(
+    world: tuple[Domain, Dispatcher], fresh_db: Database
+) -> None:
+    """Between sweeps the leader touches its connection: when the database drops it (a restart
+    takes the lock with it) the run ends with the error for the supervisor, instead of waiting
+    out the day believing it leads while another node takes the lock."""
+    _, dispatcher = world
+
+    async def opener() -> tuple[Dispatcher, Any]:
+        async def close() -> None:
+            return None
+
+        return dispatcher, close
+
+    job = ExpiryJob(
+        connect=lambda: database.connect(fresh_db.app_url),
+        dispatcher=opener,
+        interval=3600,
+        standby_interval=0.05,
+        clock=lambda: AFTER_THE_PERIOD,
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(job.run(stop))
+    async with asyncio.timeout(20):
+        while job.sweeps < 1:
+            await asyncio.sleep(0.05)
+    assert job.is_leader
+    admin = await asyncpg.connect(fresh_db.admin_url)
+    try:
+        cut = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+            "WHERE locktype = 'advisory' AND objid = $1 AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            LOCK_KEY,
+        )
+    finally:
+        await admin.close()
+    assert cut == 1
+    await asyncio.wait({running}, timeout=10)
+    assert running.done(), "the leader did not notice it lost its connection"
+    assert database.unreachable(running.exception()), running.exception()
+    assert not job.is_leader
+    assert not stop.is_set()

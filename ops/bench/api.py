@@ -1,5 +1,7 @@
-"""API benchmark: the promise-list GraphQL query next to a plain Starlette JSON endpoint, and
-mutations (recordActivity) with mutation → visible latency.
+"""API benchmark: the promise-list GraphQL query next to a plain Starlette JSON endpoint,
+recordActivity through GraphQL next to a plain endpoint doing the same dispatch, conditional
+GETs (304) of a public page and an open-data file next to a plain endpoint answering a
+constant 304, and mutation → visible latency.
 
 Run `python -m ops.bench.api` (full) or with `--quick` (a smoke run). The server and databases
 come from `ops.bench.harness`. The app is the real `create_app` in dev mode (demo loaded,
@@ -53,6 +55,10 @@ UB, LPO = "org-upplands-bro", "org-lpo-jarfalla"
 PROMISES = 20
 COMMITMENTS = 5
 PLAIN_PATH = "/bench/promises"
+PLAIN_RECORD_PATH = "/bench/record-activity"
+PLAIN_304_PATH = "/bench/not-modified"
+PAGE_PATH = "/p/bench-ub-00"
+OPEN_DATA_PATH = "/open-data/promises.csv"
 
 LIST_QUERY = """query($org: String) {
   promises(organisation: $org, first: 20) {
@@ -83,6 +89,7 @@ class Sizes:
     lag_duration_s: float
     reps: int
     pause_s: float
+    get_clients: int = 32
 
 
 FULL = Sizes(
@@ -145,6 +152,50 @@ async def plain_promises(request: Request) -> Response:
     return JSONResponse({"data": {"promises": {"promises": promises}}})
 
 
+async def plain_record_activity(request: Request) -> Response:
+    """recordActivity without GraphQL: the same bearer validation, command and dispatch."""
+    import datetime as dt_
+
+    from events.promise.commands import RecordActivity
+    from schema.consistency import consistency_token
+    from service.bootstrap import dispatch_for
+
+    services = request.state.services
+    _scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    principal = await services.bearer.validate(token.strip())
+    body = orjson.loads(await request.body())
+    given = body["input"]
+    command = RecordActivity(
+        command_id=str(body["commandId"]),
+        actor=principal,
+        at=dt_.datetime.now(dt_.UTC),
+        promise_id=given["promiseId"],
+        record_id=given["recordId"],
+        commitment_id=given["commitmentId"],
+        occurred_on=dt_.date.fromisoformat(given["occurredOn"]),
+        performed_by=tuple(given["performedBy"]),
+        summary=given["summary"],
+        place_ids=tuple(given.get("placeIds") or ()),
+    )
+    dispatch = dispatch_for(services.dispatcher, principal, request.state.request_id)
+    done = await dispatch(command, None)
+    result = {
+        "__typename": "CommandAccepted",
+        "version": done.version,
+        "consistencyToken": consistency_token(done.event_ids),
+        "eventIds": [str(e) for e in done.event_ids],
+    }
+    return JSONResponse({"data": {"result": result}})
+
+
+async def plain_not_modified(request: Request) -> Response:
+    """A constant 304 with a page's headers: the floor of a conditional GET over HTTP."""
+    return Response(
+        status_code=304,
+        headers={"etag": '"bench"', "cache-control": "public, no-cache", "vary": "Accept-Language"},
+    )
+
+
 def _title(doc: dict[str, Any]) -> str | None:
     state = doc["state"]
     revision = state.get("working") or state.get("in_force")
@@ -168,7 +219,14 @@ def serve(url: str, data_dir: Path, port: int) -> None:
         data_dir=data_dir,
         dev=True,
     )
-    app = create_app(settings, extra_routes=[Route(PLAIN_PATH, plain_promises, methods=["GET"])])
+    app = create_app(
+        settings,
+        extra_routes=[
+            Route(PLAIN_PATH, plain_promises, methods=["GET"]),
+            Route(PLAIN_RECORD_PATH, plain_record_activity, methods=["POST"]),
+            Route(PLAIN_304_PATH, plain_not_modified, methods=["GET"]),
+        ],
+    )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
 
 
@@ -444,19 +502,66 @@ def activity(w: int, n: int, tag: str) -> dict[str, Any]:
     }
 
 
-async def mutation_load(base: str, clients: Clients, sizes: Sizes) -> LoadResult:
+async def mutation_load(base: str, clients: Clients, sizes: Sizes, graphql: bool) -> LoadResult:
+    """Closed-loop recordActivity: through GraphQL, or the plain endpoint's same dispatch."""
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         police = Client(http, base, clients.police.headers["authorization"].split()[1])
+        tag = "tg" if graphql else "tp"
 
-        async def call(w: int, n: int) -> bool:
+        async def call_graphql(w: int, n: int) -> bool:
             try:
-                await police.ok("recordActivity", **activity(w, n, "tp"))
-            except RuntimeError:
+                await police.ok("recordActivity", **activity(w, n, tag))
+            except (RuntimeError, httpx.HTTPError):
                 return False
             return True
 
+        async def call_plain(w: int, n: int) -> bool:
+            body = {"commandId": str(uuid.uuid4()), "input": activity(w, n, tag)}
+            try:
+                r = await http.post(
+                    f"{base}{PLAIN_RECORD_PATH}",
+                    content=orjson.dumps(body),
+                    headers={**police.headers, "content-type": "application/json"},
+                )
+            except httpx.HTTPError:
+                return False
+            return r.status_code == 200 and "consistencyToken" in r.text
+
+        call = call_graphql if graphql else call_plain
         return await closed_loop(sizes.mutation_clients, sizes, call)
+
+
+async def raw_get_load(
+    base: str, path: str, headers: dict[str, str], status: int, sizes: Sizes
+) -> LoadResult:
+    """Closed-loop GETs on `get_clients` keep-alive connections with a minimal HTTP/1.1
+    client (httpx alone would cap the rate well below what the server answers): each answer
+    must have `status`; the body, if any, is read by its Content-Length."""
+    host, port = base.removeprefix("http://").split(":")
+    lines = [f"GET {path} HTTP/1.1", f"host: {host}:{port}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    connections = [await asyncio.open_connection(host, int(port)) for _ in range(sizes.get_clients)]
+    try:
+
+        async def call(w: int, _: int) -> bool:
+            reader, writer = connections[w]
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _sep, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if length:
+                await reader.readexactly(length)
+            return head.startswith(f"HTTP/1.1 {status} ".encode())
+
+        return await closed_loop(sizes.get_clients, sizes, call)
+    finally:
+        for _reader, writer in connections:
+            writer.close()
 
 
 @dataclass(slots=True)
@@ -563,14 +668,27 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
                         f"  rep {rep + 1}/{sizes.reps} {key}: {result.rate:,.0f} /s, "
                         f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
                     )
+            gets = await conditional_gets(base, token, sizes)
             await server.settle(sizes.pause_s)
-            mutations = await mutation_load(base, clients, sizes)
-            say(f"  mutations: {mutations.rate:,.0f} /s, p99 {mutations.p99_ms:.1f} ms")
+            record: dict[str, list[LoadResult]] = {"graphql": [], "plain": []}
+            for rep in range(sizes.reps):
+                order = [("plain", False), ("graphql", True)]
+                for key, graphql in order if rep % 2 == 0 else reversed(order):
+                    result = await mutation_load(base, clients, sizes, graphql)
+                    record[key].append(result)
+                    say(
+                        f"  rep {rep + 1}/{sizes.reps} recordActivity {key}: "
+                        f"{result.rate:,.0f} /s, p99 {result.p99_ms:.1f} ms"
+                    )
+                    await server.settle(sizes.pause_s)
+            mutations = record["graphql"][len(record["graphql"]) // 2]
             await server.settle(sizes.pause_s)
             lag = await mutation_lag(base, clients, sizes)
             say(f"  mutation → visible: p50 {lag.p50_ms:.1f} ms, p99 {lag.p99_ms:.1f} ms")
     notes["list"] = {k: [asdict(r) for r in v] for k, v in runs.items()}
     notes["mutations"] = asdict(mutations)
+    notes["record_activity"] = {k: [asdict(r) for r in v] for k, v in record.items()}
+    notes["conditional_gets"] = {k: [asdict(r) for r in v] for k, v in gets.items()}
     notes["lag"] = asdict(lag)
     errors = sum(r.errors for v in runs.values() for r in v)
     notes["list_errors"] = errors
@@ -582,6 +700,9 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
     g99, p99 = med("graphql", "p99_ms"), med("plain", "p99_ms")
     g50, p50 = med("graphql", "p50_ms"), med("plain", "p50_ms")
     c = sizes.clients
+    r_rate = median([r.rate for r in record["graphql"]])
+    rp_rate = median([r.rate for r in record["plain"]])
+    r_errors = sum(r.errors for v in record.values() for r in v)
     rows = [
         Row(
             f"promise list (20 with progress), {c} clients (requests/s)",
@@ -613,15 +734,26 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             g99 <= 50,
         ),
         Row(
-            f"recordActivity mutations, {sizes.mutation_clients} clients (mutations/s)",
+            f"recordActivity, {sizes.mutation_clients} clients (mutations/s)",
             "/s",
-            mutations.rate,
-            None,
-            "",
+            r_rate,
+            rp_rate,
+            "plain Starlette, same dispatch",
+            "≥ 0.5× peer",
+            r_errors == 0 and r_rate >= 0.5 * rp_rate,
+            [r.rate for r in record["graphql"]],
+            [r.rate for r in record["plain"]],
+        ),
+        Row(
+            f"recordActivity p50, {sizes.mutation_clients} clients",
+            "ms",
+            median([r.p50_ms for r in record["graphql"]]),
+            median([r.p50_ms for r in record["plain"]]),
+            "plain Starlette, same dispatch",
             "–",
             None,
-            [mutations.rate],
         ),
+        *get_rows(gets, sizes),
         Row(
             f"mutation → visible p50 at {sizes.lag_rate} mutations/s",
             "ms",
@@ -642,6 +774,67 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
         ),
     ]
     return rows, notes
+
+
+GETS = (
+    ("page-304", "public page, conditional GET → 304"),
+    ("page-200", "public page, full GET → 200"),
+    ("open-data-304", "open data promises.csv, conditional GET → 304"),
+    ("plain-304", "plain Starlette, constant 304"),
+)
+
+
+async def conditional_gets(base: str, token: str, sizes: Sizes) -> dict[str, list[LoadResult]]:
+    """The public page and an open-data file asked for with the ETag the client holds, the
+    page without it, and the plain constant 304, alternating order per repetition."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        page = await http.get(f"{base}{PAGE_PATH}")
+        data = await http.get(f"{base}{OPEN_DATA_PATH}")
+    if page.status_code != 200 or data.status_code != 200:
+        raise RuntimeError(f"public page {page.status_code}, open data {data.status_code}")
+    calls = {
+        "page-304": (PAGE_PATH, {"if-none-match": page.headers["etag"]}, 304),
+        "page-200": (PAGE_PATH, {}, 200),
+        "open-data-304": (OPEN_DATA_PATH, {"if-none-match": data.headers["etag"]}, 304),
+        "plain-304": (PLAIN_304_PATH, {}, 304),
+    }
+    runs: dict[str, list[LoadResult]] = {key: [] for key in calls}
+    for rep in range(sizes.reps):
+        keys = list(calls) if rep % 2 == 0 else list(reversed(calls))
+        for key in keys:
+            path, headers, status = calls[key]
+            result = await raw_get_load(base, path, headers, status, sizes)
+            runs[key].append(result)
+            say(
+                f"  rep {rep + 1}/{sizes.reps} {key}: {result.rate:,.0f} /s, "
+                f"p99 {result.p99_ms:.1f} ms, {result.errors} errors"
+            )
+    return runs
+
+
+def get_rows(gets: dict[str, list[LoadResult]], sizes: Sizes) -> list[Row]:
+    """The conditional-GET rows, each beside the plain constant 304 of the same run."""
+    peer = median([r.rate for r in gets["plain-304"]])
+    peer_errors = sum(r.errors for r in gets["plain-304"])
+    rows = []
+    for key, name in GETS[:3]:
+        rate = median([r.rate for r in gets[key]])
+        errors = sum(r.errors for r in gets[key]) + peer_errors
+        conditional = key.endswith("304")
+        rows.append(
+            Row(
+                f"{name}, {sizes.get_clients} clients (requests/s)",
+                "/s",
+                rate,
+                peer if conditional else None,
+                "plain Starlette, constant 304" if conditional else "",
+                "≥ 2,000/s" if conditional else "–",
+                errors == 0 and rate >= 2000 if conditional else None,
+                [r.rate for r in gets[key]],
+                [r.rate for r in gets["plain-304"]] if conditional else [],
+            )
+        )
+    return rows
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

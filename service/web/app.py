@@ -42,6 +42,7 @@ from service.web.graphql_view import GraphQLEndpoint, View
 from service.web.metrics import CountResponses, Metrics, graphql_operation
 from service.web.metrics_access import metrics_refusal
 from service.web.middleware import AnswerUnavailable, SecurityHeaders
+from service.web.public.freshness import Versions
 from service.web.reader import PgReader, ReadRoute
 from service.workers import worker_roles
 
@@ -66,6 +67,8 @@ class Services:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     supervisor: Supervisor | None = None
     """Runs this node's worker roles (None with --no-workers); /readyz reports them."""
+    page_versions: Versions = field(default_factory=Versions)
+    """The last version made of each public page and open-data file, for conditional GETs."""
 
 
 def create_app(

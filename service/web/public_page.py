@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,6 +99,12 @@ def pool_of(request: Request) -> asyncpg.Pool:
     return pool
 
 
+def versions_of(request: Request) -> freshness.Versions:
+    """The pages' kept versions (lifespan state)."""
+    versions: freshness.Versions = request.state.services.page_versions
+    return versions
+
+
 def today() -> dt.date:
     """The day it is where the promises are kept."""
     return dt.datetime.now(ZoneInfo(HOME)).date()
@@ -113,8 +120,46 @@ def valid_id(value: str) -> bool:
     return True
 
 
+def _fresh_headers(
+    tag: str, updated: dt.datetime | None, *, chrome: bool, language: str
+) -> dict[str, str]:
+    headers = {**_headers(chrome, language), "etag": tag, "cache-control": CACHE}
+    if updated is not None:
+        headers["last-modified"] = freshness.http_date(updated)
+    return headers
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A page request's key among the kept versions, where the projections stood before any
+    of its documents was read, and the day."""
+
+    page: tuple[str, ...]
+    stand: str
+    day: dt.date
+
+
+async def kept(
+    request: Request, page: tuple[str, ...], *, chrome: bool, language: str
+) -> tuple[Response | None, Asked]:
+    """A 304 from the page's kept version when it is current and the client holds it (no
+    document read, nothing rendered); else None and what `answer` needs to keep the version
+    it makes. `page` names the page apart from its language and embedding."""
+    asked = Asked(
+        page=(*page, language, "page" if chrome else "embed"),
+        stand=await freshness.standing(pool_of(request)),
+        day=today(),
+    )
+    known = versions_of(request).current(asked.page, asked.stand, asked.day)
+    if known is not None and freshness.not_modified(request, known.tag, known.modified):
+        headers = _fresh_headers(known.tag, known.modified, chrome=chrome, language=language)
+        return Response(status_code=304, headers=headers), asked
+    return None, asked
+
+
 async def answer(
     request: Request,
+    asked: Asked,
     *,
     kind: str,
     positions: Iterable[int],
@@ -125,15 +170,14 @@ async def answer(
 ) -> Response:
     """The page built by `build(updated)`, or 304 when the client's copy is current; the
     page's version is the log `positions` it is made of (and, for a list, how many items
-    it has)."""
+    it has), kept for the next conditional GET."""
     marks = list(positions)
     newest = max(marks, default=-1)
     updated = await serving.log_time(pool_of(request), newest) if newest >= 0 else None
     versions = marks if count is None else [*marks, count]
-    tag = freshness.etag(kind, versions, language=language, embed=not chrome, today=today())
-    headers = {**_headers(chrome, language), "etag": tag, "cache-control": CACHE}
-    if updated is not None:
-        headers["last-modified"] = freshness.http_date(updated)
+    tag = freshness.etag(kind, versions, language=language, embed=not chrome, today=asked.day)
+    versions_of(request).keep(asked.page, freshness.Known(asked.stand, asked.day, tag, updated))
+    headers = _fresh_headers(tag, updated, chrome=chrome, language=language)
     if freshness.not_modified(request, tag, updated):
         return Response(status_code=304, headers=headers)
     return HTMLResponse(build(updated), headers=headers)
@@ -151,6 +195,9 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
     promise_id = request.path_params["promise_id"]
     if not valid_id(promise_id):
         return not_found(chrome=chrome, language=language)
+    early, asked = await kept(request, ("promise", promise_id), chrome=chrome, language=language)
+    if early is not None:
+        return early
     pool = pool_of(request)
     found = await serving.published_document(pool, PROMISES, PROMISE_STREAM + promise_id)
     if found is None:
@@ -185,6 +232,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
 
     return await answer(
         request,
+        asked,
         kind="promise",
         positions=(log_index, directory_index, agreement_index),
         chrome=chrome,
@@ -226,6 +274,9 @@ async def agreement(request: Request) -> Response:
     agreement_id = request.path_params["agreement_id"]
     if not valid_id(agreement_id):
         return not_found(chrome=True, language=language)
+    early, asked = await kept(request, ("agreement", agreement_id), chrome=True, language=language)
+    if early is not None:
+        return early
     pool = pool_of(request)
     key = AGREEMENT_STREAM + agreement_id
     found = await serving.published_document(pool, serving.AGREEMENTS, key)
@@ -252,6 +303,7 @@ async def agreement(request: Request) -> Response:
 
     return await answer(
         request,
+        asked,
         kind="agreement",
         positions=positions,
         chrome=True,
@@ -263,6 +315,9 @@ async def agreement(request: Request) -> Response:
 async def index(request: Request) -> Response:
     """`GET /p/`: everything published, grouped by municipality and police area."""
     language = language_of(request)
+    early, asked = await kept(request, ("index",), chrome=True, language=language)
+    if early is not None:
+        return early
     documents = await serving.published_documents(pool_of(request))
     directory_index, directory = await directory_of(request)
     words = words_for(language)
@@ -276,6 +331,7 @@ async def index(request: Request) -> Response:
 
     return await answer(
         request,
+        asked,
         kind="index",
         positions=(max((d[2] for d in documents), default=-1), directory_index),
         count=len(documents),
@@ -289,8 +345,12 @@ async def municipality(request: Request) -> Response:
     """`GET /p/kommun/{code}`: a municipality's promises and agreements over the years; the
     code is its kommunkod or its name as a slug."""
     language = language_of(request)
+    code = str(request.path_params["code"])[:100]
+    early, asked = await kept(request, ("municipality", code), chrome=True, language=language)
+    if early is not None:
+        return early
     directory_index, directory = await directory_of(request)
-    org_id = directory.municipality(str(request.path_params["code"])[:100])
+    org_id = directory.municipality(code)
     if org_id is None:
         return not_found(chrome=True, language=language)
     documents = await serving.published_documents(pool_of(request), organisation=org_id)
@@ -313,6 +373,7 @@ async def municipality(request: Request) -> Response:
 
     return await answer(
         request,
+        asked,
         kind="municipality",
         positions=(newest, directory_index),
         count=len(documents),

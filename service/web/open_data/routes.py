@@ -13,10 +13,14 @@ it `If-Modified-Since`), as the public pages do; a write that changes none of th
 another stream) keeps the tag. The positions are read
 before the documents: a change landing between the two reads then gives new content under the
 old tag, which the next request replaces, never old content under a new tag that would be kept.
+A file's tag is kept (`freshness.Versions`) with where the serving projections stood before
+its positions were read, so while they stand there a conditional GET makes one query, on
+`projection_state`, and reads no document.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from html import escape
 
@@ -73,13 +77,20 @@ def serve(table: Table, kind: str) -> Handler:
 
     async def handler(request: Request) -> Response:
         services = request.state.services
-        found = await sources.positions(services.pool)
-        etag = sources.etag_of(found, name)
-        modified = await sources.last_modified(services.pool, found)
-        headers = {**SHARED, "etag": etag}
-        if modified is not None:
-            headers["last-modified"] = freshness.http_date(modified)
-        if freshness.not_modified(request, etag, modified):
+        versions: freshness.Versions = services.page_versions
+        stand = await freshness.standing(services.pool)
+        day = dt.datetime.now(dt.UTC).date()
+        known = versions.current(name, stand, day)
+        if known is None:
+            found = await sources.positions(services.pool)
+            etag = sources.etag_of(found, name)
+            modified = await sources.last_modified(services.pool, found)
+            known = freshness.Known(stand, day, etag, modified)
+            versions.keep(name, known)
+        headers = {**SHARED, "etag": known.tag}
+        if known.modified is not None:
+            headers["last-modified"] = freshness.http_date(known.modified)
+        if freshness.not_modified(request, known.tag, known.modified):
             return Response(status_code=304, headers=headers)
         data = await sources.load(services.pool, services.settings.base_url)
         response = _body(table, kind, data)

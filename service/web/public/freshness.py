@@ -7,6 +7,12 @@ version is those indices, with what else changes its bytes: the language (the pa
 ends and "saknades" after), and a digest of the templates, styles and catalogues, so a new
 release does not answer 304 with an old page. `Last-Modified` is when the log took the newest
 of those positions.
+
+Answering a conditional GET needs only the version, not the page: `Versions` keeps, per page,
+the last version made and where the serving projections stood (their checkpoints) before its
+documents were read. Documents change only in the transaction that moves their projection's
+checkpoint (or with a new serving version), so while every serving projection stands where it
+stood, the page's version is the one kept, and a 304 costs one read of `projection_state`.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
+import asyncpg
 from starlette.requests import Request
 
 from schema.i18n.catalogue import LANGUAGES, po_path
@@ -75,3 +83,56 @@ def not_modified(request: Request, tag: str, modified: dt.datetime | None) -> bo
     if client.tzinfo is None:
         return False
     return modified.replace(microsecond=0) <= client
+
+
+STANDING = """
+SELECT coalesce(string_agg(projection || ':' || version || ':' || coalesce(checkpoint, -1), ','
+                           ORDER BY projection, version), '')
+FROM projection_state WHERE status = 'serving'"""
+
+
+async def standing(conn: asyncpg.Connection | asyncpg.Pool) -> str:
+    """Where every serving projection stands (its version and checkpoint), as one string:
+    it changes whenever any served document may have changed."""
+    found: str = await conn.fetchval(STANDING)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A page's version as made when the serving projections stood at `stand` on `today`."""
+
+    stand: str
+    today: dt.date
+    tag: str
+    modified: dt.datetime | None
+
+
+VERSIONS_KEPT = 4096
+"""Pages whose last version is kept; beyond it the oldest entry goes."""
+
+
+class Versions:
+    """The last version made of each page (bounded), to answer a conditional GET without
+    reading or rendering its documents."""
+
+    def __init__(self, limit: int = VERSIONS_KEPT) -> None:
+        self._known: dict[Hashable, Known] = {}
+        self._limit = limit
+
+    def current(self, page: Hashable, stand: str, today: dt.date) -> Known | None:
+        """The page's kept version, if it was made at `stand` on `today`."""
+        known = self._known.get(page)
+        if known is None or known.stand != stand or known.today != today:
+            return None
+        return known
+
+    def keep(self, page: Hashable, known: Known) -> None:
+        """Keep `known` as the page's version."""
+        self._known.pop(page, None)
+        if len(self._known) >= self._limit:
+            del self._known[next(iter(self._known))]
+        self._known[page] = known
+
+    def __len__(self) -> int:
+        return len(self._known)

@@ -147,7 +147,7 @@ async def kept(
     it makes. `page` names the page apart from its language and embedding."""
     asked = Asked(
         page=(*page, language, "page" if chrome else "embed"),
-        stand=await freshness.standing(pool_of(request)),
+        stand=await versions_of(request).standing(pool_of(request)),
         day=today(),
     )
     known = versions_of(request).current(asked.page, asked.stand, asked.day)

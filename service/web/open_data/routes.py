@@ -78,7 +78,7 @@ def serve(table: Table, kind: str) -> Handler:
     async def handler(request: Request) -> Response:
         services = request.state.services
         versions: freshness.Versions = services.page_versions
-        stand = await freshness.standing(services.pool)
+        stand = await versions.standing(services.pool)
         day = dt.datetime.now(dt.UTC).date()
         known = versions.current(name, stand, day)
         if known is None:

@@ -1,26 +1,32 @@
 """Document read models: one JSON document per stream, folded with the domain's own `evolve`.
 
 The document is the folded state (JSON via the codec) plus derived views, so the projection,
-a rebuild and a time-travel query all run the SAME pure fold. Each batch loads the documents
-of the streams it touches in one query, folds in memory and upserts them in one statement.
+a rebuild and a time-travel query all run the SAME pure fold. Each batch loads the states of
+the streams it touches, folds in memory and upserts their documents in one statement.
 A state cache keyed by (version, stream) spares decoding the JSON again; an entry is used only
 when the stored document still carries the log index the cache saw, so a rolled-back batch can
-never leave a stale state behind.
+never leave a stale state behind. A rebuild (projections.rebuild) folds many pages of the log
+into states it holds in memory (`fold_page`) and writes each touched document once per flush
+(`write`), in the transaction that moves its checkpoint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+import msgspec
+import orjson
 
 from events.codec import Registry, from_plain, to_plain
 from events.decider import Decider
 from events.erasure import PayloadErased
 from events.log.store import StoredEvent, read_stream
+from events.messages import Event
 from projections import snapshots
 
 S = TypeVar("S")
@@ -33,17 +39,21 @@ LAST_LOG_INDEX = 2**63 - 1
 CACHE_LIMIT = 50_000
 """Folded states kept in memory per projection; beyond it the cache starts afresh."""
 
-LOAD = """
-SELECT key, doc, log_index FROM documents
+LOAD_INDEXES = """
+SELECT key, log_index FROM documents
+WHERE projection = $1 AND version = $2 AND key = ANY($3)"""
+
+LOAD_STATES = """
+SELECT key, doc -> 'state', log_index FROM documents
 WHERE projection = $1 AND version = $2 AND key = ANY($3)"""
 
 UPSERT = """
 INSERT INTO documents (projection, version, key, doc, organisations, status, title,
                        valid_from, valid_to, log_index)
-SELECT $1, $2, u.key, u.doc, coalesce(string_to_array(nullif(u.orgs, ''), ','), '{}'),
+SELECT $1, $2, u.key, u.doc::jsonb, coalesce(string_to_array(nullif(u.orgs, ''), ','), '{}'),
        u.status, u.title,
        u.valid_from, u.valid_to, u.log_index
-FROM unnest($3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::date[],
+FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
             $9::date[], $10::bigint[])
      AS u(key, doc, orgs, status, title, valid_from, valid_to, log_index)
 ON CONFLICT (projection, version, key) DO UPDATE SET
@@ -52,6 +62,31 @@ ON CONFLICT (projection, version, key) DO UPDATE SET
     log_index = excluded.log_index"""
 
 DROP = "DELETE FROM documents WHERE projection = $1 AND version = $2"
+
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder()
+
+Held = dict[str, tuple[int, S]]
+"""Folded states by stream key, each with the log index of the last event folded into it."""
+
+
+def plain(value: object) -> Any:
+    """JSON builtins of a view holding dataclasses, tuples and dates, as `to_plain` gives them
+    (msgspec's encoder and decoder; a lone surrogate takes the codec's walk)."""
+    try:
+        return _DECODER.decode(_ENCODER.encode(value))
+    except UnicodeEncodeError:
+        return _walk(value)
+
+
+def _walk(value: object) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _walk(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_walk(v) for v in value]
+    if dataclasses.is_dataclass(value) or isinstance(value, dt.date):
+        return to_plain(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +110,12 @@ class DocumentProjection(Generic[S]):
     state_type: type[S]
     columns: Callable[[S], Columns]
     views: Callable[[S], Mapping[str, Any]] = lambda _: {}
+    fold_events: Callable[[S, Sequence[Event]], S] | None = None
+    """Folds decoded events in one call, equal to `decider.evolve` one at a time (but faster)."""
+    encoded_views: bool = False
+    """True when the state and the views go through msgspec's JSON encoder as they are: the
+    state type holds no `datetime` (which `to_plain` writes otherwise) and the views may hold
+    dataclasses and tuples, written as `to_plain` writes them."""
     _cache: dict[tuple[int, str], tuple[int, S]] = field(default_factory=dict)
 
     def owns(self, stream_id: str) -> bool:
@@ -83,17 +124,35 @@ class DocumentProjection(Generic[S]):
 
     def document(self, state: S) -> dict[str, Any]:
         """The stored document of a state: the state itself plus derived views."""
+        if self.encoded_views:
+            doc: dict[str, Any] = plain({"state": state, **self.views(state)})
+            return doc
         return {"state": to_plain(state), **self.views(state)}
+
+    def document_json(self, state: S) -> bytes:
+        """The stored document of a state as JSON, written in one pass where possible."""
+        if self.encoded_views:
+            try:
+                return _ENCODER.encode({"state": state, **self.views(state)})
+            except UnicodeEncodeError:
+                pass
+        return orjson.dumps(self.document(state))
 
     def state_of(self, doc: Mapping[str, Any]) -> S:
         """The state inside a stored document."""
-        state: S = from_plain(self.state_type, doc["state"])
+        return self._state(doc["state"])
+
+    def _state(self, plain_state: object) -> S:
+        state: S = from_plain(self.state_type, plain_state)
         return state
 
     def fold(self, state: S, events: Sequence[StoredEvent]) -> S:
         """The one pure fold: decode each stored event and evolve."""
-        for stored in events:
-            event = self.registry.decode(stored.type, stored.schema_version, stored.data)
+        decode = self.registry.decode
+        decoded = [decode(s.type, s.schema_version, s.data) for s in events]
+        if self.fold_events is not None:
+            return self.fold_events(state, decoded)
+        for event in decoded:
             state = self.decider.evolve(state, event)
         return state
 
@@ -101,40 +160,44 @@ class DocumentProjection(Generic[S]):
         self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent]
     ) -> None:
         """Fold the batch into the documents of the streams it touches."""
-        by_key: dict[str, list[StoredEvent]] = {}
-        erased: set[str] = set()
-        for stored in events:
-            if self.owns(stored.stream_id):
-                by_key.setdefault(stored.stream_id, []).append(stored)
-            elif stored.type == ERASURE_TYPE and self.owns(stored.data["stream_id"]):
-                erased.add(stored.data["stream_id"])
+        by_key, erased = self._touched(events)
         if not by_key and not erased:
             return
-        last_index = events[-1].log_index
-        states: dict[str, S] = {}
-        for key in erased:
-            # A payload of this stream was redacted: fold it again from the log, this batch's
-            # own events included, so no copy of the erased data survives in the document.
-            history = await read_stream(conn, key, up_to_log_index=last_index or 0)
-            states[key] = self.fold(self.decider.initial_state, history)
-            by_key[key] = []
-        loaded = [key for key in by_key if key not in erased]
-        for key, doc, log_index in await conn.fetch(LOAD, self.name, version, loaded):
-            cached = self._cache.get((version, key))
-            states[key] = cached[1] if cached and cached[0] == log_index else self.state_of(doc)
-        keys, docs, orgs, status, title, vfrom, vto, last = [], [], [], [], [], [], [], []
-        for key, batch in by_key.items():
-            if key in erased:
-                state, at = states[key], last_index
-            else:
-                state = self.fold(states.get(key, self.decider.initial_state), batch)
-                at = batch[-1].log_index
+        states = await self._load(conn, version, [k for k in by_key if k not in erased])
+        changed = await self._fold_into(conn, events, states, by_key, erased)
+        await self.write(conn, version, states, changed)
+
+    async def fold_page(
+        self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent], held: Held[S]
+    ) -> list[str]:
+        """Fold a page of the log into `held` and return the keys it changed.
+
+        `held` is the caller's (a rebuild's) memory of the states it folded since it began;
+        a key it does not hold yet is read from the stored documents of `version` (a rebuild
+        that resumes after a crash finds there what it had committed). Nothing is written.
+        """
+        by_key, erased = self._touched(events)
+        if not by_key and not erased:
+            return []
+        missing = [k for k in by_key if k not in held and k not in erased]
+        if missing:
+            held.update(await self._load(conn, version, missing))
+        return await self._fold_into(conn, events, held, by_key, erased)
+
+    async def write(
+        self, conn: asyncpg.Connection, version: int, held: Held[S], keys: Collection[str]
+    ) -> None:
+        """Upsert the documents of `keys` from the states in `held`, in one statement."""
+        if not keys:
+            return
+        docs, orgs, status, title, vfrom, vto, last = [], [], [], [], [], [], []
+        for key in keys:
+            at, state = held[key]
             cols = self.columns(state)
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[(version, key)] = (at or 0, state)
-            keys.append(key)
-            docs.append(self.document(state))
+            self._cache[(version, key)] = (at, state)
+            docs.append(self.document_json(state).decode())
             orgs.append(",".join(cols.organisations))
             status.append(cols.status)
             title.append(cols.title)
@@ -142,8 +205,63 @@ class DocumentProjection(Generic[S]):
             vto.append(cols.valid_to)
             last.append(at)
         await conn.execute(
-            UPSERT, self.name, version, keys, docs, orgs, status, title, vfrom, vto, last
+            UPSERT, self.name, version, list(keys), docs, orgs, status, title, vfrom, vto, last
         )
+
+    def _touched(
+        self, events: Sequence[StoredEvent]
+    ) -> tuple[dict[str, list[StoredEvent]], set[str]]:
+        """This projection's events by stream, and the streams an erasure in them names."""
+        by_key: dict[str, list[StoredEvent]] = {}
+        erased: set[str] = set()
+        for stored in events:
+            if self.owns(stored.stream_id):
+                by_key.setdefault(stored.stream_id, []).append(stored)
+            elif stored.type == ERASURE_TYPE and self.owns(stored.data["stream_id"]):
+                erased.add(stored.data["stream_id"])
+        return by_key, erased
+
+    async def _load(self, conn: asyncpg.Connection, version: int, keys: list[str]) -> Held[S]:
+        """The stored states of `keys` (those that have a document), from the cache when it
+        saw the stored log index, else decoded from the document."""
+        if not keys:
+            return {}
+        states: Held[S] = {}
+        if any((version, key) in self._cache for key in keys):
+            misses = []
+            for key, log_index in await conn.fetch(LOAD_INDEXES, self.name, version, keys):
+                cached = self._cache.get((version, key))
+                if cached and cached[0] == log_index:
+                    states[key] = cached
+                else:
+                    misses.append(key)
+            keys = misses
+            if not keys:
+                return states
+        for key, plain_state, log_index in await conn.fetch(LOAD_STATES, self.name, version, keys):
+            states[key] = (int(log_index), self._state(plain_state))
+        return states
+
+    async def _fold_into(
+        self,
+        conn: asyncpg.Connection,
+        events: Sequence[StoredEvent],
+        states: Held[S],
+        by_key: dict[str, list[StoredEvent]],
+        erased: set[str],
+    ) -> list[str]:
+        last_index = events[-1].log_index or 0
+        for key in erased:
+            # A payload of this stream was redacted: fold it again from the log, this batch's
+            # own events included, so no copy of the erased data survives in the document.
+            history = await read_stream(conn, key, up_to_log_index=last_index)
+            states[key] = (last_index, self.fold(self.decider.initial_state, history))
+        initial = (-1, self.decider.initial_state)
+        for key, batch in by_key.items():
+            if key not in erased:
+                state = self.fold(states.get(key, initial)[1], batch)
+                states[key] = (batch[-1].log_index or 0, state)
+        return [*by_key, *(key for key in erased if key not in by_key)]
 
     async def drop(self, conn: asyncpg.Connection, version: int) -> None:
         """Delete a replaced version's documents."""

@@ -51,16 +51,20 @@ def progress(state: PromiseState) -> list[Progress]:
     """Progress of every commitment of the revision in force (empty before it is in force)."""
     if state.in_force is None:
         return []
+    totals: dict[str, list[int]] = {}  # commitment id → [achieved, records], one pass
+    for a in state.activities:
+        if not a.voided:
+            total = totals.get(a.commitment_id)
+            if total is None:
+                totals[a.commitment_id] = [a.quantity, 1]
+            else:
+                total[0] += a.quantity
+                total[1] += 1
     result = []
     for commitment in state.in_force.content.commitments:
-        records = [
-            a
-            for a in state.activities
-            if a.commitment_id == commitment.commitment_id and not a.voided
-        ]
-        achieved = sum(a.quantity for a in records)
+        achieved, records = totals.get(commitment.commitment_id, (0, 0))
         status = status_of(commitment.target, achieved)
-        result.append(_progress(commitment, achieved, len(records), status))
+        result.append(_progress(commitment, achieved, records, status))
     return result
 
 

@@ -8,14 +8,13 @@ a revision whose signatures were voided, or an unpublished follow-up never enter
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
-from events.codec import Registry, to_plain
+from events.codec import Registry
 from events.decider import Decider
-from events.promise.state import PromiseState
-from projections.documents import Columns, DocumentProjection
-from projections.progress import progress
+from events.promise.state import PromiseState, evolve_promise_all
+from projections.documents import Columns, DocumentProjection, plain
+from projections.progress import Progress, progress
 
 NAME = "promises"
 
@@ -45,17 +44,23 @@ def is_public(state: PromiseState) -> bool:
 
 def public_view(state: PromiseState) -> dict[str, Any] | None:
     """What citizens may see, or None when nothing of this promise was published."""
+    parts = _public_parts(state, progress(state))
+    return None if parts is None else plain(parts)
+
+
+def _public_parts(state: PromiseState, rows: list[Progress]) -> dict[str, Any] | None:
+    """The public view with its values still dataclasses and tuples (the codec writes them)."""
     revision = state.in_force
     if revision is None or not is_public(state):
         return None
-    published = [p for p in state.publications if p.revision_no == revision.revision_no]
+    number = revision.revision_no
     return {
         "promise_id": state.promise_id,
         "status": state.status,
-        "revision": to_plain(revision),
-        "publications": to_plain(tuple(published)),
-        "progress": [asdict(p) for p in progress(state)],
-        "follow_ups": to_plain(tuple(f for f in state.follow_ups if f.published)),
+        "revision": revision,
+        "publications": tuple(p for p in state.publications if p.revision_no == number),
+        "progress": rows,
+        "follow_ups": tuple(f for f in state.follow_ups if f.published),
         "activities": public_activities(state),
     }
 
@@ -79,9 +84,14 @@ def public_activities(state: PromiseState) -> list[dict[str, Any]]:
 
 
 def views(state: PromiseState) -> Mapping[str, Any]:
-    """Derived parts stored beside the state: progress, and the public view when published."""
-    derived: dict[str, Any] = {"progress": [asdict(p) for p in progress(state)]}
-    public = public_view(state)
+    """Derived parts stored beside the state: progress, and the public view when published.
+
+    Values may be dataclasses and tuples: the document is written by the codec's JSON encoder
+    in one pass (`DocumentProjection.document_json`), as `to_plain` would write them.
+    """
+    rows = progress(state)
+    derived: dict[str, Any] = {"progress": rows}
+    public = _public_parts(state, rows)
     if public is not None:
         derived["public"] = public
     return derived
@@ -98,4 +108,6 @@ def promise_projection(
         state_type=PromiseState,
         columns=columns,
         views=views,
+        fold_events=evolve_promise_all,
+        encoded_views=True,
     )

@@ -4,19 +4,36 @@ that crashes resumes where it stopped; nothing serving is truncated in place.
 
 A rebuild of a known version (`begin` names it) can be run again after any failure, at any
 point: it catches the building version up, switches it in unless that already happened, and
-drops whatever retired versions still hold rows. So a supervisor may simply restart it."""
+drops whatever retired versions still hold rows. So a supervisor may simply restart it.
+
+A projection that can fold pages in memory (`FoldsInMemory`, the document projections) is
+rebuilt in large flushes: the log is read in pages, folded into states held in memory across
+pages, and every `flush_events` events (and at the end) each document touched since the last
+flush is written once, in the transaction that moves the checkpoint by compare-and-set. A
+crash loses only the unflushed part; the next run resumes from the committed checkpoint and
+reads the states it needs back from the documents it had written. Other projections are
+rebuilt by a Runner, batch by batch."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import asyncpg
 
 from events.log.connection import dedicated
-from events.log.store import log_size
-from projections.runner import Projection, Runner, checkpoint, serving_version
+from events.log.store import StoredEvent, log_size, read_log
+from projections.runner import (
+    MOVE_CHECKPOINT,
+    CheckpointMoved,
+    Projection,
+    Runner,
+    checkpoint,
+    lock_key,
+    serving_version,
+)
 
 BUILDING = """
 SELECT version FROM projection_state WHERE projection = $1 AND status = 'building'
@@ -39,6 +56,41 @@ STATUS = "SELECT status FROM projection_state WHERE projection = $1 AND version 
 RETIRED = """
 SELECT version FROM projection_state WHERE projection = $1 AND status = 'retired'
 ORDER BY version"""
+
+
+@runtime_checkable
+class FoldsInMemory(Protocol):
+    """A projection whose rebuild folds many pages in memory and writes once per flush."""
+
+    name: str
+
+    async def fold_page(
+        self,
+        conn: asyncpg.Connection,
+        version: int,
+        events: Sequence[StoredEvent],
+        held: dict[str, tuple[int, Any]],
+    ) -> list[str]:
+        """Fold a page into `held` (reading states it lacks from `version`); the keys changed."""
+
+    async def write(
+        self,
+        conn: asyncpg.Connection,
+        version: int,
+        held: dict[str, tuple[int, Any]],
+        keys: Collection[str],
+    ) -> None:
+        """Write the rows of `keys` from `held`."""
+
+
+FLUSH_EVENTS = 250_000
+"""Events folded in memory between two writes of a rebuild (each touched document once)."""
+
+HELD_LIMIT = 20_000
+"""States a rebuild keeps in memory after a flush; beyond it they are let go (and read back
+from the written documents when a later page touches them), so memory stays bounded."""
+
+LOCK = "SELECT pg_try_advisory_lock(hashtext($1))"
 
 
 class RebuildError(RuntimeError):
@@ -72,10 +124,13 @@ async def rebuild(
     batch_size: int = 5000,
     progress: Callable[[int, int], None] | None = None,
     version: int | None = None,
+    flush_events: int = FLUSH_EVENTS,
 ) -> RebuildResult:
     """Rebuild `projection` beside the serving version and switch it in when caught up.
 
     `version` continues that rebuild (as named by `begin`); None begins or resumes one.
+    `batch_size` is the page read from the log at a time (and a Runner's batch); a projection
+    that folds in memory commits every `flush_events` events.
     """
     async with dedicated(connect) as conn:
         name = projection.name
@@ -85,7 +140,12 @@ async def rebuild(
         if status == "building":
             done = await checkpoint(conn, name, new) + 1  # more than 0 when resumed
             head = await log_size(conn)
-            await _catch_up(projection, connect, new, (done, head), batch_size, progress)
+            if isinstance(projection, FoldsInMemory):
+                await _fold_up(
+                    projection, connect, new, (done, head), batch_size, flush_events, progress
+                )
+            else:
+                await _catch_up(projection, connect, new, (done, head), batch_size, progress)
             async with conn.transaction():
                 await conn.execute(RETIRE, name)
                 await conn.execute(SERVE, name, new)
@@ -127,6 +187,49 @@ async def _catch_up(
     # Catch up to the head, then switch in one transaction; the serving runner of the new
     # version carries on from its checkpoint, so events that land meanwhile are not lost.
     await runner.run(asyncio.Event(), until_caught_up=True)
+
+
+async def _fold_up(
+    projection: FoldsInMemory,
+    connect: Callable[[], Awaitable[asyncpg.Connection]],
+    version: int,
+    done_and_head: tuple[int, int],
+    page_size: int,
+    flush_events: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Catch `version` up to the head of the log in large flushes (see the module's note)."""
+    done, head = done_and_head
+    name = projection.name
+    async with dedicated(connect) as conn:
+        # The lock a Runner of this version takes: one writer per version, so the states held
+        # here are the only ones changing its documents.
+        while not await conn.fetchval(LOCK, lock_key(name, version)):
+            await asyncio.sleep(0.25)
+        committed = await checkpoint(conn, name, version)
+        after = committed
+        held: dict[str, tuple[int, Any]] = {}
+        dirty: set[str] = set()
+        while True:
+            events = await read_log(conn, after, page_size)
+            if events:
+                dirty.update(await projection.fold_page(conn, version, events, held))
+                after = events[-1].log_index or 0
+            if after > committed and (not events or after - committed >= flush_events):
+                async with conn.transaction():
+                    await projection.write(conn, version, held, dirty)
+                    moved = await conn.execute(MOVE_CHECKPOINT, name, version, committed, after)
+                    if moved != "UPDATE 1":
+                        raise CheckpointMoved(f"{name} v{version} moved past {committed}")
+                done += after - committed
+                committed = after
+                dirty.clear()
+                if len(held) > HELD_LIMIT:
+                    held.clear()
+                if progress is not None:
+                    progress(done, head)
+            if not events:
+                return
 
 
 async def _retired(conn: asyncpg.Connection, name: str) -> list[int]:

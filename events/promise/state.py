@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -347,17 +347,7 @@ def _retired(state: PromiseState, stage: str, last_day: dt.date | None = None) -
 def _record_event(state: PromiseState, event: Event) -> PromiseState:
     match event:
         case ActivityPerformed():
-            record = ActivityRecord(
-                record_id=event.record_id,
-                commitment_id=event.commitment_id,
-                revision_no=event.revision_no,
-                occurred_on=event.occurred_on,
-                place_ids=event.place_ids,
-                performed_by=event.performed_by,
-                quantity=event.quantity,
-                summary=event.summary,
-            )
-            return replace(state, activities=(*state.activities, record))
+            return replace(state, activities=(*state.activities, _performed(event)))
         case ActivityRecordCorrected() | ActivityRecordVoided():
             old = state.activity(event.record_id)
             if old is None:
@@ -500,4 +490,35 @@ def evolve_promise(state: PromiseState, event: Event) -> PromiseState:
         new = step(state, event)
         if new is not state:
             return new
+    return state
+
+
+def _performed(event: ActivityPerformed) -> ActivityRecord:
+    return ActivityRecord(
+        record_id=event.record_id,
+        commitment_id=event.commitment_id,
+        revision_no=event.revision_no,
+        occurred_on=event.occurred_on,
+        place_ids=event.place_ids,
+        performed_by=event.performed_by,
+        quantity=event.quantity,
+        summary=event.summary,
+    )
+
+
+def evolve_promise_all(state: PromiseState, events: Iterable[Event]) -> PromiseState:
+    """Fold many events: equal to `evolve_promise` one event at a time, but a run of
+    `ActivityPerformed` (which only appends a record, whatever the state) extends the
+    activities tuple once, so a long promise no longer copies it per activity."""
+    run: list[ActivityRecord] = []
+    for event in events:
+        if type(event) is ActivityPerformed:
+            run.append(_performed(event))
+            continue
+        if run:
+            state = replace(state, activities=(*state.activities, *run))
+            run = []
+        state = evolve_promise(state, event)
+    if run:
+        state = replace(state, activities=(*state.activities, *run))
     return state

@@ -51,4 +51,9 @@ def test_a_short_load_run_reports_every_operation_and_a_verified_log(tmp_path: P
     assert report["log_check"]["ok"] and report["log_check"]["audit_ok"]
     assert report["log_check"]["dense"] and report["log_check"]["missing_count"] == 0
     assert report["log_check"]["acknowledged_events"] > 0
-    assert set(report["targets"]) >= {"rps_met", "p99_met", "errors_met"}
+    assert set(report["targets"]) >= {"rps_met", "p99_met", "errors_met", "memory_met"}
+    peaks = report["peak_rss_mb"]
+    assert {"postgres", "load generator"} <= set(peaks), peaks
+    assert sum(name.startswith("api") for name in peaks) == 2, peaks
+    assert all(0 < mb < 100_000 for mb in peaks.values()), peaks
+    assert "peak resident memory (MiB" in done.stdout

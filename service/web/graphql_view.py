@@ -31,11 +31,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from events.messages import Principal
 from schema.context import Context, Dispatch, SessionAdmin
 from schema.errors import ClientError
-from schema.i18n.catalogue import negotiate
 from service import database
 from service.identity.connections import stop_watching, watch_until_ended, websocket_grant
 from service.identity.errors import CsrfMissing, InvalidToken, SessionEnded
 from service.web.errors import graphql_error
+from service.web.languages import language_for
 from service.web.metrics import RecordOperation
 from service.web.reader import PgReader
 from service.web.request_body import BodyRefused, json_object
@@ -173,7 +173,7 @@ class View(GraphQL[Context, None]):
             dispatch=self._make_dispatch(principal, request_id),
             request_id=request_id,
             now=lambda: dt.datetime.now(dt.UTC),
-            language=negotiate(request.headers.get("accept-language")),
+            language=language_for(request.headers.get("accept-language")),
             sessions=self._sessions,
             extras={"websocket": request} if isinstance(request, WebSocket) else {},
         )

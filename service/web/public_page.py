@@ -28,7 +28,8 @@ from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.well_formed import require_id
 from projections import serving
 from projections.promises import NAME as PROMISES
-from schema.i18n.catalogue import DEFAULT_LANGUAGE, negotiate, translations
+from schema.i18n.catalogue import DEFAULT_LANGUAGE, translations
+from service.web.languages import language_for
 from service.web.public import agreement_view, freshness, listing, promise_view, templates
 from service.web.public.present import COLOUR_FILL, N_, Directory, Words
 
@@ -90,7 +91,7 @@ def not_found(*, chrome: bool, language: str = DEFAULT_LANGUAGE) -> HTMLResponse
 
 def language_of(request: Request) -> str:
     """The page's language: Swedish unless the browser prefers English."""
-    return negotiate(request.headers.get("accept-language"))
+    return language_for(request.headers.get("accept-language"))
 
 
 def pool_of(request: Request) -> asyncpg.Pool:

@@ -151,19 +151,38 @@ def to_domain(annotation: Any, value: Any) -> Any:
     return value
 
 
+_FIELDS: dict[type[Any], tuple[tuple[str, Any, bool], ...]] = {}
+"""Per dataclass, its input fields; bounded by the command and value classes there are."""
+
+
+def _input_fields(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, annotation, has a default) of each input field of dataclass `cls`: resolving
+    the annotations (`typing.get_type_hints`) costs more than the rest of a command's build,
+    and a class's fields never change, so it is done once per class."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _FIELDS[cls] = tuple(
+            (
+                f.name,
+                hints[f.name],
+                f.default is not dataclasses.MISSING
+                or f.default_factory is not dataclasses.MISSING,
+            )
+            for f in dataclasses.fields(cls)
+            if f.name not in _HIDDEN
+        )
+    return found
+
+
 def build(cls: type[Any], given: Any, envelope: dict[str, Any]) -> Any:
     """An instance of dataclass `cls` from an input object (unset optional fields keep defaults)."""
-    hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = dict(envelope)
-    for f in dataclasses.fields(cls):
-        if f.name in _HIDDEN:
+    for name, annotation, has_default in _input_fields(cls):
+        value = getattr(given, name, None)
+        if value is None and has_default:
             continue
-        value = getattr(given, f.name, None)
-        if value is None and (
-            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-        ):
-            continue
-        kwargs[f.name] = to_domain(hints[f.name], value)
+        kwargs[name] = to_domain(annotation, value)
     return cls(**kwargs)
 
 

@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import strawberry
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from events.messages import Principal
@@ -88,6 +89,15 @@ def _unavailable(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
     return False
 
 
+def _json_body(data: object) -> bytes:
+    """Compact JSON of a GraphQL response; keys that are not strings are written as strings,
+    as the standard library's encoder would."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # a value orjson does not know: the encoder Strawberry uses decides
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 class View(GraphQL[Context, None]):
     """Strawberry's ASGI app with our context and WebSocket authentication."""
 
@@ -145,6 +155,43 @@ class View(GraphQL[Context, None]):
             raise HTTPException(400, "operationName must be a string or null")
         return request
 
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's reading of a POST with `Content-Type: application/json` (anything else
+        goes to Strawberry's own), without parsing the header as an e-mail message, which
+        costs a third of a millisecond per request; the same checks and messages."""
+        content_type = (request.content_type or "").partition(";")[0].strip().lower()
+        if (
+            request.method != "POST"
+            or content_type != "application/json"
+            or self._get_stream_transport_from_headers(request.headers) is not None
+        ):
+            return await super().parse_http_body(request)
+        data = self.parse_json(await request.get_body())  # one object, or a typed 400
+        query, variables = data.get("query"), data.get("variables")
+        extensions = data.get("extensions")
+        if not isinstance(query, str | None):
+            raise HTTPException(
+                400, "The GraphQL operation's `query` must be a string or null, if provided."
+            )
+        if not isinstance(variables, dict | None):
+            raise HTTPException(
+                400, "The GraphQL operation's `variables` must be an object or null, if provided."
+            )
+        if not isinstance(extensions, dict | None):
+            raise HTTPException(
+                400,
+                "The GraphQL operation's `extensions` must be an object or null, if provided.",
+            )
+        return GraphQLRequestData(
+            query=query,
+            variables=variables,
+            operation_name=data.get("operationName"),
+            extensions=extensions,
+            protocol="http",
+        )
+
     def decode_json(self, data: str | bytes) -> object:
         """One WebSocket message; any shape but a JSON object closes the socket with 4400."""
         try:
@@ -157,10 +204,21 @@ class View(GraphQL[Context, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
+        """Strawberry's HTTP response, with the body written by orjson (several times faster
+        than the standard library's encoder on a page of promises); the WebSocket messages
+        keep Strawberry's text encoder."""
         if _unavailable(response_data):
             sub_response.status_code = 503
             sub_response.headers["Retry-After"] = str(RETRY_AFTER_S)
-        return super().create_response(response_data, sub_response)
+        response = Response(
+            _json_body(response_data), status_code=200, media_type="application/json"
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         principal: Principal | None = getattr(request.state, "principal", None)

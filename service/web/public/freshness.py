@@ -62,8 +62,10 @@ def etag(kind: str, positions: Iterable[int], *, language: str, embed: bool, tod
     return f'"{kind}-{view}-{language}-{marks}-{today:%Y%m%d}-{release_digest()}"'
 
 
+@functools.lru_cache(maxsize=1024)
 def http_date(at: dt.datetime) -> str:
-    """An HTTP date (RFC 9110 IMF-fixdate) for `at`."""
+    """An HTTP date (RFC 9110 IMF-fixdate) for `at` (kept: every 304 of a page sends the same
+    one)."""
     return format_datetime(at.astimezone(dt.UTC).replace(microsecond=0), usegmt=True)
 
 

@@ -28,6 +28,7 @@ from events.erasure import PayloadErased
 from events.log.store import StoredEvent, read_stream
 from events.messages import Event
 from projections import snapshots
+from projections.pages import Logged
 
 S = TypeVar("S")
 
@@ -62,6 +63,10 @@ ON CONFLICT (projection, version, key) DO UPDATE SET
     log_index = excluded.log_index"""
 
 DROP = "DELETE FROM documents WHERE projection = $1 AND version = $2"
+
+WRITE_CHUNK = 500
+"""Documents per upsert statement: a flush of a rebuild writes thousands, and one statement
+would hold all their JSON at once (several times over, in the driver's buffers)."""
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder()
@@ -146,7 +151,7 @@ class DocumentProjection(Generic[S]):
         state: S = from_plain(self.state_type, plain_state)
         return state
 
-    def fold(self, state: S, events: Sequence[StoredEvent]) -> S:
+    def fold(self, state: S, events: Sequence[Logged]) -> S:
         """The one pure fold: decode each stored event and evolve."""
         decode = self.registry.decode
         decoded = [decode(s.type, s.schema_version, s.data) for s in events]
@@ -165,10 +170,14 @@ class DocumentProjection(Generic[S]):
             return
         states = await self._load(conn, version, [k for k in by_key if k not in erased])
         changed = await self._fold_into(conn, events, states, by_key, erased)
+        for key in changed:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[(version, key)] = states[key]
         await self.write(conn, version, states, changed)
 
     async def fold_page(
-        self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent], held: Held[S]
+        self, conn: asyncpg.Connection, version: int, events: Sequence[Logged], held: Held[S]
     ) -> list[str]:
         """Fold a page of the log into `held` and return the keys it changed.
 
@@ -187,16 +196,20 @@ class DocumentProjection(Generic[S]):
     async def write(
         self, conn: asyncpg.Connection, version: int, held: Held[S], keys: Collection[str]
     ) -> None:
-        """Upsert the documents of `keys` from the states in `held`, in one statement."""
-        if not keys:
-            return
+        """Upsert the documents of `keys` from the states in `held`, `WRITE_CHUNK` a statement
+        (the state cache is the live runner's: a rebuild's flush leaves it alone, so what a
+        rebuild holds is bounded by its own limit)."""
+        ordered = list(keys)
+        for start in range(0, len(ordered), WRITE_CHUNK):
+            await self._upsert(conn, version, held, ordered[start : start + WRITE_CHUNK])
+
+    async def _upsert(
+        self, conn: asyncpg.Connection, version: int, held: Held[S], keys: list[str]
+    ) -> None:
         docs, orgs, status, title, vfrom, vto, last = [], [], [], [], [], [], []
         for key in keys:
             at, state = held[key]
             cols = self.columns(state)
-            if len(self._cache) >= CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[(version, key)] = (at, state)
             docs.append(self.document_json(state).decode())
             orgs.append(",".join(cols.organisations))
             status.append(cols.status)
@@ -205,14 +218,12 @@ class DocumentProjection(Generic[S]):
             vto.append(cols.valid_to)
             last.append(at)
         await conn.execute(
-            UPSERT, self.name, version, list(keys), docs, orgs, status, title, vfrom, vto, last
+            UPSERT, self.name, version, keys, docs, orgs, status, title, vfrom, vto, last
         )
 
-    def _touched(
-        self, events: Sequence[StoredEvent]
-    ) -> tuple[dict[str, list[StoredEvent]], set[str]]:
+    def _touched(self, events: Sequence[Logged]) -> tuple[dict[str, list[Logged]], set[str]]:
         """This projection's events by stream, and the streams an erasure in them names."""
-        by_key: dict[str, list[StoredEvent]] = {}
+        by_key: dict[str, list[Logged]] = {}
         erased: set[str] = set()
         for stored in events:
             if self.owns(stored.stream_id):
@@ -245,9 +256,9 @@ class DocumentProjection(Generic[S]):
     async def _fold_into(
         self,
         conn: asyncpg.Connection,
-        events: Sequence[StoredEvent],
+        events: Sequence[Logged],
         states: Held[S],
-        by_key: dict[str, list[StoredEvent]],
+        by_key: dict[str, list[Logged]],
         erased: set[str],
     ) -> list[str]:
         last_index = events[-1].log_index or 0

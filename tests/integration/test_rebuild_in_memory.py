@@ -13,6 +13,7 @@ import pytest
 from events.erasure import redact
 from events.log.store import StoredEvent
 from projections.documents import DocumentProjection
+from projections.pages import Logged
 from projections.rebuild import FoldsInMemory, rebuild
 from projections.runner import Runner, checkpoint, serving_version
 from service import database
@@ -45,7 +46,7 @@ class CrashingWrite:
         self,
         conn: asyncpg.Connection,
         version: int,
-        events: Sequence[StoredEvent],
+        events: Sequence[Logged],
         held: dict[str, tuple[int, Any]],
     ) -> list[str]:
         return await self.inner.fold_page(conn, version, events, held)
@@ -121,5 +122,9 @@ async def test_a_rebuild_in_flushes_equals_the_live_documents_after_a_crash_and_
 
         whole = await rebuild(projection(), connect, batch_size=1000)
         assert await document_rows(conn, whole.new_version) == expected
+        # Holding at most two states: it flushes whenever it reaches them, lets them go and
+        # reads back from its own documents the states later pages touch.
+        bounded = await rebuild(projection(), connect, batch_size=5, held_limit=2)
+        assert await document_rows(conn, bounded.new_version) == expected
     finally:
         await conn.close()

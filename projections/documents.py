@@ -64,7 +64,7 @@ ON CONFLICT (projection, version, key) DO UPDATE SET
 
 DROP = "DELETE FROM documents WHERE projection = $1 AND version = $2"
 
-WRITE_CHUNK = 500
+WRITE_CHUNK = 200
 """Documents per upsert statement: a flush of a rebuild writes thousands, and one statement
 would hold all their JSON at once (several times over, in the driver's buffers)."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import resource
 import sys
 import time
 import uuid
@@ -681,11 +682,17 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
         finally:
             await conn.close()
         fresh = build_domain().promises
+        rss_before = peak_rss_mb()
         begin = time.perf_counter()
         result = await rebuild(fresh, lambda: database.connect(db.app_url), batch_size=5000)
         rebuild_s = time.perf_counter() - begin
         ours = result.events / rebuild_s
-        notes["rebuild"] = {"events": result.events, "seconds": round(rebuild_s, 2)}
+        notes["rebuild"] = {
+            "events": result.events,
+            "seconds": round(rebuild_s, 2),
+            "peak_rss_mb_before": rss_before,
+            "peak_rss_mb_after": peak_rss_mb(),
+        }
         say(f"  rebuild: {result.events:,} events in {rebuild_s:.1f} s = {ours:,.0f}/s")
         docs = await _count_docs(db, name, result.new_version)
         notes["rebuild"]["documents"] = docs
@@ -758,6 +765,11 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
     return rows, notes
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident set size so far, in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 async def _count_docs(db: Db, name: str, version: int) -> int:
     conn = await asyncpg.connect(db.admin_url)
     try:
@@ -797,6 +809,10 @@ async def run(argv: list[str] | None = None) -> int:
         f"log: {notes['log_events']:,} events appended at {notes['load_events_per_s']:,}/s, "
         f"sequenced at {notes['sequencer_events_per_s']:,}/s; "
         f"rebuild wrote {notes['rebuild']['documents']:,} documents"
+    )
+    print(
+        f"peak RSS of this process: {notes['rebuild']['peak_rss_mb_after']:,} MiB after the "
+        f"rebuild, {notes['rebuild']['peak_rss_mb_before']:,} MiB before it (loading the log)"
     )
     print(
         f"eventsourcing runner: {notes['peer']['events_projected']:,} events projected "

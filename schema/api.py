@@ -23,6 +23,7 @@ from schema.agreements import AgreementQuery
 from schema.audit import AuditQuery
 from schema.commands import build_mutation
 from schema.errors import ClientError
+from schema.execution import Executor
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, OperationLimits
 from schema.organisations import OrganisationQuery
 from schema.promises import PromiseQuery, PromiseSubscription
@@ -84,6 +85,8 @@ def build_schema(*, dev: bool) -> strawberry.Schema:
         extensions=extensions,
         # Suggestions ("Did you mean …?") name the schema's fields and types: dev mode only.
         config=StrawberryConfig(disable_field_suggestions=not dev),
+        # graphql-core's executor with a short path for plain scalar attributes.
+        execution_context_class=Executor,
     )
 
 

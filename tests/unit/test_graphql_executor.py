@@ -1,0 +1,133 @@
+"""The executor's short path for plain scalar attributes (schema/execution.py) answers
+exactly what graphql-core's own path answers: data, errors, their paths and messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any, NewType
+
+import pytest
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.api import build_schema
+from schema.execution import Executor
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    GREEN = "green"
+    RED = "red"
+
+
+def odd(value: Any) -> int:
+    if not isinstance(value, int) or value % 2 == 0:
+        raise ValueError(f"{value!r} is not odd")
+    return value
+
+
+Odd = NewType("Odd", int)
+CONFIG = StrawberryConfig(
+    scalar_map={Odd: strawberry.scalar(name="Odd", serialize=odd, parse_value=odd)}
+)
+
+
+@strawberry.type
+class Item:
+    name: str
+    count: int
+    maybe: str | None
+    colour: Colour
+    day: dt.date
+    odd: Odd
+    ratio: float
+    flag: bool
+    tags: list[str]
+    ident: strawberry.ID
+
+    @strawberry.field
+    def loud(self, suffix: str = "!") -> str:
+        return self.name.upper() + suffix
+
+
+def item(**changes: Any) -> Item:
+    values: dict[str, Any] = {
+        "name": "a",
+        "count": 1,
+        "maybe": None,
+        "colour": Colour.GREEN,
+        "day": dt.date(2026, 12, 4),
+        "odd": 3,
+        "ratio": 0.5,
+        "flag": True,
+        "tags": ["x", "y"],
+        "ident": strawberry.ID("i-1"),
+    }
+    values.update(changes)
+    return Item(**values)
+
+
+ITEMS: list[Any] = []
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return ITEMS
+
+    @strawberry.field
+    def nullable_items(self) -> list[Item | None]:
+        return ITEMS
+
+
+SELECTION = 'name count maybe colour day odd ratio flag tags ident loud shout: loud(suffix: "?")'
+
+
+def both(query: str) -> tuple[Any, Any]:
+    fast = strawberry.Schema(query=Query, config=CONFIG, execution_context_class=Executor)
+    plain = strawberry.Schema(
+        query=Query, config=CONFIG, execution_context_class=StrawberryGraphQLCoreExecutionContext
+    )
+    a, b = fast.execute_sync(query), plain.execute_sync(query)
+    return (a.data, [e.formatted for e in a.errors or []]), (
+        b.data,
+        [e.formatted for e in b.errors or []],
+    )
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [item(), item(name="b", count=2, maybe="m", colour=Colour.RED, odd=5)],
+        [item(name=None)],  # null in a non-null field
+        [item(count="many")],  # a value the Int serialiser refuses
+        [item(odd=4)],  # a custom scalar's serialiser raising
+        [item(colour="purple")],  # not a member of the enum
+        [item(ratio=float("nan"))],
+        [item(count=2**40)],  # past GraphQL's Int
+        [item(maybe=ValueError("boom"))],  # an exception as a value
+        [item(), item(name=None), item(odd=2)],
+    ],
+)
+def test_the_short_path_answers_as_graphql_core_does(items: list[Any]) -> None:
+    ITEMS[:] = items
+    for field in ("items", "nullable_items"):
+        fast, plain = both(f"{{ {field} {{ {SELECTION} }} }}")
+        assert fast == plain
+
+
+def test_aliases_fragments_and_typenames_answer_as_graphql_core_does() -> None:
+    ITEMS[:] = [item(), item(name="b")]
+    query = (
+        "{ items { n: name c1: count c2: count __typename ...F } } "
+        "fragment F on Item { maybe colour @include(if: true) day @skip(if: true) }"
+    )
+    fast, plain = both(query)
+    assert fast == plain
+
+
+def test_the_service_schema_uses_the_short_path() -> None:
+    assert build_schema(dev=False).execution_context_class is Executor

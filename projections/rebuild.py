@@ -90,10 +90,11 @@ FLUSH_EVENTS = 1_000_000
 touched since the previous one, so fewer flushes write less (a log whose streams interleave
 touches most documents between any two); a crash loses at most this much folding."""
 
-HELD_LIMIT = 10_000
+HELD_LIMIT = 12_000
 """States a rebuild holds in memory: reaching it flushes, and the states are let go (a later
 page reads back those it touches from the written documents). A promise of 100 events read
-from the log holds about 70 kB, so 10,000 of them about 700 MB."""
+from the log holds about 60 kB, so 12,000 of them about 700 MB. A log whose pages cycle
+through more streams than this writes their documents at every flush."""
 
 
 LOCK = "SELECT pg_try_advisory_lock(hashtext($1))"

@@ -738,7 +738,7 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             g99 <= 50,
         ),
         Row(
-            f"recordActivity, {sizes.mutation_clients} clients (mutations/s)",
+            f"recordActivity mutations, {sizes.mutation_clients} clients (mutations/s)",
             "/s",
             r_rate,
             rp_rate,

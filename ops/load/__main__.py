@@ -140,39 +140,39 @@ def cluster_pids(cluster: Cluster) -> dict[str, int]:
     return pids
 
 
-def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds used so far by each process (PostgreSQL: postmaster and its backends)."""
-    used: dict[str, float] = {}
+def processes(pids: dict[str, int]) -> Iterator[tuple[str, list[psutil.Process]]]:
+    """Each named process that still runs (PostgreSQL: the postmaster and its backends)."""
     for name, pid in pids.items():
         try:
             proc = psutil.Process(pid)
-            procs = [proc, *proc.children(recursive=True)] if name == "postgres" else [proc]
-            total = 0.0
-            for p in procs:
-                with contextlib.suppress(psutil.Error):
-                    t = p.cpu_times()
-                    total += t.user + t.system
-            used[name] = total
+            yield name, [proc, *proc.children(recursive=True)] if name == "postgres" else [proc]
         except psutil.Error:
             continue
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each process (PostgreSQL: postmaster and its backends)."""
+    used: dict[str, float] = {}
+    for name, procs in processes(pids):
+        total = 0.0
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                total += t.user + t.system
+        used[name] = total
     return used
 
 
 def rss_mb(pids: dict[str, int]) -> dict[str, float]:
     """Resident memory of each process now, in MiB (PostgreSQL: its largest backend)."""
     now: dict[str, float] = {}
-    for name, pid in pids.items():
-        try:
-            proc = psutil.Process(pid)
-            procs = [proc, *proc.children(recursive=True)] if name == "postgres" else [proc]
-            sizes = []
-            for p in procs:
-                with contextlib.suppress(psutil.Error):
-                    sizes.append(p.memory_info().rss)
-            if sizes:
-                now[name] = max(sizes) / 2**20
-        except psutil.Error:
-            continue
+    for name, procs in processes(pids):
+        sizes = []
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                sizes.append(p.memory_info().rss)
+        if sizes:
+            now[name] = max(sizes) / 2**20
     return now
 
 

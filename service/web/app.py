@@ -43,7 +43,7 @@ from service.web.metrics import CountResponses, Metrics, graphql_operation
 from service.web.metrics_access import metrics_refusal
 from service.web.middleware import AnswerUnavailable, SecurityHeaders
 from service.web.public.freshness import Versions
-from service.web.reader import PgReader, ReadRoute
+from service.web.reader import PgReader, ReadRoute, checkpoint_reads
 from service.workers import worker_roles
 
 _log = logging.getLogger("service.app")  # the name operators filter on
@@ -190,6 +190,8 @@ def _graphql(
 ) -> GraphQLEndpoint:
     """The GraphQL endpoint; per request it reads the lifespan's services from `holder`."""
 
+    checkpoints = checkpoint_reads(domain.projection_names)
+
     def make_reader() -> PgReader:
         route = holder["services"].reads
         return PgReader(
@@ -197,6 +199,7 @@ def _graphql(
             domain.projection_names,
             {domain.promises.name: domain.promises, domain.agreements.name: domain.agreements},
             route=route,
+            checkpoints=checkpoints,
         )
 
     def make_dispatch(principal: Principal | None, request_id: str) -> Dispatch:

@@ -23,6 +23,7 @@ from projections import activities as activity_records
 from projections import history, serving
 from projections.documents import DocumentProjection
 from service.settings import WITNESSES
+from service.web.group_read import GroupRead
 
 _log = logging.getLogger(__name__)
 
@@ -79,6 +80,14 @@ SELECT max(l.log_index) FROM log l JOIN events e ON e.id = l.event_pk
 WHERE e.recorded_at <= $1"""
 
 
+def checkpoint_reads(projections: Sequence[str]) -> GroupRead[int]:
+    """The serving checkpoint of `projections`, one read shared by concurrent waiters: a burst
+    of reads waiting for their consistency tokens polls it a few times per round, not once per
+    request."""
+    names = tuple(projections)
+    return GroupRead(lambda pool: serving.serving_checkpoint(pool, names))
+
+
 @dataclass(slots=True)
 class PgReader:
     """Reads for one request; `projections` names those a consistency wait must cover.
@@ -94,6 +103,10 @@ class PgReader:
     witnesses: tuple[str, ...] = WITNESSES
     poll_interval: float = 0.01
     route: ReadRoute | None = None
+    checkpoints: GroupRead[int] | None = None
+    """Where every one of `projections` stands (`serving_checkpoint`), read once for all the
+    requests waiting at the same time (built once per app by `checkpoint_reads`); None reads
+    it per request."""
     _replica_deadline: float | None = field(default=None, repr=False)
 
     @property
@@ -280,7 +293,10 @@ class PgReader:
         """Wait (bounded) until every serving projection applied `log_index`."""
 
         async def reached(pool: asyncpg.Pool) -> bool | None:
-            checkpoint = await serving.serving_checkpoint(pool, self.projections)
+            if self.checkpoints is None:
+                checkpoint = await serving.serving_checkpoint(pool, self.projections)
+            else:
+                checkpoint = await self.checkpoints.read(pool)
             return True if checkpoint >= log_index else None
 
         return await self._until(reached, timeout_s) is not None

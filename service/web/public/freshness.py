@@ -13,13 +13,12 @@ the last version made and where the serving projections stood (their checkpoints
 documents were read. Documents change only in the transaction that moves their projection's
 checkpoint (or with a new serving version), so while every serving projection stands where it
 stood, the page's version is the one kept, and a 304 costs one read of `projection_state`.
-Concurrent requests share that read (`Standing`): each waits for a read that starts after it
-arrived, so none is answered from a position older than its own arrival.
+Concurrent requests share that read (service.web.group_read): each waits for a read that starts
+after it arrived, so none is answered from a position older than its own arrival.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import hashlib
@@ -32,6 +31,7 @@ import asyncpg
 from starlette.requests import Request
 
 from schema.i18n.catalogue import LANGUAGES, po_path
+from service.web.group_read import GroupRead
 
 WEB = Path(__file__).resolve().parent.parent
 
@@ -103,44 +103,6 @@ async def standing(conn: asyncpg.Connection | asyncpg.Pool) -> str:
     return found
 
 
-class Standing:
-    """`standing` shared by concurrent requests, like a group commit: a request joins the
-    next read, one that starts after the read in flight (if any) ends, so every request gets
-    a position read after it arrived, and a burst of requests costs a few reads, not one
-    each."""
-
-    def __init__(self) -> None:
-        self._next: asyncio.Future[str] | None = None
-        self._reading: asyncio.Task[None] | None = None
-
-    async def read(self, pool: asyncpg.Pool) -> str:
-        """Where every serving projection stands, read after this call began."""
-        if self._next is None:
-            self._next = asyncio.get_running_loop().create_future()
-        waiting = self._next
-        if self._reading is None:
-            self._reading = asyncio.create_task(self._read_while_asked(pool))
-        # A waiter that goes away (its client hung up) does not cancel the others' read.
-        return await asyncio.shield(waiting)
-
-    async def _read_while_asked(self, pool: asyncpg.Pool) -> None:
-        asked: asyncio.Future[str] | None = None
-        try:
-            while self._next is not None:
-                asked, self._next = self._next, None
-                try:
-                    asked.set_result(await standing(pool))
-                except Exception as exc:  # every waiter of this read sees its failure
-                    asked.set_exception(exc)
-                    asked.exception()  # retrieved here too: a lone waiter may have gone
-        finally:
-            self._reading = None
-            for left in (asked, self._next):  # cancelled (shutdown): nobody waits forever
-                if left is not None and not left.done():
-                    left.cancel()
-            self._next = None
-
-
 @dataclass(frozen=True, slots=True)
 class Known:
     """A page's version as made when the serving projections stood at `stand` on `today`."""
@@ -162,7 +124,7 @@ class Versions:
     def __init__(self, limit: int = VERSIONS_KEPT) -> None:
         self._known: dict[Hashable, Known] = {}
         self._limit = limit
-        self._standing = Standing()
+        self._standing: GroupRead[str] = GroupRead(standing)
 
     async def standing(self, pool: asyncpg.Pool) -> str:
         """Where every serving projection stands, read after this call began (one read

@@ -8,7 +8,7 @@ drops whatever retired versions still hold rows. So a supervisor may simply rest
 
 A projection that can fold pages in memory (`FoldsInMemory`, the document projections) is
 rebuilt in large flushes: the log is read in pages, folded into states held in memory across
-pages, and every `flush_events` events (and at the end) each document touched since the last
+pages, and every `batch_size` events (and at the end) each document touched since the last
 flush is written once, in the transaction that moves the checkpoint by compare-and-set. A
 crash loses only the unflushed part; the next run resumes from the committed checkpoint and
 reads the states it needs back from the documents it had written. Other projections are
@@ -86,9 +86,14 @@ class FoldsInMemory(Protocol):
 
 
 FLUSH_EVENTS = 1_000_000
-"""Events folded in memory between two flushes of a rebuild. A flush writes every document
-touched since the previous one, so fewer flushes write less (a log whose streams interleave
-touches most documents between any two); a crash loses at most this much folding."""
+"""A rebuild's default `batch_size`: events folded in memory between two flushes. A flush
+writes every document touched since the previous one, so fewer flushes write less (a log whose
+streams interleave touches most documents between any two); a crash loses at most this much
+folding."""
+
+PAGE_SIZE = 5000
+"""Events read from the log per query (fewer when the batch is smaller)."""
+
 
 HELD_LIMIT = 12_000
 """States a rebuild holds in memory: reaching it flushes, and the states are let go (a later
@@ -128,17 +133,17 @@ async def rebuild(
     projection: Projection,
     connect: Callable[[], Awaitable[asyncpg.Connection]],
     *,
-    batch_size: int = 5000,
+    batch_size: int = FLUSH_EVENTS,
     progress: Callable[[int, int], None] | None = None,
     version: int | None = None,
-    flush_events: int = FLUSH_EVENTS,
     held_limit: int = HELD_LIMIT,
 ) -> RebuildResult:
     """Rebuild `projection` beside the serving version and switch it in when caught up.
 
     `version` continues that rebuild (as named by `begin`); None begins or resumes one.
-    `batch_size` is the page read from the log at a time (and a Runner's batch); a projection
-    that folds in memory commits every `flush_events` events or `held_limit` states.
+    `batch_size` is the most events one transaction commits (about, for a projection that
+    folds in memory: it flushes once a page takes it to `batch_size` events, or to
+    `held_limit` states); a Runner commits at most `PAGE_SIZE` at a time.
     """
     async with dedicated(connect) as conn:
         name = projection.name
@@ -149,10 +154,11 @@ async def rebuild(
             done = await checkpoint(conn, name, new) + 1  # more than 0 when resumed
             head = await log_size(conn)
             if isinstance(projection, FoldsInMemory):
-                limits = (batch_size, flush_events, held_limit)
+                limits = (min(batch_size, PAGE_SIZE), batch_size, held_limit)
                 await _fold_up(projection, connect, new, (done, head), limits, progress)
             else:
-                await _catch_up(projection, connect, new, (done, head), batch_size, progress)
+                page = min(batch_size, PAGE_SIZE)
+                await _catch_up(projection, connect, new, (done, head), page, progress)
             async with conn.transaction():
                 await conn.execute(RETIRE, name)
                 await conn.execute(SERVE, name, new)

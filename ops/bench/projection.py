@@ -689,7 +689,7 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
         fresh = build_domain().promises
         rss_before = peak_rss_mb()
         begin = time.perf_counter()
-        result = await rebuild(fresh, lambda: database.connect(db.app_url), batch_size=5000)
+        result = await rebuild(fresh, lambda: database.connect(db.app_url))
         rebuild_s = time.perf_counter() - begin
         ours = result.events / rebuild_s
         notes["rebuild"] = {

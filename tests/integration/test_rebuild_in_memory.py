@@ -107,7 +107,7 @@ async def test_a_rebuild_in_flushes_equals_the_live_documents_after_a_crash_and_
         assert isinstance(crashing, FoldsInMemory)
         connect = lambda: database.connect(fresh_db.app_url)  # noqa: E731
         with pytest.raises(RuntimeError, match="died"):
-            await rebuild(crashing, connect, batch_size=7, flush_events=20)
+            await rebuild(crashing, connect, batch_size=20)
         building = await conn.fetchval(
             "SELECT version FROM projection_state WHERE projection = 'promises' "
             "AND status = 'building'"
@@ -116,11 +116,11 @@ async def test_a_rebuild_in_flushes_equals_the_live_documents_after_a_crash_and_
         assert 40 <= await checkpoint(conn, "promises", building) + 1 < head
         assert await serving_version(conn, "promises") == 1
 
-        result = await rebuild(projection(), connect, batch_size=7, flush_events=20)
+        result = await rebuild(projection(), connect, batch_size=20)
         assert (result.new_version, result.events) == (building, head)
         assert await document_rows(conn, building) == expected
 
-        whole = await rebuild(projection(), connect, batch_size=1000)
+        whole = await rebuild(projection(), connect)
         assert await document_rows(conn, whole.new_version) == expected
         # Holding at most two states: it flushes whenever it reaches them, lets them go and
         # reads back from its own documents the states later pages touch.

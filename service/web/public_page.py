@@ -161,6 +161,7 @@ async def kept(
 async def answer(
     request: Request,
     asked: Asked,
+    db: asyncpg.Connection,
     *,
     kind: str,
     positions: Iterable[int],
@@ -174,7 +175,7 @@ async def answer(
     it has), kept for the next conditional GET."""
     marks = list(positions)
     newest = max(marks, default=-1)
-    updated = await serving.log_time(pool_of(request), newest) if newest >= 0 else None
+    updated = await serving.log_time(db, newest) if newest >= 0 else None
     versions = marks if count is None else [*marks, count]
     tag = freshness.etag(kind, versions, language=language, embed=not chrome, today=asked.day)
     versions_of(request).keep(asked.page, freshness.Known(asked.stand, asked.day, tag, updated))
@@ -184,9 +185,9 @@ async def answer(
     return HTMLResponse(build(updated), headers=headers)
 
 
-async def directory_of(request: Request) -> tuple[int, Directory]:
+async def directory_of(db: asyncpg.Connection) -> tuple[int, Directory]:
     """The directory's log index and its names."""
-    index, organisations, people = await serving.public_directory(pool_of(request))
+    index, organisations, people = await serving.public_directory(db)
     return index, Directory.of(organisations, people)
 
 
@@ -199,51 +200,52 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
     early, asked = await kept(request, ("promise", promise_id), chrome=chrome, language=language)
     if early is not None:
         return early
-    pool = pool_of(request)
-    found = await serving.published_document(pool, PROMISES, PROMISE_STREAM + promise_id)
-    if found is None:
-        return not_found(chrome=chrome, language=language)
-    log_index, public = found
-    directory_index, directory = await directory_of(request)
-    agreements, agreement_index = await published_agreement(pool, public)
-    words = words_for(language)
+    async with pool_of(request).acquire() as db:
+        found = await serving.published_document(db, PROMISES, PROMISE_STREAM + promise_id)
+        if found is None:
+            return not_found(chrome=chrome, language=language)
+        log_index, public = found
+        directory_index, directory = await directory_of(db)
+        agreements, agreement_index = await published_agreement(db, public)
+        words = words_for(language)
 
-    def build(updated: dt.datetime | None) -> str:
-        source = promise_view.PromiseInput(
-            public=public,
-            activities=list(public.get("activities") or []),
-            directory=directory,
-            today=today(),
-            updated=updated,
-            agreement_ids=agreements,
-        )
-        page = promise_view.promise_page(source, words)
-        title = words(N_("{title} – Follow how it is going"), title=page.title)
-        base = str(request.base_url).rstrip("/")
-        return templates.render(
-            "promise.html" if chrome else "embed.html",
-            words,
-            embed=not chrome,
-            title=title,
-            page=page,
-            page_url=f"{base}/p/{promise_id}",
-            embed_url=f"{base}/p/{promise_id}/embed",
-            suggested_height=page.embed_height,
-        )
+        def build(updated: dt.datetime | None) -> str:
+            source = promise_view.PromiseInput(
+                public=public,
+                activities=list(public.get("activities") or []),
+                directory=directory,
+                today=today(),
+                updated=updated,
+                agreement_ids=agreements,
+            )
+            page = promise_view.promise_page(source, words)
+            title = words(N_("{title} – Follow how it is going"), title=page.title)
+            base = str(request.base_url).rstrip("/")
+            return templates.render(
+                "promise.html" if chrome else "embed.html",
+                words,
+                embed=not chrome,
+                title=title,
+                page=page,
+                page_url=f"{base}/p/{promise_id}",
+                embed_url=f"{base}/p/{promise_id}/embed",
+                suggested_height=page.embed_height,
+            )
 
-    return await answer(
-        request,
-        asked,
-        kind="promise",
-        positions=(log_index, directory_index, agreement_index),
-        chrome=chrome,
-        language=language,
-        build=build,
-    )
+        return await answer(
+            request,
+            asked,
+            db,
+            kind="promise",
+            positions=(log_index, directory_index, agreement_index),
+            chrome=chrome,
+            language=language,
+            build=build,
+        )
 
 
 async def published_agreement(
-    pool: asyncpg.Pool, public: dict[str, Any]
+    db: asyncpg.Connection | asyncpg.Pool, public: dict[str, Any]
 ) -> tuple[frozenset[str], int]:
     """The promise's agreement id when that agreement is published (else empty: a link to an
     agreement page that would answer 404 is no link), and the log index it was read at (-1
@@ -253,7 +255,7 @@ async def published_agreement(
     if not agreement_id or not valid_id(str(agreement_id)):
         return frozenset(), -1
     key = AGREEMENT_STREAM + str(agreement_id)
-    found = await serving.published_document(pool, serving.AGREEMENTS, key)
+    found = await serving.published_document(db, serving.AGREEMENTS, key)
     if found is None:
         return frozenset(), -1
     return frozenset({str(agreement_id)}), found[0]
@@ -278,39 +280,40 @@ async def agreement(request: Request) -> Response:
     early, asked = await kept(request, ("agreement", agreement_id), chrome=True, language=language)
     if early is not None:
         return early
-    pool = pool_of(request)
-    key = AGREEMENT_STREAM + agreement_id
-    found = await serving.published_document(pool, serving.AGREEMENTS, key)
-    if found is None:
-        return not_found(chrome=True, language=language)
-    log_index, public = found
-    directory_index, directory = await directory_of(request)
-    under = []
-    positions = [log_index, directory_index]
-    for projection, _key, index, view in await serving.published_documents(pool):
-        content = (view.get("revision") or {}).get("content") or {}
-        details = content.get("details") or {}
-        if projection == PROMISES and details.get("agreement_id") == agreement_id:
-            under.append((str(view.get("promise_id")), str(details.get("title"))))
-            positions.append(index)
-    words = words_for(language)
+    async with pool_of(request).acquire() as db:
+        key = AGREEMENT_STREAM + agreement_id
+        found = await serving.published_document(db, serving.AGREEMENTS, key)
+        if found is None:
+            return not_found(chrome=True, language=language)
+        log_index, public = found
+        directory_index, directory = await directory_of(db)
+        under = []
+        positions = [log_index, directory_index]
+        for projection, _key, index, view in await serving.published_documents(db):
+            content = (view.get("revision") or {}).get("content") or {}
+            details = content.get("details") or {}
+            if projection == PROMISES and details.get("agreement_id") == agreement_id:
+                under.append((str(view.get("promise_id")), str(details.get("title"))))
+                positions.append(index)
+        words = words_for(language)
 
-    def build(updated: dt.datetime | None) -> str:
-        shown = agreement_view.agreement_page(
-            agreement_id, public, directory, under, updated, today(), words
+        def build(updated: dt.datetime | None) -> str:
+            shown = agreement_view.agreement_page(
+                agreement_id, public, directory, under, updated, today(), words
+            )
+            title = words(N_("{title} – Follow how it is going"), title=shown.title)
+            return templates.render("agreement.html", words, title=title, page=shown)
+
+        return await answer(
+            request,
+            asked,
+            db,
+            kind="agreement",
+            positions=positions,
+            chrome=True,
+            language=language,
+            build=build,
         )
-        title = words(N_("{title} – Follow how it is going"), title=shown.title)
-        return templates.render("agreement.html", words, title=title, page=shown)
-
-    return await answer(
-        request,
-        asked,
-        kind="agreement",
-        positions=positions,
-        chrome=True,
-        language=language,
-        build=build,
-    )
 
 
 async def index(request: Request) -> Response:
@@ -319,27 +322,29 @@ async def index(request: Request) -> Response:
     early, asked = await kept(request, ("index",), chrome=True, language=language)
     if early is not None:
         return early
-    documents = await serving.published_documents(pool_of(request))
-    directory_index, directory = await directory_of(request)
-    words = words_for(language)
+    async with pool_of(request).acquire() as db:
+        documents = await serving.published_documents(db)
+        directory_index, directory = await directory_of(db)
+        words = words_for(language)
 
-    def build(updated: dt.datetime | None) -> str:
-        items = [listing.listed_item(p, k, view, words) for p, k, _i, view in documents]
-        title = words(N_("Citizen promises and cooperation agreements"))
-        return templates.render(
-            "index.html", words, title=title, groups=listing.grouped(items, directory)
+        def build(updated: dt.datetime | None) -> str:
+            items = [listing.listed_item(p, k, view, words) for p, k, _i, view in documents]
+            title = words(N_("Citizen promises and cooperation agreements"))
+            return templates.render(
+                "index.html", words, title=title, groups=listing.grouped(items, directory)
+            )
+
+        return await answer(
+            request,
+            asked,
+            db,
+            kind="index",
+            positions=(max((d[2] for d in documents), default=-1), directory_index),
+            count=len(documents),
+            chrome=True,
+            language=language,
+            build=build,
         )
-
-    return await answer(
-        request,
-        asked,
-        kind="index",
-        positions=(max((d[2] for d in documents), default=-1), directory_index),
-        count=len(documents),
-        chrome=True,
-        language=language,
-        build=build,
-    )
 
 
 async def municipality(request: Request) -> Response:
@@ -350,38 +355,40 @@ async def municipality(request: Request) -> Response:
     early, asked = await kept(request, ("municipality", code), chrome=True, language=language)
     if early is not None:
         return early
-    directory_index, directory = await directory_of(request)
-    org_id = directory.municipality(code)
-    if org_id is None:
-        return not_found(chrome=True, language=language)
-    documents = await serving.published_documents(pool_of(request), organisation=org_id)
-    words = words_for(language)
-    name = directory.name(org_id)
-    newest = max((d[2] for d in documents), default=-1)
+    async with pool_of(request).acquire() as db:
+        directory_index, directory = await directory_of(db)
+        org_id = directory.municipality(code)
+        if org_id is None:
+            return not_found(chrome=True, language=language)
+        documents = await serving.published_documents(db, organisation=org_id)
+        words = words_for(language)
+        name = directory.name(org_id)
+        newest = max((d[2] for d in documents), default=-1)
 
-    def build(updated: dt.datetime | None) -> str:
-        items = [listing.listed_item(p, k, view, words) for p, k, _i, view in documents]
-        ordered = sorted(items, key=lambda i: (i.newest, i.title), reverse=True)
-        contact = directory.contact(org_id)
-        return templates.render(
-            "municipality.html",
-            words,
-            title=name,
-            name=name,
-            items=ordered,
-            contacts=() if contact is None else (contact,),
+        def build(updated: dt.datetime | None) -> str:
+            items = [listing.listed_item(p, k, view, words) for p, k, _i, view in documents]
+            ordered = sorted(items, key=lambda i: (i.newest, i.title), reverse=True)
+            contact = directory.contact(org_id)
+            return templates.render(
+                "municipality.html",
+                words,
+                title=name,
+                name=name,
+                items=ordered,
+                contacts=() if contact is None else (contact,),
+            )
+
+        return await answer(
+            request,
+            asked,
+            db,
+            kind="municipality",
+            positions=(newest, directory_index),
+            count=len(documents),
+            chrome=True,
+            language=language,
+            build=build,
         )
-
-    return await answer(
-        request,
-        asked,
-        kind="municipality",
-        positions=(newest, directory_index),
-        count=len(documents),
-        chrome=True,
-        language=language,
-        build=build,
-    )
 
 
 async def asset_file(request: Request) -> Response:

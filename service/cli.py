@@ -81,13 +81,8 @@ async def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
                 progress(f"rebuilding {name}: {done}/{head} events")
 
             def job(name: str = name, version: int = version) -> Awaitable[RebuildResult]:
-                return rebuild(
-                    by_name[name],
-                    connect,
-                    batch_size=args.batch_size,
-                    progress=report,
-                    version=version,
-                )
+                sized = {} if args.batch_size is None else {"batch_size": args.batch_size}
+                return rebuild(by_name[name], connect, progress=report, version=version, **sized)
 
             result = await supervisor.until_done(f"rebuild:{name}", job, stop)
             assert result is not None  # nothing sets `stop`
@@ -260,7 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     proj.add_argument("action", choices=["rebuild", "status"])
     proj.add_argument("name", nargs="?", help="projection to rebuild (default: all)")
     proj.add_argument(
-        "--batch-size", type=_positive, default=5000, help="events per rebuild transaction (5000)"
+        "--batch-size",
+        type=_positive,
+        default=None,
+        help="the most events one rebuild transaction commits (default: the rebuild's own, "
+        "a million; a crash loses at most that much work, the rerun resumes)",
     )
     audit = sub.add_parser("audit", help="verify, export or prove the transparency log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")

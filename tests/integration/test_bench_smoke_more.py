@@ -22,6 +22,7 @@ CASES = {
         "time-travel fold, 1,000-event promise stream",
         "append → projected p50 at 200 appends/s",
         "append → projected p99 at 200 appends/s",
+        "append → projected p99 at 20 appends/s",
     ),
     "audit": (
         "sequencer with Merkle integration, 10,000 backlog",

@@ -5,45 +5,18 @@ own position, never before."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 
 from projections import serving
-from service import database
 from service.web.group_read import GroupRead
 from service.web.reader import PgReader, checkpoint_reads
-from tests.conftest import Database
+from tests.integration.test_page_standing import admin, app_pool, move
+
+__all__ = ["admin", "app_pool"]
 
 PROJECTIONS = ("promises", "directory")
 WAITERS = 40
-
-
-@pytest.fixture
-async def admin(fresh_db: Database) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(fresh_db.admin_url)
-    await conn.execute(
-        "INSERT INTO projection_state (projection, version, status, checkpoint) VALUES "
-        "('promises', 1, 'serving', 10), ('directory', 1, 'serving', 10)"
-    )
-    yield conn
-    await conn.close()
-
-
-@pytest.fixture
-async def app_pool(fresh_db: Database) -> AsyncIterator[asyncpg.Pool]:
-    p = await database.create_pool(fresh_db.app_url, min_size=1, max_size=10)
-    yield p
-    await p.close()
-
-
-async def move(admin: asyncpg.Connection, projection: str, checkpoint: int) -> None:
-    await admin.execute(
-        "UPDATE projection_state SET checkpoint = $2 WHERE projection = $1 AND status = 'serving'",
-        projection,
-        checkpoint,
-    )
 
 
 class Counting(GroupRead[int]):

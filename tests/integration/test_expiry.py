@@ -202,6 +202,32 @@ def domain_expire_agreement(at: dt.datetime) -> Command:
     )
 
 
+def expiry_job(dispatcher: Dispatcher, db: Database, standby_interval: float = 1.0) -> ExpiryJob:
+    """The expiry role on `db`, sweeping through `dispatcher` as if after the period."""
+
+    async def opener() -> tuple[Dispatcher, Any]:
+        async def close() -> None:
+            return None
+
+        return dispatcher, close
+
+    return ExpiryJob(
+        connect=lambda: database.connect(db.app_url),
+        dispatcher=opener,
+        interval=3600,
+        standby_interval=standby_interval,
+        clock=lambda: AFTER_THE_PERIOD,
+    )
+
+
+async def first_sweep(job: ExpiryJob) -> None:
+    """Wait (bounded) until `job` leads and has swept once."""
+    async with asyncio.timeout(20):
+        while job.sweeps < 1:
+            await asyncio.sleep(0.05)
+    assert job.is_leader
+
+
 async def test_the_expiry_role_sweeps_when_it_starts_and_stops_when_asked(
     world: tuple[Domain, Dispatcher], fresh_db: Database
 ) -> None:
@@ -210,24 +236,10 @@ async def test_the_expiry_role_sweeps_when_it_starts_and_stops_when_asked(
     await enter_a_promise_and_an_agreement_for_2025(dispatcher)
     await project(domain, dispatcher.pool)
 
-    async def opener() -> tuple[Dispatcher, Any]:
-        async def close() -> None:
-            return None
-
-        return dispatcher, close
-
-    job = ExpiryJob(
-        connect=lambda: database.connect(fresh_db.app_url),
-        dispatcher=opener,
-        interval=3600,
-        clock=lambda: AFTER_THE_PERIOD,
-    )
+    job = expiry_job(dispatcher, fresh_db)
     stop = asyncio.Event()
     running = asyncio.create_task(job.run(stop))
-    async with asyncio.timeout(20):
-        while job.sweeps < 1:
-            await asyncio.sleep(0.05)
-    assert job.is_leader
+    await first_sweep(job)
     stop.set()
     await asyncio.wait_for(running, timeout=10)
     assert not job.is_leader
@@ -257,25 +269,10 @@ async def test_a_leading_expiry_role_whose_connection_is_cut_ends_its_run_and_st
     out the day believing it leads while another node takes the lock."""
     _, dispatcher = world
 
-    async def opener() -> tuple[Dispatcher, Any]:
-        async def close() -> None:
-            return None
-
-        return dispatcher, close
-
-    job = ExpiryJob(
-        connect=lambda: database.connect(fresh_db.app_url),
-        dispatcher=opener,
-        interval=3600,
-        standby_interval=0.05,
-        clock=lambda: AFTER_THE_PERIOD,
-    )
+    job = expiry_job(dispatcher, fresh_db, standby_interval=0.05)
     stop = asyncio.Event()
     running = asyncio.create_task(job.run(stop))
-    async with asyncio.timeout(20):
-        while job.sweeps < 1:
-            await asyncio.sleep(0.05)
-    assert job.is_leader
+    await first_sweep(job)
     admin = await asyncpg.connect(fresh_db.admin_url)
     try:
         cut = await admin.fetchval(

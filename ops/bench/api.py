@@ -480,6 +480,30 @@ async def closed_loop(
     )
 
 
+async def alternating(
+    reps: int,
+    load: Callable[[bool], Awaitable[LoadResult]],
+    label: str,
+    *,
+    after_each: Callable[[], Awaitable[None]] | None = None,
+) -> dict[str, list[LoadResult]]:
+    """`reps` runs of `load(graphql)` for GraphQL and its plain peer, the order reversed every
+    other repetition so neither always runs on a warmer (or busier) machine."""
+    runs: dict[str, list[LoadResult]] = {"graphql": [], "plain": []}
+    order = [("plain", False), ("graphql", True)]
+    for rep in range(reps):
+        for key, graphql in order if rep % 2 == 0 else reversed(order):
+            result = await load(graphql)
+            runs[key].append(result)
+            say(
+                f"  rep {rep + 1}/{reps} {label}{key}: {result.rate:,.0f} /s, "
+                f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+            )
+            if after_each is not None:
+                await after_each()
+    return runs
+
+
 async def list_load(base: str, token: str, sizes: Sizes, graphql: bool) -> LoadResult:
     limits = httpx.Limits(max_connections=sizes.clients, max_keepalive_connections=sizes.clients)
     body = orjson.dumps({"query": LIST_QUERY, "variables": {"org": UB}})
@@ -698,29 +722,17 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
                 if len(check["promises"]["promises"]) != 20:
                     raise RuntimeError("the promise list does not hold 20 promises")
             await server.settle(sizes.pause_s)
-            runs: dict[str, list[LoadResult]] = {"graphql": [], "plain": []}
-            for rep in range(sizes.reps):
-                order = [("plain", False), ("graphql", True)]
-                for key, graphql in order if rep % 2 == 0 else reversed(order):
-                    result = await list_load(base, token, sizes, graphql)
-                    runs[key].append(result)
-                    say(
-                        f"  rep {rep + 1}/{sizes.reps} {key}: {result.rate:,.0f} /s, "
-                        f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
-                    )
+            runs = await alternating(
+                sizes.reps, lambda graphql: list_load(base, token, sizes, graphql), ""
+            )
             gets = await conditional_gets(base, token, sizes)
             await server.settle(sizes.pause_s)
-            record: dict[str, list[LoadResult]] = {"graphql": [], "plain": []}
-            for rep in range(sizes.reps):
-                order = [("plain", False), ("graphql", True)]
-                for key, graphql in order if rep % 2 == 0 else reversed(order):
-                    result = await mutation_load(base, clients, sizes, graphql)
-                    record[key].append(result)
-                    say(
-                        f"  rep {rep + 1}/{sizes.reps} recordActivity {key}: "
-                        f"{result.rate:,.0f} /s, p99 {result.p99_ms:.1f} ms"
-                    )
-                    await server.settle(sizes.pause_s)
+            record = await alternating(
+                sizes.reps,
+                lambda graphql: mutation_load(base, clients, sizes, graphql),
+                "recordActivity ",
+                after_each=lambda: server.settle(sizes.pause_s),
+            )
             mutations = record["graphql"][len(record["graphql"]) // 2]
             await server.settle(sizes.pause_s)
             lag = await mutation_lag(base, clients, sizes)

@@ -1,23 +1,70 @@
-"""Activity records per commitment and per organisation, read from the promise documents.
+"""Activity records (genomförda insatser) in rows of their own, beside the promise documents.
 
-Activity records are already folded into each promise document by the promise projection (the
-same fold that computes progress), so they are read from there rather than copied into a table
-of their own: a record and the progress that counts it can never disagree, and there is no
-second projection to rebuild. Records keep their position in the promise's activity list, which
-only grows, so (promise key, position) is a stable cursor.
+The promise projection folds a promise's activity records into its state, as the decider does,
+and counts them into progress; but it stores them here, one row each (table
+`activity_records`), not inside the promise document. Recording one activity then writes one
+row and a document whose size does not grow with the records, instead of rewriting every record
+the promise holds. The document is written in the same transaction as its rows, so a record and
+the progress that counts it never disagree.
+
+A record keeps its position in the promise's list (1 for the first reported), which only grows:
+(promise key, position) is a stable cursor, and a correction or a void rewrites its row in
+place. `attach` puts the records back into a stored document, giving the whole document as a
+fold of the log gives it (time travel, the `document` field of the API).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
-from projections import serving
+from events.promise.state import ActivityRecord, PromiseState
+
+STORED_WITHOUT: tuple[str, ...] = ("state", "activities")
+"""The path of the records in a promise document, left out of the stored document."""
+
+Change = tuple[str, tuple[ActivityRecord, ...] | None, tuple[ActivityRecord, ...]]
+"""(promise key, the records its rows hold — None when unknown —, the records it must hold)."""
+
+LOAD = """
+SELECT key, record_id, commitment_id, revision_no, occurred_on, place_ids, performed_by,
+       quantity, summary, voided
+FROM activity_records WHERE projection = $1 AND version = $2 AND key = ANY($3)
+ORDER BY key, position"""
+
+UPSERT = """
+INSERT INTO activity_records (projection, version, key, position, record_id, commitment_id,
+                              revision_no, occurred_on, place_ids, performed_by, quantity,
+                              summary, voided)
+SELECT $1, $2, u.key, u.position, u.record_id, u.commitment_id, u.revision_no, u.occurred_on,
+       coalesce(string_to_array(nullif(u.places, ''), ','), '{}'),
+       coalesce(string_to_array(nullif(u.performers, ''), ','), '{}'),
+       u.quantity, u.summary, u.voided
+FROM unnest($3::text[], $4::integer[], $5::text[], $6::text[], $7::integer[], $8::date[],
+            $9::text[], $10::text[], $11::bigint[], $12::text[], $13::boolean[])
+     AS u(key, position, record_id, commitment_id, revision_no, occurred_on, places,
+          performers, quantity, summary, voided)
+ON CONFLICT (projection, version, key, position) DO UPDATE SET
+    record_id = excluded.record_id, commitment_id = excluded.commitment_id,
+    revision_no = excluded.revision_no, occurred_on = excluded.occurred_on,
+    place_ids = excluded.place_ids, performed_by = excluded.performed_by,
+    quantity = excluded.quantity, summary = excluded.summary, voided = excluded.voided"""
+
+TRIM = """
+DELETE FROM activity_records a USING unnest($3::text[], $4::integer[]) AS t(key, keep)
+WHERE a.projection = $1 AND a.version = $2 AND a.key = t.key AND a.position > t.keep"""
+
+DROP = "DELETE FROM activity_records WHERE projection = $1 AND version = $2"
+
+WRITE_CHUNK = 20_000
+"""Rows per upsert statement (a rebuild's flush writes up to a million)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,44 +89,147 @@ class ActivityRow:
         return self.promise_key.removeprefix(PROMISE_STREAM)
 
 
-def _row(key: str, position: int, rec: dict[str, Any]) -> ActivityRow:
+class ActivityRecords:
+    """The promise projection's activity rows: what its state keeps out of the document."""
+
+    stored_without: tuple[str, ...] = STORED_WITHOUT
+
+    def items(self, state: PromiseState) -> tuple[ActivityRecord, ...]:
+        """The records the rows of this state hold."""
+        return state.activities
+
+    def with_items(self, state: PromiseState, items: tuple[ActivityRecord, ...]) -> PromiseState:
+        """A stored state (read without its records) with its records back."""
+        return dataclasses.replace(state, activities=items)
+
+    def attach(self, doc: dict[str, Any], items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """The whole document from a stored one and its records (plain, in position order)."""
+        return attach(doc, items)
+
+    async def load(
+        self, conn: asyncpg.Connection, projection: str, version: int, keys: list[str]
+    ) -> dict[str, tuple[ActivityRecord, ...]]:
+        """The records of `keys` as their rows hold them (keys with none are left out)."""
+        found: dict[str, list[ActivityRecord]] = {}
+        intern = sys.intern
+        for r in await conn.fetch(LOAD, projection, version, keys):
+            found.setdefault(r[0], []).append(
+                ActivityRecord(
+                    record_id=r[1],
+                    commitment_id=intern(r[2]),
+                    revision_no=r[3],
+                    occurred_on=r[4],
+                    place_ids=tuple(intern(p) for p in r[5]),
+                    performed_by=tuple(intern(o) for o in r[6]),
+                    quantity=r[7],
+                    summary=r[8],
+                    voided=r[9],
+                )
+            )
+        return {key: tuple(records) for key, records in found.items()}
+
+    async def write(
+        self, conn: asyncpg.Connection, projection: str, version: int, changes: Sequence[Change]
+    ) -> None:
+        """Bring the rows of each changed promise to its records: a record not in `before` (by
+        identity: the fold keeps every record it does not change) is written, rows past the
+        new end are deleted; `before` None rewrites them all."""
+        columns: tuple[list[Any], ...] = tuple([] for _ in range(11))
+        trim_keys, trim_keep = [], []
+        for key, before, after in changes:
+            old = () if before is None else before
+            if before is None or len(after) < len(old):
+                trim_keys.append(key)
+                trim_keep.append(0 if before is None else len(after))
+            for i, record in enumerate(after):
+                if before is not None and i < len(old) and old[i] is record:
+                    continue
+                _row_into(columns, key, i + 1, record)
+        if trim_keys:
+            await conn.execute(TRIM, projection, version, trim_keys, trim_keep)
+        total = len(columns[0])
+        for start in range(0, total, WRITE_CHUNK):
+            chunk = [column[start : start + WRITE_CHUNK] for column in columns]
+            await conn.execute(UPSERT, projection, version, *chunk)
+
+    async def drop(self, conn: asyncpg.Connection, projection: str, version: int) -> None:
+        """Delete a replaced version's rows."""
+        await conn.execute(DROP, projection, version)
+
+
+def row_of(r: Sequence[Any]) -> ActivityRow:
+    """An ActivityRow from (key, position, record_id, …, voided) as the table's columns."""
     return ActivityRow(
-        promise_key=key,
-        position=position,
-        record_id=rec["record_id"],
-        commitment_id=rec["commitment_id"],
-        revision_no=int(rec["revision_no"]),
-        occurred_on=dt.date.fromisoformat(rec["occurred_on"]),
-        place_ids=tuple(rec.get("place_ids") or ()),
-        performed_by=tuple(rec.get("performed_by") or ()),
-        quantity=int(rec["quantity"]),
-        summary=rec["summary"],
-        voided=bool(rec.get("voided", False)),
+        promise_key=r[0],
+        position=r[1],
+        record_id=r[2],
+        commitment_id=r[3],
+        revision_no=r[4],
+        occurred_on=r[5],
+        place_ids=tuple(r[6]),
+        performed_by=tuple(r[7]),
+        quantity=r[8],
+        summary=r[9],
+        voided=r[10],
     )
 
 
-async def activities(
-    conn: asyncpg.Connection | asyncpg.Pool,
-    *,
-    promise_key: str | None,
-    commitment_id: str | None,
-    performed_by: str | None,
-    member_of: frozenset[str] | None,
-    after: tuple[str, int] | None,
-    limit: int,
-) -> Sequence[ActivityRow]:
-    """Serving activity records in (promise, position) order after a cursor.
-
-    `member_of` keeps only promises one of those organisations is party to; None keeps every
-    promise.
-    """
-    rows = await serving.promise_activities(
-        conn,
-        promise_key=promise_key,
-        commitment_id=commitment_id,
-        performed_by=performed_by,
-        member_of=member_of,
-        after=after if after is not None else ("", 0),
-        limit=limit,
+def _row_into(columns: tuple[list[Any], ...], key: str, position: int, a: ActivityRecord) -> None:
+    values = (
+        key,
+        position,
+        a.record_id,
+        a.commitment_id,
+        a.revision_no,
+        a.occurred_on,
+        ",".join(a.place_ids),
+        ",".join(a.performed_by),
+        a.quantity,
+        a.summary,
+        a.voided,
     )
-    return [_row(key, position, rec) for key, position, rec in rows]
+    for column, value in zip(columns, values, strict=True):
+        column.append(value)
+
+
+def plain_record(row: ActivityRow) -> dict[str, Any]:
+    """A record as the codec writes it in a promise's state."""
+    return {
+        "record_id": row.record_id,
+        "commitment_id": row.commitment_id,
+        "revision_no": row.revision_no,
+        "occurred_on": row.occurred_on.isoformat(),
+        "place_ids": list(row.place_ids),
+        "performed_by": list(row.performed_by),
+        "quantity": row.quantity,
+        "summary": row.summary,
+        "voided": row.voided,
+    }
+
+
+def public_records(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What was done where, as citizens may see it: date, commitment, places and quantity of
+    each standing record, oldest first — never its summary or who reported it."""
+    standing = sorted(
+        (r for r in records if not r.get("voided")),
+        key=lambda r: (r["occurred_on"], r["record_id"]),
+    )
+    return [
+        {
+            "record_id": r["record_id"],
+            "commitment_id": r["commitment_id"],
+            "occurred_on": r["occurred_on"],
+            "place_ids": list(r["place_ids"]),
+            "quantity": r["quantity"],
+        }
+        for r in standing
+    ]
+
+
+def attach(doc: dict[str, Any], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A stored promise document with its activity records (plain, in position order) back in
+    the state and, the standing ones, in the public view."""
+    whole = {**doc, "state": {**doc["state"], "activities": list(records)}}
+    if "public" in doc:
+        whole["public"] = {**doc["public"], "activities": public_records(records)}
+    return whole

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import asyncpg
 import msgspec
@@ -62,6 +62,10 @@ ON CONFLICT (projection, version, key) DO UPDATE SET
     title = excluded.title, valid_from = excluded.valid_from, valid_to = excluded.valid_to,
     log_index = excluded.log_index"""
 
+UPSERT_WITHOUT_ROWS = UPSERT.replace("u.doc::jsonb", "u.doc::jsonb #- $11::text[]")
+"""UPSERT for a projection whose state keeps items in rows of their own: the (emptied) items
+are left out of the stored document."""
+
 DROP = "DELETE FROM documents WHERE projection = $1 AND version = $2"
 
 WRITE_CHUNK = 200
@@ -70,6 +74,8 @@ would hold all their JSON at once (several times over, in the driver's buffers).
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder()
+
+Items = tuple[Any, ...]
 
 Held = dict[str, tuple[int, S]]
 """Folded states by stream key, each with the log index of the last event folded into it."""
@@ -105,6 +111,41 @@ class Columns:
     valid_to: dt.date | None = None
 
 
+class StateRows(Protocol[S]):
+    """Items of a state kept in rows of their own beside its document (a promise's activity
+    records, projections.activities): a batch writes the rows of the items that changed, so
+    the cost of writing a document does not grow with its items."""
+
+    stored_without: tuple[str, ...]
+    """The path of the items in the document, left out of the stored document."""
+
+    def items(self, state: S) -> Items:
+        """The items of a state, in their order."""
+
+    def with_items(self, state: S, items: Items) -> S:
+        """The state holding `items` instead of its own."""
+
+    def attach(self, doc: dict[str, Any], items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """The whole document from a stored one and its items (plain, in their order)."""
+
+    async def load(
+        self, conn: asyncpg.Connection, projection: str, version: int, keys: list[str]
+    ) -> dict[str, Items]:
+        """The items the rows of `keys` hold (keys with none left out)."""
+
+    async def write(
+        self,
+        conn: asyncpg.Connection,
+        projection: str,
+        version: int,
+        changes: Sequence[tuple[str, Items | None, Items]],
+    ) -> None:
+        """Bring the rows of each key from `before` (None: unknown) to the items it must hold."""
+
+    async def drop(self, conn: asyncpg.Connection, projection: str, version: int) -> None:
+        """Delete a version's rows."""
+
+
 @dataclass(slots=True)
 class DocumentProjection(Generic[S]):
     """Folds the streams with `stream_prefix` through a decider's evolve into documents."""
@@ -121,27 +162,45 @@ class DocumentProjection(Generic[S]):
     """True when the state and the views go through msgspec's JSON encoder as they are: the
     state type holds no `datetime` (which `to_plain` writes otherwise) and the views may hold
     dataclasses and tuples, written as `to_plain` writes them."""
+    rows: StateRows[S] | None = None
+    """Where the state's items live when not in its document (None: all in the document)."""
     _cache: dict[tuple[int, str], tuple[int, S]] = field(default_factory=dict)
+    _written: dict[tuple[int, str], Items | None] = field(default_factory=dict)
+    """The items the rows of each key hold, taken when a fold first touches the key after its
+    last write (None: unknown, so its rows are written afresh); `write` takes them out."""
 
     def owns(self, stream_id: str) -> bool:
         """True for the streams this projection folds."""
         return stream_id.startswith(self.decider.stream_prefix)
 
     def document(self, state: S) -> dict[str, Any]:
-        """The stored document of a state: the state itself plus derived views."""
+        """The whole document of a state: the state itself plus derived views (and the items
+        kept in rows, as `StateRows.attach` puts them back into a stored document)."""
+        doc = self._document(state)
+        if self.rows is None:
+            return doc
+        items = doc["state"][self.rows.stored_without[-1]]
+        return self.rows.attach(doc, items)
+
+    def _document(self, state: S) -> dict[str, Any]:
         if self.encoded_views:
             doc: dict[str, Any] = plain({"state": state, **self.views(state)})
             return doc
         return {"state": to_plain(state), **self.views(state)}
 
     def document_json(self, state: S) -> bytes:
-        """The stored document of a state as JSON, written in one pass where possible."""
+        """The document of a state as JSON, written in one pass where possible; with `rows`,
+        its items emptied (the stored document leaves them out)."""
+        views = self.views(state)
+        if self.rows is not None:
+            state = self.rows.with_items(state, ())
         if self.encoded_views:
             try:
-                return _ENCODER.encode({"state": state, **self.views(state)})
+                return _ENCODER.encode({"state": state, **views})
             except UnicodeEncodeError:
                 pass
-        return orjson.dumps(self.document(state))
+            return orjson.dumps(plain({"state": state, **views}))
+        return orjson.dumps({"state": to_plain(state), **views})
 
     def state_of(self, doc: Mapping[str, Any]) -> S:
         """The state inside a stored document."""
@@ -169,7 +228,7 @@ class DocumentProjection(Generic[S]):
         if not by_key and not erased:
             return
         states = await self._load(conn, version, [k for k in by_key if k not in erased])
-        changed = await self._fold_into(conn, events, states, by_key, erased)
+        changed = await self._fold_into(conn, version, events, states, by_key, erased)
         for key in changed:
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
@@ -191,7 +250,7 @@ class DocumentProjection(Generic[S]):
         missing = [k for k in by_key if k not in held and k not in erased]
         if missing:
             held.update(await self._load(conn, version, missing))
-        return await self._fold_into(conn, events, held, by_key, erased)
+        return await self._fold_into(conn, version, events, held, by_key, erased)
 
     async def write(
         self, conn: asyncpg.Connection, version: int, held: Held[S], keys: Collection[str]
@@ -202,6 +261,12 @@ class DocumentProjection(Generic[S]):
         ordered = list(keys)
         for start in range(0, len(ordered), WRITE_CHUNK):
             await self._upsert(conn, version, held, ordered[start : start + WRITE_CHUNK])
+        if self.rows is not None:
+            items, written = self.rows.items, self._written
+            changes = [
+                (key, written.pop((version, key), None), items(held[key][1])) for key in ordered
+            ]
+            await self.rows.write(conn, self.name, version, changes)
 
     async def _upsert(
         self, conn: asyncpg.Connection, version: int, held: Held[S], keys: list[str]
@@ -217,9 +282,11 @@ class DocumentProjection(Generic[S]):
             vfrom.append(cols.valid_from)
             vto.append(cols.valid_to)
             last.append(at)
-        await conn.execute(
-            UPSERT, self.name, version, keys, docs, orgs, status, title, vfrom, vto, last
-        )
+        args = (self.name, version, keys, docs, orgs, status, title, vfrom, vto, last)
+        if self.rows is None:
+            await conn.execute(UPSERT, *args)
+        else:
+            await conn.execute(UPSERT_WITHOUT_ROWS, *args, list(self.rows.stored_without))
 
     def _touched(self, events: Sequence[Logged]) -> tuple[dict[str, list[Logged]], set[str]]:
         """This projection's events by stream, and the streams an erasure in them names."""
@@ -249,19 +316,33 @@ class DocumentProjection(Generic[S]):
             keys = misses
             if not keys:
                 return states
-        for key, plain_state, log_index in await conn.fetch(LOAD_STATES, self.name, version, keys):
-            states[key] = (int(log_index), self._state(plain_state))
+        stored = await conn.fetch(LOAD_STATES, self.name, version, keys)
+        found = {} if self.rows is None else await self.rows.load(conn, self.name, version, keys)
+        for key, plain_state, log_index in stored:
+            state = self._state(plain_state)
+            if self.rows is not None:
+                state = self.rows.with_items(state, found.get(key, ()))
+            states[key] = (int(log_index), state)
         return states
 
     async def _fold_into(
         self,
         conn: asyncpg.Connection,
+        version: int,
         events: Sequence[Logged],
         states: Held[S],
         by_key: dict[str, list[Logged]],
         erased: set[str],
     ) -> list[str]:
         last_index = events[-1].log_index or 0
+        if self.rows is not None:
+            items, written = self.rows.items, self._written
+            for key in by_key:
+                if (version, key) not in written:
+                    held = states.get(key)
+                    written[(version, key)] = () if held is None else items(held[1])
+            for key in erased:
+                written[(version, key)] = None
         for key in erased:
             # A payload of this stream was redacted: fold it again from the log, this batch's
             # own events included, so no copy of the erased data survives in the document.
@@ -277,8 +358,24 @@ class DocumentProjection(Generic[S]):
     async def drop(self, conn: asyncpg.Connection, version: int) -> None:
         """Delete a replaced version's documents."""
         await conn.execute(DROP, self.name, version)
+        if self.rows is not None:
+            await self.rows.drop(conn, self.name, version)
         for cache_key in [k for k in self._cache if k[0] == version]:
             del self._cache[cache_key]
+        for written_key in [k for k in self._written if k[0] == version]:
+            del self._written[written_key]
+
+    async def whole(
+        self, conn: asyncpg.Connection, version: int, stored: Mapping[str, dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """The whole documents of stored ones of `version` (by key): with `rows`, their items
+        read back from their rows and put in, as `document` gives them from a fold."""
+        if self.rows is None:
+            return dict(stored)
+        found = await self.rows.load(conn, self.name, version, list(stored))
+        return {
+            key: self.rows.attach(doc, plain(found.get(key, ()))) for key, doc in stored.items()
+        }
 
     async def as_of(
         self, conn: asyncpg.Connection | asyncpg.Pool, stream_id: str, log_index: int

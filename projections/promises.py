@@ -13,6 +13,7 @@ from typing import Any
 from events.codec import Registry
 from events.decider import Decider
 from events.promise.state import PromiseState, evolve_promise_all
+from projections.activities import ActivityRecords, public_records
 from projections.documents import Columns, DocumentProjection, plain
 from projections.progress import Progress, progress
 
@@ -45,7 +46,11 @@ def is_public(state: PromiseState) -> bool:
 def public_view(state: PromiseState) -> dict[str, Any] | None:
     """What citizens may see, or None when nothing of this promise was published."""
     parts = _public_parts(state, progress(state))
-    return None if parts is None else plain(parts)
+    if parts is None:
+        return None
+    view: dict[str, Any] = plain(parts)
+    view["activities"] = public_activities(state)
+    return view
 
 
 def _public_parts(state: PromiseState, rows: list[Progress]) -> dict[str, Any] | None:
@@ -61,30 +66,17 @@ def _public_parts(state: PromiseState, rows: list[Progress]) -> dict[str, Any] |
         "publications": tuple(p for p in state.publications if p.revision_no == number),
         "progress": rows,
         "follow_ups": tuple(f for f in state.follow_ups if f.published),
-        "activities": public_activities(state),
     }
 
 
 def public_activities(state: PromiseState) -> list[dict[str, Any]]:
-    """What was done where, as citizens may see it: date, commitment, places and quantity of
-    each standing activity record, oldest first — never its summary or who reported it."""
-    records = sorted(
-        (a for a in state.activities if not a.voided), key=lambda a: (a.occurred_on, a.record_id)
-    )
-    return [
-        {
-            "record_id": a.record_id,
-            "commitment_id": a.commitment_id,
-            "occurred_on": a.occurred_on.isoformat(),
-            "place_ids": list(a.place_ids),
-            "quantity": a.quantity,
-        }
-        for a in records
-    ]
+    """What was done where, as citizens may see it (projections.activities.public_records)."""
+    return public_records(plain(state.activities))
 
 
 def views(state: PromiseState) -> Mapping[str, Any]:
-    """Derived parts stored beside the state: progress, and the public view when published.
+    """Derived parts stored beside the state: progress, and the public view when published
+    (its activity records are read from their rows: projections.activities).
 
     Values may be dataclasses and tuples: the document is written by the codec's JSON encoder
     in one pass (`DocumentProjection.document_json`), as `to_plain` would write them.
@@ -110,4 +102,5 @@ def promise_projection(
         views=views,
         fold_events=evolve_promise_all,
         encoded_views=True,
+        rows=ActivityRecords(),
     )

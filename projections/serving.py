@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from projections.activities import ActivityRow, plain_record, row_of
 from projections.agreements import NAME as AGREEMENT_PROJECTION
 from projections.directory import KEY as DIRECTORY_KEY
 from projections.directory import NAME as DIRECTORY
@@ -100,8 +101,21 @@ async def promise_documents(
     return [(r[0], r[1]) for r in rows]
 
 
-PUBLIC_VIEW = """
-SELECT d.doc->'public' FROM documents d JOIN projection_state p
+PUBLIC_RECORDS = """
+jsonb_set(d.doc -> 'public', '{activities}', coalesce((
+  SELECT jsonb_agg(jsonb_build_object(
+           'record_id', a.record_id, 'commitment_id', a.commitment_id,
+           'occurred_on', a.occurred_on, 'place_ids', to_jsonb(a.place_ids),
+           'quantity', a.quantity)
+         ORDER BY a.occurred_on, a.record_id COLLATE "C")
+  FROM activity_records a
+  WHERE a.projection = d.projection AND a.version = d.version AND a.key = d.key
+    AND NOT a.voided), '[]'))"""
+"""A promise's public view with its standing activity records, oldest first, as
+`projections.activities.public_records` gives them."""
+
+PUBLIC_VIEW = f"""
+SELECT {PUBLIC_RECORDS} FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1 AND d.key = $2 AND d.doc ? 'public'"""
 
@@ -112,8 +126,8 @@ async def public_view(conn: asyncpg.Connection | asyncpg.Pool, key: str) -> dict
     return public
 
 
-PUBLIC_VIEWS = """
-SELECT d.key, d.doc->'public' FROM documents d JOIN projection_state p
+PUBLIC_VIEWS = f"""
+SELECT d.key, {PUBLIC_RECORDS} FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1 AND d.doc ? 'public'
 ORDER BY d.key"""
@@ -124,20 +138,22 @@ async def public_views(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[st
     return [(r[0], r[1]) for r in await conn.fetch(PUBLIC_VIEWS, PROMISES)]
 
 
-PROMISE_ACTIVITIES = """
-SELECT d.key, a.ord, a.rec
-FROM documents d
+ACTIVITY_COLUMNS = """a.key, a.position, a.record_id, a.commitment_id, a.revision_no,
+       a.occurred_on, a.place_ids, a.performed_by, a.quantity, a.summary, a.voided"""
+
+PROMISE_ACTIVITIES = f"""
+SELECT {ACTIVITY_COLUMNS}
+FROM activity_records a
 JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-CROSS JOIN LATERAL jsonb_array_elements(d.doc -> 'state' -> 'activities')
-     WITH ORDINALITY AS a(rec, ord)
-WHERE d.projection = $1
-  AND ($2::text IS NULL OR d.key = $2)
-  AND ($3::text IS NULL OR a.rec ->> 'commitment_id' = $3)
-  AND ($4::text IS NULL OR a.rec -> 'performed_by' ? $4)
+  ON p.projection = a.projection AND p.version = a.version AND p.status = 'serving'
+JOIN documents d ON d.projection = a.projection AND d.version = a.version AND d.key = a.key
+WHERE a.projection = $1
+  AND ($2::text IS NULL OR a.key = $2)
+  AND ($3::text IS NULL OR a.commitment_id = $3)
+  AND ($4::text IS NULL OR $4 = ANY (a.performed_by))
   AND ($5::text[] IS NULL OR d.organisations && $5)
-  AND (d.key, a.ord) > ($6::text, $7::bigint)
-ORDER BY d.key, a.ord
+  AND (a.key, a.position) > ($6::text, $7::integer)
+ORDER BY a.key, a.position
 LIMIT $8"""
 
 
@@ -148,11 +164,13 @@ async def promise_activities(
     commitment_id: str | None,
     performed_by: str | None,
     member_of: frozenset[str] | None,
-    after: tuple[str, int],
+    after: tuple[str, int] | None,
     limit: int,
-) -> list[tuple[str, int, dict[str, Any]]]:
-    """(promise key, position, record) of the serving promise documents' activity records in
-    (key, position) order after `after`; each filter is skipped when None."""
+) -> list[ActivityRow]:
+    """The serving promises' activity records in (key, position) order after `after` (None:
+    from the start); each filter is skipped when None, and `member_of` keeps the promises one
+    of those organisations is party to."""
+    start = after if after is not None else ("", 0)
     rows = await conn.fetch(
         PROMISE_ACTIVITIES,
         PROMISES,
@@ -160,11 +178,27 @@ async def promise_activities(
         commitment_id,
         performed_by,
         None if member_of is None else sorted(member_of),
-        after[0],
-        after[1],
+        start[0],
+        start[1],
         limit,
     )
-    return [(r[0], int(r[1]), r[2]) for r in rows]
+    return [row_of(r) for r in rows]
+
+
+PROMISE_RECORDS = f"""
+SELECT {ACTIVITY_COLUMNS}
+FROM activity_records a JOIN projection_state p
+  ON p.projection = a.projection AND p.version = a.version AND p.status = 'serving'
+WHERE a.projection = $1 AND a.key = $2
+ORDER BY a.position"""
+
+
+async def promise_records(
+    conn: asyncpg.Connection | asyncpg.Pool, key: str
+) -> list[dict[str, Any]]:
+    """Every activity record of the serving promise `key`, as its state holds them (plain, in
+    position order): what `projections.activities.attach` puts back into its document."""
+    return [plain_record(row_of(r)) for r in await conn.fetch(PROMISE_RECORDS, PROMISES, key)]
 
 
 STREAM_PARTIES = """
@@ -270,8 +304,10 @@ async def published_positions(
 AGREEMENTS = AGREEMENT_PROJECTION
 PUBLISHED_KINDS = (PROMISES, AGREEMENTS)
 
-PUBLISHED_DOCUMENT = """
-SELECT d.log_index, d.doc->'public' FROM documents d JOIN projection_state p
+PUBLISHED_DOCUMENT = f"""
+SELECT d.log_index,
+       CASE WHEN d.projection = '{PROMISES}' THEN {PUBLIC_RECORDS} ELSE d.doc->'public' END
+FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1 AND d.key = $2 AND d.doc ? 'public'"""
 

@@ -131,6 +131,10 @@ class Reader(Protocol):
         """Activity records in (promise, position) order; `member_of` limits to the promises
         its organisations are party to."""
 
+    async def promise_records(self, key: str) -> list[dict[str, Any]]:
+        """Every activity record of one serving promise, plain, in position order (what
+        `projections.activities.attach` puts back into its stored document)."""
+
 
 class SessionAdmin(Protocol):
     """Ends browser sessions (operational state, not the event log)."""

@@ -20,6 +20,7 @@ from events.codec import from_plain, to_plain
 from events.messages import NotFound as Missing
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.promise.state import PromiseState
+from projections.activities import attach
 from projections.progress import progress
 from projections.promises import NAME as PROMISE_PROJECTION
 from schema import errors, time_travel
@@ -31,6 +32,24 @@ from schema.evidence import Evidence, evidence_of
 from schema.pagination import First, PageInfo, decode_cursor, encode_cursor, page_size
 from schema.refusals import message
 from schema.time_travel import AsOfRefused
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DocumentSource:
+    """Where a Promise's `document` comes from: a stored document, whose activity records are
+    read from their rows only when the field is asked for, or a whole one (time travel)."""
+
+    doc: dict[str, Any]
+    records_of: str | None
+    """The promise whose records the stored `doc` lacks; None when `doc` is whole."""
+    part: str | None = None
+    """The part of the document shown (None: all of it)."""
+
+    async def whole(self, ctx: Context) -> JSON:
+        doc = self.doc
+        if self.records_of is not None:
+            doc = attach(doc, await ctx.reader.promise_records(self.records_of))
+        return JSON(doc if self.part is None else doc[self.part])
 
 
 @strawberry.type(description="Progress of one commitment (åtagande) against its target.")
@@ -141,10 +160,14 @@ class Promise:
     in_force_until: dt.date | None = strawberry.field(
         description="The last day the revision shown was in force, once it ended."
     )
-    document: JSON = strawberry.field(
+    source: strawberry.Private[DocumentSource]
+
+    @strawberry.field(
         description="The full read-model document: revisions (content, content hash, "
         "signatures), activity records, follow-ups, publications."
     )
+    async def document(self, info: Info[Context, None]) -> JSON:
+        return await self.source.whole(info.context)
 
 
 @strawberry.type
@@ -178,8 +201,9 @@ def _progress(items: list[dict[str, Any]]) -> list[CommitmentProgress]:
     return [CommitmentProgress(**item) for item in items]
 
 
-def member_view(key: str, doc: dict[str, Any]) -> Promise:
-    """The whole document, for callers who read a party (schema.access)."""
+def member_view(key: str, doc: dict[str, Any], stored: bool = True) -> Promise:
+    """The whole document, for callers who read a party (schema.access); `stored` when `doc`
+    was read from the read model (its activity records are in rows of their own)."""
     state = doc["state"]
     details = _details(state)
     period = details.get("period") or {}
@@ -199,11 +223,11 @@ def member_view(key: str, doc: dict[str, Any]) -> Promise:
         period_label=period.get("label"),
         public_only=False,
         progress=_progress(doc.get("progress", [])),
-        document=JSON(doc),
+        source=DocumentSource(doc, key if stored else None),
     )
 
 
-def public_view(key: str, doc: dict[str, Any]) -> Promise | None:
+def public_view(key: str, doc: dict[str, Any], stored: bool = True) -> Promise | None:
     """Only what was published, or None."""
     public = doc.get("public")
     if public is None:
@@ -226,7 +250,7 @@ def public_view(key: str, doc: dict[str, Any]) -> Promise | None:
         period_label=period.get("label"),
         public_only=True,
         progress=_progress(public.get("progress", [])),
-        document=JSON(public),
+        source=DocumentSource(doc, key if stored else None, "public"),
     )
 
 
@@ -260,7 +284,7 @@ def in_force_view(ctx: Context, doc: dict[str, Any], day: dt.date) -> Promise | 
         publications=publications_of(_plain_list(published)),
         in_force_from=revision.in_force_from,
         in_force_until=revision.in_force_until,
-        document=JSON({"revision": plain}),
+        source=DocumentSource({"revision": plain}, None),
     )
 
 
@@ -280,11 +304,11 @@ def not_in_force(ctx: Context, day: dt.date) -> errors.NotFound:
     return errors.NotFound(message=message(refused, ctx.language), code=refused.code)
 
 
-def visible(ctx: Context, key: str, doc: dict[str, Any]) -> Promise | None:
-    """The promise as this caller may see it."""
+def visible(ctx: Context, key: str, doc: dict[str, Any], stored: bool = True) -> Promise | None:
+    """The promise as this caller may see it (`stored`: see member_view)."""
     if sees_parties(ctx, doc["state"]["parties"]):
-        return member_view(key, doc)
-    return public_view(key, doc)
+        return member_view(key, doc, stored)
+    return public_view(key, doc, stored)
 
 
 PromiseAtResult = Annotated[
@@ -314,8 +338,10 @@ async def _promise_at(
         doc = None
     else:
         doc = await ctx.reader.fold_as_of(PROMISE_PROJECTION, key, at)
-    promise = None if doc is None else visible(ctx, key, doc)
+    promise = None if doc is None else visible(ctx, key, doc, stored=at is None)
     if promise is not None and doc is not None and in_force_on is not None:
+        if at is None:  # progress counts the records, kept beside the stored document
+            doc = attach(doc, await ctx.reader.promise_records(key))
         return in_force_view(ctx, doc, in_force_on) or not_in_force(ctx, in_force_on)
     if promise is not None:
         return promise

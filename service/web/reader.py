@@ -312,6 +312,10 @@ class PgReader:
 
         return await self._until(sequenced, timeout_s)
 
+    async def promise_records(self, key: str) -> list[dict[str, Any]]:
+        """Every activity record of one serving promise, plain, in position order."""
+        return await self._read(lambda p: serving.promise_records(p, key))
+
     async def document(self, projection: str, key: str) -> dict[str, Any] | None:
         """One serving document."""
         found = await self.document_at(projection, key)
@@ -329,7 +333,7 @@ class PgReader:
     ) -> Sequence[activity_records.ActivityRow]:
         """Activity records in (promise, position) order; `member_of` limits to its promises."""
         return await self._read(
-            lambda p: activity_records.activities(
+            lambda p: serving.promise_activities(
                 p,
                 promise_key=promise_key,
                 commitment_id=commitment_id,

@@ -104,7 +104,7 @@ async def wait_until_sequenced(url: str, event_id: str) -> None:
 
 
 async def mentions(url: str, text: str) -> dict[str, int]:
-    """How many payload rows and read-model documents still contain `text`."""
+    """How many payload rows, read-model documents and activity records still contain `text`."""
     conn = await connect(url)
     try:
         return {
@@ -114,7 +114,11 @@ async def mentions(url: str, text: str) -> dict[str, int]:
                     text,
                 )
             )
-            for table, column in (("payloads", "data"), ("documents", "doc"))
+            for table, column in (
+                ("payloads", "data"),
+                ("documents", "doc"),
+                ("activity_records", "activity_records"),
+            )
         }
     finally:
         await conn.close()
@@ -132,6 +136,9 @@ async def test_an_erased_name_and_summary_leave_payloads_and_read_models_and_ver
     assert (await mentions(url, NAME))["payloads"] == 2
     for event_id in (world["person_event"], world["activity_event"]):
         await wait_until_sequenced(url, event_id)
+    async with asyncio.timeout(15):  # the record is projected into its row
+        while (await mentions(url, NAME))["activity_records"] != 1:
+            await asyncio.sleep(0.1)
 
     erased = [
         await erase(url, uuid.UUID(world["person_event"]), "GDPR art. 17", "ub-admin", "auditor"),
@@ -140,9 +147,9 @@ async def test_an_erased_name_and_summary_leave_payloads_and_read_models_and_ver
 
     # The projections re-fold both streams once they reach the two PayloadErased events.
     async with asyncio.timeout(15):
-        while (found := await mentions(url, NAME)) != {"payloads": 0, "documents": 0}:
+        while any((found := await mentions(url, NAME)).values()):
             await asyncio.sleep(0.1)
-    assert found == {"payloads": 0, "documents": 0}
+    assert found == {"payloads": 0, "documents": 0, "activity_records": 0}
     now = (await world["editor"].query(PROMISE_QUERY, id=PROMISE))["promise"]
     [record] = now["document"]["state"]["activities"]
     assert record["summary"] == "[raderat]" and record["quantity"] == 1
@@ -151,15 +158,17 @@ async def test_an_erased_name_and_summary_leave_payloads_and_read_models_and_ver
     # The read model equals a fold of the (redacted) log.
     conn = await connect(url)
     try:
-        folded = await promise_projection(PROMISE_DECIDER, event_registry()).as_of(
-            conn, f"promise-{PROMISE}", await log_size(conn)
-        )
-        stored = await conn.fetchval(
-            "SELECT d.doc FROM documents d JOIN projection_state p ON p.projection = d.projection "
-            "AND p.version = d.version AND p.status = 'serving' "
+        promises = promise_projection(PROMISE_DECIDER, event_registry())
+        folded = await promises.as_of(conn, f"promise-{PROMISE}", await log_size(conn))
+        version, doc = await conn.fetchrow(
+            "SELECT d.version, d.doc FROM documents d JOIN projection_state p "
+            "ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving' "
             "WHERE d.projection = 'promises' AND d.key = $1",
             f"promise-{PROMISE}",
         )
+        stored = (await promises.whole(conn, version, {f"promise-{PROMISE}": doc}))[
+            f"promise-{PROMISE}"
+        ]
         trail = await conn.fetch(
             "SELECT e.type, p.data FROM events e JOIN payloads p ON p.event_pk = e.id "
             "WHERE e.stream_id = 'erasures' ORDER BY e.stream_version"

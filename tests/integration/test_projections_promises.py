@@ -54,7 +54,7 @@ SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index
 FROM documents WHERE projection = 'promises' AND version = $1 ORDER BY key"""
 
 LIVE_DOCUMENT = """
-SELECT p.checkpoint, d.doc FROM projection_state p
+SELECT p.checkpoint, d.doc, p.version FROM projection_state p
 LEFT JOIN documents d ON d.projection = p.projection AND d.version = p.version AND d.key = $1
 WHERE p.projection = 'promises' AND p.status = 'serving'"""
 
@@ -117,7 +117,11 @@ async def demo_log(dispatcher: Dispatcher) -> int:
 
 
 async def document_rows(conn: asyncpg.Connection, version: int) -> list[tuple[object, ...]]:
-    return [tuple(r) for r in await conn.fetch(DOCUMENT_ROWS, version)]
+    """Every promise document of `version` with its columns, whole: its activity records read
+    back from their rows."""
+    rows = await conn.fetch(DOCUMENT_ROWS, version)
+    whole = await projection().whole(conn, version, {r[0]: r[1] for r in rows})
+    return [(r[0], whole[r[0]], *r[2:]) for r in rows]
 
 
 def principal(org: str, role: str, person: str | None = None) -> Principal:
@@ -284,9 +288,13 @@ def lifecycle() -> list[Step]:
 
 
 async def live_document(conn: asyncpg.Connection) -> tuple[int, dict[str, Any] | None]:
-    """The serving checkpoint and the promise's document, read in one snapshot."""
-    row = await conn.fetchrow(LIVE_DOCUMENT, KEY)
-    return (-1, None) if row is None else (int(row[0]), row[1])
+    """The serving checkpoint and the promise's whole document, read in one snapshot."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        row = await conn.fetchrow(LIVE_DOCUMENT, KEY)
+        if row is None or row[1] is None:
+            return (-1, None) if row is None else (int(row[0]), None)
+        whole = await projection().whole(conn, row[2], {KEY: row[1]})
+    return int(row[0]), whole[KEY]
 
 
 async def drive(

@@ -34,10 +34,16 @@ Change = tuple[str, tuple[ActivityRecord, ...] | None, tuple[ActivityRecord, ...
 """(promise key, the records its rows hold — None when unknown —, the records it must hold)."""
 
 LOAD = """
-SELECT key, record_id, commitment_id, revision_no, occurred_on, place_ids, performed_by,
-       quantity, summary, voided
-FROM activity_records WHERE projection = $1 AND version = $2 AND key = ANY($3)
-ORDER BY key, position"""
+SELECT k.key, a.record_id, a.commitment_id, a.revision_no, a.occurred_on, a.place_ids,
+       a.performed_by, a.quantity, a.summary, a.voided
+FROM unnest($3::text[]) AS k(key)
+CROSS JOIN LATERAL (
+  SELECT * FROM activity_records r
+  WHERE r.projection = $1 AND r.version = $2 AND r.key = k.key
+  ORDER BY r.position) a"""
+"""The records of some promises, each promise's in position order. One index range per key
+(the lateral join), whatever the planner believes of the table: right after a rebuild wrote a
+million rows, before they are analysed, `key = ANY(…)` was planned as a filter over them all."""
 
 UPSERT = """
 INSERT INTO activity_records (projection, version, key, position, record_id, commitment_id,

@@ -141,20 +141,36 @@ async def public_views(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[st
 ACTIVITY_COLUMNS = """a.key, a.position, a.record_id, a.commitment_id, a.revision_no,
        a.occurred_on, a.place_ids, a.performed_by, a.quantity, a.summary, a.voided"""
 
+SERVING_VERSION = (
+    "(SELECT version FROM projection_state WHERE projection = $1 AND status = 'serving')"
+)
+"""The serving version of projection $1, as a value: with it every activity-record read is an
+index range on (projection, version, key), whatever the planner believes of the table."""
+
 PROMISE_ACTIVITIES = f"""
 SELECT {ACTIVITY_COLUMNS}
 FROM activity_records a
-JOIN projection_state p
-  ON p.projection = a.projection AND p.version = a.version AND p.status = 'serving'
 JOIN documents d ON d.projection = a.projection AND d.version = a.version AND d.key = a.key
-WHERE a.projection = $1
-  AND ($2::text IS NULL OR a.key = $2)
+WHERE a.projection = $1 AND a.version = {SERVING_VERSION} AND $2::text IS NULL
   AND ($3::text IS NULL OR a.commitment_id = $3)
   AND ($4::text IS NULL OR $4 = ANY (a.performed_by))
   AND ($5::text[] IS NULL OR d.organisations && $5)
   AND (a.key, a.position) > ($6::text, $7::integer)
 ORDER BY a.key, a.position
 LIMIT $8"""
+
+ONE_PROMISE_ACTIVITIES = f"""
+SELECT {ACTIVITY_COLUMNS}
+FROM activity_records a
+JOIN documents d ON d.projection = a.projection AND d.version = a.version AND d.key = a.key
+WHERE a.projection = $1 AND a.version = {SERVING_VERSION} AND a.key = $2
+  AND ($3::text IS NULL OR a.commitment_id = $3)
+  AND ($4::text IS NULL OR $4 = ANY (a.performed_by))
+  AND ($5::text[] IS NULL OR d.organisations && $5)
+  AND (a.key, a.position) > ($6::text, $7::integer)
+ORDER BY a.key, a.position
+LIMIT $8"""
+"""PROMISE_ACTIVITIES of one promise: its key in the index range, not in a filter."""
 
 
 async def promise_activities(
@@ -172,7 +188,7 @@ async def promise_activities(
     of those organisations is party to."""
     start = after if after is not None else ("", 0)
     rows = await conn.fetch(
-        PROMISE_ACTIVITIES,
+        PROMISE_ACTIVITIES if promise_key is None else ONE_PROMISE_ACTIVITIES,
         PROMISES,
         promise_key,
         commitment_id,
@@ -187,9 +203,8 @@ async def promise_activities(
 
 PROMISE_RECORDS = f"""
 SELECT {ACTIVITY_COLUMNS}
-FROM activity_records a JOIN projection_state p
-  ON p.projection = a.projection AND p.version = a.version AND p.status = 'serving'
-WHERE a.projection = $1 AND a.key = $2
+FROM activity_records a
+WHERE a.projection = $1 AND a.version = {SERVING_VERSION} AND a.key = $2
 ORDER BY a.position"""
 
 

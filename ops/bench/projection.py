@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import multiprocessing
 import resource
 import sys
 import time
@@ -556,6 +557,26 @@ class LagResult:
     missing: int
 
 
+def run_runner(url: str, stop: Any, ready: Any) -> None:
+    """The promise projection's runner until `stop` (a multiprocessing Event) is set; `ready`
+    is set once it leads."""
+
+    async def main() -> None:
+        done = asyncio.Event()
+        runner = Runner(projection=build_domain().promises, connect=lambda: database.connect(url))
+        task = asyncio.create_task(runner.run(done))
+        for _ in range(100_000):  # bounded: about 80 minutes
+            if stop.is_set() or task.done():
+                break
+            if runner.is_leader:
+                ready.set()
+            await asyncio.sleep(0.05)
+        done.set()
+        await asyncio.wait_for(task, timeout=30)
+
+    asyncio.run(main())
+
+
 async def measure_lag(
     db: Db, sizes: Sizes, gen: Generator, name: str, *, rate: int, first: int = 0
 ) -> LagResult:
@@ -565,14 +586,18 @@ async def measure_lag(
     Lag = append returned → the serving checkpoint (moved in the same transaction as the
     documents) covers the event's log index, seen by a watcher polling every 2 ms.
     """
-    domain = build_domain()
     total = int(rate * sizes.lag_duration_s)
     returned: dict[uuid.UUID, float] = {}
     seen: dict[uuid.UUID, float] = {}
     pool = await database.create_pool(db.app_url, min_size=4, max_size=16)
-    stop = asyncio.Event()
-    runner = Runner(projection=domain.promises, connect=lambda: database.connect(db.app_url))
-    runner_task = asyncio.create_task(runner.run(stop))
+    # The runner works in a process of its own, as in a deployment (`samverkan worker`): the
+    # appends and the watcher of this process would otherwise share its event loop.
+    spawn = multiprocessing.get_context("spawn")
+    stop, ready = spawn.Event(), spawn.Event()
+    runner = spawn.Process(target=run_runner, args=(db.app_url, stop, ready), daemon=True)
+    runner.start()
+    if not await asyncio.to_thread(ready.wait, 60):
+        raise RuntimeError("the runner process did not start within 60 s")
     watch_stop = asyncio.Event()
 
     async def watcher() -> None:
@@ -649,8 +674,13 @@ async def measure_lag(
             await asyncio.wait_for(watch, timeout=30)
     finally:
         stop.set()
-        await asyncio.wait_for(runner_task, timeout=30)
+        await asyncio.to_thread(runner.join, 30)
+        if runner.exitcode is None:
+            runner.kill()
+            raise RuntimeError("the runner process did not stop within 30 s")
         await pool.close()
+    if runner.exitcode != 0:
+        raise RuntimeError(f"the runner process ended with {runner.exitcode}")
     lags = [max(0.0, seen[k] - t) * 1000 for k, t in returned.items() if k in seen]
     return LagResult(
         p50_ms=percentile(lags, 0.50),

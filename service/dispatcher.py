@@ -131,6 +131,19 @@ def _command_uuid(command_id: str) -> uuid.UUID:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"samverkan:command:{command_id}")
 
 
+READ_STREAMS = f"""
+SELECT x.*, s.n
+FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS s(stream_id, after_version, n)
+CROSS JOIN LATERAL (
+  SELECT {store.EVENT_COLUMNS}, l.log_index
+  FROM events e LEFT JOIN log l ON l.event_pk = e.id {store.PAYLOAD_JOIN}
+  WHERE e.stream_id = s.stream_id AND e.stream_version > s.after_version
+  ORDER BY e.stream_version) x
+ORDER BY s.n"""
+"""The events after a version of each of several streams, in one round trip: each row is
+`store.stored_event`'s plus the stream's place in the list (1-based)."""
+
+
 @dataclass(slots=True)
 class Dispatcher:
     """Dispatches commands to their deciders against the PostgreSQL event store."""
@@ -186,12 +199,60 @@ class Dispatcher:
             cached = (start.stream_version, start.state) if start else (0, decider.initial_state)
         version, state = cached
         new = await store.read_stream(conn, stream_id, after_version=version)
+        return self._advance(decider, stream_id, (state, version), new, epoch)
+
+    async def _start(
+        self, conn: asyncpg.Connection, decider: Decider[Any], stream_id: str
+    ) -> tuple[int, Any]:
+        """(version, state) a load starts from: the cached state, else the newest snapshot."""
+        cached = self.cache.get(stream_id)
+        if cached is not None:
+            return cached
+        found = await snapshots.newest(conn, decider.name, type(decider.initial_state), stream_id)
+        start = found.snapshot
+        return (start.stream_version, start.state) if start else (0, decider.initial_state)
+
+    def _advance(
+        self,
+        decider: Decider[Any],
+        stream_id: str,
+        at: tuple[Any, int],
+        new: Sequence[store.StoredEvent],
+        epoch: int,
+    ) -> tuple[Any, int]:
+        """Fold a stream's `new` events onto (state, version) and cache the result."""
+        state, version = at
         if new:
             state = self._fold(decider)(state, new)
             version = new[-1].stream_version
         if version:
             self.cache.put(stream_id, version, state, epoch)
         return state, version
+
+    async def read_for(
+        self, conn: asyncpg.Connection, decider: Decider[Any], stream_id: str
+    ) -> tuple[Any, int, DecisionContext, int]:
+        """`check_erasures`, `load` and `context` in one round trip (after a snapshot lookup
+        when the stream's state is not cached): the new events of the erasure stream, the
+        directory and the stream, read together. Erasures are rare: when one is new, the
+        states read may hold what it erased, so it falls back to the three reads in turn. The last
+        value is the cache epoch the state was read in (a state cached later must carry it)."""
+        epoch = self.cache.epoch
+        version, state = await self._start(conn, decider, stream_id)
+        directory_at = self._directory_state, self._directory_version
+        streams = [ERASURE_STREAM, DIRECTORY_STREAM, stream_id]
+        after = [self.cache.erasures_seen, directory_at[1], version]
+        parts: tuple[list[store.StoredEvent], ...] = ([], [], [])
+        for row in await conn.fetch(READ_STREAMS, streams, after):
+            parts[row[11] - 1].append(store.stored_event(row))
+        erased, directory, new = parts
+        if erased:
+            await self.check_erasures(conn)
+            epoch = self.cache.epoch
+            state, version = await self.load(conn, decider, stream_id)
+            return state, version, await self.context(conn), epoch
+        state, version = self._advance(decider, stream_id, (state, version), new, epoch)
+        return state, version, self._context_with(directory_at, directory, epoch), epoch
 
     async def check_erasures(self, conn: asyncpg.Connection) -> None:
         """Drop the cached states of streams erased since the last check (by any process)."""
@@ -223,8 +284,17 @@ class Dispatcher:
         reading the same new events never apply them twice.
         """
         epoch = self.cache.epoch
-        state, version = self._directory_state, self._directory_version
-        for stored in await store.read_stream(conn, DIRECTORY_STREAM, after_version=version):
+        at = self._directory_state, self._directory_version
+        new = await store.read_stream(conn, DIRECTORY_STREAM, after_version=at[1])
+        return self._context_with(at, new, epoch)
+
+    def _context_with(
+        self, at: tuple[Any, int], new: Sequence[store.StoredEvent], epoch: int
+    ) -> DecisionContext:
+        """The decision context: the directory (state, version) `at` with the events read
+        after that version folded in (see `context`)."""
+        state, version = at
+        for stored in new:
             event = self.registry.decode(stored.type, stored.schema_version, stored.data)
             state = self.directory.evolve(state, event)
             version = stored.stream_version
@@ -309,13 +379,10 @@ class Dispatcher:
                 earlier = await self._earlier(conn, command.command_id, stream_id, record)
                 if earlier is not None:
                     return earlier
-                await self.check_erasures(conn)
-                epoch = self.cache.epoch
-                state, version = await self.load(conn, decider, stream_id)
+                state, version, context, epoch = await self.read_for(conn, decider, stream_id)
                 if expected_version is not None and expected_version != version:
                     decider.gate(command, state)  # the invisible's version is not told either
                     raise VersionConflict(stream_id, expected_version, version)
-                context = await self.context(conn)
                 if linked := decider.links(command):
                     context = replace(context, linked=await self._linked(conn, linked))
                 decided = decider.decide(command, state, context)

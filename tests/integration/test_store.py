@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from events.log import store
+from events.log.sequencer import load_state, sequence_batch
 from events.log.store import NO_STREAM, NewEvent, VersionConflict
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -133,3 +134,39 @@ async def test_concurrent_retries_of_one_command_append_once(pool: asyncpg.Pool)
 async def test_an_empty_append_is_refused(pool: asyncpg.Pool) -> None:
     with pytest.raises(ValueError, match="at least one event"):
         await store.append(pool, "s-empty", NO_STREAM, [], command_id=None, metadata=META)
+
+
+async def test_read_log_and_read_stream_decode_data_and_metadata_as_the_jsonb_codec_does(
+    pool: asyncpg.Pool,
+) -> None:
+    """The events carry the jsonb bytes and decode them on first use; what they give must be
+    what the connection's jsonb codec gives for the same rows."""
+    stream = f"s-{uuid.uuid4()}"
+    data = {"text": "Trygghetsvandring längs stråket ✓", "place": {"lat": 55.5907}, "n": [1, None]}
+    meta = {**META, "roles": ["editor"], "request_id": "r-ö"}
+    await store.append(
+        pool,
+        stream,
+        NO_STREAM,
+        [new_event(**data), new_event(n=2)],
+        command_id=uuid.uuid4(),
+        metadata=meta,
+    )
+    async with pool.acquire() as conn:
+        state = await load_state(conn)
+        while await sequence_batch(conn, state, 100):
+            pass
+    by_codec = await pool.fetch(
+        "SELECT p.data, e.metadata FROM events e JOIN payloads p ON p.event_pk = e.id"
+        " WHERE e.stream_id = $1 ORDER BY e.stream_version",
+        stream,
+    )
+    streamed = await store.read_stream(pool, stream)
+    positions = await store.log_positions(pool, [e.event_id for e in streamed])
+    first = min(i for i in positions if i is not None)
+    logged = await store.read_log(pool, first - 1, 2)
+    assert [e.event_id for e in logged] == [e.event_id for e in streamed]
+    for events in (streamed, logged):
+        assert [(e.data, e.metadata) for e in events] == [(r[0], r[1]) for r in by_codec]
+        assert events[0].data == data and events[0].metadata == meta
+    assert logged == streamed

@@ -4,9 +4,11 @@ GETs (304) of a public page and an open-data file next to a plain endpoint answe
 constant 304, and mutation → visible latency.
 
 Run `python -m ops.bench.api` (full) or with `--quick` (a smoke run). The server and databases
-come from `ops.bench.harness`. The app is the real `create_app` in dev mode (demo loaded,
-workers running), served by uvicorn on 127.0.0.1 in a child process, so that the load generator
-(httpx, this process) does not share the server's event loop. The plain endpoint is mounted in
+come from `ops.bench.harness`. The app is the real `create_app` in dev mode (demo loaded, dev
+tokens), served by uvicorn on 127.0.0.1 in a child process, so that the load generator
+(httpx, this process) does not share the server's event loop; as deployed, the workers
+(sequencer, projection runners, checkpointer) run beside it in a `samverkan worker` process
+of their own rather than in the API's event loop (`serve --dev` runs them in-process). The plain endpoint is mounted in
 the same app through `extra_routes` and runs the reader's own SQL on the app's pool, so both
 peers pay for the same HTTP stack, pool and rows; only GraphQL (parsing, validation, resolvers,
 access rules) differs.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import datetime as dt
 import signal
 import socket
@@ -241,6 +244,7 @@ def serve(url: str, data_dir: Path, port: int) -> None:
     )
     app = create_app(
         settings,
+        run_workers=False,
         extra_routes=[
             Route(PLAIN_PATH, plain_promises, methods=["GET"]),
             Route(PLAIN_RECORD_PATH, plain_record_activity, methods=["POST"]),
@@ -258,7 +262,8 @@ def free_port() -> int:
 
 @contextlib.asynccontextmanager
 async def served(db: Db, data_dir: Path) -> AsyncIterator[str]:
-    """The app in a child process until the block ends; yields its base URL once ready."""
+    """The app and a worker in child processes until the block ends; yields the app's base URL
+    once ready."""
     port = free_port()
     child = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -272,6 +277,19 @@ async def served(db: Db, data_dir: Path) -> AsyncIterator[str]:
         "--port",
         str(port),
         cwd=str(ROOT),
+    )
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "service.cli",
+        "worker",
+        cwd=str(ROOT),
+        env={
+            **os.environ,
+            "DATABASE_URL": db.admin_url,
+            "SAMVERKAN_DATA_DIR": str(data_dir),
+            "SAMVERKAN_DEV": "1",
+        },
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -287,13 +305,15 @@ async def served(db: Db, data_dir: Path) -> AsyncIterator[str]:
                 raise RuntimeError("the app did not become ready within 60 s")
         yield base
     finally:
-        if child.returncode is None:
-            child.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(child.wait(), timeout=30)
-        except TimeoutError:
-            child.kill()
-            await asyncio.wait_for(child.wait(), timeout=10)
+        for process in (child, worker):
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+        for process in (child, worker):
+            try:
+                await asyncio.wait_for(process.wait(), timeout=30)
+            except TimeoutError:
+                process.kill()
+                await asyncio.wait_for(process.wait(), timeout=10)
 
 
 # --------------------------------------------------------------------------------------------

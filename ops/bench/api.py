@@ -8,10 +8,10 @@ come from `ops.bench.harness`. The app is the real `create_app` in dev mode (dem
 tokens), served by uvicorn on 127.0.0.1 in a child process, so that the load generator
 (httpx, this process) does not share the server's event loop; as deployed, the workers
 (sequencer, projection runners, checkpointer) run beside it in a `samverkan worker` process
-of their own rather than in the API's event loop (`serve --dev` runs them in-process). The plain endpoint is mounted in
-the same app through `extra_routes` and runs the reader's own SQL on the app's pool, so both
-peers pay for the same HTTP stack, pool and rows; only GraphQL (parsing, validation, resolvers,
-access rules) differs.
+of their own rather than in the API's event loop (`serve --dev` runs them in-process). The
+plain endpoint is mounted in the same app through `extra_routes` and runs the reader's own SQL
+on the app's pool, so both peers pay for the same HTTP stack, pool and rows; only GraphQL
+(parsing, validation, resolvers, access rules) differs.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import datetime as dt
+import os
 import signal
 import socket
 import sys

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from events.promise.commands import CorrectActivityRecord, RecordActivity, VoidActivityRecord
+from projections import activities
 from projections.rebuild import rebuild
 from projections.runner import apply_next_batch, checkpoint, serving_version
 from service import database
@@ -102,7 +103,7 @@ async def in_force_with_records(dispatcher: Dispatcher) -> int:
 
 
 async def test_records_corrected_and_voided_batch_by_batch_keep_rows_and_document_equal_to_a_fold(
-    fresh_db: Database, dispatcher: Dispatcher
+    fresh_db: Database, dispatcher: Dispatcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     head = await in_force_with_records(dispatcher)
     promises = projection()
@@ -134,6 +135,8 @@ async def test_records_corrected_and_voided_batch_by_batch_keep_rows_and_documen
         assert (progress["achieved"], progress["records"]) == (6, 3)
         live_rows = [tuple(r) for r in await conn.fetch(ROWS, 1, KEY)]
 
+        # The rebuild writes its new rows by COPY (as it does from COPY_AT_LEAST rows on).
+        monkeypatch.setattr(activities, "COPY_AT_LEAST", 1)
         result = await rebuild(projection(), lambda: database.connect(fresh_db.app_url))
         assert result.new_version == 2
         assert await document_rows(conn, 2) == live

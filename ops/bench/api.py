@@ -547,32 +547,36 @@ async def alternating(
     return runs
 
 
+def aiohttp_session(connections: int) -> aiohttp.ClientSession:
+    """The load generator's HTTP client (see FastClient for why not httpx)."""
+    connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections)
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
+
+
 async def list_load(base: str, token: str, sizes: Sizes, graphql: bool) -> LoadResult:
-    limits = httpx.Limits(max_connections=sizes.clients, max_keepalive_connections=sizes.clients)
     body = orjson.dumps({"query": LIST_QUERY, "variables": {"org": UB}})
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+    async with aiohttp_session(sizes.clients) as http:
 
-        def twenty(r: httpx.Response) -> bool:
-            if r.status_code != 200:
-                return False
+        async def twenty(answer: Awaitable[aiohttp.ClientResponse]) -> bool:
             try:
-                return len(orjson.loads(r.content)["data"]["promises"]["promises"]) == 20
+                async with await answer as r:
+                    content = await r.read()
+                    if r.status != 200:
+                        return False
+                return len(orjson.loads(content)["data"]["promises"]["promises"]) == 20
+            except (aiohttp.ClientError, TimeoutError):
+                return False
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 return False
 
         async def call_graphql(_: int, __: int) -> bool:
-            try:
-                return twenty(await http.post(f"{base}/graphql", content=body, headers=headers))
-            except httpx.HTTPError:
-                return False
+            return await twenty(http.post(f"{base}/graphql", data=body, headers=headers))
 
         async def call_plain(_: int, __: int) -> bool:
-            try:
-                r = await http.get(f"{base}{PLAIN_PATH}", params={"org": UB}, headers=headers)
-            except httpx.HTTPError:
-                return False
-            return twenty(r)
+            return await twenty(
+                http.get(f"{base}{PLAIN_PATH}", params={"org": UB}, headers=headers)
+            )
 
         return await closed_loop(sizes.clients, sizes, call_graphql if graphql else call_plain)
 
@@ -591,29 +595,27 @@ def activity(w: int, n: int, tag: str) -> dict[str, Any]:
 
 async def mutation_load(base: str, clients: Clients, sizes: Sizes, graphql: bool) -> LoadResult:
     """Closed-loop recordActivity: through GraphQL, or the plain endpoint's same dispatch."""
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        police = Client(http, base, clients.police.headers["authorization"].split()[1])
+    async with aiohttp_session(64) as http:
+        police = FastClient(http, base, clients.police.headers["authorization"].split()[1])
         tag = "tg" if graphql else "tp"
 
         async def call_graphql(w: int, n: int) -> bool:
             try:
                 await police.ok("recordActivity", **activity(w, n, tag))
-            except (RuntimeError, httpx.HTTPError):
+            except (RuntimeError, aiohttp.ClientError, TimeoutError):
                 return False
             return True
 
         async def call_plain(w: int, n: int) -> bool:
             body = {"commandId": str(uuid.uuid4()), "input": activity(w, n, tag)}
             try:
-                r = await http.post(
-                    f"{base}{PLAIN_RECORD_PATH}",
-                    content=orjson.dumps(body),
-                    headers={**police.headers, "content-type": "application/json"},
-                )
-            except httpx.HTTPError:
+                async with http.post(
+                    f"{base}{PLAIN_RECORD_PATH}", data=orjson.dumps(body), headers=police.headers
+                ) as r:
+                    text = await r.text()
+                    return r.status == 200 and "consistencyToken" in text
+            except (aiohttp.ClientError, TimeoutError):
                 return False
-            return r.status_code == 200 and "consistencyToken" in r.text
 
         call = call_graphql if graphql else call_plain
         return await closed_loop(sizes.mutation_clients, sizes, call)
@@ -691,10 +693,8 @@ async def mutation_lag(base: str, clients: Clients, sizes: Sizes) -> LagResult:
     refused: list[int] = []
     answered: dict[str, str] = {}
     missing = 0
-    connector = aiohttp.TCPConnector(limit=128, limit_per_host=128)
-    timeout = aiohttp.ClientTimeout(total=30)
     token = clients.police.headers["authorization"].split()[1]
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    async with aiohttp_session(128) as session:
         police = FastClient(session, base, token)
 
         async def one(i: int) -> None:

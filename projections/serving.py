@@ -147,11 +147,11 @@ SERVING_VERSION = (
 """The serving version of projection $1, as a value: with it every activity-record read is an
 index range on (projection, version, key), whatever the planner believes of the table."""
 
-PROMISE_ACTIVITIES = f"""
+ACTIVITIES_WHERE = f"""
 SELECT {ACTIVITY_COLUMNS}
 FROM activity_records a
 JOIN documents d ON d.projection = a.projection AND d.version = a.version AND d.key = a.key
-WHERE a.projection = $1 AND a.version = {SERVING_VERSION} AND $2::text IS NULL
+WHERE a.projection = $1 AND a.version = {SERVING_VERSION} AND {{promise}}
   AND ($3::text IS NULL OR a.commitment_id = $3)
   AND ($4::text IS NULL OR $4 = ANY (a.performed_by))
   AND ($5::text[] IS NULL OR d.organisations && $5)
@@ -159,17 +159,8 @@ WHERE a.projection = $1 AND a.version = {SERVING_VERSION} AND $2::text IS NULL
 ORDER BY a.key, a.position
 LIMIT $8"""
 
-ONE_PROMISE_ACTIVITIES = f"""
-SELECT {ACTIVITY_COLUMNS}
-FROM activity_records a
-JOIN documents d ON d.projection = a.projection AND d.version = a.version AND d.key = a.key
-WHERE a.projection = $1 AND a.version = {SERVING_VERSION} AND a.key = $2
-  AND ($3::text IS NULL OR a.commitment_id = $3)
-  AND ($4::text IS NULL OR $4 = ANY (a.performed_by))
-  AND ($5::text[] IS NULL OR d.organisations && $5)
-  AND (a.key, a.position) > ($6::text, $7::integer)
-ORDER BY a.key, a.position
-LIMIT $8"""
+PROMISE_ACTIVITIES = ACTIVITIES_WHERE.format(promise="$2::text IS NULL")
+ONE_PROMISE_ACTIVITIES = ACTIVITIES_WHERE.format(promise="a.key = $2")
 """PROMISE_ACTIVITIES of one promise: its key in the index range, not in a filter."""
 
 

@@ -6,7 +6,6 @@ migration 0009 moves the records of documents written before it into rows."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +36,6 @@ from tests.integration.test_projections_promises import (
     sequence,
     setup_commands,
 )
-
-
-@pytest.fixture
-async def dispatcher(fresh_db: Database) -> AsyncIterator[Dispatcher]:
-    pool = await database.create_pool(fresh_db.app_url, min_size=2, max_size=8)
-    try:
-        yield build_domain().dispatcher(pool)
-    finally:
-        await pool.close()
-
 
 ROWS = """
 SELECT position, record_id, quantity, summary, voided FROM activity_records

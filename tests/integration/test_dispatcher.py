@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 
 from events.log.store import VersionConflict
 from events.messages import Principal
@@ -19,11 +17,9 @@ from events.promise.commands import (
     RevisePromiseDetails,
 )
 from events.promise.content import FocusArea, Period, PromiseDetails
-from service import database
 from service.bootstrap import build_domain
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
-from tests.conftest import Database
 
 AT = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
 # A promise of the demo's parties proposed for signing: the demo's own promises are all
@@ -35,15 +31,6 @@ def editor(org: str, subject: str) -> Principal:
     return Principal(
         issuer="test", subject=subject, organisation_id=org, roles=frozenset({"editor"})
     )
-
-
-@pytest.fixture
-async def dispatcher(fresh_db: Database) -> AsyncIterator[Dispatcher]:
-    pool = await database.create_pool(fresh_db.app_url, min_size=2, max_size=8)
-    try:
-        yield build_domain().dispatcher(pool)
-    finally:
-        await pool.close()
 
 
 async def events_in(pool: asyncpg.Pool, stream: str) -> int:

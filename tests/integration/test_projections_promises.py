@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -91,15 +91,6 @@ class Slow(Flaky):
 
 def projection() -> DocumentProjection[Any]:
     return build_domain().promises
-
-
-@pytest.fixture
-async def dispatcher(fresh_db: Database) -> AsyncIterator[Dispatcher]:
-    pool = await database.create_pool(fresh_db.app_url, min_size=2, max_size=8)
-    try:
-        yield build_domain().dispatcher(pool)
-    finally:
-        await pool.close()
 
 
 async def sequence(pool: asyncpg.Pool) -> int:

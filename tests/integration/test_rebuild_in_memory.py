@@ -4,7 +4,7 @@ the live documents, after an erasure too, and a crash loses only the unflushed p
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import asyncpg
@@ -25,15 +25,6 @@ from tests.integration.test_dispatcher_cache import in_force_promise, record
 from tests.integration.test_projections_promises import document_rows, projection, sequence
 
 NAME = "Greta Exempelsdotter"
-
-
-@pytest.fixture
-async def dispatcher(fresh_db: Database) -> AsyncIterator[Dispatcher]:
-    pool = await database.create_pool(fresh_db.app_url, min_size=2, max_size=8)
-    try:
-        yield build_domain().dispatcher(pool)
-    finally:
-        await pool.close()
 
 
 class CrashingWrite:

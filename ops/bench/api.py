@@ -581,6 +581,53 @@ async def list_load(base: str, token: str, sizes: Sizes, graphql: bool) -> LoadR
         return await closed_loop(sizes.clients, sizes, call_graphql if graphql else call_plain)
 
 
+async def list_open_loop(
+    base: str, token: str, sizes: Sizes, rate: float, graphql: bool
+) -> LoadResult:
+    """The list on an open-loop schedule of `rate`/s for `duration_s`: each request starts on
+    time whatever the others do, so its latency includes any queue in the server."""
+    body = orjson.dumps({"query": LIST_QUERY, "variables": {"org": UB}})
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    total = max(1, int(rate * sizes.duration_s))
+    latencies: list[float] = []
+    errors = 0
+    async with aiohttp_session(256) as http:
+
+        async def one() -> None:
+            nonlocal errors
+            t0 = time.perf_counter()
+            try:
+                if graphql:
+                    answer = http.post(f"{base}/graphql", data=body, headers=headers)
+                else:
+                    answer = http.get(f"{base}{PLAIN_PATH}", params={"org": UB}, headers=headers)
+                async with answer as r:
+                    content = await r.read()
+                    good = r.status == 200
+                good = good and len(orjson.loads(content)["data"]["promises"]["promises"]) == 20
+            except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError, KeyError):
+                good = False
+            latencies.append((time.perf_counter() - t0) * 1000)
+            errors += 0 if good else 1
+
+        launched = []
+        begin = time.perf_counter()
+        for i in range(total):
+            delay = begin + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            launched.append(asyncio.create_task(one()))
+        launch_rate = total / max(time.perf_counter() - begin, 1e-9)
+        await asyncio.wait_for(asyncio.gather(*launched), timeout=sizes.duration_s + 60)
+    return LoadResult(
+        rate=launch_rate,
+        p50_ms=percentile(latencies, 0.5),
+        p99_ms=percentile(latencies, 0.99),
+        requests=len(latencies),
+        errors=errors,
+    )
+
+
 def activity(w: int, n: int, tag: str) -> dict[str, Any]:
     return {
         "promiseId": promise_id((w + n) % PROMISES),
@@ -772,6 +819,13 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             runs = await alternating(
                 sizes.reps, lambda graphql: list_load(base, token, sizes, graphql), ""
             )
+            half = round(median([r.rate for r in runs["graphql"]]) / 2)
+            await server.settle(sizes.pause_s)
+            open_list = await alternating(
+                sizes.reps,
+                lambda graphql: list_open_loop(base, token, sizes, half, graphql),
+                f"list at {half}/s open loop ",
+            )
             gets = await conditional_gets(base, token, sizes)
             await server.settle(sizes.pause_s)
             record = await alternating(
@@ -785,6 +839,7 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             lag = await mutation_lag(base, clients, sizes)
             say(f"  mutation → visible: p50 {lag.p50_ms:.1f} ms, p99 {lag.p99_ms:.1f} ms")
     notes["list"] = {k: [asdict(r) for r in v] for k, v in runs.items()}
+    notes["list_open_loop"] = {k: [asdict(r) for r in v] for k, v in open_list.items()}
     notes["mutations"] = asdict(mutations)
     notes["record_activity"] = {k: [asdict(r) for r in v] for k, v in record.items()}
     notes["conditional_gets"] = {k: [asdict(r) for r in v] for k, v in gets.items()}
@@ -808,8 +863,8 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             g_rate,
             p_rate,
             "plain JSON, same SQL",
-            "≥ 0.5× peer",
-            errors == 0 and g_rate >= 0.5 * p_rate,
+            "≥ 0.7× peer",
+            errors == 0 and g_rate >= 0.7 * p_rate,
             [r.rate for r in runs["graphql"]],
             [r.rate for r in runs["plain"]],
         ),
@@ -828,8 +883,20 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             g99,
             p99,
             "plain JSON, same SQL",
+            "–",
+            None,
+        ),
+        Row(
+            f"promise list p99, open loop at {half}/s (half the capacity above)",
+            "ms",
+            median([r.p99_ms for r in open_list["graphql"]]),
+            median([r.p99_ms for r in open_list["plain"]]),
+            "plain JSON, same SQL",
             "≤ 50 ms",
-            g99 <= 50,
+            median([r.p99_ms for r in open_list["graphql"]]) <= 50
+            and all(r.errors == 0 for r in open_list["graphql"]),
+            [r.p99_ms for r in open_list["graphql"]],
+            [r.p99_ms for r in open_list["plain"]],
         ),
         Row(
             f"recordActivity mutations, {sizes.mutation_clients} clients (mutations/s)",
@@ -837,8 +904,8 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             r_rate,
             rp_rate,
             "plain Starlette, same dispatch",
-            "≥ 0.5× peer",
-            r_rate >= 0.5 * rp_rate,
+            "≥ 400/s and ≥ 0.5× peer",
+            r_rate >= 400 and r_rate >= 0.5 * rp_rate,
             [r.rate for r in record["graphql"]],
             [r.rate for r in record["plain"]],
         ),

@@ -35,6 +35,7 @@ CASES = {
         "promise list (20 with progress), 50 clients",
         "promise list p50, 50 clients",
         "promise list p99, 50 clients",
+        "promise list p99, open loop at",
         "recordActivity mutations",
         "mutation → visible p50 at 100 mutations/s",
         "mutation → visible p99 at 100 mutations/s",

@@ -47,6 +47,7 @@ from ops.bench.harness import (
     heading,
     measured,
     median,
+    open_loop,
     percentile,
     render,
     say,
@@ -593,7 +594,7 @@ async def list_open_loop(
     errors = 0
     async with aiohttp_session(256) as http:
 
-        async def one() -> None:
+        async def one(_: int) -> None:
             nonlocal errors
             t0 = time.perf_counter()
             try:
@@ -610,15 +611,7 @@ async def list_open_loop(
             latencies.append((time.perf_counter() - t0) * 1000)
             errors += 0 if good else 1
 
-        launched = []
-        begin = time.perf_counter()
-        for i in range(total):
-            delay = begin + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            launched.append(asyncio.create_task(one()))
-        launch_rate = total / max(time.perf_counter() - begin, 1e-9)
-        await asyncio.wait_for(asyncio.gather(*launched), timeout=sizes.duration_s + 60)
+        launch_rate = await open_loop(rate, total, one, sizes.duration_s + 60)
     return LoadResult(
         rate=launch_rate,
         p50_ms=percentile(latencies, 0.5),
@@ -769,15 +762,7 @@ async def mutation_lag(base: str, clients: Clients, sizes: Sizes) -> LagResult:
             else:
                 missing += 1
 
-        launched = []
-        begin = time.perf_counter()
-        for i in range(total):
-            delay = begin + i / sizes.lag_rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            launched.append(asyncio.create_task(one(i)))
-        achieved = total / max(time.perf_counter() - begin, 1e-9) if total > 1 else 0.0
-        await asyncio.wait_for(asyncio.gather(*launched), timeout=sizes.lag_duration_s + 60)
+        achieved = await open_loop(sizes.lag_rate, total, one, sizes.lag_duration_s + 60)
         # Every record a token-read answered for must be in the read model.
         async with httpx.AsyncClient(timeout=30) as http:
             reader = Client(http, base, token)

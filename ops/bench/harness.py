@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -441,3 +441,21 @@ async def measured(
         pg_version = await server_version(url)
         rows, notes = await measure(url, sizes)
     return pg_version, rows, notes
+
+
+async def open_loop(
+    rate: float, total: int, one: Callable[[int], Coroutine[Any, Any, None]], timeout: float
+) -> float:
+    """Start `one(i)` for i in 0..total-1 on an open-loop schedule of `rate` a second (each on
+    time, whatever the earlier ones are doing), then wait (bounded) for all of them; returns
+    the rate at which they were started (below `rate` when this process falls behind)."""
+    launched: list[asyncio.Task[None]] = []
+    begin = time.perf_counter()
+    for i in range(total):
+        delay = begin + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        launched.append(asyncio.create_task(one(i)))
+    launch_rate = total / max(time.perf_counter() - begin, 1e-9)
+    await asyncio.wait_for(asyncio.gather(*launched), timeout=timeout)
+    return launch_rate

@@ -31,8 +31,9 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import running
-    from service.workers import worker_loops
+    from service.workers import collect_less, worker_loops
 
+    collect_less()
     async with running(settings, min_pool=0) as run:
         stop = stop_on_signals()
         loops = worker_loops(settings, run.domain, run.app_url, stop)

@@ -10,6 +10,7 @@ by being added to `worker_roles`.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -24,6 +25,20 @@ from service.dispatcher import Dispatcher
 from service.expiry import ExpiryJob
 from service.settings import Settings
 from service.supervisor import Role, Supervisor
+
+FULL_COLLECTION_EVERY = 100
+"""Young-generation collections between two full ones (CPython's default is 10)."""
+
+
+def collect_less() -> None:
+    """Garbage-collection settings for a worker process. Its runners and dispatcher keep
+    thousands of folded states (immutable, without reference cycles) in their caches; while
+    the caches fill, CPython's default runs a full collection, which walks all of them, every
+    time the heap has grown by a quarter and ten younger collections have passed, and each one
+    stalls every runner of the process (measured: gen-2 pauses of 42-132 ms in the projection
+    benchmark's 200 appends/s phase). Waiting for a hundred younger collections instead makes
+    those pauses rarer; reference counting still frees everything folding replaces."""
+    gc.set_threshold(gc.get_threshold()[0], gc.get_threshold()[1], FULL_COLLECTION_EVERY)
 
 
 def worker_roles(settings: Settings, domain: Domain, app_url: str) -> list[Role]:

@@ -78,6 +78,7 @@ from projections.runner import Runner, serving_version
 from service import database
 from service.bootstrap import build_domain
 from service.demo.records import demo_commands
+from service.workers import collect_less
 
 TEMPLATE_STREAM = "promise-upplands-bro-2018"
 TEMPLATE_ID = "upplands-bro-2018"
@@ -561,6 +562,8 @@ class LagResult:
 def run_runner(url: str, stop: Any, ready: Any) -> None:
     """The promise projection's runner until `stop` (a multiprocessing Event) is set; `ready`
     is set once it leads."""
+
+    collect_less()  # as `samverkan worker` does
 
     async def main() -> None:
         done = asyncio.Event()

@@ -145,7 +145,9 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.web.app import create_app
+    from service.workers import collect_less
 
+    collect_less()  # the dispatcher's state cache, and in dev mode the workers, as in a worker
     if args.dev:
         settings = replace(settings, dev=True)
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)

@@ -237,7 +237,9 @@ def serve(url: str, data_dir: Path, port: int) -> None:
     from service import database
     from service.settings import Settings
     from service.web.app import create_app
+    from service.workers import collect_less
 
+    collect_less()  # as `samverkan serve` does
     settings = Settings(
         database_url=url,
         app_database_url=database.runtime_url(url, None),

@@ -31,8 +31,9 @@ FULL_COLLECTION_EVERY = 100
 
 
 def collect_less() -> None:
-    """Garbage-collection settings for a worker process. Its runners and dispatcher keep
-    thousands of folded states (immutable, without reference cycles) in their caches; while
+    """Garbage-collection settings for a worker or API process (`samverkan worker`, `samverkan
+    serve`). Runners and dispatchers keep thousands of folded states (immutable, without
+    reference cycles) in their caches; while
     the caches fill, CPython's default runs a full collection, which walks all of them, every
     time the heap has grown by a quarter and ten younger collections have passed, and each one
     stalls every runner of the process (measured: gen-2 pauses of 42-132 ms in the projection

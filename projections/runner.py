@@ -52,8 +52,6 @@ SELECT $1, 1, 'serving'
 WHERE NOT EXISTS (SELECT 1 FROM projection_state WHERE projection = $1)
 ON CONFLICT DO NOTHING"""
 
-STATUS = "SELECT status FROM projection_state WHERE projection = $1 AND version = $2"
-
 CHECKPOINT = "SELECT checkpoint FROM projection_state WHERE projection = $1 AND version = $2"
 
 STANDING = """

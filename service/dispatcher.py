@@ -190,14 +190,7 @@ class Dispatcher:
         its version. Call `check_erasures` first: it drops what erasures made stale.
         """
         epoch = self.cache.epoch
-        cached = self.cache.get(stream_id)
-        if cached is None:
-            found = await snapshots.newest(
-                conn, decider.name, type(decider.initial_state), stream_id
-            )
-            start = found.snapshot
-            cached = (start.stream_version, start.state) if start else (0, decider.initial_state)
-        version, state = cached
+        version, state = await self._start(conn, decider, stream_id)
         new = await store.read_stream(conn, stream_id, after_version=version)
         return self._advance(decider, stream_id, (state, version), new, epoch)
 

@@ -46,8 +46,11 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
     from events.log.connection import dedicated
+    from events.log.store import log_size
     from projections.rebuild import RebuildResult, begin, rebuild
+    from projections.runner import checkpoint
     from service.bootstrap import build_domain
+    from service.rebuilds import in_processes, parts_for
     from service.supervisor import Supervisor
 
     domain = build_domain()
@@ -78,13 +81,25 @@ async def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
         for name in names:
             async with dedicated(connect) as conn:
                 version = await begin(conn, name)
+                events = await log_size(conn) - await checkpoint(conn, name, version) - 1
+            parts = parts_for(events, args.processes)
 
             def report(done: int, head: int, name: str = name) -> None:
                 progress(f"rebuilding {name}: {done}/{head} events")
 
-            def job(name: str = name, version: int = version) -> Awaitable[RebuildResult]:
+            def job(
+                name: str = name, version: int = version, parts: int = parts
+            ) -> Awaitable[RebuildResult]:
                 sized = {} if args.batch_size is None else {"batch_size": args.batch_size}
-                return rebuild(by_name[name], connect, progress=report, version=version, **sized)
+                return rebuild(
+                    by_name[name],
+                    connect,
+                    progress=report,
+                    version=version,
+                    parts=parts,
+                    run_part=in_processes(db.app_url),
+                    **sized,
+                )
 
             result = await supervisor.until_done(f"rebuild:{name}", job, stop)
             assert result is not None  # nothing sets `stop`
@@ -264,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the most events one rebuild transaction commits (default: the rebuild's own, "
         "a million; a crash loses at most that much work, the rerun resumes)",
+    )
+    proj.add_argument(
+        "--processes",
+        type=_positive,
+        default=None,
+        help="fold a projection's streams in this many processes side by side (default: one "
+        "per core when there are 200,000 events or more to fold, else one)",
     )
     audit = sub.add_parser("audit", help="verify, export or prove the transparency log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")

@@ -31,12 +31,13 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import running
-    from service.workers import collect_less, worker_loops
+    from service.workers import collect_less, freeze_startup, worker_loops
 
     collect_less()
     async with running(settings, min_pool=0) as run:
         stop = stop_on_signals()
         loops = worker_loops(settings, run.domain, run.app_url, stop)
+        freeze_startup()
         logging.getLogger(__name__).info(
             "worker started: %d loops (standby until active)", len(loops)
         )
@@ -159,14 +160,18 @@ def _bench_checkout() -> Path:
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.web.app import create_app
-    from service.workers import collect_less
+    from service.web.app import Services, create_app
+    from service.workers import collect_less, freeze_startup
 
     collect_less()  # the dispatcher's state cache, and in dev mode the workers, as in a worker
+
+    async def ready(_: Services) -> None:
+        freeze_startup()
+
     if args.dev:
         settings = replace(settings, dev=True)
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
-    app = create_app(settings, run_workers=not args.no_workers)
+    app = create_app(settings, run_workers=not args.no_workers, on_ready=ready)
     print(f"Samverkan serves GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
     if settings.dev:
         print(

@@ -42,6 +42,18 @@ def collect_less() -> None:
     gc.set_threshold(gc.get_threshold()[0], gc.get_threshold()[1], FULL_COLLECTION_EVERY)
 
 
+def freeze_startup() -> None:
+    """Collect once, then leave everything the process has built so far (modules, the schema,
+    message catalogues, connection pools) out of every later collection (`gc.freeze`). Called
+    once a worker or API process is ready: a full collection otherwise walks all of it each
+    time, and in the API process that was most of its 70-95 ms pauses (the promise list's p99
+    at half its capacity was those pauses; measured 45-96 ms before, 12-14 ms after). What is
+    frozen and later dropped is still freed by reference counting; only a reference cycle among
+    those startup objects would stay."""
+    gc.collect()
+    gc.freeze()
+
+
 def worker_roles(settings: Settings, domain: Domain, app_url: str) -> list[Role]:
     """Every background role, named: the sequencer, one runner per projection, the
     checkpointer, the expiry job."""

@@ -236,10 +236,14 @@ def serve(url: str, data_dir: Path, port: int) -> None:
 
     from service import database
     from service.settings import Settings
-    from service.web.app import create_app
-    from service.workers import collect_less
+    from service.web.app import Services, create_app
+    from service.workers import collect_less, freeze_startup
 
     collect_less()  # as `samverkan serve` does
+
+    async def ready(_: Services) -> None:
+        freeze_startup()  # as `samverkan serve` does
+
     settings = Settings(
         database_url=url,
         app_database_url=database.runtime_url(url, None),
@@ -254,6 +258,7 @@ def serve(url: str, data_dir: Path, port: int) -> None:
             Route(PLAIN_RECORD_PATH, plain_record_activity, methods=["POST"]),
             Route(PLAIN_304_PATH, plain_not_modified, methods=["GET"]),
         ],
+        on_ready=ready,
     )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
 

@@ -79,7 +79,7 @@ from service import database
 from service.bootstrap import build_domain
 from service.demo.records import demo_commands
 from service.rebuilds import in_processes
-from service.workers import collect_less
+from service.workers import collect_less, freeze_startup
 
 TEMPLATE_STREAM = "promise-upplands-bro-2018"
 TEMPLATE_ID = "upplands-bro-2018"
@@ -572,6 +572,7 @@ def run_runner(url: str, stop: Any, ready: Any) -> None:
     async def main() -> None:
         done = asyncio.Event()
         runner = Runner(projection=build_domain().promises, connect=lambda: database.connect(url))
+        freeze_startup()  # as `samverkan worker` does
         task = asyncio.create_task(runner.run(done))
         for _ in range(100_000):  # bounded: about 80 minutes
             if stop.is_set() or task.done():

@@ -201,7 +201,8 @@ class Metrics:
             pool_max=gauge("samverkan_db_pool_max", "The pool's maximum size"),
             replica_lag_seconds=gauge(
                 "samverkan_replica_lag_seconds",
-                "Replay lag of the read replica (0 when it has replayed all it received)",
+                "Replay lag of the read replica (0 when it holds every log entry the primary "
+                "holds, else the age of the last transaction it replayed while WAL waits)",
                 ("replica",),
             ),
             replica_behind=gauge(
@@ -336,8 +337,15 @@ async def refresh(
             async with asyncio.timeout(timeout), replica.acquire() as conn:
                 lag = await conn.fetchrow(REPLICA_SQL)
             assert lag is not None
-            m.replica_lag_seconds.labels(replica=REPLICA).set(float(lag["lag"]))
-            m.replica_behind.labels(replica=REPLICA).set(max(0, size - int(lag["log_size"])))
+            behind = max(0, size - int(lag["log_size"]))
+            # A replica holding every log entry lags nothing a reader could see. Its WAL
+            # positions alone can say otherwise while it is idle: a standby may wait with the
+            # tail of the WAL it received unreplayed (no transaction in it) until more arrives,
+            # and its "replayed" timestamp then only ages.
+            m.replica_lag_seconds.labels(replica=REPLICA).set(
+                0.0 if behind == 0 else float(lag["lag"])
+            )
+            m.replica_behind.labels(replica=REPLICA).set(behind)
             m.replica_up.labels(replica=REPLICA).set(1)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             m.replica_up.labels(replica=REPLICA).set(0)  # reads go to the primary meanwhile

@@ -9,13 +9,14 @@ from events.codec import Registry, build_registry
 from events.decider import Decider
 from events.directory.decider import DIRECTORY
 from events.erasure import PayloadErased
+from events.place import PLACE
 from events.promise.decider import PROMISE
 from events.promise.events import upcast_activity_performed_v1, upcast_promise_reopened_v1
 
 
 def deciders() -> tuple[Decider[Any], ...]:
-    """Every aggregate's decider: directory, agreement, promise."""
-    return (DIRECTORY, AGREEMENT, PROMISE)
+    """Every aggregate's decider: directory, agreement, promise, shared place."""
+    return (DIRECTORY, AGREEMENT, PROMISE, PLACE)
 
 
 def event_registry() -> Registry:

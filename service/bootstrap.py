@@ -18,11 +18,13 @@ from events.catalogue import deciders, event_registry
 from events.codec import Registry
 from events.directory.decider import DIRECTORY
 from events.messages import Command, Principal
+from events.place import PLACE
 from events.promise.decider import PROMISE
 from projections.agreements import agreement_projection
 from projections.directory import directory_projection
 from projections.documents import DocumentProjection
 from projections.history import HistoryProjection
+from projections.places import place_projection
 from projections.promises import promise_projection
 from projections.runner import Projection, Runner
 from schema.context import Dispatch, Dispatched
@@ -66,9 +68,10 @@ def build_domain() -> Domain:
     promises = promise_projection(PROMISE, registry)
     directory = directory_projection(DIRECTORY, registry)
     agreements = agreement_projection(AGREEMENT, registry)
+    places = place_projection(PLACE, registry)
     return Domain(
         registry=registry,
-        projections=(HistoryProjection(), promises, directory, agreements),
+        projections=(HistoryProjection(), promises, directory, agreements, places),
         promises=promises,
         agreements=agreements,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from service.demo.places import place_commands
 from service.demo.records import demo_commands
 from service.dispatcher import Dispatcher
 
@@ -15,13 +16,14 @@ async def load_demo(
     at: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> int:
-    """Dispatch every demo command; return how many appended (0 when loaded before).
+    """Dispatch every demo command (the seed history, then the shared places it names);
+    return how many appended (0 when loaded before).
 
     Command ids are deterministic, so a second load finds each command recorded and appends
     nothing.
     """
     when = at or dt.datetime.now(dt.UTC)
-    commands = demo_commands(when)
+    commands = [*demo_commands(when), *place_commands(when)]
     appended = 0
     for number, (_, command) in enumerate(commands, start=1):
         outcome = await dispatcher.dispatch(command, metadata={"source": "demo"})

@@ -35,7 +35,7 @@ Change = tuple[str, tuple[ActivityRecord, ...] | None, tuple[ActivityRecord, ...
 
 LOAD = """
 SELECT k.key, a.record_id, a.commitment_id, a.revision_no, a.occurred_on, a.place_ids,
-       a.performed_by, a.quantity, a.summary, a.voided
+       a.performed_by, a.quantity, a.summary, a.voided, a.also_counts_for
 FROM unnest($3::text[]) AS k(key)
 CROSS JOIN LATERAL (
   SELECT * FROM activity_records r
@@ -48,20 +48,22 @@ million rows, before they are analysed, `key = ANY(…)` was planned as a filter
 UPSERT = """
 INSERT INTO activity_records (projection, version, key, position, record_id, commitment_id,
                               revision_no, occurred_on, place_ids, performed_by, quantity,
-                              summary, voided)
+                              summary, voided, also_counts_for)
 SELECT $1, $2, u.key, u.position, u.record_id, u.commitment_id, u.revision_no, u.occurred_on,
        coalesce(string_to_array(nullif(u.places, ''), ','), '{}'),
        coalesce(string_to_array(nullif(u.performers, ''), ','), '{}'),
-       u.quantity, u.summary, u.voided
+       u.quantity, u.summary, u.voided,
+       coalesce(string_to_array(nullif(u.links, ''), ','), '{}')
 FROM unnest($3::text[], $4::integer[], $5::text[], $6::text[], $7::integer[], $8::date[],
-            $9::text[], $10::text[], $11::bigint[], $12::text[], $13::boolean[])
+            $9::text[], $10::text[], $11::bigint[], $12::text[], $13::boolean[], $14::text[])
      AS u(key, position, record_id, commitment_id, revision_no, occurred_on, places,
-          performers, quantity, summary, voided)
+          performers, quantity, summary, voided, links)
 ON CONFLICT (projection, version, key, position) DO UPDATE SET
     record_id = excluded.record_id, commitment_id = excluded.commitment_id,
     revision_no = excluded.revision_no, occurred_on = excluded.occurred_on,
     place_ids = excluded.place_ids, performed_by = excluded.performed_by,
-    quantity = excluded.quantity, summary = excluded.summary, voided = excluded.voided"""
+    quantity = excluded.quantity, summary = excluded.summary, voided = excluded.voided,
+    also_counts_for = excluded.also_counts_for"""
 
 TRIM = """
 DELETE FROM activity_records a USING unnest($3::text[], $4::integer[]) AS t(key, keep)
@@ -83,6 +85,7 @@ COLUMNS = (
     "quantity",
     "summary",
     "voided",
+    "also_counts_for",
 )
 
 COPY_AT_LEAST = 2000
@@ -108,6 +111,7 @@ class ActivityRow:
     quantity: int
     summary: str
     voided: bool
+    also_counts_for: tuple[str, ...] = ()
 
     @property
     def promise_id(self) -> str:
@@ -150,6 +154,7 @@ class ActivityRecords:
                     quantity=r[7],
                     summary=r[8],
                     voided=r[9],
+                    also_counts_for=tuple(intern(c) for c in r[10]),
                 )
             )
         return {key: tuple(records) for key, records in found.items()}
@@ -161,7 +166,7 @@ class ActivityRecords:
         identity: the fold keeps every record it does not change) is written, rows past the
         new end are deleted; `before` None rewrites them all. The rows of promises that had
         none (a rebuild writes almost only those) go in by COPY when there are many."""
-        changed: tuple[list[Any], ...] = tuple([] for _ in range(11))
+        changed: tuple[list[Any], ...] = tuple([] for _ in range(12))
         fresh: list[tuple[Any, ...]] = []
         trim_keys, trim_keep = [], []
         for key, before, after in changes:
@@ -198,7 +203,8 @@ class ActivityRecords:
 
 
 def row_of(r: Sequence[Any]) -> ActivityRow:
-    """An ActivityRow from (key, position, record_id, …, voided) as the table's columns."""
+    """An ActivityRow from (key, position, record_id, …, voided, also_counts_for) as the
+    table's columns."""
     return ActivityRow(
         promise_key=r[0],
         position=r[1],
@@ -211,6 +217,7 @@ def row_of(r: Sequence[Any]) -> ActivityRow:
         quantity=r[8],
         summary=r[9],
         voided=r[10],
+        also_counts_for=tuple(r[11]),
     )
 
 
@@ -232,6 +239,7 @@ def _values(
         a.quantity,
         a.summary,
         a.voided,
+        a.also_counts_for,
     )
 
 
@@ -254,11 +262,12 @@ def plain_record(row: ActivityRow) -> dict[str, Any]:
         "quantity": row.quantity,
         "summary": row.summary,
         "voided": row.voided,
+        "also_counts_for": list(row.also_counts_for),
     }
 
 
 def public_records(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """What was done where, as citizens may see it: date, commitment, places and quantity of
+    """What was done where, as citizens may see it: date, commitments, places and quantity of
     each standing record, oldest first — never its summary or who reported it."""
     standing = sorted(
         (r for r in records if not r.get("voided")),
@@ -268,6 +277,7 @@ def public_records(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
         {
             "record_id": r["record_id"],
             "commitment_id": r["commitment_id"],
+            "also_counts_for": list(r.get("also_counts_for", ())),
             "occurred_on": r["occurred_on"],
             "place_ids": list(r["place_ids"]),
             "quantity": r["quantity"],

@@ -1,24 +1,57 @@
 """Commitment progress (måluppfyllelse): target against achieved, status and colour.
 
 Achieved is the sum of the quantities of the activity records that are not voided, counted
-against the commitments of the revision in force. Colours follow the traffic lights
-municipalities use in follow-ups: met = green, partly = yellow, not met = red, no numeric
-target = grey (qualitative).
+against the commitments of the revision in force: a record counts towards its own commitment
+and towards every further commitment it links explicitly (`also_counts_for`), once each.
+Colours follow the traffic lights municipalities use in follow-ups: met = green, partly =
+yellow, not met = red, no numeric target = grey (qualitative).
+
+A target "per year" or "per month" is evaluated per sub-period of the promise's period: the
+period is cut into years (or months) counted from its first day, the last one ending with the
+period (so shorter when the period is not a whole number of them). Each sub-period has the
+target's quantity as its own target and counts the records that occurred in it. The whole
+period's figures add them up (target = quantity × sub-periods) and its status is met when every
+sub-period is met, not met when nothing counts, partly otherwise (for "at most n": met when
+every sub-period stays within n). A target per period or per occurrence, or a period without
+known dates, is evaluated over the whole period as one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from events.promise.content import Commitment, Target
-from events.promise.state import PromiseState
+from events.promise.content import Commitment, Period, Target
+from events.promise.state import ActivityRecord, PromiseState
 
 COLOURS = {"met": "green", "partly": "yellow", "not_met": "red", "no_target": "grey"}
+
+MONTHS_PER = {"year": 12, "month": 1}
+"""The length of a sub-period, in months, for the targets evaluated per sub-period."""
+
+MOST_SUB_PERIODS = 1200
+"""More sub-periods than this (a hundred years of months) are not cut: the whole period
+counts as one."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeriodProgress:
+    """How far one commitment has come within one sub-period (a year, a month)."""
+
+    label: str
+    starts_on: dt.date
+    ends_on: dt.date
+    target: int
+    achieved: int
+    records: int
+    status: str
+    colour: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Progress:
-    """How far one commitment has come."""
+    """How far one commitment has come over the whole period (and per sub-period)."""
 
     commitment_id: str
     text: str
@@ -29,6 +62,8 @@ class Progress:
     records: int
     status: str
     colour: str
+    per: str = "period"
+    periods: tuple[PeriodProgress, ...] = ()
 
 
 def status_of(target: Target | None, achieved: int) -> str:
@@ -40,44 +75,132 @@ def status_of(target: Target | None, achieved: int) -> str:
     """
     if target is None:
         return "no_target"
-    if target.comparator == "<=":
-        return "met" if achieved <= target.quantity else "not_met"
-    if achieved >= target.quantity:
+    return _status(target.comparator, target.quantity, achieved)
+
+
+def _status(comparator: str, quantity: int, achieved: int) -> str:
+    if comparator == "<=":
+        return "met" if achieved <= quantity else "not_met"
+    if achieved >= quantity:
         return "met"
     return "partly" if achieved > 0 else "not_met"
+
+
+def sub_periods(period: Period, per: str) -> list[tuple[dt.date, dt.date]]:
+    """The sub-periods a target `per` year or month is evaluated in (see the module's note);
+    empty when it is evaluated over the whole period."""
+    months = MONTHS_PER.get(per)
+    start, end = period.valid_from, period.valid_to
+    if months is None or start is None or end is None or end < start:
+        return []
+    cuts: list[tuple[dt.date, dt.date]] = []
+    n = 0
+    while len(cuts) <= MOST_SUB_PERIODS:
+        first = _add_months(start, n * months)
+        if first > end:
+            return cuts
+        n += 1
+        cuts.append((first, min(end, _add_months(start, n * months) - dt.timedelta(days=1))))
+    return []
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved `months` months on (the last day of a shorter month when it has none)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("every month has 28 days")  # pragma: no cover
+
+
+def _label(start: dt.date, end: dt.date, per: str) -> str:
+    """The sub-period's name: "2023" for a calendar year, "2023-05" for a calendar month, else
+    "from–to"."""
+    whole_year = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
+    if per == "year" and whole_year and start.year == end.year:
+        return str(start.year)
+    if per == "month" and start.day == 1 and end == _add_months(start, 1) - dt.timedelta(days=1):
+        return f"{start.year:04d}-{start.month:02d}"
+    return f"{start.isoformat()}–{end.isoformat()}"
 
 
 def progress(state: PromiseState) -> list[Progress]:
     """Progress of every commitment of the revision in force (empty before it is in force)."""
     if state.in_force is None:
         return []
-    totals: dict[str, list[int]] = {}  # commitment id → [achieved, records], one pass
+    content = state.in_force.content
+    counted: dict[str, list[ActivityRecord]] = {}  # commitment id → its records, one pass
     for a in state.activities:
         if not a.voided:
-            total = totals.get(a.commitment_id)
-            if total is None:
-                totals[a.commitment_id] = [a.quantity, 1]
-            else:
-                total[0] += a.quantity
-                total[1] += 1
-    result = []
-    for commitment in state.in_force.content.commitments:
-        achieved, records = totals.get(commitment.commitment_id, (0, 0))
-        status = status_of(commitment.target, achieved)
-        result.append(_progress(commitment, achieved, records, status))
-    return result
+            for commitment_id in a.counts_for():
+                found = counted.get(commitment_id)
+                if found is None:
+                    counted[commitment_id] = [a]
+                else:
+                    found.append(a)
+    return [
+        _progress(commitment, counted.get(commitment.commitment_id, ()), content.details.period)
+        for commitment in content.commitments
+    ]
 
 
-def _progress(commitment: Commitment, achieved: int, records: int, status: str) -> Progress:
+def _progress(
+    commitment: Commitment, records: Iterable[ActivityRecord], period: Period
+) -> Progress:
     target = commitment.target
+    listed = list(records)
+    achieved = sum(a.quantity for a in listed)
+    cuts = [] if target is None else sub_periods(period, target.per)
+    if target is None or not cuts:
+        status = status_of(target, achieved)
+        return Progress(
+            commitment_id=commitment.commitment_id,
+            text=commitment.text,
+            target=None if target is None else target.quantity,
+            comparator=None if target is None else target.comparator,
+            unit=None if target is None else target.unit,
+            achieved=achieved,
+            records=len(listed),
+            status=status,
+            colour=COLOURS[status],
+            per="period" if target is None else target.per,
+        )
+    periods = []
+    for start, end in cuts:
+        inside = [a for a in listed if start <= a.occurred_on <= end]
+        done = sum(a.quantity for a in inside)
+        status = _status(target.comparator, target.quantity, done)
+        periods.append(
+            PeriodProgress(
+                label=_label(start, end, target.per),
+                starts_on=start,
+                ends_on=end,
+                target=target.quantity,
+                achieved=done,
+                records=len(inside),
+                status=status,
+                colour=COLOURS[status],
+            )
+        )
+    if all(p.status == "met" for p in periods):
+        whole = "met"
+    elif target.comparator == "<=" or achieved == 0:
+        whole = "not_met"
+    else:
+        whole = "partly"
     return Progress(
         commitment_id=commitment.commitment_id,
         text=commitment.text,
-        target=None if target is None else target.quantity,
-        comparator=None if target is None else target.comparator,
-        unit=None if target is None else target.unit,
+        target=target.quantity * len(periods),
+        comparator=target.comparator,
+        unit=target.unit,
         achieved=achieved,
-        records=records,
-        status=status,
-        colour=COLOURS[status],
+        records=len(listed),
+        status=whole,
+        colour=COLOURS[whole],
+        per=target.per,
+        periods=tuple(periods),
     )

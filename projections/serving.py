@@ -105,6 +105,7 @@ PUBLIC_RECORDS = """
 jsonb_set(d.doc -> 'public', '{activities}', coalesce((
   SELECT jsonb_agg(jsonb_build_object(
            'record_id', a.record_id, 'commitment_id', a.commitment_id,
+           'also_counts_for', to_jsonb(a.also_counts_for),
            'occurred_on', a.occurred_on, 'place_ids', to_jsonb(a.place_ids),
            'quantity', a.quantity)
          ORDER BY a.occurred_on, a.record_id COLLATE "C")
@@ -139,7 +140,8 @@ async def public_views(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[st
 
 
 ACTIVITY_COLUMNS = """a.key, a.position, a.record_id, a.commitment_id, a.revision_no,
-       a.occurred_on, a.place_ids, a.performed_by, a.quantity, a.summary, a.voided"""
+       a.occurred_on, a.place_ids, a.performed_by, a.quantity, a.summary, a.voided,
+       a.also_counts_for"""
 
 SERVING_VERSION = (
     "(SELECT version FROM projection_state WHERE projection = $1 AND status = 'serving')"
@@ -152,7 +154,7 @@ SELECT {ACTIVITY_COLUMNS}
 FROM activity_records a
 JOIN documents d ON d.projection = a.projection AND d.version = a.version AND d.key = a.key
 WHERE a.projection = $1 AND a.version = {SERVING_VERSION} AND {{promise}}
-  AND ($3::text IS NULL OR a.commitment_id = $3)
+  AND ($3::text IS NULL OR a.commitment_id = $3 OR $3 = ANY (a.also_counts_for))
   AND ($4::text IS NULL OR $4 = ANY (a.performed_by))
   AND ($5::text[] IS NULL OR d.organisations && $5)
   AND (a.key, a.position) > ($6::text, $7::integer)

@@ -35,6 +35,11 @@ class ActivityRecord:
     quantity: int
     summary: str
     voided: bool = strawberry.field(description="Voided records do not count toward progress.")
+    also_counts_for: list[str] = strawberry.field(
+        default_factory=list,
+        description="Further commitments of the revision in force this record counts towards "
+        "besides its own (one activity, several counts; each link explicit).",
+    )
 
 
 @strawberry.type
@@ -74,6 +79,7 @@ def _record(row: ActivityRow) -> ActivityRecord:
         quantity=row.quantity,
         summary=row.summary,
         voided=row.voided,
+        also_counts_for=list(row.also_counts_for),
     )
 
 

@@ -44,6 +44,7 @@ INVALID_INPUT = (
     "as_of_out_of_range",
     "blank_text",
     "conflicting_fields",
+    "counted_twice",
     "date_in_future",
     "duplicate_values",
     "evidence_missing",

@@ -56,13 +56,45 @@ class DocumentSource:
 class CommitmentProgress:
     commitment_id: str
     text: str
-    target: int | None
+    target: int | None = strawberry.field(
+        description="The target over the whole period: for a target per year or per month, its "
+        "quantity times the sub-periods (see periods)."
+    )
     comparator: str | None
     unit: str | None
+    achieved: int = strawberry.field(
+        description="The quantities of the standing records that count towards the commitment "
+        "(its own, and those that link it with alsoCountsFor)."
+    )
+    records: int
+    status: str = strawberry.field(
+        description="met, partly, not_met or no_target; for a target per sub-period, met only "
+        "when every sub-period is met"
+    )
+    colour: str = strawberry.field(description="green, yellow, red or grey")
+    per: str = strawberry.field(
+        default="period",
+        description="What the target's quantity is per: period, year, month or occurrence.",
+    )
+    periods: list[PeriodProgress] = strawberry.field(
+        default_factory=list,
+        description="For a target per year or per month: each year (or month) of the period, "
+        "counted from its first day, with its own target, count and status; else empty.",
+    )
+
+
+@strawberry.type(description="Progress of a commitment within one year or month of the period.")
+class PeriodProgress:
+    label: str = strawberry.field(
+        description='"2023", "2023-05", or "from–to" when not a calendar year or month'
+    )
+    starts_on: dt.date
+    ends_on: dt.date
+    target: int
     achieved: int
     records: int
-    status: str = strawberry.field(description="met, partly, not_met or no_target")
-    colour: str = strawberry.field(description="green, yellow, red or grey")
+    status: str = strawberry.field(description="met, partly or not_met")
+    colour: str = strawberry.field(description="green, yellow or red")
 
 
 @strawberry.type(
@@ -198,7 +230,24 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _progress(items: list[dict[str, Any]]) -> list[CommitmentProgress]:
-    return [CommitmentProgress(**item) for item in items]
+    return [
+        CommitmentProgress(**{**item, "periods": [_period(p) for p in item["periods"]]})
+        if item.get("periods")
+        else CommitmentProgress(**{k: v for k, v in item.items() if k != "periods"})
+        for item in items
+    ]
+
+
+def _period(item: dict[str, Any]) -> PeriodProgress:
+    """A sub-period's progress from a stored document (dates as text) or a fold (dates)."""
+    starts, ends = item["starts_on"], item["ends_on"]
+    return PeriodProgress(
+        **{
+            **item,
+            "starts_on": starts if isinstance(starts, dt.date) else dt.date.fromisoformat(starts),
+            "ends_on": ends if isinstance(ends, dt.date) else dt.date.fromisoformat(ends),
+        }
+    )
 
 
 def member_view(key: str, doc: dict[str, Any], stored: bool = True) -> Promise:

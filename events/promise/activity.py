@@ -116,6 +116,28 @@ def _check_content(
         )
 
 
+def _check_links(links: tuple[str, ...], commitment_id: str, revision: Revision) -> None:
+    """The further commitments a record counts towards: distinct commitments of the revision
+    in force, none of them the record's own."""
+    require_unique(links, "also_counts_for")
+    for index, linked in enumerate(links):
+        path = ("also_counts_for", str(index))
+        if linked == commitment_id:
+            raise InvalidInput(
+                code="counted_twice",
+                message="{commitment} is the record's own commitment; it counts there once.",
+                params={"commitment": linked},
+                field_path=path,
+            )
+        if revision.content.commitment(linked) is None:
+            raise RuleViolated(
+                code="commitment_not_in_force",
+                message="{commitment} is not a commitment of revision {revision}.",
+                params={"commitment": linked, "revision": revision.revision_no},
+                field_path=path,
+            )
+
+
 def decide_activity(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
     """Decide RecordActivity, CorrectActivityRecord or VoidActivityRecord."""
     require_party_member(command.actor, state.parties, RECORDERS, "record activities")
@@ -130,6 +152,7 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
                     params={"record": command.record_id},
                 )
             _check_content(command, command.commitment_id, revision, context)
+            _check_links(command.also_counts_for, command.commitment_id, revision)
             return [
                 ActivityPerformed(
                     record_id=command.record_id,
@@ -141,6 +164,7 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
                     quantity=command.quantity,
                     summary=command.summary,
                     reported_by=command.actor.person_id or command.actor.subject,
+                    also_counts_for=command.also_counts_for,
                 )
             ]
         case CorrectActivityRecord() | VoidActivityRecord():
@@ -162,6 +186,8 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
             if isinstance(command, VoidActivityRecord):
                 return [ActivityRecordVoided(record_id=record.record_id, reason=command.reason)]
             _check_content(command, record.commitment_id, revision, context)
+            if command.also_counts_for is not None:
+                _check_links(command.also_counts_for, record.commitment_id, revision)
             return [
                 ActivityRecordCorrected(
                     record_id=record.record_id,
@@ -171,6 +197,7 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
                     quantity=command.quantity,
                     summary=command.summary,
                     reason=command.reason,
+                    also_counts_for=command.also_counts_for,
                 )
             ]
     raise unknown_command(command)

@@ -212,7 +212,8 @@ class SupersedePromise(PromiseCommand):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordActivity(PromiseCommand):
-    """Report a genomförd insats against a commitment of the revision in force."""
+    """Report a genomförd insats against a commitment of the revision in force (and, with
+    `also_counts_for`, towards further commitments of it: one activity, several counts)."""
 
     record_id: str
     commitment_id: str
@@ -221,11 +222,13 @@ class RecordActivity(PromiseCommand):
     summary: str
     place_ids: tuple[str, ...] = ()
     quantity: int = 1
+    also_counts_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CorrectActivityRecord(PromiseCommand):
-    """Replace an activity record's content with a correction."""
+    """Replace an activity record's content with a correction (`also_counts_for` None keeps
+    the record's links to further commitments)."""
 
     record_id: str
     occurred_on: dt.date
@@ -234,6 +237,7 @@ class CorrectActivityRecord(PromiseCommand):
     reason: str
     place_ids: tuple[str, ...] = ()
     quantity: int = 1
+    also_counts_for: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

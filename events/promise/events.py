@@ -265,7 +265,9 @@ class PromiseSuperseded(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ActivityPerformed(Event):
-    """Genomförd insats against a commitment of the revision in force.
+    """Genomförd insats against a commitment of the revision in force, and counted also
+    towards the commitments in `also_counts_for` (each link explicit; empty for most records
+    and for every record reported before links existed).
 
     Schema version 2: version 1 carried one free-text `place` (or null); now `place_ids`.
     """
@@ -283,6 +285,7 @@ class ActivityPerformed(Event):
     quantity: int
     summary: str
     reported_by: str
+    also_counts_for: tuple[str, ...] = ()
 
 
 def upcast_activity_performed_v1(data: dict[str, object]) -> dict[str, object]:
@@ -295,7 +298,8 @@ def upcast_activity_performed_v1(data: dict[str, object]) -> dict[str, object]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ActivityRecordCorrected(Event):
-    """Rapport korrigerad: the record's new full content, never an edit in place."""
+    """Rapport korrigerad: the record's new full content, never an edit in place.
+    `also_counts_for` None leaves the record's links to further commitments as they were."""
 
     PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"summary", "reason"})
 
@@ -306,6 +310,7 @@ class ActivityRecordCorrected(Event):
     quantity: int
     summary: str
     reason: str
+    also_counts_for: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

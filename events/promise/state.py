@@ -104,6 +104,11 @@ class ActivityRecord:
     quantity: int
     summary: str
     voided: bool = False
+    also_counts_for: tuple[str, ...] = ()
+
+    def counts_for(self) -> tuple[str, ...]:
+        """Every commitment this record counts towards: its own first, then its links."""
+        return (self.commitment_id, *self.also_counts_for)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -363,6 +368,11 @@ def _record_event(state: PromiseState, event: Event) -> PromiseState:
                     performed_by=event.performed_by,
                     quantity=event.quantity,
                     summary=event.summary,
+                    also_counts_for=(
+                        old.also_counts_for
+                        if event.also_counts_for is None
+                        else tuple(sys.intern(c) for c in event.also_counts_for)
+                    ),
                 )
             return replace(state, activities=_upsert(state.activities, lambda a: a.record_id, new))
         case FollowUpReportDrafted():
@@ -507,6 +517,7 @@ def _performed(event: ActivityPerformed) -> ActivityRecord:
         performed_by=tuple(sys.intern(o) for o in event.performed_by),
         quantity=event.quantity,
         summary=event.summary,
+        also_counts_for=tuple(sys.intern(c) for c in event.also_counts_for),
     )
 
 

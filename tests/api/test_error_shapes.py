@@ -456,6 +456,14 @@ CASES = [
         "InvalidInput",
         ["input", "quantity"],
     ),
+    Case(
+        "counted_twice",
+        LPO_EDITOR,
+        "recordActivity",
+        activity(alsoCountsFor=["c2"]),
+        "InvalidInput",
+        ["input", "alsoCountsFor", "0"],
+    ),
     # RuleViolated
     Case("promise_exists", EDITOR, "draftPromise", draft("err-draft"), "RuleViolated"),
     Case(

@@ -11,6 +11,7 @@ from tests.api.test_promise_lifecycle import Client
 
 UB, LPO, ARJEPLOG = "org-upplands-bro", "org-lpo-jarfalla", "org-arjeplog"
 PROMISE = "ub-read-models"
+LINKED = "ub-linked-records"
 
 ORGANISATIONS = """query($kind: String) { organisations(kind: $kind) {
   id kind name aliases kommunkod parentId
@@ -76,41 +77,46 @@ async def test_the_directory_is_public_but_people_and_mandates_are_not(
     assert (await anonymous.query(ORGANISATION, id="org-nowhere"))["organisation"] is None
 
 
-async def _promise_with_activities(dev_app: RunningApp, http: httpx.AsyncClient) -> str:
+async def _promise_with_activities(
+    dev_app: RunningApp, http: httpx.AsyncClient, promise: str = PROMISE, people: str = "p-rm"
+) -> str:
+    """`promise` with commitments c1 and c2 in force, signed by two people registered with the
+    prefix `people`, and five activity records r1..r5 (c1 twice, c2 three times)."""
+    lpo_person, ub_person = f"{people}-lpo", f"{people}-ub"
     admin_ub = Client(http, dev_app, dev_app.token(UB, "org_admin"))
     admin_lpo = Client(http, dev_app, dev_app.token(LPO, "org_admin"))
     editor = Client(http, dev_app, dev_app.token(UB, "editor"))
     police = Client(http, dev_app, dev_app.token(LPO, "editor"))
     signers = {
-        LPO: Client(http, dev_app, dev_app.token(LPO, "signatory", person="p-rm-lpo")),
-        UB: Client(http, dev_app, dev_app.token(UB, "signatory", person="p-rm-ub")),
+        LPO: Client(http, dev_app, dev_app.token(LPO, "signatory", person=lpo_person)),
+        UB: Client(http, dev_app, dev_app.token(UB, "signatory", person=ub_person)),
     }
-    for client, person, org in ((admin_lpo, "p-rm-lpo", LPO), (admin_ub, "p-rm-ub", UB)):
+    for client, person, org in ((admin_lpo, lpo_person, LPO), (admin_ub, ub_person, UB)):
         await client.ok("registerPerson", personId=person, name=person)
         await client.ok("grantSigningMandate", mandateId=f"m-{person}", personId=person, orgId=org)
     await editor.ok(
         "draftPromise",
-        promiseId=PROMISE,
+        promiseId=promise,
         parties=[UB, LPO],
         details={"title": "Aktiviteter", "period": {"validFrom": "2018-01-01", "label": "2018"}},
     )
     for commitment_id in ("c1", "c2"):
         await editor.ok(
             "addCommitment",
-            promiseId=PROMISE,
+            promiseId=promise,
             commitment={"commitmentId": commitment_id, "text": f"Åtagande {commitment_id}"},
         )
-    proposed = await editor.ok("proposePromise", promiseId=PROMISE)
+    proposed = await editor.ok("proposePromise", promiseId=promise)
     doc = await editor.query(
         "query($id: ID!, $t: String) { promise(id: $id, consistencyToken: $t) { document } }",
-        id=PROMISE,
+        id=promise,
         t=proposed["consistencyToken"],
     )
     working = doc["promise"]["document"]["state"]["working"]
     for party, signer in signers.items():
         await signer.ok(
             "signPromise",
-            promiseId=PROMISE,
+            promiseId=promise,
             revisionNo=working["revision_no"],
             contentHash=working["content_hash"],
             partyId=party,
@@ -123,7 +129,7 @@ async def _promise_with_activities(dev_app: RunningApp, http: httpx.AsyncClient)
         reporter = police if LPO in by else editor
         last = await reporter.ok(
             "recordActivity",
-            promiseId=PROMISE,
+            promiseId=promise,
             recordId=f"r{n}",
             commitmentId=commitment_id,
             occurredOn=f"2018-0{n}-10",
@@ -180,3 +186,51 @@ async def test_activity_records_are_paged_filtered_and_shown_only_to_parties_and
     mine = await records(outsider)
     assert all(a["promiseId"] != PROMISE for a in mine["activities"])
     assert (await records(Client(http, dev_app, None), p=PROMISE))["__typename"] == "Forbidden"
+
+
+PROGRESS = """query($id: ID!, $t: String) { promise(id: $id, consistencyToken: $t) {
+  progress { commitmentId achieved records per periods { label } }
+} }"""
+
+
+async def test_an_activity_counted_for_two_commitments_shows_in_both_and_a_void_drops_both(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    await _promise_with_activities(dev_app, http, LINKED, "p-linked")
+    police = Client(http, dev_app, dev_app.token(LPO, "editor"))
+
+    async def counts(token: str) -> dict[str, tuple[int, int]]:
+        found = await police.query(PROGRESS, id=LINKED, t=token)
+        rows = found["promise"]["progress"]
+        assert all(r["per"] == "period" and r["periods"] == [] for r in rows)
+        return {r["commitmentId"]: (r["achieved"], r["records"]) for r in rows}
+
+    record = {
+        "promiseId": LINKED,
+        "recordId": "r-both",
+        "commitmentId": "c2",
+        "occurredOn": "2018-06-10",
+        "performedBy": [LPO],
+        "summary": "Gemensam insats som också var närvaro",
+    }
+    refused = await police.command("recordActivity", **record, alsoCountsFor=["c2"])
+    assert refused["__typename"] == "InvalidInput"
+    assert refused["field"] == ["input", "alsoCountsFor", "0"]
+    refused = await police.command("recordActivity", **record, alsoCountsFor=["c7"])
+    assert refused["__typename"] == "RuleViolated"
+
+    recorded = await police.ok("recordActivity", **record, alsoCountsFor=["c1"])
+    # r1..r5: c1 twice, c2 three times; r-both counts once in each.
+    assert await counts(recorded["consistencyToken"]) == {"c1": (3, 3), "c2": (4, 4)}
+    listed = await police.query(
+        "query($p: ID, $c: String) { activities(promiseId: $p, commitmentId: $c) {"
+        " ... on ActivityPage { activities { recordId alsoCountsFor } } } }",
+        p=LINKED,
+        c="c1",
+    )
+    assert {"recordId": "r-both", "alsoCountsFor": ["c1"]} in listed["activities"]["activities"]
+
+    voided = await police.ok(
+        "voidActivityRecord", promiseId=LINKED, recordId="r-both", reason="Dubbelrapporterad"
+    )
+    assert await counts(voided["consistencyToken"]) == {"c1": (2, 2), "c2": (3, 3)}

@@ -1,10 +1,10 @@
 """The promise projection's fast paths equal the plain ones: folding many events at once equals
 `evolve` one event at a time, and the document written in one pass by the codec's encoder is the
-document `to_plain` and `dataclasses.asdict` give."""
+document `to_plain` gives."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -33,8 +33,8 @@ def one_at_a_time(state: PromiseState, events: list[Event]) -> PromiseState:
 
 
 def reference_document(state: PromiseState) -> dict[str, Any]:
-    """The document as it was built before the one-pass encoding: to_plain and asdict."""
-    rows = [asdict(p) for p in progress(state)]
+    """The document as it was built before the one-pass encoding: to_plain of each part."""
+    rows = [to_plain(p) for p in progress(state)]
     doc: dict[str, Any] = {"state": to_plain(state), "progress": rows}
     revision = state.in_force
     if revision is not None and is_public(state):

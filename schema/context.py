@@ -84,6 +84,11 @@ class Reader(Protocol):
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Agreement documents in key order, filtered like `promise_documents`."""
 
+    async def place_documents(
+        self, *, municipality: str | None, unsafe_only: bool, after: str | None, limit: int
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving place documents in key order (projections.places.place_documents)."""
+
     async def agreement_promises(
         self, *, agreement_id: str, member_of: frozenset[str], everything: bool, limit: int
     ) -> Sequence[str]:

@@ -15,7 +15,6 @@ from strawberry.types import Info
 
 from events.place import STREAM_PREFIX as PLACE_STREAM
 from projections.places import NAME as PLACE_PROJECTION
-from projections.places import place_documents
 from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
@@ -127,14 +126,8 @@ class PlaceQuery:
             start = decode_cursor(after)
         except ValueError as exc:
             raise ClientError(str(exc)) from None
-        rows = await ctx.reader.audit(
-            lambda conn: place_documents(
-                conn,
-                municipality=municipality_id,
-                unsafe_only=unsafe_only,
-                after=start,
-                limit=limit + 1,
-            )
+        rows = await ctx.reader.place_documents(
+            municipality=municipality_id, unsafe_only=unsafe_only, after=start, limit=limit + 1
         )
         page = rows[:limit]
         end = encode_cursor(page[-1][0]) if page else None

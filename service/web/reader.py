@@ -20,7 +20,7 @@ import asyncpg
 
 from events.log import store
 from projections import activities as activity_records
-from projections import history, serving
+from projections import history, places, serving
 from projections.documents import DocumentProjection
 from service.settings import WITNESSES
 from service.web.group_read import GroupRead
@@ -256,6 +256,16 @@ class PgReader:
                 member_of=member_of,
                 everything=everything,
                 active_on=active_on,
+            )
+        )
+
+    async def place_documents(
+        self, *, municipality: str | None, unsafe_only: bool, after: str | None, limit: int
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving place documents in key order: one municipality's, or those marked unsafe."""
+        return await self._read(
+            lambda p: places.place_documents(
+                p, municipality=municipality, unsafe_only=unsafe_only, after=after, limit=limit
             )
         )
 

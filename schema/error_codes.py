@@ -30,6 +30,7 @@ FORBIDDEN = (
     "forbidden",
     "missing_role",
     "no_signing_mandate",
+    "not_a_partner",
     "not_a_party",
     "not_org_admin",
     "not_own_organisation",

@@ -3,6 +3,10 @@
 Records attach only to commitments of the revision in force. After the period ends (Expired) a
 grace window still admits late reports of activities done within the period: GRACE_DAYS after
 the period, or after the expiry was recorded when the promise was entered after its period.
+
+Besides the parties' editors, an editor of a partner organisation records, corrects and voids
+activities of the commitments that name it as a partner (`Commitment.partner_ids`: the parties
+invite it there, in the content they sign), and of no other commitment.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 
 from events.context import DecisionContext
-from events.directory.authority import require_party_member
+from events.directory.authority import require_any_role, require_party_member
 from events.messages import (
     Command,
     Event,
+    FieldPath,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -116,6 +121,16 @@ def _check_content(
         )
 
 
+def _named(
+    commitment_id: str, links: tuple[str, ...], own_field: str = "commitment_id"
+) -> tuple[tuple[str, FieldPath], ...]:
+    """The commitments a record counts for, each with the field that names it."""
+    return (
+        (commitment_id, (own_field,)),
+        *((link, ("also_counts_for", str(i))) for i, link in enumerate(links)),
+    )
+
+
 def _check_links(links: tuple[str, ...], commitment_id: str, revision: Revision) -> None:
     """The further commitments a record counts towards: distinct commitments of the revision
     in force, none of them the record's own."""
@@ -138,9 +153,41 @@ def _check_links(links: tuple[str, ...], commitment_id: str, revision: Revision)
             )
 
 
+def partnered(state: PromiseState, org_id: str) -> frozenset[str]:
+    """The commitments of the revision in force that name `org_id` as a partner."""
+    revision = state.in_force
+    if revision is None:
+        return frozenset()
+    return frozenset(
+        c.commitment_id for c in revision.content.commitments if org_id in c.partner_ids
+    )
+
+
+def _require_partner_of(
+    command: Command, state: PromiseState, commitments: tuple[tuple[str, FieldPath], ...]
+) -> None:
+    """A partner (not a party) acts only on the commitments that name it as a partner."""
+    actor = command.actor
+    if actor.organisation_id in state.parties:
+        return
+    mine = partnered(state, actor.organisation_id)
+    for commitment_id, path in commitments:
+        if commitment_id not in mine:
+            raise Forbidden(
+                code="not_a_partner",
+                message="{organisation} is a partner on other commitments, not on {commitment}.",
+                params={"organisation": actor.organisation_id, "commitment": commitment_id},
+                field_path=path,
+            )
+
+
 def decide_activity(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
     """Decide RecordActivity, CorrectActivityRecord or VoidActivityRecord."""
-    require_party_member(command.actor, state.parties, RECORDERS, "record activities")
+    actor = command.actor
+    if actor.organisation_id in state.parties or not partnered(state, actor.organisation_id):
+        require_party_member(actor, state.parties, RECORDERS, "record activities")
+    else:
+        require_any_role(actor, RECORDERS, "record activities")
     revision = _open_revision(state, command.at.date())
     match command:
         case RecordActivity():
@@ -153,6 +200,9 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
                 )
             _check_content(command, command.commitment_id, revision, context)
             _check_links(command.also_counts_for, command.commitment_id, revision)
+            _require_partner_of(
+                command, state, _named(command.commitment_id, command.also_counts_for)
+            )
             return [
                 ActivityPerformed(
                     record_id=command.record_id,
@@ -183,11 +233,15 @@ def decide_activity(command: Command, state: PromiseState, context: DecisionCont
                     code="not_performer",
                     message="Only an organisation that performed the activity may change it.",
                 )
+            _require_partner_of(
+                command, state, _named(record.commitment_id, record.also_counts_for, "record_id")
+            )
             if isinstance(command, VoidActivityRecord):
                 return [ActivityRecordVoided(record_id=record.record_id, reason=command.reason)]
             _check_content(command, record.commitment_id, revision, context)
             if command.also_counts_for is not None:
                 _check_links(command.also_counts_for, record.commitment_id, revision)
+                _require_partner_of(command, state, _named("", command.also_counts_for)[1:])
             return [
                 ActivityRecordCorrected(
                     record_id=record.record_id,

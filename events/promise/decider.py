@@ -15,7 +15,7 @@ from events.context import DecisionContext
 from events.decider import Decider
 from events.directory.authority import require_party_member, require_signing_mandate
 from events.messages import Command, Event, InvalidInput, RuleViolated, unknown_command
-from events.promise.activity import decide_activity
+from events.promise.activity import decide_activity, partnered
 from events.promise.commands import (
     AddCommitment,
     AddFocusArea,
@@ -459,6 +459,8 @@ def promise_gate(command: Command, state: PromiseState) -> None:
     require_promise(state)
     if isinstance(command, ExpirePromise) and operates_platform(command.actor):
         return  # the platform's expiry job moves every promise whose period ended
+    if isinstance(command, _ACTIVITY) and partnered(state, command.actor.organisation_id):
+        return  # a partner the content invites reports on its commitments (decide_activity)
     require_party_seen(
         command.actor, state.parties, public=_published(state), missing=promise_not_found()
     )

@@ -78,7 +78,11 @@ async def test_the_directory_is_public_but_people_and_mandates_are_not(
 
 
 async def _promise_with_activities(
-    dev_app: RunningApp, http: httpx.AsyncClient, promise: str = PROMISE, people: str = "p-rm"
+    dev_app: RunningApp,
+    http: httpx.AsyncClient,
+    promise: str = PROMISE,
+    people: str = "p-rm",
+    partner_on_c1: str | None = None,
 ) -> str:
     """`promise` with commitments c1 and c2 in force, signed by two people registered with the
     prefix `people`, and five activity records r1..r5 (c1 twice, c2 three times)."""
@@ -101,11 +105,13 @@ async def _promise_with_activities(
         details={"title": "Aktiviteter", "period": {"validFrom": "2018-01-01", "label": "2018"}},
     )
     for commitment_id in ("c1", "c2"):
-        await editor.ok(
-            "addCommitment",
-            promiseId=promise,
-            commitment={"commitmentId": commitment_id, "text": f"Åtagande {commitment_id}"},
-        )
+        commitment: dict[str, Any] = {
+            "commitmentId": commitment_id,
+            "text": f"Åtagande {commitment_id}",
+        }
+        if commitment_id == "c1" and partner_on_c1 is not None:
+            commitment["partnerIds"] = [partner_on_c1]
+        await editor.ok("addCommitment", promiseId=promise, commitment=commitment)
     proposed = await editor.ok("proposePromise", promiseId=promise)
     doc = await editor.query(
         "query($id: ID!, $t: String) { promise(id: $id, consistencyToken: $t) { document } }",
@@ -234,3 +240,31 @@ async def test_an_activity_counted_for_two_commitments_shows_in_both_and_a_void_
         "voidActivityRecord", promiseId=LINKED, recordId="r-both", reason="Dubbelrapporterad"
     )
     assert await counts(voided["consistencyToken"]) == {"c1": (2, 2), "c2": (3, 3)}
+
+
+FRYSHUSET = "org-fryshuset"
+PARTNERED = "ub-partnered"
+
+
+async def test_a_partner_records_on_the_commitment_that_names_it_and_is_refused_on_another(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    await _promise_with_activities(dev_app, http, PARTNERED, "p-partnered", FRYSHUSET)
+    partner = Client(http, dev_app, dev_app.token(FRYSHUSET, "editor"))
+    record = {
+        "promiseId": PARTNERED,
+        "recordId": "f-1",
+        "occurredOn": "2018-06-12",
+        "performedBy": [FRYSHUSET],
+        "summary": "Fryshusets kvällsvandring i Bro centrum",
+    }
+    done = await partner.ok("recordActivity", **record, commitmentId="c1")
+    refused = await partner.command(
+        "recordActivity", **{**record, "recordId": "f-2"}, commitmentId="c2"
+    )
+    assert (refused["__typename"], refused["code"]) == ("Forbidden", "not_a_partner")
+    assert "c2" in refused["message"]
+    police = Client(http, dev_app, dev_app.token(LPO, "editor"))
+    counted = await police.query(PROGRESS, id=PARTNERED, t=done["consistencyToken"])
+    rows = {r["commitmentId"]: r["records"] for r in counted["promise"]["progress"]}
+    assert rows == {"c1": 3, "c2": 3}  # r1 and r4 on c1, and the partner's record

@@ -28,7 +28,13 @@ async def test_readiness_reports_the_sequencer_and_every_projection(
     body = (await http.get(f"{prod_app.url}/readyz")).json()
     assert body["pendingMigrations"] == []
     assert body["sequencerActive"] is True
-    assert set(body["projectionsActive"]) == {"history", "promises", "directory", "agreements", "places"}
+    assert set(body["projectionsActive"]) == {
+        "history",
+        "promises",
+        "directory",
+        "agreements",
+        "places",
+    }
 
 
 async def test_an_anonymous_query_is_answered(

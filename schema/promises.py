@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from typing import Annotated, Any, ClassVar
 
 import strawberry
@@ -19,7 +19,8 @@ from strawberry.types import Info
 from events.codec import from_plain, to_plain
 from events.messages import NotFound as Missing
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
-from events.promise.state import PromiseState
+from events.promise.rhythm import DUE_SOON, OVERDUE, due_status
+from events.promise.state import FollowUpReport, PromiseState, ScheduledFollowUp
 from projections.activities import attach
 from projections.progress import progress
 from projections.promises import NAME as PROMISE_PROJECTION
@@ -81,6 +82,42 @@ class CommitmentProgress:
         description="For a target per year or per month: each year (or month) of the period, "
         "counted from its first day, with its own target, count and status; else empty.",
     )
+
+
+@strawberry.type(
+    description="A follow-up the parties planned (uppföljningsplan): met once a published "
+    "follow-up of its kind covers its period; else upcoming, due_soon (within 30 days of its due "
+    "day) or overdue."
+)
+class PlannedFollowUp:
+    due_id: str
+    kind: str = strawberry.field(description="interim or final")
+    covers_from: dt.date
+    covers_to: dt.date
+    due_on: dt.date
+    status: str = strawberry.field(description="upcoming, due_soon, overdue or met")
+    met_by: str | None = strawberry.field(description="The published follow-up that met it.")
+
+
+def planned_follow_ups(state: Mapping[str, Any], day: dt.date) -> list[PlannedFollowUp]:
+    """The planned follow-ups of a stored promise state, where each stands on `day`."""
+    follow_ups = tuple(from_plain(FollowUpReport, f) for f in state.get("follow_ups", ()))
+    planned = []
+    for item in state.get("follow_up_schedule", ()):
+        due = from_plain(ScheduledFollowUp, item)
+        standing = due_status(due, follow_ups, day)
+        planned.append(
+            PlannedFollowUp(
+                due_id=due.due_id,
+                kind=due.kind,
+                covers_from=due.covers_from,
+                covers_to=due.covers_to,
+                due_on=due.due_on,
+                status=standing.status,
+                met_by=standing.met_by,
+            )
+        )
+    return planned
 
 
 @strawberry.type(description="Progress of a commitment within one year or month of the period.")
@@ -201,6 +238,18 @@ class Promise:
     async def document(self, info: Info[Context, None]) -> JSON:
         return await self.source.whole(info.context)
 
+    @strawberry.field(
+        description="The follow-ups the parties planned, each with where it stands on `on` "
+        "(default today); for a party's members, empty for everybody else."
+    )
+    def follow_up_schedule(
+        self, info: Info[Context, None], on: dt.date | None = None
+    ) -> list[PlannedFollowUp]:
+        state = self.source.doc.get("state")
+        if self.public_only or self.source.part is not None or state is None:
+            return []
+        return planned_follow_ups(state, on or info.context.now().date())
+
 
 @strawberry.type
 class PromisePage:
@@ -213,7 +262,8 @@ class InboxItem:
     promise_id: strawberry.ID
     title: str | None
     action: str = strawberry.field(
-        description="sign_revision, approve_follow_up, publish_promise or publish_follow_up"
+        description="sign_revision, approve_follow_up, publish_promise, publish_follow_up, "
+        "follow_up_due (a planned follow-up due within 30 days) or follow_up_overdue"
     )
     detail: str | None
 
@@ -478,9 +528,13 @@ class PromiseQuery:
         end = encode_cursor(rows[:limit][-1][0]) if rows[:limit] else None
         return PromisePage(promises=seen, page_info=PageInfo(end_cursor=end, has_next_page=more))
 
-    @strawberry.field(description="What waits for the caller's organisation to act.")
-    async def inbox(self, info: Info[Context, None]) -> list[InboxItem]:
+    @strawberry.field(
+        description="What waits for the caller's organisation to act, on `on` (default today): "
+        "signatures, approvals, publications, and planned follow-ups due soon or overdue."
+    )
+    async def inbox(self, info: Info[Context, None], on: dt.date | None = None) -> list[InboxItem]:
         ctx = info.context
+        day = on or ctx.now().date()
         org = member_organisation(ctx)
         if org is None:
             return []
@@ -494,7 +548,7 @@ class PromiseQuery:
             member_of=frozenset({org}),
             everything=False,
         ):
-            items.extend(inbox_items(org, key, doc))
+            items.extend(inbox_items(org, key, doc, day))
         return items
 
 
@@ -541,8 +595,9 @@ class PromiseSubscription:
             await asyncio.sleep(SUBSCRIPTION_POLL_S)
 
 
-def inbox_items(org: str, key: str, doc: dict[str, Any]) -> list[InboxItem]:
-    """What one promise asks of `org`: a signature, an approval, a publication."""
+def inbox_items(org: str, key: str, doc: dict[str, Any], day: dt.date) -> list[InboxItem]:
+    """What one promise asks of `org` on `day`: a signature, an approval, a publication, a
+    planned follow-up due soon or overdue."""
     state = doc["state"]
     title = _details(state).get("title")
     found = []
@@ -589,4 +644,15 @@ def inbox_items(org: str, key: str, doc: dict[str, Any]) -> list[InboxItem]:
                 detail=f"revision {in_force['revision_no']}",
             )
         )
+    for planned in planned_follow_ups(state, day):
+        if planned.status in (DUE_SOON, OVERDUE):
+            found.append(
+                InboxItem(
+                    promise_id=strawberry.ID(state["promise_id"]),
+                    title=title,
+                    action="follow_up_due" if planned.status == DUE_SOON else "follow_up_overdue",
+                    detail=f"{planned.due_id}: {planned.kind} {planned.covers_from}–"
+                    f"{planned.covers_to}, due {planned.due_on}",
+                )
+            )
     return found

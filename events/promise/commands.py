@@ -259,6 +259,27 @@ class DraftFollowUp(PromiseCommand):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduleFollowUp(PromiseCommand):
+    """Plan a follow-up: its kind, the period it covers and the day it is due (e.g. an interim
+    follow-up of the first half-year by 30 June, the final one by the period's end)."""
+
+    due_id: str
+    kind: str
+    covers_from: dt.date
+    covers_to: dt.date
+    due_on: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RescheduleFollowUp(PromiseCommand):
+    """Move a planned follow-up's due day, with the reason."""
+
+    due_id: str
+    due_on: dt.date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AssessCommitment(PromiseCommand):
     """Assess one commitment in a follow-up."""
 

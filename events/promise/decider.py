@@ -42,8 +42,10 @@ from events.promise.commands import (
     RemovePlace,
     RemovePromiseInput,
     ReopenPromise,
+    RescheduleFollowUp,
     ReviseCommitment,
     RevisePromiseDetails,
+    ScheduleFollowUp,
     SignPromise,
     StartPromiseAmendment,
     SupersedePromise,
@@ -81,6 +83,7 @@ from events.promise.events import (
 )
 from events.promise.followup import decide_follow_up
 from events.promise.revision import COLLECTING, STAGE_DRAFT, Revision
+from events.promise.rhythm import decide_rhythm
 from events.promise.state import (
     CLOSED,
     DRAFT,
@@ -113,6 +116,7 @@ _EDITS = (
 )
 _ACTIVITY = (RecordActivity, CorrectActivityRecord, VoidActivityRecord)
 _FOLLOW_UP = (DraftFollowUp, AssessCommitment, ApproveFollowUp, PublishFollowUp)
+_RHYTHM = (ScheduleFollowUp, RescheduleFollowUp)
 
 
 def _propose(command: ProposePromise, state: PromiseState) -> list[Event]:
@@ -475,6 +479,8 @@ def decide_promise(command: Command, state: PromiseState, context: DecisionConte
         return decide_edit(command, state, context)
     if isinstance(command, _ACTIVITY):
         return decide_activity(command, state, context)
+    if isinstance(command, _RHYTHM):
+        return decide_rhythm(command, state, context)
     if isinstance(command, _FOLLOW_UP):
         return decide_follow_up(command, state, context)
     if isinstance(command, ProposePromise):
@@ -509,6 +515,7 @@ PROMISE_COMMANDS: tuple[type[Command], ...] = (
     SupersedePromise,
     *_ACTIVITY,
     *_FOLLOW_UP,
+    *_RHYTHM,
 )
 
 

@@ -324,6 +324,28 @@ class ActivityRecordVoided(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpScheduled(Event):
+    """Uppföljning planerad: kind, the period it covers, and the day it is due."""
+
+    due_id: str
+    kind: str
+    covers_from: dt.date
+    covers_to: dt.date
+    due_on: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpRescheduled(Event):
+    """A planned follow-up's due day moved."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"reason"})
+
+    due_id: str
+    due_on: dt.date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FollowUpReportDrafted(Event):
     """Uppföljning upprättad for a period; kind is interim or final."""
 
@@ -400,4 +422,6 @@ PROMISE_EVENTS: tuple[type[Event], ...] = (
     CommitmentAssessed,
     FollowUpApproved,
     FollowUpPublished,
+    FollowUpScheduled,
+    FollowUpRescheduled,
 )

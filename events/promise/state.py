@@ -23,6 +23,8 @@ from events.promise.events import (
     FollowUpApproved,
     FollowUpPublished,
     FollowUpReportDrafted,
+    FollowUpRescheduled,
+    FollowUpScheduled,
     PlaceRegistered,
     PlaceRemoved,
     PromiseAmended,
@@ -142,6 +144,18 @@ class FollowUpReport:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduledFollowUp:
+    """A follow-up the parties planned: its kind, the period it covers, the day it is due.
+    It is met once a published follow-up of its kind covers its period (events.promise.rhythm)."""
+
+    due_id: str
+    kind: str
+    covers_from: dt.date
+    covers_to: dt.date
+    due_on: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Publication:
     """Where and when a revision was communicated (`published_on` None: the source gives no
     date); a publication recorded from a document carries its evidence."""
@@ -172,6 +186,8 @@ class PromiseState:
     voided_signatures: tuple[Signature, ...] = ()
     past_revisions: tuple[Revision, ...] = ()
     """Revisions no longer worked on nor in force (reopened, superseded), oldest first."""
+    follow_up_schedule: tuple[ScheduledFollowUp, ...] = ()
+    """The follow-ups the parties planned, in the order planned."""
 
     def activity(self, record_id: str) -> ActivityRecord | None:
         """The activity record with `record_id`, if any."""
@@ -180,6 +196,10 @@ class PromiseState:
     def follow_up(self, report_id: str) -> FollowUpReport | None:
         """The follow-up with `report_id`, if any."""
         return next((f for f in self.follow_ups if f.report_id == report_id), None)
+
+    def scheduled(self, due_id: str) -> ScheduledFollowUp | None:
+        """The planned follow-up `due_id`, if any."""
+        return next((d for d in self.follow_up_schedule if d.due_id == due_id), None)
 
     def in_force_on(self, day: dt.date) -> Revision | None:
         """The revision that was in force on `day` (business time), if any."""
@@ -375,6 +395,23 @@ def _record_event(state: PromiseState, event: Event) -> PromiseState:
                     ),
                 )
             return replace(state, activities=_upsert(state.activities, lambda a: a.record_id, new))
+        case FollowUpScheduled():
+            due = ScheduledFollowUp(
+                due_id=event.due_id,
+                kind=event.kind,
+                covers_from=event.covers_from,
+                covers_to=event.covers_to,
+                due_on=event.due_on,
+            )
+            return replace(state, follow_up_schedule=(*state.follow_up_schedule, due))
+        case FollowUpRescheduled():
+            return replace(
+                state,
+                follow_up_schedule=tuple(
+                    replace(d, due_on=event.due_on) if d.due_id == event.due_id else d
+                    for d in state.follow_up_schedule
+                ),
+            )
         case FollowUpReportDrafted():
             report = FollowUpReport(
                 report_id=event.report_id,

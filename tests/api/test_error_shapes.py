@@ -22,7 +22,7 @@ import pytest
 from schema.i18n.catalogue import translations
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
-from tests.api.test_public_page import DAYS, publish_promise
+from tests.api.test_public_page import COVERS, DAYS, publish_promise
 from tests.unit.test_error_codes import documented, templates
 
 UB, LPO, JF = "org-upplands-bro", "org-lpo-jarfalla", "org-jarfalla"
@@ -112,6 +112,20 @@ def sign(promise_id: str, party: str, **extra: Any) -> Callable[[dict[str, Any]]
         }
 
     return build
+
+
+def planned(due_id: str, kind: str = "interim", **extra: Any) -> dict[str, Any]:
+    """A follow-up of the live promise's first days (its published final follow-up u1 covers
+    them: a planned final one is met by it)."""
+    return {
+        "promiseId": LIVE,
+        "dueId": due_id,
+        "kind": kind,
+        "coversFrom": COVERS[0],
+        "coversTo": COVERS[0],
+        "dueOn": COVERS[1],
+        **extra,
+    }
 
 
 def activity(**extra: Any) -> dict[str, Any]:
@@ -670,6 +684,28 @@ CASES = [
         {**activity(), "promiseId": "err-draft"},
         "RuleViolated",
     ),
+    Case("follow_up_due_exists", EDITOR, "scheduleFollowUp", planned("err-due"), "RuleViolated"),
+    Case(
+        "due_before_covered_end",
+        EDITOR,
+        "scheduleFollowUp",
+        planned("err-due-2", coversTo=COVERS[1], dueOn=COVERS[0]),
+        "RuleViolated",
+    ),
+    Case(
+        "follow_up_due_met",
+        EDITOR,
+        "rescheduleFollowUp",
+        {"promiseId": LIVE, "dueId": "err-due-met", "dueOn": COVERS[1], "reason": "Senare"},
+        "RuleViolated",
+    ),
+    Case(
+        "follow_up_due_not_found",
+        EDITOR,
+        "rescheduleFollowUp",
+        {"promiseId": LIVE, "dueId": "err-nope", "dueOn": COVERS[1], "reason": "Senare"},
+        "NotFound",
+    ),
     Case(
         "commitment_not_in_force",
         LPO_EDITOR,
@@ -837,6 +873,8 @@ async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
         await client(http, dev_app, LPO_EDITOR).ok(
             "voidActivityRecord", promiseId=LIVE, recordId="c3-r2", reason="Dubblett"
         )
+        await editor.ok("scheduleFollowUp", **planned("err-due"))
+        await editor.ok("scheduleFollowUp", **planned("err-due-met", kind="final"))
         await editor.ok("draftPromise", **draft("err-draft"))
         await editor.ok(
             "addFocusArea", promiseId="err-draft", focusArea={"focusAreaId": "fa1", "title": "Bro"}

@@ -268,3 +268,69 @@ async def test_a_partner_records_on_the_commitment_that_names_it_and_is_refused_
     counted = await police.query(PROGRESS, id=PARTNERED, t=done["consistencyToken"])
     rows = {r["commitmentId"]: r["records"] for r in counted["promise"]["progress"]}
     assert rows == {"c1": 3, "c2": 3}  # r1 and r4 on c1, and the partner's record
+
+
+PLANNED_QUERY = """query($id: ID!, $on: Date, $t: String) {
+  promise(id: $id, consistencyToken: $t) {
+    followUpSchedule(on: $on) { dueId kind dueOn status metBy } } }"""
+
+INBOX = "query($on: Date) { inbox(on: $on) { promiseId action detail } }"
+
+
+async def test_planned_follow_ups_come_due_in_the_inbox_and_stay_private_to_the_parties(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    promise = "ub-rhythm"
+    await _promise_with_activities(dev_app, http, promise, "p-rhythm")
+    editor = Client(http, dev_app, dev_app.token(UB, "editor"))
+    planned = await editor.ok(
+        "scheduleFollowUp",
+        promiseId=promise,
+        dueId="halvar-1",
+        kind="interim",
+        coversFrom="2018-01-01",
+        coversTo="2018-06-30",
+        dueOn="2018-08-31",
+    )
+    early = await editor.command(
+        "scheduleFollowUp",
+        promiseId=promise,
+        dueId="tidig",
+        kind="interim",
+        coversFrom="2018-01-01",
+        coversTo="2018-06-30",
+        dueOn="2018-06-29",
+    )
+    assert (early["__typename"], early["code"]) == ("RuleViolated", "due_before_covered_end")
+
+    async def standing(on: str) -> list[tuple[str, str]]:
+        found = await editor.query(PLANNED_QUERY, id=promise, on=on, t=planned["consistencyToken"])
+        return [(d["dueId"], d["status"]) for d in found["promise"]["followUpSchedule"]]
+
+    assert await standing("2018-07-01") == [("halvar-1", "upcoming")]
+    assert await standing("2018-08-01") == [("halvar-1", "due_soon")]
+    assert await standing("2018-09-01") == [("halvar-1", "overdue")]
+
+    async def inbox(org: str, on: str) -> list[str]:
+        client = Client(http, dev_app, dev_app.token(org, "editor"))
+        items = (await client.query(INBOX, on=on))["inbox"]
+        return [i["action"] for i in items if i["promiseId"] == promise]
+
+    assert "follow_up_due" in await inbox(LPO, "2018-08-15")
+    assert "follow_up_overdue" in await inbox(UB, "2018-09-15")
+    assert not {"follow_up_due", "follow_up_overdue"} & set(await inbox(UB, "2018-07-01"))
+    outsider = Client(http, dev_app, dev_app.token(ARJEPLOG, "editor"))
+    seen = await outsider.query(PLANNED_QUERY, id=promise, on="2018-09-01")
+    assert seen["promise"] is None or seen["promise"]["followUpSchedule"] == []
+
+    moved = await editor.ok(
+        "rescheduleFollowUp",
+        promiseId=promise,
+        dueId="halvar-1",
+        dueOn="2018-10-31",
+        reason="Styrgruppen möts i oktober",
+    )
+    found = await editor.query(
+        PLANNED_QUERY, id=promise, on="2018-09-15", t=moved["consistencyToken"]
+    )
+    assert found["promise"]["followUpSchedule"][0]["status"] == "upcoming"

@@ -1,11 +1,11 @@
 """The rhythm of follow-up (uppföljningsplan): follow-ups the parties plan, each due on a day.
 
 A party's editor (or signatory) plans a follow-up of a kind (interim or final) covering part of
-the promise's period and due on a day on or after that part's end (e.g. an interim follow-up of the first
-half-year by 30 June, the final one by the period's end), and may move its due day with a
-reason. A planned follow-up is met once a published follow-up of its kind covers its period;
-until then, on any day it is upcoming, due soon (within DUE_SOON_DAYS of its due day) or
-overdue (after it). The inbox lists the due-soon and overdue ones of each party.
+the promise's period and due on a day on or after that part's end (e.g. an interim follow-up of
+the first half-year by 30 June, the final one by the period's end), and may move its due day
+with a reason. A planned follow-up is met once a published follow-up of its kind covers its
+period; until then, on any day it is upcoming, due soon (within DUE_SOON_DAYS of its due day)
+or overdue (after it). The inbox lists the due-soon and overdue ones of each party.
 """
 
 from __future__ import annotations

@@ -19,8 +19,7 @@ from service.bootstrap import build_domain
 from tests.conftest import Database
 from tests.drills.conftest import until
 from tests.integration.test_projections_promises import document_rows
-from tests.integration.test_rebuild_in_memory import live_rows
-from tests.integration.test_rebuild_in_parts import a_log_with_an_erasure
+from tests.integration.test_rebuild_in_memory import a_log_with_an_erasure, live_rows
 
 pytestmark = pytest.mark.drills
 

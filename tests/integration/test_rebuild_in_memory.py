@@ -70,15 +70,15 @@ async def live_rows(app_url: str, conn: asyncpg.Connection) -> list[tuple[object
     return await document_rows(conn, version)
 
 
-async def test_a_rebuild_in_flushes_equals_the_live_documents_after_a_crash_and_an_erasure(
-    fresh_db: Database, dispatcher: Dispatcher
-) -> None:
+async def a_log_with_an_erasure(db: Database, dispatcher: Dispatcher) -> int:
+    """The demo's promises, one more in force with records, one record's payload erased, and
+    records after the erasure; the log's size."""
     await in_force_promise(dispatcher)
     named = await dispatcher.dispatch(record("r-named", f"Samtal med {NAME} vid Bro centrum"))
     for n in range(5):
         await dispatcher.dispatch(record(f"r-{n}"))
     await sequence(dispatcher.pool)
-    conn = await database.connect(fresh_db.app_url)
+    conn = await database.connect(db.app_url)
     try:
         data = await conn.fetchval(
             "SELECT p.data FROM events e JOIN payloads p ON p.event_pk = e.id "
@@ -87,9 +87,19 @@ async def test_a_rebuild_in_flushes_equals_the_live_documents_after_a_crash_and_
         )
         redacted = redact(build_domain().registry, "ActivityPerformed", data)
         await record_erasure(conn, named.event_ids[0], "begäran", "anna", "bertil", redacted)
-        for n in range(5, 8):
-            await dispatcher.dispatch(record(f"r-{n}"))
-        head = await sequence(dispatcher.pool)
+    finally:
+        await conn.close()
+    for n in range(5, 8):
+        await dispatcher.dispatch(record(f"r-{n}"))
+    return await sequence(dispatcher.pool)
+
+
+async def test_a_rebuild_in_flushes_equals_the_live_documents_after_a_crash_and_an_erasure(
+    fresh_db: Database, dispatcher: Dispatcher
+) -> None:
+    head = await a_log_with_an_erasure(fresh_db, dispatcher)
+    conn = await database.connect(fresh_db.app_url)
+    try:
         expected = await live_rows(fresh_db.app_url, conn)
         assert len(expected) >= 3
         assert all(NAME not in str(row) for row in expected)

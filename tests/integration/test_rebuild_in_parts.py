@@ -10,45 +10,15 @@ from typing import Any
 import asyncpg
 import pytest
 
-from events.erasure import redact
 from projections.rebuild import Part, fold_part, rebuild
 from projections.runner import checkpoint, serving_version
 from service import cli, database
-from service.admin.erasure import record_erasure
-from service.bootstrap import build_domain
 from service.dispatcher import Dispatcher
 from tests.conftest import Database
-from tests.integration.test_dispatcher_cache import in_force_promise, record
-from tests.integration.test_projections_promises import document_rows, projection, sequence
-from tests.integration.test_rebuild_in_memory import live_rows
-
-NAME = "Greta Exempelsdotter"
+from tests.integration.test_projections_promises import document_rows, projection
+from tests.integration.test_rebuild_in_memory import NAME, a_log_with_an_erasure, live_rows
 
 PARTS = "SELECT part, parts, checkpoint FROM rebuild_parts ORDER BY part"
-
-
-async def a_log_with_an_erasure(db: Database, dispatcher: Dispatcher) -> int:
-    """The demo's promises, one more in force with records, one record's payload erased; the
-    log's size."""
-    await in_force_promise(dispatcher)
-    named = await dispatcher.dispatch(record("r-named", f"Samtal med {NAME} vid Bro centrum"))
-    for n in range(6):
-        await dispatcher.dispatch(record(f"r-{n}"))
-    await sequence(dispatcher.pool)
-    conn = await database.connect(db.app_url)
-    try:
-        data = await conn.fetchval(
-            "SELECT p.data FROM events e JOIN payloads p ON p.event_pk = e.id "
-            "WHERE e.event_id = $1",
-            named.event_ids[0],
-        )
-        redacted = redact(build_domain().registry, "ActivityPerformed", data)
-        await record_erasure(conn, named.event_ids[0], "begäran", "anna", "bertil", redacted)
-    finally:
-        await conn.close()
-    for n in range(6, 9):
-        await dispatcher.dispatch(record(f"r-{n}"))
-    return await sequence(dispatcher.pool)
 
 
 async def test_a_rebuild_in_parts_equals_the_live_documents_and_resumes_a_failed_part(

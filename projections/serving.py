@@ -426,3 +426,39 @@ async def agreement_promises(
         AGREEMENT_PROMISES, PROMISES, agreement_id, everything, sorted(member_of), limit
     )
     return [r[0] for r in rows]
+
+
+AREA_PROMISE_DOCUMENTS = """
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1
+  AND d.organisations && $2::text[]
+  AND d.organisations && $3::text[]
+  AND ($4 OR d.organisations && $5::text[] OR d.doc ? 'public')
+ORDER BY d.key
+LIMIT $6"""
+
+
+async def area_promise_documents(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    police_areas: Sequence[str],
+    municipalities: Sequence[str],
+    member_of: frozenset[str],
+    everything: bool,
+    limit: int,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Serving promise documents, in key order, to which one of `police_areas` and one of
+    `municipalities` are party (a police area's or region's overview, in one query): all of
+    them when `everything`, else those an organisation in `member_of` is party to and the
+    published ones, as `promise_documents` filters."""
+    rows = await conn.fetch(
+        AREA_PROMISE_DOCUMENTS,
+        PROMISES,
+        sorted(police_areas),
+        sorted(municipalities),
+        everything,
+        sorted(member_of),
+        limit,
+    )
+    return [(r[0], r[1]) for r in rows]

@@ -26,6 +26,7 @@ from schema.errors import ClientError
 from schema.execution import Executor
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, OperationLimits
 from schema.organisations import OrganisationQuery
+from schema.overview import OverviewQuery
 from schema.places import PlaceQuery
 from schema.promises import PromiseQuery, PromiseSubscription
 from schema.proofs import ProofQuery
@@ -42,6 +43,7 @@ QUERY_TYPES: tuple[type[Any], ...] = (
     OrganisationQuery,
     ActivityQuery,
     PlaceQuery,
+    OverviewQuery,
 )
 
 

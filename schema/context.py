@@ -94,6 +94,18 @@ class Reader(Protocol):
     ) -> Sequence[str]:
         """Keys of the promises naming an agreement, as far as the caller may see them."""
 
+    async def area_promise_documents(
+        self,
+        *,
+        police_areas: Sequence[str],
+        municipalities: Sequence[str],
+        member_of: frozenset[str],
+        everything: bool,
+        limit: int,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Promise documents in key order to which one of `police_areas` and one of
+        `municipalities` are party, filtered by visibility like `promise_documents`."""
+
     async def log_index_at(self, moment: dt.datetime) -> int | None:
         """The last log index recorded at or before `moment` (None before the first)."""
 

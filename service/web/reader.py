@@ -283,6 +283,27 @@ class PgReader:
             )
         )
 
+    async def area_promise_documents(
+        self,
+        *,
+        police_areas: Sequence[str],
+        municipalities: Sequence[str],
+        member_of: frozenset[str],
+        everything: bool,
+        limit: int,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Promise documents of police areas with municipalities they serve, in one query."""
+        return await self._read(
+            lambda p: serving.area_promise_documents(
+                p,
+                police_areas=police_areas,
+                municipalities=municipalities,
+                member_of=member_of,
+                everything=everything,
+                limit=limit,
+            )
+        )
+
     async def log_head(self) -> int:
         """How many events are sequenced."""
         return await self._read(store.log_size)

@@ -12,7 +12,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from events.directory.decider import GrantSigningMandate, RegisterPerson
+from events.directory.decider import EndPoliceAreaLink, GrantSigningMandate, RegisterPerson
 from events.messages import Command, Principal
 from events.promise.commands import (
     AddCommitment,
@@ -29,6 +29,7 @@ from schema.api import build_schema
 from schema.context import Context
 from service import database
 from service.bootstrap import build_domain, dispatch_for
+from service.demo.history import DemoHistory
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
 from service.web.reader import PgReader
@@ -387,3 +388,50 @@ async def test_an_id_that_is_no_police_area_or_region_is_not_found_in_the_caller
             "code": "organisation_not_found",
             "message": f"No police region {unknown}.",
         }
+
+
+async def test_on_reads_the_links_of_that_day_and_first_shortens_a_municipalitys_promises(
+    fresh_db: Database, dispatcher: Dispatcher
+) -> None:
+    await load_demo(dispatcher, at=AT)
+    await piteå_promises(dispatcher)
+    operator = DemoHistory(AT).operator()
+    await dispatcher.dispatch(
+        EndPoliceAreaLink(
+            **key(),
+            actor=operator,
+            link_id=f"link-{LPO}-{ARJEPLOG}",
+            ended_on=dt.date(2026, 6, 30),
+        )
+    )
+    await project(dispatcher, fresh_db.app_url)
+
+    member = principal(LPO, "viewer")
+    before = await graphql(dispatcher, AREA, member, id=LPO, on="2026-06-30")
+    after = await graphql(dispatcher, AREA, member, id=LPO, on="2026-07-01")
+    assert [m["municipalityId"] for m in before["policeAreaOverview"]["municipalities"]] == [
+        PITEA,
+        ALVSBYN,
+        ARVIDSJAUR,
+        ARJEPLOG,
+    ]
+    assert [m["municipalityId"] for m in after["policeAreaOverview"]["municipalities"]] == [
+        PITEA,
+        ALVSBYN,
+        ARVIDSJAUR,
+    ]
+    assert after["policeAreaOverview"]["counts"]["promises"] == 2
+
+    shortened = await graphql(
+        dispatcher,
+        """query($id: ID!) { policeAreaOverview(policeAreaId: $id) {
+          ... on PoliceAreaOverview {
+            municipalities { counts { promises } promises(first: 0) { id } }
+          }
+        } }""",
+        member,
+        id=LPO,
+    )
+    # first below 1 gives 1, as every `first` does.
+    pitea = shortened["policeAreaOverview"]["municipalities"][0]
+    assert (pitea["counts"]["promises"], pitea["promises"]) == (1, [{"id": PUBLISHED}])

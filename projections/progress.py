@@ -204,3 +204,59 @@ def _progress(
         per=target.per,
         periods=tuple(periods),
     )
+
+
+ON_TRACK, BEHIND, AT_RISK, NO_TARGET, NOT_ASSESSABLE = (
+    "on_track",
+    "behind",
+    "at_risk",
+    "no_target",
+    "not_assessable",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pace:
+    """Whether a commitment keeps pace on a day: what was due by then against what is done."""
+
+    status: str
+    expected: int | None
+    achieved: int
+
+
+def pace(row: Progress, period: Period, day: dt.date) -> Pace:
+    """The pace of a commitment on `day` (takt):
+
+    What was due by `day` is the target (of the sub-period holding `day`, for a target per year
+    or month) times the share of its days that have begun by `day`, rounded down: nothing is due
+    before it starts, all of it from its last day on. On track when what is done reaches what
+    was due; behind when it reaches at least half of it; at risk below that. A target "at most
+    n" is on track while the count stays within n, at risk once past it. A commitment without a
+    numeric target has no pace (no_target); one whose period has no known dates cannot be
+    assessed (not_assessable)."""
+    if row.target is None or row.comparator is None:
+        return Pace(status=NO_TARGET, expected=None, achieved=row.achieved)
+    window: tuple[dt.date, dt.date, int, int] | None = None
+    if row.periods:
+        current = next(
+            (p for p in row.periods if p.starts_on <= day <= p.ends_on),
+            row.periods[0] if day < row.periods[0].starts_on else row.periods[-1],
+        )
+        window = (current.starts_on, current.ends_on, current.target, current.achieved)
+    elif period.valid_from is not None and period.valid_to is not None:
+        window = (period.valid_from, period.valid_to, row.target, row.achieved)
+    if window is None:
+        return Pace(status=NOT_ASSESSABLE, expected=None, achieved=row.achieved)
+    start, end, target, achieved = window
+    if row.comparator == "<=":
+        status = ON_TRACK if achieved <= target else AT_RISK
+        return Pace(status=status, expected=target, achieved=achieved)
+    begun = min(max((day - start).days + 1, 0), (end - start).days + 1)
+    expected = target * begun // ((end - start).days + 1)
+    if achieved >= expected:
+        status = ON_TRACK
+    elif 2 * achieved >= expected:
+        status = BEHIND
+    else:
+        status = AT_RISK
+    return Pace(status=status, expected=expected, achieved=achieved)

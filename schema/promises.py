@@ -18,11 +18,13 @@ from strawberry.types import Info
 
 from events.codec import from_plain, to_plain
 from events.messages import NotFound as Missing
+from events.promise.content import Period
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.promise.rhythm import DUE_SOON, OVERDUE, due_status
 from events.promise.state import FollowUpReport, PromiseState, ScheduledFollowUp
 from projections.activities import attach
-from projections.progress import progress
+from projections.progress import PeriodProgress as StoredPeriod
+from projections.progress import Progress, pace, progress
 from projections.promises import NAME as PROMISE_PROJECTION
 from schema import errors, time_travel
 from schema.access import member_organisation, readable_organisations, sees_parties
@@ -82,6 +84,52 @@ class CommitmentProgress:
         description="For a target per year or per month: each year (or month) of the period, "
         "counted from its first day, with its own target, count and status; else empty.",
     )
+    promise_period: strawberry.Private[Period] = dataclasses.field(default_factory=Period)
+
+    @strawberry.field(
+        description="Takt on `on` (default today): what was due by then — the target (of the "
+        "year or month holding that day, for a target per year or month) times the share of "
+        "its days begun, rounded down — against what is done. on_track when done reaches it, "
+        "behind from half of it, at_risk below; for 'at most n', on_track while within n. "
+        "no_target without a numeric target; not_assessable when the period has no dates."
+    )
+    def pace(self, info: Info[Context, None], on: dt.date | None = None) -> CommitmentPace:
+        row = Progress(
+            commitment_id=self.commitment_id,
+            text=self.text,
+            target=self.target,
+            comparator=self.comparator,
+            unit=self.unit,
+            achieved=self.achieved,
+            records=self.records,
+            status=self.status,
+            colour=self.colour,
+            per=self.per,
+            periods=tuple(
+                StoredPeriod(
+                    label=p.label,
+                    starts_on=p.starts_on,
+                    ends_on=p.ends_on,
+                    target=p.target,
+                    achieved=p.achieved,
+                    records=p.records,
+                    status=p.status,
+                    colour=p.colour,
+                )
+                for p in self.periods
+            ),
+        )
+        found = pace(row, self.promise_period, on or info.context.now().date())
+        return CommitmentPace(status=found.status, expected=found.expected, achieved=found.achieved)
+
+
+@strawberry.type(description="A commitment's takt on a day (see CommitmentProgress.pace).")
+class CommitmentPace:
+    status: str = strawberry.field(
+        description="on_track, behind, at_risk, no_target or not_assessable"
+    )
+    expected: int | None = strawberry.field(description="What was due by the day.")
+    achieved: int = strawberry.field(description="What counts by now (in that year or month).")
 
 
 @strawberry.type(
@@ -279,13 +327,28 @@ def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
-def _progress(items: list[dict[str, Any]]) -> list[CommitmentProgress]:
+def _progress(
+    items: list[dict[str, Any]], period: Period | None = None
+) -> list[CommitmentProgress]:
+    """The typed progress rows of a document, each knowing the promise's period (its pace)."""
+    shown = period or Period()
     return [
-        CommitmentProgress(**{**item, "periods": [_period(p) for p in item["periods"]]})
+        CommitmentProgress(
+            **{**item, "periods": [_period(p) for p in item["periods"]]}, promise_period=shown
+        )
         if item.get("periods")
-        else CommitmentProgress(**{k: v for k, v in item.items() if k != "periods"})
+        else CommitmentProgress(
+            **{k: v for k, v in item.items() if k != "periods"}, promise_period=shown
+        )
         for item in items
     ]
+
+
+def _period_of(period: Mapping[str, Any]) -> Period:
+    """A stored period's dates."""
+    return Period(
+        valid_from=_date(period.get("valid_from")), valid_to=_date(period.get("valid_to"))
+    )
 
 
 def _period(item: dict[str, Any]) -> PeriodProgress:
@@ -321,7 +384,7 @@ def member_view(key: str, doc: dict[str, Any], stored: bool = True) -> Promise:
         valid_to=_date(period.get("valid_to")),
         period_label=period.get("label"),
         public_only=False,
-        progress=_progress(doc.get("progress", [])),
+        progress=_progress(doc.get("progress", []), _period_of(period)),
         source=DocumentSource(doc, key if stored else None),
     )
 
@@ -348,7 +411,7 @@ def public_view(key: str, doc: dict[str, Any], stored: bool = True) -> Promise |
         valid_to=_date(period.get("valid_to")),
         period_label=period.get("label"),
         public_only=True,
-        progress=_progress(public.get("progress", [])),
+        progress=_progress(public.get("progress", []), _period_of(period)),
         source=DocumentSource(doc, key if stored else None, "public"),
     )
 
@@ -377,7 +440,7 @@ def in_force_view(ctx: Context, doc: dict[str, Any], day: dt.date) -> Promise | 
         valid_to=details.period.valid_to,
         period_label=details.period.label,
         public_only=not member,
-        progress=_progress([dataclasses.asdict(p) for p in progress(shown)]),
+        progress=_progress([dataclasses.asdict(p) for p in progress(shown)], details.period),
         revision_no=revision.revision_no,
         signatures=signatures_of(plain),
         publications=publications_of(_plain_list(published)),

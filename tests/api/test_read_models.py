@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
 
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
+from tests.api.test_public_page import END, START, publish_promise
 
 UB, LPO, ARJEPLOG = "org-upplands-bro", "org-lpo-jarfalla", "org-arjeplog"
 PROMISE = "ub-read-models"
@@ -334,3 +336,29 @@ async def test_planned_follow_ups_come_due_in_the_inbox_and_stay_private_to_the_
         PLANNED_QUERY, id=promise, on="2018-09-15", t=moved["consistencyToken"]
     )
     assert found["promise"]["followUpSchedule"][0]["status"] == "upcoming"
+
+
+PACE = """query($id: ID!, $on: Date) { promise(id: $id) {
+  publicOnly progress { commitmentId target achieved pace(on: $on) { status expected achieved } }
+} }"""
+
+
+async def test_pace_is_read_for_any_day_by_members_and_citizens_alike(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    promise = "ub-pace"
+    await publish_promise(dev_app, http, promise)  # running from START (300 days ago) to END
+    days = (END - START).days + 1
+    today = START + dt.timedelta(days=300)
+    for client in (Client(http, dev_app, dev_app.token(UB, "editor")), Client(http, dev_app, None)):
+        found = (await client.query(PACE, id=promise, on=today.isoformat()))["promise"]
+        paces = {
+            p["commitmentId"]: (p["pace"]["status"], p["pace"]["expected"], p["pace"]["achieved"])
+            for p in found["progress"]
+        }
+        assert paces == {
+            "c1": ("no_target", None, 0),
+            "c2": ("on_track", 8 * 301 // days, 3),
+            "c3": ("on_track", 2 * 301 // days, 2),
+            "c4": ("at_risk", 4 * 301 // days, 0),
+        }, found["publicOnly"]

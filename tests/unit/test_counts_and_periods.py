@@ -23,7 +23,7 @@ from events.promise.events import (
     ActivityRecordVoided,
 )
 from events.promise.state import PromiseState
-from projections.progress import Progress, progress, sub_periods
+from projections.progress import Progress, pace, progress, sub_periods
 from tests.unit.decider_world import CONTEXT, IN_FORCE, KOMMUN, LPO, LPO_EDITOR, promise_meta
 from tests.unit.given_when_then import then_refused, when
 
@@ -350,3 +350,60 @@ def test_progress_equals_a_recount_of_the_standing_records(
             if row.achieved == 0
             else "partly"
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Pace (takt)
+
+EIGHT_IN_2026 = Period(valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("day", "done", "expected", "status"),
+    [
+        (dt.date(2025, 12, 31), 0, 0, "on_track"),  # nothing is due before the period
+        (dt.date(2026, 1, 1), 0, 0, "on_track"),
+        (dt.date(2026, 7, 1), 3, 3, "on_track"),  # 182 of 365 days begun: 8 × 182 // 365
+        (dt.date(2026, 7, 3), 4, 4, "on_track"),  # 184 days: 4
+        (dt.date(2026, 7, 3), 2, 4, "behind"),
+        (dt.date(2026, 7, 3), 1, 4, "at_risk"),
+        (dt.date(2026, 12, 31), 7, 8, "behind"),
+        (dt.date(2027, 3, 1), 8, 8, "on_track"),  # after the period: all of it was due
+        (dt.date(2027, 3, 1), 3, 8, "at_risk"),
+    ],
+)
+def test_pace_compares_what_is_done_with_what_was_due_by_the_day(
+    day: dt.date, done: int, expected: int, status: str
+) -> None:
+    state = in_force_with(Target(comparator=">=", quantity=8, unit="insats"), EIGHT_IN_2026)
+    state = with_records(
+        state, *(performed(f"p{i}", "c2", dt.date(2026, 1, 2 + i)) for i in range(done))
+    )
+    found = pace(by_id(progress(state))["c2"], EIGHT_IN_2026, day)
+    assert (found.expected, found.achieved, found.status) == (expected, done, status)
+
+
+def test_pace_of_a_yearly_target_looks_at_the_year_holding_the_day() -> None:
+    state = in_force_with(Target(comparator=">=", quantity=4, unit="insats", per="year"))
+    state = with_records(
+        state, *(performed(f"y{i}", "c2", dt.date(2023, 2 + i, 1)) for i in range(4))
+    )
+    row = by_id(progress(state))["c2"]
+    assert pace(row, TWO_YEARS, dt.date(2023, 12, 31)).status == "on_track"
+    second = pace(row, TWO_YEARS, dt.date(2024, 7, 1))  # 2024: 183 of 366 days begun, none done
+    assert (second.expected, second.achieved, second.status) == (2, 0, "at_risk")
+
+
+def test_pace_without_a_target_or_dates_or_for_at_most() -> None:
+    plain = by_id(progress(PROMISE.fold(IN_FORCE)))["c1"]
+    assert pace(plain, EIGHT_IN_2026, dt.date(2026, 6, 1)).status == "no_target"
+    undated = in_force_with(Target(comparator=">=", quantity=8, unit="insats"), Period())
+    row = by_id(progress(undated))["c2"]
+    assert pace(row, Period(), dt.date(2026, 6, 1)).status == "not_assessable"
+    ceiling = in_force_with(Target(comparator="<=", quantity=1, unit="incident"), EIGHT_IN_2026)
+    ceiling = with_records(
+        ceiling, *(performed(f"c{i}", "c2", dt.date(2026, 3, 1 + i)) for i in range(2))
+    )
+    assert pace(by_id(progress(ceiling))["c2"], EIGHT_IN_2026, dt.date(2026, 4, 1)).status == (
+        "at_risk"
+    )

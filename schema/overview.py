@@ -1,5 +1,5 @@
-"""A police area's consolidated view across the municipalities it serves, and a police region's
-across its police areas (issue 17: a lokalpolisområde responsible for several municipalities).
+"""A police area's consolidated view across the municipalities it serves (a lokalpolisområde is
+often responsible for several), and a police region's across its police areas.
 
 The structure (which police areas a region has, which municipalities an area serves on a day)
 is the public directory, so anybody reads an overview. The promises in it, and so its counts,
@@ -18,9 +18,11 @@ from strawberry.types import Info
 from events.codec import from_plain
 from events.directory.state import POLICE_AREA, POLICE_REGION, DirectoryState
 from events.messages import NotFound as Missing
+from events.promise.rhythm import OVERDUE
 from events.promise.state import IN_FORCE
 from projections.directory import KEY as DIRECTORY_KEY
 from projections.directory import NAME as DIRECTORY_PROJECTION
+from projections.progress import AT_RISK, BEHIND
 from schema import errors
 from schema.access import readable_organisations
 from schema.consistency import read_after
@@ -35,7 +37,9 @@ MAX_PROMISES = 500
 
 @strawberry.type(
     description="Counts over the promises the caller may see: promises, those in force "
-    "(status in_force), and the commitments of their revisions in force by progress status."
+    "(status in_force), the commitments of their revisions in force by progress status and by "
+    "pace on the overview's day (behind, at_risk), and the planned follow-ups overdue on that "
+    "day (those a party's members see; none in a public view)."
 )
 class OverviewCounts:
     promises: int
@@ -43,17 +47,25 @@ class OverviewCounts:
     commitments_met: int
     commitments_partly: int
     commitments_not_met: int
+    commitments_behind: int = 0
+    commitments_at_risk: int = 0
+    follow_ups_overdue: int = 0
 
 
-def counts_of(promises: list[Promise]) -> OverviewCounts:
-    """The counts of `promises` (their progress as the caller sees it)."""
+def counts_of(promises: list[Promise], day: dt.date) -> OverviewCounts:
+    """The counts of `promises` on `day` (their progress as the caller sees it)."""
     statuses = [c.status for p in promises for c in p.progress]
+    paces = [c.pace_on(day).status for p in promises for c in p.progress]
+    overdue = [d for p in promises for d in p.planned_on(day) if d.status == OVERDUE]
     return OverviewCounts(
         promises=len(promises),
         in_force=sum(1 for p in promises if p.status == IN_FORCE),
         commitments_met=statuses.count("met"),
         commitments_partly=statuses.count("partly"),
         commitments_not_met=statuses.count("not_met"),
+        commitments_behind=paces.count(BEHIND),
+        commitments_at_risk=paces.count(AT_RISK),
+        follow_ups_overdue=len(overdue),
     )
 
 
@@ -65,6 +77,9 @@ def total(parts: list[OverviewCounts]) -> OverviewCounts:
         commitments_met=sum(c.commitments_met for c in parts),
         commitments_partly=sum(c.commitments_partly for c in parts),
         commitments_not_met=sum(c.commitments_not_met for c in parts),
+        commitments_behind=sum(c.commitments_behind for c in parts),
+        commitments_at_risk=sum(c.commitments_at_risk for c in parts),
+        follow_ups_overdue=sum(c.follow_ups_overdue for c in parts),
     )
 
 
@@ -168,7 +183,7 @@ def _area_overview(
             MunicipalityOverview(
                 municipality_id=strawberry.ID(municipality_id),
                 name=municipality_id if municipality is None else municipality.name,
-                counts=counts_of(theirs),
+                counts=counts_of(theirs, day),
                 seen=theirs,
             )
         )

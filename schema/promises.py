@@ -23,8 +23,8 @@ from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.promise.rhythm import DUE_SOON, OVERDUE, due_status
 from events.promise.state import FollowUpReport, PromiseState, ScheduledFollowUp
 from projections.activities import attach
+from projections.progress import Pace, Progress, pace, progress
 from projections.progress import PeriodProgress as StoredPeriod
-from projections.progress import Progress, pace, progress
 from projections.promises import NAME as PROMISE_PROJECTION
 from schema import errors, time_travel
 from schema.access import member_organisation, readable_organisations, sees_parties
@@ -94,6 +94,11 @@ class CommitmentProgress:
         "no_target without a numeric target; not_assessable when the period has no dates."
     )
     def pace(self, info: Info[Context, None], on: dt.date | None = None) -> CommitmentPace:
+        found = self.pace_on(on or info.context.now().date())
+        return CommitmentPace(status=found.status, expected=found.expected, achieved=found.achieved)
+
+    def pace_on(self, day: dt.date) -> Pace:
+        """The takt on `day` (projections.progress.pace)."""
         row = Progress(
             commitment_id=self.commitment_id,
             text=self.text,
@@ -119,8 +124,7 @@ class CommitmentProgress:
                 for p in self.periods
             ),
         )
-        found = pace(row, self.promise_period, on or info.context.now().date())
-        return CommitmentPace(status=found.status, expected=found.expected, achieved=found.achieved)
+        return pace(row, self.promise_period, day)
 
 
 @strawberry.type(description="A commitment's takt on a day (see CommitmentProgress.pace).")
@@ -293,10 +297,14 @@ class Promise:
     def follow_up_schedule(
         self, info: Info[Context, None], on: dt.date | None = None
     ) -> list[PlannedFollowUp]:
+        return self.planned_on(on or info.context.now().date())
+
+    def planned_on(self, day: dt.date) -> list[PlannedFollowUp]:
+        """The planned follow-ups where they stand on `day` (none for a public view)."""
         state = self.source.doc.get("state")
         if self.public_only or self.source.part is not None or state is None:
             return []
-        return planned_follow_ups(state, on or info.context.now().date())
+        return planned_follow_ups(state, day)
 
 
 @strawberry.type

@@ -21,6 +21,7 @@ from events.promise.commands import (
     ProposePromise,
     PublishPromise,
     RecordActivity,
+    ScheduleFollowUp,
     SignPromise,
 )
 from events.promise.content import Commitment, FocusArea, Period, PromiseDetails, Target
@@ -435,3 +436,59 @@ async def test_on_reads_the_links_of_that_day_and_first_shortens_a_municipalitys
     # first below 1 gives 1, as every `first` does.
     pitea = shortened["policeAreaOverview"]["municipalities"][0]
     assert (pitea["counts"]["promises"], pitea["promises"]) == (1, [{"id": PUBLISHED}])
+
+
+PACE_AND_DUE = """query($id: ID!, $on: Date) {
+  policeAreaOverview(policeAreaId: $id, on: $on) {
+    ... on PoliceAreaOverview {
+      municipalities { municipalityId
+        counts { commitmentsBehind commitmentsAtRisk followUpsOverdue }
+        promises { id progress { commitmentId pace(on: $on) { status } } } } } } }"""
+
+
+async def test_the_overview_counts_pace_and_overdue_follow_ups_on_its_day(
+    fresh_db: Database, dispatcher: Dispatcher
+) -> None:
+    await load_demo(dispatcher, at=AT)
+    await piteå_promises(dispatcher)
+    await dispatcher.dispatch(
+        ScheduleFollowUp(
+            **key(),
+            actor=EDITOR,
+            promise_id=PUBLISHED,
+            due_id="halvar-1",
+            kind="interim",
+            covers_from=dt.date(2026, 1, 1),
+            covers_to=dt.date(2026, 6, 30),
+            due_on=dt.date(2026, 7, 31),
+        )
+    )
+    await project(dispatcher, fresh_db.app_url)
+
+    async def pitea(caller: Principal | None, on: str) -> dict[str, Any]:
+        found = await graphql(dispatcher, PACE_AND_DUE, caller, id=LPO, on=on)
+        [municipality] = [
+            m for m in found["policeAreaOverview"]["municipalities"] if m["municipalityId"] == PITEA
+        ]
+        return municipality
+
+    member = principal(LPO, "viewer")
+    # 1 August: 213 of 365 days begun; c1 (2, done 2) on track, c2 (4, done 1: 2 due) behind,
+    # c3 (3, done 0: 1 due) at risk; the half-year follow-up due 31 July is overdue.
+    august = await pitea(member, "2026-08-01")
+    paces = [c["pace"]["status"] for c in august["promises"][0]["progress"]]
+    assert paces == ["on_track", "behind", "at_risk"]
+    assert august["counts"] == {
+        "commitmentsBehind": 1,
+        "commitmentsAtRisk": 1,
+        "followUpsOverdue": 1,
+    }
+    july = await pitea(member, "2026-07-01")
+    assert july["counts"]["followUpsOverdue"] == 0
+    # Citizens see the same pace of the published promise, and no follow-up plan.
+    anonymous = await pitea(None, "2026-08-01")
+    assert anonymous["counts"] == {
+        "commitmentsBehind": 1,
+        "commitmentsAtRisk": 1,
+        "followUpsOverdue": 0,
+    }

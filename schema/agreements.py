@@ -21,9 +21,8 @@ from projections.agreements import NAME as AGREEMENT_PROJECTION
 from schema.access import readable_organisations, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
-from schema.errors import ClientError
 from schema.evidence import Evidence, evidence_of
-from schema.pagination import First, PageInfo, decode_cursor, encode_cursor, page_size
+from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
 
 MAX_LINKED_PROMISES = 100
 """Promises listed under one agreement (an agreement runs a few years: a handful of promises)."""
@@ -248,10 +247,7 @@ class AgreementQuery:
         ctx = info.context
         await read_after(ctx, consistency_token)
         limit = page_size(first)
-        try:
-            start = decode_cursor(after)
-        except ValueError as exc:
-            raise ClientError(str(exc)) from None
+        start = key_after(after)
         readable = readable_organisations(ctx)
         rows = await ctx.reader.agreement_documents(
             organisation=organisation,

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import strawberry
 
+from schema.errors import ClientError
+
 PAGE_CAP = 100
 """The most items one page may hold, whatever `first` asks for."""
 
@@ -44,6 +46,15 @@ def decode_cursor(cursor: str | None) -> str | None:
         return base64.urlsafe_b64decode(cursor.encode()).decode()
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise ValueError("malformed cursor") from exc
+
+
+def key_after(after: str | None) -> str | None:
+    """The key a list continues after (None: from the start); a cursor that is not ours is
+    the client's error."""
+    try:
+        return decode_cursor(after)
+    except ValueError as exc:
+        raise ClientError(str(exc)) from None
 
 
 @strawberry.type(description="Where a page ends and whether more follow.")

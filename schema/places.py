@@ -17,8 +17,7 @@ from events.place import STREAM_PREFIX as PLACE_STREAM
 from projections.places import NAME as PLACE_PROJECTION
 from schema.consistency import read_after
 from schema.context import Context
-from schema.errors import ClientError
-from schema.pagination import First, PageInfo, decode_cursor, encode_cursor, page_size
+from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
 
 
 @strawberry.type(description="A point in WGS84, in decimal degrees as registered.")
@@ -122,10 +121,7 @@ class PlaceQuery:
         ctx = info.context
         await read_after(ctx, consistency_token)
         limit = page_size(first)
-        try:
-            start = decode_cursor(after)
-        except ValueError as exc:
-            raise ClientError(str(exc)) from None
+        start = key_after(after)
         rows = await ctx.reader.place_documents(
             municipality=municipality_id, unsafe_only=unsafe_only, after=start, limit=limit + 1
         )

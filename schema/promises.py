@@ -32,7 +32,7 @@ from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
 from schema.evidence import Evidence, evidence_of
-from schema.pagination import First, PageInfo, decode_cursor, encode_cursor, page_size
+from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
 from schema.refusals import message
 from schema.time_travel import AsOfRefused
 
@@ -579,10 +579,7 @@ class PromiseQuery:
         ctx = info.context
         await read_after(ctx, consistency_token)
         limit = page_size(first)
-        try:
-            start = decode_cursor(after)
-        except ValueError as exc:
-            raise ClientError(str(exc)) from None
+        start = key_after(after)
         readable = readable_organisations(ctx)
         rows = await ctx.reader.promise_documents(
             organisation=organisation,

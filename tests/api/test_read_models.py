@@ -362,3 +362,16 @@ async def test_pace_is_read_for_any_day_by_members_and_citizens_alike(
             "c3": ("on_track", 2 * 301 // days, 2),
             "c4": ("at_risk", 4 * 301 // days, 0),
         }, found["publicOnly"]
+
+
+async def test_a_cursor_the_server_did_not_make_is_the_clients_error_on_every_list(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    for query in (
+        '{ promises(after: "a") { promises { id } } }',
+        '{ agreements(after: "a") { agreements { id } } }',
+        '{ places(after: "a") { places { id } } }',
+    ):
+        response = await http.post(f"{dev_app.url}/graphql", json={"query": query})
+        errors = response.json()["errors"]
+        assert [e["message"] for e in errors] == ["malformed cursor"], query

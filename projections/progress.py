@@ -18,11 +18,12 @@ known dates, is evaluated over the whole period as one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from events.promise.content import Commitment, Period, Target
+from events.promise.content import Commitment, Period, Target, add_months
 from events.promise.state import ActivityRecord, PromiseState
 
 COLOURS = {"met": "green", "partly": "yellow", "not_met": "red", "no_target": "grey"}
@@ -64,6 +65,10 @@ class Progress:
     colour: str
     per: str = "period"
     periods: tuple[PeriodProgress, ...] = ()
+    planned: int = 0
+    """Occurrences of the activities planned for the commitment, not cancelled."""
+    planned_performed: int = 0
+    """Of those, the ones a standing activity record performed."""
 
 
 def status_of(target: Target | None, achieved: int) -> str:
@@ -90,30 +95,7 @@ def sub_periods(period: Period, per: str) -> list[tuple[dt.date, dt.date]]:
     """The sub-periods a target `per` year or month is evaluated in (see the module's note);
     empty when it is evaluated over the whole period."""
     months = MONTHS_PER.get(per)
-    start, end = period.valid_from, period.valid_to
-    if months is None or start is None or end is None or end < start:
-        return []
-    cuts: list[tuple[dt.date, dt.date]] = []
-    n = 0
-    while len(cuts) <= MOST_SUB_PERIODS:
-        first = _add_months(start, n * months)
-        if first > end:
-            return cuts
-        n += 1
-        cuts.append((first, min(end, _add_months(start, n * months) - dt.timedelta(days=1))))
-    return []
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """`day` moved `months` months on (the last day of a shorter month when it has none)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("every month has 28 days")  # pragma: no cover
+    return [] if months is None else period.cut(months, MOST_SUB_PERIODS)
 
 
 def _label(start: dt.date, end: dt.date, per: str) -> str:
@@ -122,7 +104,7 @@ def _label(start: dt.date, end: dt.date, per: str) -> str:
     whole_year = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
     if per == "year" and whole_year and start.year == end.year:
         return str(start.year)
-    if per == "month" and start.day == 1 and end == _add_months(start, 1) - dt.timedelta(days=1):
+    if per == "month" and start.day == 1 and end == add_months(start, 1) - dt.timedelta(days=1):
         return f"{start.year:04d}-{start.month:02d}"
     return f"{start.isoformat()}–{end.isoformat()}"
 
@@ -141,9 +123,27 @@ def progress(state: PromiseState) -> list[Progress]:
                     counted[commitment_id] = [a]
                 else:
                     found.append(a)
-    return [
+    planned: dict[str, list[int]] = {}  # commitment id → [planned, performed]
+    for plan in state.plans:
+        standing = [o for o in plan.occurrences if not o.cancelled]
+        done = sum(1 for o in standing if o.record_id is not None)
+        for commitment_id in plan.commitment_ids:
+            totals = planned.setdefault(commitment_id, [0, 0])
+            totals[0] += len(standing)
+            totals[1] += done
+    rows = [
         _progress(commitment, counted.get(commitment.commitment_id, ()), content.details.period)
         for commitment in content.commitments
+    ]
+    if not planned:
+        return rows
+    return [
+        dataclasses.replace(
+            row,
+            planned=planned.get(row.commitment_id, [0, 0])[0],
+            planned_performed=planned.get(row.commitment_id, [0, 0])[1],
+        )
+        for row in rows
     ]
 
 

@@ -21,7 +21,7 @@ from events.messages import NotFound as Missing
 from events.promise.content import Period
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.promise.rhythm import DUE_SOON, OVERDUE, due_status
-from events.promise.state import FollowUpReport, PromiseState, ScheduledFollowUp
+from events.promise.state import FollowUpReport, Plan, PromiseState, ScheduledFollowUp
 from projections.activities import attach
 from projections.progress import Pace, Progress, pace, progress
 from projections.progress import PeriodProgress as StoredPeriod
@@ -83,6 +83,13 @@ class CommitmentProgress:
         default_factory=list,
         description="For a target per year or per month: each year (or month) of the period, "
         "counted from its first day, with its own target, count and status; else empty.",
+    )
+    planned: int = strawberry.field(
+        default=0,
+        description="Occurrences of the activities planned for the commitment, not cancelled.",
+    )
+    planned_performed: int = strawberry.field(
+        default=0, description="Of those, the ones a standing activity record performed."
     )
     promise_period: strawberry.Private[Period] = dataclasses.field(default_factory=Period)
 
@@ -149,6 +156,59 @@ class PlannedFollowUp:
     due_on: dt.date
     status: str = strawberry.field(description="upcoming, due_soon, overdue or met")
     met_by: str | None = strawberry.field(description="The published follow-up that met it.")
+
+
+@strawberry.type(description="One occurrence of a planned activity.")
+class PlanOccurrence:
+    occurrence_id: str
+    starts_on: dt.date
+    ends_on: dt.date = strawberry.field(description="The same as startsOn for a single day.")
+    status: str = strawberry.field(description="planned, moved, cancelled or performed")
+    record_id: str | None = strawberry.field(description="The record that performed it.")
+    reason: str | None = strawberry.field(description="Why it was last moved or cancelled.")
+
+
+@strawberry.type(
+    description="A planned activity (planerad insats) for one or more commitments, with its "
+    "occurrences."
+)
+class ActivityPlan:
+    plan_id: str
+    commitment_ids: list[str]
+    title: str
+    place_ids: list[str]
+    responsible_ids: list[str]
+    partner_ids: list[str]
+    occurrences: list[PlanOccurrence]
+
+
+def plans_of(state: Mapping[str, Any]) -> list[ActivityPlan]:
+    """The planned activities of a stored promise state."""
+    plans = []
+    for item in state.get("plans", ()):
+        plan = from_plain(Plan, item)
+        plans.append(
+            ActivityPlan(
+                plan_id=plan.plan_id,
+                commitment_ids=list(plan.commitment_ids),
+                title=plan.title,
+                place_ids=list(plan.place_ids),
+                responsible_ids=list(plan.responsible_ids),
+                partner_ids=list(plan.partner_ids),
+                occurrences=[
+                    PlanOccurrence(
+                        occurrence_id=o.occurrence_id,
+                        starts_on=o.starts_on,
+                        ends_on=o.ends_on,
+                        status=o.status,
+                        record_id=o.record_id,
+                        reason=o.reason,
+                    )
+                    for o in plan.occurrences
+                ],
+            )
+        )
+    return plans
 
 
 def planned_follow_ups(state: Mapping[str, Any], day: dt.date) -> list[PlannedFollowUp]:
@@ -298,6 +358,16 @@ class Promise:
         self, info: Info[Context, None], on: dt.date | None = None
     ) -> list[PlannedFollowUp]:
         return self.planned_on(on or info.context.now().date())
+
+    @strawberry.field(
+        description="The activities planned for its commitments, with their occurrences; for "
+        "a party's members, empty for everybody else."
+    )
+    def plans(self) -> list[ActivityPlan]:
+        state = self.source.doc.get("state")
+        if self.public_only or self.source.part is not None or state is None:
+            return []
+        return plans_of(state)
 
     def planned_on(self, day: dt.date) -> list[PlannedFollowUp]:
         """The planned follow-ups where they stand on `day` (none for a public view)."""

@@ -181,13 +181,28 @@ def _require_partner_of(
             )
 
 
-def decide_activity(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
-    """Decide RecordActivity, CorrectActivityRecord or VoidActivityRecord."""
+def _require_role(command: Command, state: PromiseState, action: str) -> None:
+    """An editor of a party, or of a partner some commitment in force names."""
     actor = command.actor
     if actor.organisation_id in state.parties or not partnered(state, actor.organisation_id):
-        require_party_member(actor, state.parties, RECORDERS, "record activities")
+        require_party_member(actor, state.parties, RECORDERS, action)
     else:
-        require_any_role(actor, RECORDERS, "record activities")
+        require_any_role(actor, RECORDERS, action)
+
+
+def require_recorder(
+    command: Command, state: PromiseState, commitments: tuple[str, ...], action: str
+) -> None:
+    """An editor of a party, or of a partner named on every one of `commitments` (which the
+    command names in its `commitment_ids`)."""
+    _require_role(command, state, action)
+    named = tuple((c, ("commitment_ids", str(i))) for i, c in enumerate(commitments))
+    _require_partner_of(command, state, named)
+
+
+def decide_activity(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
+    """Decide RecordActivity, CorrectActivityRecord or VoidActivityRecord."""
+    _require_role(command, state, "record activities")
     revision = _open_revision(state, command.at.date())
     match command:
         case RecordActivity():

@@ -6,7 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from events.messages import Command
-from events.promise.content import Commitment, FocusArea, Place, PromiseDetails, PromiseInput
+from events.promise.content import (
+    Commitment,
+    FocusArea,
+    Place,
+    PromiseDetails,
+    PromiseInput,
+    Recurrence,
+)
 from events.recorded import Evidence
 
 
@@ -256,6 +263,57 @@ class DraftFollowUp(PromiseCommand):
     kind: str
     covers_from: dt.date
     covers_to: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanActivity(PromiseCommand):
+    """Plan an activity (planerad insats) for one or more commitments of the revision in force:
+    on given `dates`, or recurring (`recurrence`); each occurrence is later performed, moved or
+    cancelled."""
+
+    plan_id: str
+    commitment_ids: tuple[str, ...]
+    title: str
+    dates: tuple[dt.date, ...] = ()
+    recurrence: Recurrence | None = None
+    place_ids: tuple[str, ...] = ()
+    responsible_ids: tuple[str, ...] = ()
+    partner_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoveOccurrence(PromiseCommand):
+    """Move a planned occurrence to another day (or window, with `ends_on`), with the reason."""
+
+    plan_id: str
+    occurrence_id: str
+    starts_on: dt.date
+    reason: str
+    ends_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelOccurrence(PromiseCommand):
+    """Cancel a planned occurrence, with the reason."""
+
+    plan_id: str
+    occurrence_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PerformOccurrence(PromiseCommand):
+    """Report a planned occurrence as done: an activity record of the plan's commitments (the
+    first its own, the others linked) and the occurrence marked performed by it."""
+
+    plan_id: str
+    occurrence_id: str
+    record_id: str
+    occurred_on: dt.date
+    performed_by: tuple[str, ...]
+    summary: str
+    place_ids: tuple[str, ...] = ()
+    quantity: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,46 @@ class Period:
         after_start = self.valid_from is None or self.valid_from <= day
         return after_start and (self.valid_to is None or day <= self.valid_to)
 
+    def cut(self, months: int, most: int) -> list[tuple[dt.date, dt.date]]:
+        """The period cut into parts of `months` months counted from its first day, the last
+        ending with the period; empty when its dates are unknown or it has more than `most`."""
+        start, end = self.valid_from, self.valid_to
+        if start is None or end is None or end < start:
+            return []
+        cuts: list[tuple[dt.date, dt.date]] = []
+        n = 0
+        while len(cuts) <= most:
+            first = add_months(start, n * months)
+            if first > end:
+                return cuts
+            n += 1
+            cuts.append((first, min(end, add_months(start, n * months) - dt.timedelta(days=1))))
+        return []
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved `months` months on (the last day of a shorter month when it has none)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("every month has 28 days")  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recurrence:
+    """How a planned activity recurs: `times_per_year` times in each year of the promise's
+    period (each year cut into that many equal windows, one occurrence in each), or every
+    `every_weeks` weeks from `starts_on` to `ends_on` (e.g. every second week in June–August)."""
+
+    times_per_year: int | None = None
+    every_weeks: int | None = None
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Target:

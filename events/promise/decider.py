@@ -22,12 +22,16 @@ from events.promise.commands import (
     ApproveFollowUp,
     ArchivePromise,
     AssessCommitment,
+    CancelOccurrence,
     ClosePromise,
     CorrectActivityRecord,
     DraftFollowUp,
     DraftPromise,
     EnterPromiseIntoForce,
     ExpirePromise,
+    MoveOccurrence,
+    PerformOccurrence,
+    PlanActivity,
     PromiseCommand,
     ProposePromise,
     PublishFollowUp,
@@ -82,6 +86,7 @@ from events.promise.events import (
     PromiseWithdrawn,
 )
 from events.promise.followup import decide_follow_up
+from events.promise.plans import decide_plans
 from events.promise.revision import COLLECTING, STAGE_DRAFT, Revision
 from events.promise.rhythm import decide_rhythm
 from events.promise.state import (
@@ -117,6 +122,7 @@ _EDITS = (
 _ACTIVITY = (RecordActivity, CorrectActivityRecord, VoidActivityRecord)
 _FOLLOW_UP = (DraftFollowUp, AssessCommitment, ApproveFollowUp, PublishFollowUp)
 _RHYTHM = (ScheduleFollowUp, RescheduleFollowUp)
+_PLANS = (PlanActivity, MoveOccurrence, CancelOccurrence, PerformOccurrence)
 
 
 def _propose(command: ProposePromise, state: PromiseState) -> list[Event]:
@@ -463,7 +469,9 @@ def promise_gate(command: Command, state: PromiseState) -> None:
     require_promise(state)
     if isinstance(command, ExpirePromise) and operates_platform(command.actor):
         return  # the platform's expiry job moves every promise whose period ended
-    if isinstance(command, _ACTIVITY) and partnered(state, command.actor.organisation_id):
+    if isinstance(command, (*_ACTIVITY, *_PLANS)) and partnered(
+        state, command.actor.organisation_id
+    ):
         return  # a partner the content invites reports on its commitments (decide_activity)
     require_party_seen(
         command.actor, state.parties, public=_published(state), missing=promise_not_found()
@@ -479,6 +487,8 @@ def decide_promise(command: Command, state: PromiseState, context: DecisionConte
         return decide_edit(command, state, context)
     if isinstance(command, _ACTIVITY):
         return decide_activity(command, state, context)
+    if isinstance(command, _PLANS):
+        return decide_plans(command, state, context)
     if isinstance(command, _RHYTHM):
         return decide_rhythm(command, state, context)
     if isinstance(command, _FOLLOW_UP):
@@ -516,6 +526,7 @@ PROMISE_COMMANDS: tuple[type[Command], ...] = (
     *_ACTIVITY,
     *_FOLLOW_UP,
     *_RHYTHM,
+    *_PLANS,
 )
 
 

@@ -13,6 +13,7 @@ from events.promise.content import (
     Place,
     PromiseDetails,
     PromiseInput,
+    Recurrence,
 )
 from events.recorded import Evidence
 
@@ -324,6 +325,63 @@ class ActivityRecordVoided(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedOccurrence:
+    """One dated occurrence of a planned activity: a day (starts_on = ends_on) or a window."""
+
+    occurrence_id: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityPlanned(Event):
+    """Insats planerad: for commitments of the revision in force, with its occurrences expanded
+    (and the recurrence they came from, when any)."""
+
+    plan_id: str
+    commitment_ids: tuple[str, ...]
+    title: str
+    occurrences: tuple[PlannedOccurrence, ...]
+    recurrence: Recurrence | None = None
+    place_ids: tuple[str, ...] = ()
+    responsible_ids: tuple[str, ...] = ()
+    partner_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrenceMoved(Event):
+    """Tillfälle flyttat."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"reason"})
+
+    plan_id: str
+    occurrence_id: str
+    starts_on: dt.date
+    ends_on: dt.date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrenceCancelled(Event):
+    """Tillfälle inställt."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"reason"})
+
+    plan_id: str
+    occurrence_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrencePerformed(Event):
+    """Tillfälle genomfört: the activity record that reports it."""
+
+    plan_id: str
+    occurrence_id: str
+    record_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FollowUpScheduled(Event):
     """Uppföljning planerad: kind, the period it covers, and the day it is due."""
 
@@ -424,4 +482,8 @@ PROMISE_EVENTS: tuple[type[Event], ...] = (
     FollowUpPublished,
     FollowUpScheduled,
     FollowUpRescheduled,
+    ActivityPlanned,
+    OccurrenceMoved,
+    OccurrenceCancelled,
+    OccurrencePerformed,
 )

@@ -12,6 +12,7 @@ from events.messages import Event
 from events.promise.content import RevisionContent
 from events.promise.events import (
     ActivityPerformed,
+    ActivityPlanned,
     ActivityRecordCorrected,
     ActivityRecordVoided,
     CommitmentAdded,
@@ -25,6 +26,9 @@ from events.promise.events import (
     FollowUpReportDrafted,
     FollowUpRescheduled,
     FollowUpScheduled,
+    OccurrenceCancelled,
+    OccurrenceMoved,
+    OccurrencePerformed,
     PlaceRegistered,
     PlaceRemoved,
     PromiseAmended,
@@ -144,6 +148,48 @@ class FollowUpReport:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Occurrence:
+    """One occurrence of a planned activity as it stands: planned, moved (to its new day),
+    cancelled, or performed by the standing activity record `record_id` (a void of that record
+    leaves it planned, or moved, again)."""
+
+    occurrence_id: str
+    starts_on: dt.date
+    ends_on: dt.date
+    moved: bool = False
+    cancelled: bool = False
+    record_id: str | None = None
+    reason: str | None = None
+    """Why it was last moved or cancelled."""
+
+    @property
+    def status(self) -> str:
+        """cancelled, performed, moved or planned."""
+        if self.cancelled:
+            return "cancelled"
+        if self.record_id is not None:
+            return "performed"
+        return "moved" if self.moved else "planned"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """A planned activity for one or more commitments, with its occurrences."""
+
+    plan_id: str
+    commitment_ids: tuple[str, ...]
+    title: str
+    occurrences: tuple[Occurrence, ...]
+    place_ids: tuple[str, ...] = ()
+    responsible_ids: tuple[str, ...] = ()
+    partner_ids: tuple[str, ...] = ()
+
+    def occurrence(self, occurrence_id: str) -> Occurrence | None:
+        """The occurrence `occurrence_id`, if any."""
+        return next((o for o in self.occurrences if o.occurrence_id == occurrence_id), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScheduledFollowUp:
     """A follow-up the parties planned: its kind, the period it covers, the day it is due.
     It is met once a published follow-up of its kind covers its period (events.promise.rhythm)."""
@@ -188,6 +234,8 @@ class PromiseState:
     """Revisions no longer worked on nor in force (reopened, superseded), oldest first."""
     follow_up_schedule: tuple[ScheduledFollowUp, ...] = ()
     """The follow-ups the parties planned, in the order planned."""
+    plans: tuple[Plan, ...] = ()
+    """The planned activities, in the order planned."""
 
     def activity(self, record_id: str) -> ActivityRecord | None:
         """The activity record with `record_id`, if any."""
@@ -197,6 +245,10 @@ class PromiseState:
         """The follow-up with `report_id`, if any."""
         return next((f for f in self.follow_ups if f.report_id == report_id), None)
 
+    def plan(self, plan_id: str) -> Plan | None:
+        """The planned activity `plan_id`, if any."""
+        return next((p for p in self.plans if p.plan_id == plan_id), None)
+
     def scheduled(self, due_id: str) -> ScheduledFollowUp | None:
         """The planned follow-up `due_id`, if any."""
         return next((d for d in self.follow_up_schedule if d.due_id == due_id), None)
@@ -205,6 +257,40 @@ class PromiseState:
         """The revision that was in force on `day` (business time), if any."""
         candidates = (*self.past_revisions, *((self.in_force,) if self.in_force else ()))
         return next((r for r in reversed(candidates) if r.in_force_on(day)), None)
+
+
+def _occurrence(
+    state: PromiseState,
+    plan_id: str,
+    occurrence_id: str,
+    change: Callable[[Occurrence], Occurrence],
+) -> PromiseState:
+    """The state with one occurrence of one plan changed."""
+    return replace(
+        state,
+        plans=tuple(
+            replace(
+                p,
+                occurrences=tuple(
+                    change(o) if o.occurrence_id == occurrence_id else o for o in p.occurrences
+                ),
+            )
+            if p.plan_id == plan_id
+            else p
+            for p in state.plans
+        ),
+    )
+
+
+def _released(state: PromiseState, record_id: str) -> PromiseState:
+    """The state with the occurrence a voided record performed back to planned (or moved)."""
+    for plan in state.plans:
+        for o in plan.occurrences:
+            if o.record_id == record_id:
+                return _occurrence(
+                    state, plan.plan_id, o.occurrence_id, lambda x: replace(x, record_id=None)
+                )
+    return state
 
 
 def _edit(
@@ -380,6 +466,7 @@ def _record_event(state: PromiseState, event: Event) -> PromiseState:
                 return state
             if isinstance(event, ActivityRecordVoided):
                 new = replace(old, voided=True)
+                state = _released(state, event.record_id)
             else:
                 new = replace(
                     old,
@@ -395,6 +482,49 @@ def _record_event(state: PromiseState, event: Event) -> PromiseState:
                     ),
                 )
             return replace(state, activities=_upsert(state.activities, lambda a: a.record_id, new))
+        case ActivityPlanned():
+            plan = Plan(
+                plan_id=event.plan_id,
+                commitment_ids=event.commitment_ids,
+                title=event.title,
+                occurrences=tuple(
+                    Occurrence(
+                        occurrence_id=o.occurrence_id, starts_on=o.starts_on, ends_on=o.ends_on
+                    )
+                    for o in event.occurrences
+                ),
+                place_ids=event.place_ids,
+                responsible_ids=event.responsible_ids,
+                partner_ids=event.partner_ids,
+            )
+            return replace(state, plans=(*state.plans, plan))
+        case OccurrenceMoved():
+            return _occurrence(
+                state,
+                event.plan_id,
+                event.occurrence_id,
+                lambda o: replace(
+                    o,
+                    starts_on=event.starts_on,
+                    ends_on=event.ends_on,
+                    moved=True,
+                    reason=event.reason,
+                ),
+            )
+        case OccurrenceCancelled():
+            return _occurrence(
+                state,
+                event.plan_id,
+                event.occurrence_id,
+                lambda o: replace(o, cancelled=True, reason=event.reason),
+            )
+        case OccurrencePerformed():
+            return _occurrence(
+                state,
+                event.plan_id,
+                event.occurrence_id,
+                lambda o: replace(o, record_id=event.record_id),
+            )
         case FollowUpScheduled():
             due = ScheduledFollowUp(
                 due_id=event.due_id,

@@ -9,6 +9,7 @@ and a test here fails when a documented code is in neither list.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 import uuid
@@ -22,7 +23,7 @@ import pytest
 from schema.i18n.catalogue import translations
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
-from tests.api.test_public_page import COVERS, DAYS, publish_promise
+from tests.api.test_public_page import COVERS, DAYS, START, publish_promise
 from tests.unit.test_error_codes import documented, templates
 
 UB, LPO, JF = "org-upplands-bro", "org-lpo-jarfalla", "org-jarfalla"
@@ -112,6 +113,34 @@ def sign(promise_id: str, party: str, **extra: Any) -> Callable[[dict[str, Any]]
         }
 
     return build
+
+
+PLAN_DAYS = [(START + dt.timedelta(days=n)).isoformat() for n in (1, 2, 3)]
+
+
+def planned_activity(plan_id: str, **extra: Any) -> dict[str, Any]:
+    """A planned activity of the live promise's commitment c2 on its first days."""
+    return {
+        "promiseId": LIVE,
+        "planId": plan_id,
+        "commitmentIds": ["c2"],
+        "title": "Gemensam insats",
+        "dates": PLAN_DAYS,
+        **extra,
+    }
+
+
+def occurrence(occurrence_id: str, **extra: Any) -> dict[str, Any]:
+    """Performing (with a record id) or changing an occurrence of the live plan err-plan."""
+    fields: dict[str, Any] = {
+        "promiseId": LIVE,
+        "planId": "err-plan",
+        "occurrenceId": occurrence_id,
+        **extra,
+    }
+    if "recordId" in extra:
+        fields.update(occurredOn=PLAN_DAYS[0], performedBy=[LPO], summary="Genomförd insats")
+    return fields
 
 
 def planned(due_id: str, kind: str = "interim", **extra: Any) -> dict[str, Any]:
@@ -684,6 +713,42 @@ CASES = [
         {**activity(), "promiseId": "err-draft"},
         "RuleViolated",
     ),
+    Case("plan_exists", EDITOR, "planActivity", planned_activity("err-plan"), "RuleViolated"),
+    Case(
+        "too_many_occurrences",
+        EDITOR,
+        "planActivity",
+        planned_activity("err-plan-2", dates=None, recurrence={"timesPerYear": 501}),
+        "RuleViolated",
+    ),
+    Case(
+        "plan_not_found",
+        LPO_EDITOR,
+        "cancelOccurrence",
+        {**occurrence("err-plan-1", reason="x"), "planId": "err-nope"},
+        "NotFound",
+    ),
+    Case(
+        "occurrence_not_found",
+        LPO_EDITOR,
+        "cancelOccurrence",
+        occurrence("err-plan-99", reason="x"),
+        "NotFound",
+    ),
+    Case(
+        "occurrence_performed",
+        LPO_EDITOR,
+        "cancelOccurrence",
+        occurrence("err-plan-1", reason="x"),
+        "RuleViolated",
+    ),
+    Case(
+        "occurrence_cancelled",
+        LPO_EDITOR,
+        "performOccurrence",
+        occurrence("err-plan-2", recordId="err-plan-r2"),
+        "RuleViolated",
+    ),
     Case("follow_up_due_exists", EDITOR, "scheduleFollowUp", planned("err-due"), "RuleViolated"),
     Case(
         "due_before_covered_end",
@@ -873,6 +938,10 @@ async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
         await client(http, dev_app, LPO_EDITOR).ok(
             "voidActivityRecord", promiseId=LIVE, recordId="c3-r2", reason="Dubblett"
         )
+        await editor.ok("planActivity", **planned_activity("err-plan"))
+        police = client(http, dev_app, LPO_EDITOR)
+        await police.ok("performOccurrence", **occurrence("err-plan-1", recordId="err-plan-r1"))
+        await police.ok("cancelOccurrence", **occurrence("err-plan-2", reason="Inställd"))
         await editor.ok("scheduleFollowUp", **planned("err-due"))
         await editor.ok("scheduleFollowUp", **planned("err-due-met", kind="final"))
         await editor.ok("draftPromise", **draft("err-draft"))

@@ -375,3 +375,75 @@ async def test_a_cursor_the_server_did_not_make_is_the_clients_error_on_every_li
         response = await http.post(f"{dev_app.url}/graphql", json={"query": query})
         errors = response.json()["errors"]
         assert [e["message"] for e in errors] == ["malformed cursor"], query
+
+
+PLANS = """query($id: ID!, $t: String) { promise(id: $id, consistencyToken: $t) {
+  plans { planId commitmentIds occurrences { occurrenceId startsOn status recordId } }
+  progress { commitmentId planned plannedPerformed achieved } } }"""
+
+
+async def test_a_plan_every_second_week_is_performed_moved_and_cancelled_through_graphql(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    promise = "ub-planned"
+    await _promise_with_activities(dev_app, http, promise, "p-planned")
+    police = Client(http, dev_app, dev_app.token(LPO, "editor"))
+    await police.ok(
+        "planActivity",
+        promiseId=promise,
+        planId="sommar",
+        commitmentIds=["c1", "c2"],
+        title="Sommarvandringar i centrum",
+        recurrence={"everyWeeks": 2, "startsOn": "2018-06-04", "endsOn": "2018-08-31"},
+    )
+    occurrence = {"promiseId": promise, "planId": "sommar"}
+    await police.ok(
+        "performOccurrence",
+        **occurrence,
+        occurrenceId="sommar-1",
+        recordId="s-1",
+        occurredOn="2018-06-04",
+        performedBy=[LPO],
+        summary="Första sommarvandringen",
+    )
+    await police.ok(
+        "moveOccurrence",
+        **occurrence,
+        occurrenceId="sommar-2",
+        startsOn="2018-06-20",
+        reason="Midsommar",
+    )
+    last = await police.ok("cancelOccurrence", **occurrence, occurrenceId="sommar-3", reason="Regn")
+    twice = await police.command(
+        "performOccurrence",
+        **occurrence,
+        occurrenceId="sommar-1",
+        recordId="s-2",
+        occurredOn="2018-06-05",
+        performedBy=[LPO],
+        summary="Igen",
+    )
+    assert (twice["__typename"], twice["code"]) == ("RuleViolated", "occurrence_performed")
+
+    found = (await police.query(PLANS, id=promise, t=last["consistencyToken"]))["promise"]
+    [plan] = found["plans"]
+    assert plan["commitmentIds"] == ["c1", "c2"]
+    days = [(o["occurrenceId"], o["startsOn"], o["status"]) for o in plan["occurrences"]]
+    assert days[:4] == [
+        ("sommar-1", "2018-06-04", "performed"),
+        ("sommar-2", "2018-06-20", "moved"),
+        ("sommar-3", "2018-07-02", "cancelled"),
+        ("sommar-4", "2018-07-16", "planned"),
+    ]
+    assert len(days) == 7  # 4 June to 27 August, every second week
+    progress = {p["commitmentId"]: p for p in found["progress"]}
+    # r1..r5 (c1 twice, c2 three times) and the plan's record, counted for both commitments.
+    assert {
+        k: (p["planned"], p["plannedPerformed"], p["achieved"]) for k, p in progress.items()
+    } == {
+        "c1": (6, 1, 3),
+        "c2": (6, 1, 4),
+    }
+    outsider = Client(http, dev_app, dev_app.token(ARJEPLOG, "editor"))
+    hidden = await outsider.query(PLANS, id=promise)
+    assert hidden["promise"] is None or hidden["promise"]["plans"] == []

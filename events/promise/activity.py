@@ -27,6 +27,7 @@ from events.messages import (
     unknown_command,
 )
 from events.promise.commands import CorrectActivityRecord, RecordActivity, VoidActivityRecord
+from events.promise.content import Period, RevisionContent
 from events.promise.events import ActivityPerformed, ActivityRecordCorrected, ActivityRecordVoided
 from events.promise.revision import Revision
 from events.promise.state import EXPIRED, IN_FORCE, NONE, PromiseState
@@ -64,6 +65,29 @@ def _open_revision(state: PromiseState, today: dt.date) -> Revision:
     return revision
 
 
+def require_in_period(period: Period, day: dt.date, field_path: FieldPath) -> None:
+    """A day within the promise's period (as far as its bounds are known)."""
+    if not period.contains(day):
+        raise RuleViolated(
+            code="outside_period",
+            message="{day} is outside the promise period {start}–{end}.",
+            params={"day": day, "start": period.valid_from or "…", "end": period.valid_to or "…"},
+            field_path=field_path,
+        )
+
+
+def require_places(content: RevisionContent, place_ids: tuple[str, ...]) -> None:
+    """Places named once each, every one a place of the promise."""
+    require_unique(place_ids, "place_ids")
+    for place_id in place_ids:
+        if content.place(place_id) is None:
+            raise NotFound(
+                code="place_not_found",
+                message="No place {place} in the promise.",
+                params={"place": place_id},
+            )
+
+
 def _check_content(
     command: RecordActivity | CorrectActivityRecord,
     commitment_id: str,
@@ -78,18 +102,7 @@ def _check_content(
             message="{commitment} is not a commitment of revision {revision}.",
             params={"commitment": commitment_id, "revision": revision.revision_no},
         )
-    period = content.details.period
-    if not period.contains(command.occurred_on):
-        raise RuleViolated(
-            code="outside_period",
-            message="{day} is outside the promise period {start}–{end}.",
-            params={
-                "day": command.occurred_on,
-                "start": period.valid_from or "…",
-                "end": period.valid_to or "…",
-            },
-            field_path=("occurred_on",),
-        )
+    require_in_period(content.details.period, command.occurred_on, ("occurred_on",))
     require_not_after(command.occurred_on, command.at.date(), "occurred_on")
     require_text(command.summary, "summary")
     if command.quantity < 1:
@@ -98,14 +111,7 @@ def _check_content(
             message="Quantity must be at least 1.",
             field_path=("quantity",),
         )
-    require_unique(command.place_ids, "place_ids")
-    for place_id in command.place_ids:
-        if content.place(place_id) is None:
-            raise NotFound(
-                code="place_not_found",
-                message="No place {place} in the promise.",
-                params={"place": place_id},
-            )
+    require_places(content, command.place_ids)
     require_unique(command.performed_by, "performed_by")
     for org_id in command.performed_by:
         if context.directory.kind_of(org_id) is None:

@@ -24,7 +24,12 @@ from events.messages import (
     RuleViolated,
     unknown_command,
 )
-from events.promise.activity import decide_activity, require_recorder
+from events.promise.activity import (
+    decide_activity,
+    require_in_period,
+    require_places,
+    require_recorder,
+)
 from events.promise.commands import (
     CancelOccurrence,
     MoveOccurrence,
@@ -50,7 +55,8 @@ MAX_OCCURRENCES = 500
 def expand(
     dates: tuple[dt.date, ...], recurrence: Recurrence | None, period: Period
 ) -> list[tuple[dt.date, dt.date]]:
-    """The (first, last) days of each occurrence, in order (see the module's note); InvalidInput
+    """The (first, last) days of each occurrence: the dates in the order given, or a
+    recurrence's in time order (see the module's note); InvalidInput
     when neither or both of `dates` and `recurrence` are given, or the recurrence is malformed,
     RuleViolated when it expands past MAX_OCCURRENCES."""
     if bool(dates) == (recurrence is not None):
@@ -61,7 +67,7 @@ def expand(
         )
     if recurrence is None:
         require_unique(tuple(d.isoformat() for d in dates), "dates")
-        return [(d, d) for d in sorted(dates)]
+        return [(d, d) for d in dates]
     times, weeks = recurrence.times_per_year, recurrence.every_weeks
     if (times is None) == (weeks is None) or (times or weeks or 0) < 1:
         raise InvalidInput(
@@ -120,17 +126,7 @@ def _bounded(windows: list[tuple[dt.date, dt.date]]) -> None:
 def _within(period: Period, windows: list[tuple[dt.date, dt.date]], path: FieldPath) -> None:
     for index, (first, last) in enumerate(windows):
         for day in (first, last):
-            if not period.contains(day):
-                raise RuleViolated(
-                    code="outside_period",
-                    message="{day} is outside the promise period {start}–{end}.",
-                    params={
-                        "day": day,
-                        "start": period.valid_from or "…",
-                        "end": period.valid_to or "…",
-                    },
-                    field_path=(*path, str(index)) if path == ("dates",) else path,
-                )
+            require_in_period(period, day, (*path, str(index)) if path == ("dates",) else path)
 
 
 def _plan(state: PromiseState, plan_id: str) -> Plan:
@@ -232,14 +228,7 @@ def decide_plans(command: Command, state: PromiseState, context: DecisionContext
                         params={"commitment": commitment_id, "revision": revision.revision_no},
                         field_path=("commitment_ids", str(index)),
                     )
-            require_unique(command.place_ids, "place_ids")
-            for place_id in command.place_ids:
-                if content.place(place_id) is None:
-                    raise NotFound(
-                        code="place_not_found",
-                        message="No place {place} in the promise.",
-                        params={"place": place_id},
-                    )
+            require_places(content, command.place_ids)
             for name in ("responsible_ids", "partner_ids"):
                 ids = getattr(command, name)
                 require_unique(ids, name)

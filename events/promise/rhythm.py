@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from events.context import DecisionContext
 from events.directory.authority import require_party_member
 from events.messages import Command, Event, NotFound, RuleViolated, unknown_command
+from events.promise.activity import require_in_period
 from events.promise.commands import RescheduleFollowUp, ScheduleFollowUp
 from events.promise.drafting import EDITORS, require_status
 from events.promise.events import FollowUpRescheduled, FollowUpScheduled
@@ -102,18 +103,7 @@ def decide_rhythm(command: Command, state: PromiseState, context: DecisionContex
             assert state.in_force is not None  # both planned statuses passed through InForce
             period = state.in_force.content.details.period
             for name in ("covers_from", "covers_to"):
-                day = getattr(command, name)
-                if not period.contains(day):
-                    raise RuleViolated(
-                        code="outside_period",
-                        message="{day} is outside the promise period {start}–{end}.",
-                        params={
-                            "day": day,
-                            "start": period.valid_from or "…",
-                            "end": period.valid_to or "…",
-                        },
-                        field_path=(name,),
-                    )
+                require_in_period(period, getattr(command, name), (name,))
             _require_due_after_covered(command.covers_to, command.due_on)
             return [
                 FollowUpScheduled(

@@ -675,16 +675,18 @@ def _performed(event: ActivityPerformed) -> ActivityRecord:
     # Identifiers repeat across a promise's records: interned, every record shares one copy
     # (a long promise held in memory, by a rebuild or a cache, is a fifth smaller). Equal
     # values, so the state is the same.
+    intern = sys.intern
+    links = event.also_counts_for
     return ActivityRecord(
         record_id=event.record_id,
-        commitment_id=sys.intern(event.commitment_id),
+        commitment_id=intern(event.commitment_id),
         revision_no=event.revision_no,
         occurred_on=event.occurred_on,
-        place_ids=tuple(sys.intern(p) for p in event.place_ids),
-        performed_by=tuple(sys.intern(o) for o in event.performed_by),
+        place_ids=tuple(map(intern, event.place_ids)),
+        performed_by=tuple(map(intern, event.performed_by)),
         quantity=event.quantity,
         summary=event.summary,
-        also_counts_for=tuple(sys.intern(c) for c in event.also_counts_for),
+        also_counts_for=tuple(map(intern, links)) if links else (),
     )
 
 

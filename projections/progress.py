@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from events.promise.content import Commitment, Period, Target, add_months
@@ -114,25 +114,46 @@ def progress(state: PromiseState) -> list[Progress]:
     if state.in_force is None:
         return []
     content = state.in_force.content
-    counted: dict[str, list[ActivityRecord]] = {}  # commitment id → its records, one pass
+    # One pass over the records: per commitment its sum and count, and the records themselves
+    # only for the commitments whose target is cut into years or months.
+    dated: dict[str, list[ActivityRecord]] = {
+        c.commitment_id: [] for c in content.commitments if c.target and c.target.per in MONTHS_PER
+    }
+    totals: dict[str, list[int]] = {}  # commitment id → [achieved, records]
     for a in state.activities:
-        if not a.voided:
-            for commitment_id in a.counts_for():
-                found = counted.get(commitment_id)
-                if found is None:
-                    counted[commitment_id] = [a]
-                else:
-                    found.append(a)
+        if a.voided:
+            continue
+        own = a.commitment_id
+        total = totals.get(own)
+        if total is None:
+            totals[own] = [a.quantity, 1]
+        else:
+            total[0] += a.quantity
+            total[1] += 1
+        if dated and own in dated:
+            dated[own].append(a)
+        for linked in a.also_counts_for:
+            total = totals.setdefault(linked, [0, 0])
+            total[0] += a.quantity
+            total[1] += 1
+            if linked in dated:
+                dated[linked].append(a)
     planned: dict[str, list[int]] = {}  # commitment id → [planned, performed]
     for plan in state.plans:
         standing = [o for o in plan.occurrences if not o.cancelled]
         done = sum(1 for o in standing if o.record_id is not None)
         for commitment_id in plan.commitment_ids:
-            totals = planned.setdefault(commitment_id, [0, 0])
-            totals[0] += len(standing)
-            totals[1] += done
+            counts = planned.setdefault(commitment_id, [0, 0])
+            counts[0] += len(standing)
+            counts[1] += done
+    period = content.details.period
     rows = [
-        _progress(commitment, counted.get(commitment.commitment_id, ()), content.details.period)
+        _progress(
+            commitment,
+            totals.get(commitment.commitment_id, (0, 0)),
+            dated.get(commitment.commitment_id, []),
+            period,
+        )
         for commitment in content.commitments
     ]
     if not planned:
@@ -148,11 +169,15 @@ def progress(state: PromiseState) -> list[Progress]:
 
 
 def _progress(
-    commitment: Commitment, records: Iterable[ActivityRecord], period: Period
+    commitment: Commitment,
+    counts: Sequence[int],
+    listed: Sequence[ActivityRecord],
+    period: Period,
 ) -> Progress:
+    """One commitment's row from its sum and count (and, for a target per year or month, its
+    records)."""
     target = commitment.target
-    listed = list(records)
-    achieved = sum(a.quantity for a in listed)
+    achieved, count = counts
     cuts = [] if target is None else sub_periods(period, target.per)
     if target is None or not cuts:
         status = status_of(target, achieved)
@@ -163,7 +188,7 @@ def _progress(
             comparator=None if target is None else target.comparator,
             unit=None if target is None else target.unit,
             achieved=achieved,
-            records=len(listed),
+            records=count,
             status=status,
             colour=COLOURS[status],
             per="period" if target is None else target.per,
@@ -198,7 +223,7 @@ def _progress(
         comparator=target.comparator,
         unit=target.unit,
         achieved=achieved,
-        records=len(listed),
+        records=count,
         status=whole,
         colour=COLOURS[whole],
         per=target.per,

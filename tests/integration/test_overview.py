@@ -10,8 +10,6 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from strawberry.dataloader import DataLoader
-
 from events.directory.decider import EndPoliceAreaLink, GrantSigningMandate, RegisterPerson
 from events.messages import Command, Principal
 from events.promise.commands import (
@@ -26,15 +24,13 @@ from events.promise.commands import (
 )
 from events.promise.content import Commitment, FocusArea, Period, PromiseDetails, Target
 from projections.runner import Runner
-from schema.api import build_schema
-from schema.context import Context
 from service import database
-from service.bootstrap import build_domain, dispatch_for
+from service.bootstrap import build_domain
 from service.demo.history import DemoHistory
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
-from service.web.reader import PgReader
 from tests.conftest import Database
+from tests.integration.in_process import execute
 from tests.integration.test_projections_promises import sequence
 
 AT = dt.datetime(2026, 6, 15, 10, tzinfo=dt.UTC)
@@ -214,22 +210,15 @@ async def graphql(
     language: str = "en",
     **variables: Any,
 ) -> dict[str, Any]:
-    reader = PgReader(dispatcher.pool, ("promises", "directory"), {})
-    context = Context(
+    return await execute(
+        dispatcher,
+        query,
         principal=principal,
-        reader=reader,
-        dispatch=dispatch_for(dispatcher, principal, "r-1"),
-        request_id="r-1",
-        now=lambda: AT,
-        documents=DataLoader(load_fn=reader.documents_by_keys),
+        now=AT,
+        projections=("promises", "directory"),
         language=language,
+        variables=variables,
     )
-    result = await build_schema(dev=False).execute(
-        query, variable_values=variables, context_value=context
-    )
-    assert result.errors is None, result.errors
-    assert result.data is not None
-    return result.data
 
 
 def promises_of(overview: dict[str, Any]) -> dict[str, list[tuple[str, str, bool]]]:

@@ -11,7 +11,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from strawberry.dataloader import DataLoader
 
 from events.log.sequencer import load_state, sequence_batch
 from events.log.store import log_size
@@ -25,14 +24,12 @@ from events.place import (
     RetirePlace,
 )
 from projections.runner import Runner
-from schema.api import build_schema
-from schema.context import Context
 from service import database
-from service.bootstrap import build_domain, dispatch_for
+from service.bootstrap import build_domain
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
-from service.web.reader import PgReader
 from tests.conftest import Database
+from tests.integration.in_process import execute
 
 AT = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
 UB, LPO, ARJEPLOG = "org-upplands-bro", "org-lpo-jarfalla", "org-arjeplog"
@@ -91,22 +88,15 @@ async def graphql(
     language: str = "en",
     **variables: Any,
 ) -> dict[str, Any]:
-    reader = PgReader(dispatcher.pool, ("places",), {})
-    context = Context(
+    return await execute(
+        dispatcher,
+        query,
         principal=principal,
-        reader=reader,
-        dispatch=dispatch_for(dispatcher, principal, "r-1"),
-        request_id="r-1",
-        now=lambda: AT,
-        documents=DataLoader(load_fn=reader.documents_by_keys),
+        now=AT,
+        projections=("places",),
         language=language,
+        variables=variables,
     )
-    result = await build_schema(dev=False).execute(
-        query, variable_values=variables, context_value=context
-    )
-    assert result.errors is None, result.errors
-    assert result.data is not None
-    return result.data
 
 
 async def stream_version(pool: asyncpg.Pool, stream_id: str) -> int:

@@ -179,6 +179,9 @@ class ActivityPlan:
     place_ids: list[str]
     responsible_ids: list[str]
     partner_ids: list[str]
+    kind: str = strawberry.field(
+        description="activity (insats) or safety_walk (trygghetsvandring)."
+    )
     occurrences: list[PlanOccurrence]
 
 
@@ -195,6 +198,7 @@ def plans_of(state: Mapping[str, Any]) -> list[ActivityPlan]:
                 place_ids=list(plan.place_ids),
                 responsible_ids=list(plan.responsible_ids),
                 partner_ids=list(plan.partner_ids),
+                kind=plan.kind,
                 occurrences=[
                     PlanOccurrence(
                         occurrence_id=o.occurrence_id,

@@ -279,6 +279,8 @@ class PlanActivity(PromiseCommand):
     place_ids: tuple[str, ...] = ()
     responsible_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
+    kind: str = "activity"
+    """What is planned: an activity (insats) or a safety walk (trygghetsvandring)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -346,6 +346,7 @@ class ActivityPlanned(Event):
     place_ids: tuple[str, ...] = ()
     responsible_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
+    kind: str = "activity"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

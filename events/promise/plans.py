@@ -46,7 +46,17 @@ from events.promise.events import (
     PlannedOccurrence,
 )
 from events.promise.state import IN_FORCE, Occurrence, Plan, PromiseState
-from events.well_formed import require_id, require_ordered, require_text, require_unique
+from events.well_formed import (
+    require_choice,
+    require_id,
+    require_ordered,
+    require_text,
+    require_unique,
+)
+
+PLAN_KINDS = frozenset({"activity", "safety_walk"})
+"""What a plan is of: an activity (insats) or a safety walk (trygghetsvandring), whose walk and
+findings are then recorded in a walk stream of their own."""
 
 MAX_OCCURRENCES = 500
 """The most occurrences one plan expands to (a sane bound: ten years of every week)."""
@@ -211,6 +221,7 @@ def decide_plans(command: Command, state: PromiseState, context: DecisionContext
                     field_path=("plan_id",),
                 )
             require_text(command.title, "title", max_length=200)
+            require_choice(command.kind, PLAN_KINDS, "kind")
             if not command.commitment_ids:
                 raise InvalidInput(
                     code="blank_text",
@@ -257,6 +268,7 @@ def decide_plans(command: Command, state: PromiseState, context: DecisionContext
                     place_ids=command.place_ids,
                     responsible_ids=command.responsible_ids,
                     partner_ids=command.partner_ids,
+                    kind=command.kind,
                 )
             ]
         case MoveOccurrence() | CancelOccurrence():

@@ -183,6 +183,8 @@ class Plan:
     place_ids: tuple[str, ...] = ()
     responsible_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
+    kind: str = "activity"
+    """activity (insats) or safety_walk (trygghetsvandring)."""
 
     def occurrence(self, occurrence_id: str) -> Occurrence | None:
         """The occurrence `occurrence_id`, if any."""
@@ -496,6 +498,7 @@ def _record_event(state: PromiseState, event: Event) -> PromiseState:
                 place_ids=event.place_ids,
                 responsible_ids=event.responsible_ids,
                 partner_ids=event.partner_ids,
+                kind=event.kind,
             )
             return replace(state, plans=(*state.plans, plan))
         case OccurrenceMoved():

@@ -49,9 +49,11 @@ def plan(
     dates: tuple[dt.date, ...] = JOINT_DAYS,
     recurrence: Recurrence | None = None,
     actor: Any = LPO_EDITOR,
+    kind: str = "activity",
 ) -> PlanActivity:
     return PlanActivity(
         **promise_meta(actor),
+        kind=kind,
         plan_id=plan_id,
         commitment_ids=commitment_ids,
         title="Gemensam insats i centrum",
@@ -190,6 +192,13 @@ def move(occurrence_id: str, day: dt.date) -> Command:
 
 
 REFUSALS = [
+    pytest.param(
+        IN_FORCE,
+        plan(kind="meeting"),
+        InvalidInput,
+        "invalid_choice",
+        id="a plan is of an activity or a safety walk",
+    ),
     pytest.param(
         IN_FORCE,
         plan(dates=(dt.date(2025, 12, 30),)),

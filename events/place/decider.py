@@ -45,10 +45,11 @@ from events.place.events import (
     PlaceUnsafeMarkCleared,
 )
 from events.place.state import ACTIVE, PlaceState, evolve_place
+from events.promise.content import SHARED_PLACE_STREAM_PREFIX
 from events.promise.drafting import EDITORS, PLACE_KINDS
 from events.well_formed import require_choice, require_id, require_not_after, require_text
 
-STREAM_PREFIX = "place-"
+STREAM_PREFIX = SHARED_PLACE_STREAM_PREFIX
 NAME_MAX = 200
 SOURCE_MAX = 300
 _DEGREES = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,8})?")

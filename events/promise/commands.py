@@ -75,6 +75,15 @@ class RegisterPlace(PromiseCommand):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LinkSharedPlace(PromiseCommand):
+    """Say which of the municipality's shared places a place of the promise is, without
+    changing what was signed: for a place registered before it was linked, in any revision."""
+
+    place_id: str
+    shared_place_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RemovePlace(PromiseCommand):
     """Remove a place no commitment refers to."""
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from events.codec import to_plain
 
 AGREEMENT_STREAM_PREFIX = "agreement-"
+SHARED_PLACE_STREAM_PREFIX = "place-"
+"""The stream prefix of the shared places of a municipality (events.place)."""
 """Stream prefix of agreements (events.agreement), which a promise's details may name."""
 
 
@@ -94,6 +96,9 @@ class Place:
     name: str
     kind: str = "other"
     municipality_id: str | None = None
+    shared_place_id: str | None = None
+    """The municipality's shared place (events.place) this place of the promise is, if linked:
+    the same place followed across promises and years."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

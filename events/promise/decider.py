@@ -29,6 +29,7 @@ from events.promise.commands import (
     DraftPromise,
     EnterPromiseIntoForce,
     ExpirePromise,
+    LinkSharedPlace,
     MoveOccurrence,
     PerformOccurrence,
     PlanActivity,
@@ -60,10 +61,11 @@ from events.promise.commands import (
 from events.promise.content import content_hash
 from events.promise.drafting import (
     EDITORS,
-    agreement_links,
     decide_draft_promise,
     decide_edit,
+    decide_link_shared_place,
     editable_working,
+    promise_links,
     promise_not_found,
     reopen_events,
     require_promise,
@@ -485,6 +487,8 @@ def decide_promise(command: Command, state: PromiseState, context: DecisionConte
     promise_gate(command, state)
     if isinstance(command, _EDITS):
         return decide_edit(command, state, context)
+    if isinstance(command, LinkSharedPlace):
+        return decide_link_shared_place(command, state, context)
     if isinstance(command, _ACTIVITY):
         return decide_activity(command, state, context)
     if isinstance(command, _PLANS):
@@ -509,6 +513,7 @@ def decide_promise(command: Command, state: PromiseState, context: DecisionConte
 PROMISE_COMMANDS: tuple[type[Command], ...] = (
     DraftPromise,
     *_EDITS,
+    LinkSharedPlace,
     ProposePromise,
     ReopenPromise,
     SignPromise,
@@ -546,5 +551,5 @@ PROMISE: Decider[PromiseState] = Decider(
     event_types=PROMISE_EVENTS,
     stream_of=promise_stream,
     gate=promise_gate,
-    links=agreement_links,
+    links=promise_links,
 )

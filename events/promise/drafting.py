@@ -15,6 +15,7 @@ from events.directory.state import MUNICIPALITY, PARTNER, POLICE_AREA
 from events.messages import (
     Command,
     Event,
+    FieldPath,
     InvalidInput,
     NotFound,
     Principal,
@@ -26,6 +27,7 @@ from events.promise.commands import (
     AddCommitment,
     AddFocusArea,
     DraftPromise,
+    LinkSharedPlace,
     RecordPromiseInput,
     RegisterPlace,
     RemoveCommitment,
@@ -37,6 +39,7 @@ from events.promise.commands import (
 )
 from events.promise.content import (
     AGREEMENT_STREAM_PREFIX,
+    SHARED_PLACE_STREAM_PREFIX,
     Commitment,
     PromiseDetails,
     RevisionContent,
@@ -55,6 +58,7 @@ from events.promise.events import (
     PromiseInputRemoved,
     PromiseReopened,
     PromiseSignaturesVoided,
+    SharedPlaceLinked,
 )
 from events.promise.revision import COLLECTING, Revision
 from events.promise.state import (
@@ -192,12 +196,17 @@ def check_details(details: PromiseDetails) -> PromiseDetails:
     return replace(details, period=resolved_period(period, ("details", "period")))
 
 
-def agreement_links(command: Command) -> tuple[str, ...]:
-    """The agreement stream a drafted or revised header names (Decider.links)."""
+def promise_links(command: Command) -> tuple[str, ...]:
+    """The other streams a command names (Decider.links): the agreement a drafted or revised
+    header rests on, the shared place a registered place is."""
     if isinstance(command, DraftPromise | RevisePromiseDetails):
         agreement_id = command.details.agreement_id
         if agreement_id is not None:
             return (AGREEMENT_STREAM_PREFIX + agreement_id,)
+    if isinstance(command, RegisterPlace) and command.place.shared_place_id is not None:
+        return (SHARED_PLACE_STREAM_PREFIX + command.place.shared_place_id,)
+    if isinstance(command, LinkSharedPlace):
+        return (SHARED_PLACE_STREAM_PREFIX + command.shared_place_id,)
     return ()
 
 
@@ -446,4 +455,100 @@ def _register_place(
             message="No municipality {municipality}.",
             params={"municipality": place.municipality_id},
         )
-    return PlaceRegistered(place=place)
+    if place.shared_place_id is None:
+        _require_party_municipality(
+            place.place_id, place.municipality_id, content.parties, ("place", "municipality_id")
+        )
+        return PlaceRegistered(place=place)
+    municipality = shared_place_municipality(
+        place.shared_place_id,
+        place.municipality_id,
+        content.parties,
+        context,
+        ("place", "shared_place_id"),
+    )
+    return PlaceRegistered(place=replace(place, municipality_id=municipality))
+
+
+def _require_party_municipality(
+    place_id: str, municipality_id: str | None, parties: tuple[str, ...], path: FieldPath
+) -> None:
+    if municipality_id is not None and municipality_id not in parties:
+        raise RuleViolated(
+            code="place_of_another_municipality",
+            message="{place} lies in {municipality}, which is not a party of the promise.",
+            params={"place": place_id, "municipality": municipality_id},
+            field_path=path,
+        )
+
+
+def shared_place_municipality(
+    shared_place_id: str,
+    municipality_id: str | None,
+    parties: tuple[str, ...],
+    context: DecisionContext,
+    path: FieldPath,
+) -> str:
+    """The municipality of a shared place a promise's place is: the place exists, is not
+    retired, lies in a municipality that is a party of the promise, and in `municipality_id`
+    when the promise's place names one."""
+    shared = context.linked.get(SHARED_PLACE_STREAM_PREFIX + shared_place_id)
+    if shared is None or shared.status == "none":
+        raise NotFound(
+            code="place_not_found",
+            message="No shared place {place}.",
+            params={"place": shared_place_id},
+            field_path=path,
+        )
+    if shared.status != "active":
+        raise RuleViolated(
+            code="place_retired",
+            message="The place {place} is retired.",
+            params={"place": shared_place_id},
+            field_path=path,
+        )
+    municipality: str = shared.municipality_id
+    if municipality_id is not None and municipality_id != municipality:
+        parties = ()  # the place names another municipality than the shared place's
+    _require_party_municipality(shared_place_id, municipality, parties, path)
+    return municipality
+
+
+def decide_link_shared_place(
+    command: LinkSharedPlace, state: PromiseState, context: DecisionContext
+) -> list[Event]:
+    """Link a place of the working revision or the one in force to a shared place."""
+    require_promise(state)
+    require_party_member(command.actor, state.parties, EDITORS, "edit a promise")
+    named = [
+        r.content.place(command.place_id) for r in (state.working, state.in_force) if r is not None
+    ]
+    place = next((p for p in named if p is not None), None)
+    if place is None:
+        raise NotFound(
+            code="place_not_found",
+            message="No place {place} in the promise.",
+            params={"place": command.place_id},
+            field_path=("place_id",),
+        )
+    if state.shared_place_of(command.place_id) is not None:
+        raise RuleViolated(
+            code="place_already_linked",
+            message="The place {place} is already linked to a shared place.",
+            params={"place": command.place_id},
+            field_path=("place_id",),
+        )
+    municipality = shared_place_municipality(
+        command.shared_place_id,
+        place.municipality_id,
+        state.parties,
+        context,
+        ("shared_place_id",),
+    )
+    return [
+        SharedPlaceLinked(
+            place_id=command.place_id,
+            shared_place_id=command.shared_place_id,
+            municipality_id=municipality,
+        )
+    ]

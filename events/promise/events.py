@@ -70,6 +70,16 @@ class PlaceRegistered(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SharedPlaceLinked(Event):
+    """Plats kopplad till en gemensam plats: the promise's place `place_id` is the shared place
+    `shared_place_id` of `municipality_id` (events.place)."""
+
+    place_id: str
+    shared_place_id: str
+    municipality_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PlaceRemoved(Event):
     """A place was taken out of the working revision."""
 
@@ -456,6 +466,7 @@ PROMISE_EVENTS: tuple[type[Event], ...] = (
     FocusAreaRemoved,
     PlaceRegistered,
     PlaceRemoved,
+    SharedPlaceLinked,
     CommitmentAdded,
     CommitmentRevised,
     CommitmentRemoved,

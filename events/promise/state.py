@@ -50,6 +50,7 @@ from events.promise.events import (
     PromiseSuperseded,
     PromiseTerminated,
     PromiseWithdrawn,
+    SharedPlaceLinked,
 )
 from events.promise.revision import (
     STAGE_DRAFT,
@@ -217,6 +218,14 @@ class Publication:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SharedPlaceLink:
+    """A place of the promise linked, after it was registered, to a shared place."""
+
+    place_id: str
+    shared_place_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PromiseState:
     """One promise: lifecycle status, the revision in force, the working revision, and records."""
 
@@ -238,6 +247,8 @@ class PromiseState:
     """The follow-ups the parties planned, in the order planned."""
     plans: tuple[Plan, ...] = ()
     """The planned activities, in the order planned."""
+    shared_place_links: tuple[SharedPlaceLink, ...] = ()
+    """Places linked to shared places after they were registered (LinkSharedPlace)."""
 
     def activity(self, record_id: str) -> ActivityRecord | None:
         """The activity record with `record_id`, if any."""
@@ -246,6 +257,17 @@ class PromiseState:
     def follow_up(self, report_id: str) -> FollowUpReport | None:
         """The follow-up with `report_id`, if any."""
         return next((f for f in self.follow_ups if f.report_id == report_id), None)
+
+    def shared_place_of(self, place_id: str) -> str | None:
+        """The shared place a place of the promise is: named when it was registered (in the
+        working revision or the one in force), or linked since."""
+        for revision in (self.working, self.in_force):
+            place = revision.content.place(place_id) if revision is not None else None
+            if place is not None and place.shared_place_id is not None:
+                return place.shared_place_id
+        return next(
+            (k.shared_place_id for k in self.shared_place_links if k.place_id == place_id), None
+        )
 
     def plan(self, plan_id: str) -> Plan | None:
         """The planned activity `plan_id`, if any."""
@@ -341,6 +363,9 @@ def _content_event(state: PromiseState, event: Event) -> PromiseState:
         case PlaceRegistered():
             place = event.place
             return _edit(state, lambda c: replace(c, places=(*c.places, place)))
+        case SharedPlaceLinked():
+            link = SharedPlaceLink(place_id=event.place_id, shared_place_id=event.shared_place_id)
+            return replace(state, shared_place_links=(*state.shared_place_links, link))
         case PlaceRemoved():
             place_id = event.place_id
             return _edit(

@@ -5,6 +5,8 @@ perceived as most unsafe to be Bro centrum, the station area in Bro and the cent
 Kungsängen. They are registered as shared places of Upplands-Bro under the names and kinds the
 promise gives them, each marked unsafe with that text as its source, as of the first day of the
 promise's period (the text names the year 2018, no day). No coordinates: the text gives none.
+Each of the promise's own three places is then linked to its shared place (LinkSharedPlace:
+the signed text stays as it was).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import datetime as dt
 from events.messages import Command
 from events.place import STREAM_PREFIX as PLACE_STREAM
 from events.place import MarkPlaceUnsafe, RegisterMunicipalPlace
+from events.promise.commands import LinkSharedPlace
 from events.promise.content import Period
+from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.recorded import resolved_period
 from service.demo.history import UPPLANDS_BRO, DemoHistory
-from service.demo.promises import _CENTRAL, _PLACES_2018
+from service.demo.promises import _CENTRAL, _PLACES_2018, PROMISE_2018_ID
 from service.demo.sources import PROMISE_2018
 
 UNSAFE_2018_SOURCE = f"{PROMISE_2018.description}: dialogen med medborgarna"
@@ -60,6 +64,17 @@ def shared_places(demo: DemoHistory) -> None:
                 place_id=place_id,
                 source=UNSAFE_2018_SOURCE,
                 as_of=as_of,
+            ),
+        )
+        promise = PROMISE_STREAM + PROMISE_2018_ID
+        demo.add(
+            promise,
+            LinkSharedPlace(
+                **demo.key(f"{promise}/place/{promise_place_id}/shared"),
+                actor=editor,
+                promise_id=PROMISE_2018_ID,
+                place_id=promise_place_id,
+                shared_place_id=place_id,
             ),
         )
 

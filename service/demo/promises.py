@@ -234,11 +234,15 @@ _COMMITMENTS_2018 = (
 )
 
 
+PROMISE_2018_ID = "upplands-bro-2018"
+"""The Upplands-Bro 2018 promise's id (seed 003)."""
+
+
 def promise_2018(demo: DemoHistory) -> None:
     """Upplands-Bro 2018 (seed 003): places and six commitments, agreed by both parties as
     "vårt gemensamma medborgarlöfte" (signatories and dates not named), in force for 2018 and
     published on the police's website among earlier promises (date not given)."""
-    promise_id = "upplands-bro-2018"
+    promise_id = PROMISE_2018_ID
     editor = demo.actor(UPPLANDS_BRO, "editor")
     details = PromiseDetails(
         title="Upplands-Bro – medborgarlöften (2018)",

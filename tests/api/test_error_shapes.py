@@ -559,6 +559,37 @@ CASES = [
         "RuleViolated",
     ),
     Case(
+        "place_of_another_municipality",
+        EDITOR,
+        "registerPlace",
+        {
+            "promiseId": "err-draft",
+            "place": {"placeId": "pl9", "name": "Torget", "municipalityId": JF},
+        },
+        "RuleViolated",
+    ),
+    Case(
+        "place_already_linked",
+        EDITOR,
+        "linkSharedPlace",
+        {"promiseId": LIVE, "placeId": "bro-centrum", "sharedPlaceId": "err-ub-bro-centrum"},
+        "RuleViolated",
+    ),
+    Case(
+        "place_retired",
+        EDITOR,
+        "registerPlace",
+        {
+            "promiseId": "err-draft",
+            "place": {
+                "placeId": "pl9",
+                "name": "Gamla torget",
+                "sharedPlaceId": "err-ub-gamla-torget",
+            },
+        },
+        "RuleViolated",
+    ),
+    Case(
         "place_exists",
         EDITOR,
         "registerPlace",
@@ -950,6 +981,27 @@ async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
         )
         await editor.ok(
             "registerPlace", promiseId="err-draft", place={"placeId": "pl1", "name": "Bro centrum"}
+        )
+        await editor.ok(
+            "registerMunicipalPlace",
+            placeId="err-ub-gamla-torget",
+            municipalityId=UB,
+            name="Gamla torget",
+            kind="centrum",
+        )
+        await editor.ok("retirePlace", placeId="err-ub-gamla-torget", reason="Rivet")
+        await editor.ok(
+            "registerMunicipalPlace",
+            placeId="err-ub-bro-centrum",
+            municipalityId=UB,
+            name="Bro centrum",
+            kind="centrum",
+        )
+        await editor.ok(
+            "linkSharedPlace",
+            promiseId=LIVE,
+            placeId="bro-centrum",
+            sharedPlaceId="err-ub-bro-centrum",
         )
         await editor.ok(
             "addCommitment",

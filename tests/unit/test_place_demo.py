@@ -4,6 +4,7 @@ that, folded through the deciders after the seed history without a refusal."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from events.catalogue import deciders
@@ -26,7 +27,14 @@ def _states() -> dict[str, Any]:
         decider = next(d for d in deciders() if d.handles(command))
         assert decider.stream_of(command) == stream
         state = states.get(stream, decider.initial_state)
-        for event in decider.decide(command, state, context):  # a refusal fails the test
+        linked = {
+            s: states.get(
+                s, next(d for d in deciders() if s.startswith(d.stream_prefix)).initial_state
+            )
+            for s in decider.links(command)
+        }
+        decided = decider.decide(command, state, replace(context, linked=linked))
+        for event in decided:  # a refusal fails the test
             state = decider.evolve(state, event)
         states[stream] = state
         if decider is DIRECTORY:
@@ -34,7 +42,11 @@ def _states() -> dict[str, Any]:
     return states
 
 
-def test_the_places_the_2018_promise_names_most_unsafe_are_shared_places_marked_unsafe() -> None:
+def places_ids(places: dict[str, PlaceState]) -> list[str]:
+    return [p.place_id for p in places.values()]
+
+
+def test_the_2018_promise_s_most_unsafe_places_are_shared_places_marked_unsafe_and_linked() -> None:
     states = _states()
     places: dict[str, PlaceState] = {
         s: state for s, state in states.items() if s.startswith(PLACE.stream_prefix)
@@ -45,6 +57,7 @@ def test_the_places_the_2018_promise_names_most_unsafe_are_shared_places_marked_
     assert {(p.name, p.kind) for p in places.values()} == {
         (named[i].name, named[i].kind) for i in ("p1", "p2", "p3")
     }
+    assert {promise.shared_place_of(i) for i in ("p1", "p2", "p3")} == set(places_ids(places))
     for place in places.values():
         assert place.municipality_id == UPPLANDS_BRO and place.status == "active"
         assert place.coordinates is None  # the text gives none
@@ -62,4 +75,4 @@ def test_the_demo_place_command_ids_are_deterministic_and_none_is_a_seed_command
     ids = [c.command_id for _, c in place_commands(AT)]
     assert ids == [c.command_id for _, c in place_commands(AT + dt.timedelta(days=3))]
     seed = {c.command_id for _, c in demo_commands(AT)}
-    assert len(set(ids)) == len(ids) == 6 and seed.isdisjoint(ids)
+    assert len(set(ids)) == len(ids) == 9 and seed.isdisjoint(ids)

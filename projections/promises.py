@@ -12,7 +12,7 @@ from typing import Any
 
 from events.codec import Registry
 from events.decider import Decider
-from events.promise.state import PromiseState, evolve_promise_all
+from events.promise.state import Plan, PromiseState, evolve_promise_all
 from projections.activities import ActivityRecords, public_records
 from projections.documents import Columns, DocumentProjection, plain
 from projections.progress import Progress, progress
@@ -66,6 +66,36 @@ def _public_parts(state: PromiseState, rows: list[Progress]) -> dict[str, Any] |
         "publications": tuple(p for p in state.publications if p.revision_no == number),
         "progress": rows,
         "follow_ups": tuple(f for f in state.follow_ups if f.published),
+        "plans": tuple(public_plan(p) for p in state.plans),
+        "shared_places": {
+            place.place_id: shared
+            for place in revision.content.places
+            if (shared := state.shared_place_of(place.place_id)) is not None
+        },
+    }
+
+
+def public_plan(plan: Plan) -> dict[str, Any]:
+    """A planned activity as citizens may see it: what, for which commitments, where, who is
+    responsible, and each occurrence's days and status — never the reason it was moved or
+    cancelled (people may be named there)."""
+    return {
+        "plan_id": plan.plan_id,
+        "kind": plan.kind,
+        "title": plan.title,
+        "commitment_ids": plan.commitment_ids,
+        "place_ids": plan.place_ids,
+        "responsible_ids": plan.responsible_ids,
+        "partner_ids": plan.partner_ids,
+        "occurrences": [
+            {
+                "occurrence_id": o.occurrence_id,
+                "starts_on": o.starts_on,
+                "ends_on": o.ends_on,
+                "status": o.status,
+            }
+            for o in plan.occurrences
+        ],
     }
 
 

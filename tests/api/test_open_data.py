@@ -140,6 +140,7 @@ async def set_up(app: RunningApp, http: httpx.AsyncClient) -> None:
         url="https://www.upplands-bro.se/medborgarloften",
     )
     await record(parties, PUBLISHED, "r1", f"{YEAR}-01-10")
+    await plan_walks(parties)
     await parties.editor.ok(
         "draftFollowUp",
         promiseId=PUBLISHED,
@@ -172,6 +173,54 @@ async def set_up(app: RunningApp, http: httpx.AsyncClient) -> None:
     )
     await publish_agreement(parties)
     await parties.settle(PUBLISHED, done["consistencyToken"])
+
+
+CANCEL_REASON = "Inställd: Anna Andersson är sjuk"
+"""A reason naming a person: open data never carries it."""
+
+
+async def plan_walks(parties: Parties) -> None:
+    """Three safety walks planned for c2 at Bro centrum (a shared place of Upplands-Bro the
+    promise's place is linked to): the first performed, the last cancelled."""
+    police = parties.police_editor
+    await parties.editor.ok(
+        "registerMunicipalPlace",
+        placeId="od-ub-bro-centrum",
+        municipalityId=UB,
+        name="Bro centrum",
+        kind="centrum",
+    )
+    await parties.editor.ok(
+        "linkSharedPlace", promiseId=PUBLISHED, placeId="p1", sharedPlaceId="od-ub-bro-centrum"
+    )
+    await police.ok(
+        "planActivity",
+        promiseId=PUBLISHED,
+        planId="od-vandring",
+        commitmentIds=["c2"],
+        title="Trygghetsvandring i Bro centrum",
+        kind="safety_walk",
+        dates=[f"{YEAR}-01-01", f"{YEAR}-12-30", f"{YEAR}-12-31"],
+        placeIds=["p1"],
+        responsibleIds=[UB],
+    )
+    await police.ok(
+        "performOccurrence",
+        promiseId=PUBLISHED,
+        planId="od-vandring",
+        occurrenceId="od-vandring-1",
+        recordId="od-vandring-r1",
+        occurredOn=f"{YEAR}-01-01",
+        performedBy=[LPO, UB],
+        summary=SUMMARY,
+    )
+    await police.ok(
+        "cancelOccurrence",
+        promiseId=PUBLISHED,
+        planId="od-vandring",
+        occurrenceId="od-vandring-3",
+        reason=CANCEL_REASON,
+    )
 
 
 async def publish_agreement(parties: Parties) -> None:
@@ -483,3 +532,45 @@ async def test_the_agreements_file_lists_the_published_agreement_with_names_and_
     assert set(excel) == set(rows)
     assert excel[AGREEMENT]["Status"] == "Undertecknad"
     assert excel[AGREEMENT]["Prioriterade områden"] == "Våld;Ungdomar i riskzonen"
+
+
+async def test_plans_and_their_occurrences_are_open_data_without_reasons(
+    published: RunningApp, http: httpx.AsyncClient
+) -> None:
+    plans = [
+        r
+        for r in (await get(published, http, "plans.json")).json()["rows"]
+        if r["promise_id"] == PUBLISHED
+    ]
+    assert plans == [
+        {
+            "promise_id": PUBLISHED,
+            "title": TITLE,
+            "plan_id": "od-vandring",
+            "kind": "safety_walk",
+            "kind_label": "Trygghetsvandring",
+            "plan_title": "Trygghetsvandring i Bro centrum",
+            "commitment_ids": ["c2"],
+            "place_ids": ["p1"],
+            "place_names": ["Bro centrum"],
+            "responsible_names": ["Upplands-Bro kommun"],
+            "partner_names": [],
+            "planned": 2,
+            "performed": 1,
+            "cancelled": 1,
+        }
+    ]
+    excel = excel_rows(await get(published, http, "occurrences.excel.csv"))
+    mine = [r for r in excel if r["Löfte (id)"] == PUBLISHED]
+    assert [(r["Tillfälle (id)"], r["Från"], r["Läge"]) for r in mine] == [
+        ("od-vandring-1", f"{YEAR}-01-01", "Genomfört"),
+        ("od-vandring-2", f"{YEAR}-12-30", "Planerat"),
+        ("od-vandring-3", f"{YEAR}-12-31", "Inställt"),
+    ]
+    for name in ("plans", "occurrences"):
+        for variant in VARIANTS:
+            body = (await get(published, http, f"{name}.{variant}")).content.decode("utf-8")
+            assert "Anna Andersson" not in body, (name, variant)
+    places = (await get(published, http, "places.json")).json()["rows"]
+    [p1] = [r for r in places if r["promise_id"] == PUBLISHED and r["place_id"] == "p1"]
+    assert p1["shared_place_id"] == "od-ub-bro-centrum"

@@ -545,3 +545,46 @@ async def test_open_data_json_matches(published: RunningApp, http: httpx.AsyncCl
         assert (row["status"], row["colour"]) == (status, colour)
         assert row["parties"] == [UB, LPO]
     assert "möten" in response.content.decode("utf-8")  # UTF-8, not \\u escapes
+
+
+async def test_a_commitment_shows_its_planned_occasions_against_those_carried_out(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    promise_id = "pub-planned"
+    await publish_promise(dev_app, http, promise_id, days={}, covers=None)
+    police = Client(http, dev_app, dev_app.token(LPO, "editor"))
+    days = [(START + dt.timedelta(days=n)).isoformat() for n in (10, 40, 70)]
+    await police.ok(
+        "planActivity",
+        promiseId=promise_id,
+        planId="vandringar",
+        commitmentIds=["c4"],
+        title="Trygghetsvandring",
+        kind="safety_walk",
+        dates=days,
+    )
+    await police.ok(
+        "performOccurrence",
+        promiseId=promise_id,
+        planId="vandringar",
+        occurrenceId="vandringar-1",
+        recordId="vandring-1",
+        occurredOn=days[0],
+        performedBy=[LPO],
+        summary="Vandring i Bro centrum",
+    )
+    cancelled = await police.ok(
+        "cancelOccurrence",
+        promiseId=promise_id,
+        planId="vandringar",
+        occurrenceId="vandringar-3",
+        reason="Inställd på grund av storm",
+    )
+    await caught_up(police, promise_id, cancelled["consistencyToken"])
+    page = (await http.get(f"{dev_app.url}/p/{promise_id}")).text
+    walks = commitment_block(page, "c4")
+    assert "1 av 2 planerade tillfällen genomförda" in walks  # the cancelled one is not planned
+    assert 'Genomförda: <span class="achieved">1</span>' in walks
+    assert "planerade" not in commitment_block(page, "c2")  # nothing planned: nothing said
+    english = await http.get(f"{dev_app.url}/p/{promise_id}", headers={"Accept-Language": "en"})
+    assert "1 of 2 planned occasions carried out" in commitment_block(english.text, "c4")

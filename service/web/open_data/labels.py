@@ -43,6 +43,15 @@ PROGRESS_STATUS = {
 
 FOLLOW_UP_KIND = {"interim": "Delrapport", "final": "Slutrapport"}
 
+PLAN_KIND = {"activity": "Insats", "safety_walk": "Trygghetsvandring"}
+
+OCCURRENCE_STATUS = {
+    "planned": "Planerat",
+    "moved": "Flyttat",
+    "cancelled": "Inställt",
+    "performed": "Genomfört",
+}
+
 COMPARATOR = {">=": "minst", "<=": "högst", "==": "exakt", "=": "exakt"}
 
 RECORDED_FROM_DOCUMENT = "registrerat från dokument"

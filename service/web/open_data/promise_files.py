@@ -12,6 +12,8 @@ from typing import Any
 from service.web.open_data.labels import (
     COMPARATOR,
     FOLLOW_UP_KIND,
+    OCCURRENCE_STATUS,
+    PLAN_KIND,
     PROGRESS_STATUS,
     PROMISE_STATUS,
     label,
@@ -117,7 +119,42 @@ PLACES = (
     _c("municipality_id", "Kommun (id)"),
     _c("municipality_name", "Kommun"),
     _c("commitment_ids", "Åtaganden (id)"),
+    _c("shared_place_id", "Kommunens plats (id)"),
 )
+
+PLANS = (
+    PROMISE_ID,
+    TITLE,
+    _c("plan_id", "Planerad insats (id)"),
+    _c("kind", "Slag (kod)"),
+    _c("kind_label", "Slag"),
+    _c("plan_title", "Planerad insats"),
+    _c("commitment_ids", "Åtaganden (id)"),
+    _c("place_ids", "Platser (id)"),
+    _c("place_names", "Platser"),
+    _c("responsible_names", "Ansvariga"),
+    _c("partner_names", "Samverkanspartner"),
+    _c("planned", "Planerade tillfällen"),
+    _c("performed", "Genomförda tillfällen"),
+    _c("cancelled", "Inställda tillfällen"),
+)
+"""Planned activities of published promises: one row per plan, with its occurrences counted
+(a cancelled occurrence is not among the planned)."""
+
+OCCURRENCES = (
+    PROMISE_ID,
+    TITLE,
+    _c("plan_id", "Planerad insats (id)"),
+    _c("plan_title", "Planerad insats"),
+    _c("occurrence_id", "Tillfälle (id)"),
+    _c("starts_on", "Från"),
+    _c("ends_on", "Till"),
+    _c("status", "Läge (kod)"),
+    _c("status_label", "Läge"),
+    _c("commitment_ids", "Åtaganden (id)"),
+)
+"""Each planned occurrence: its days and where it stands — never why it was moved or cancelled
+(people may be named in a reason)."""
 
 ACTIVITIES = (
     PROMISE_ID,
@@ -297,6 +334,7 @@ def place_rows(sources: Sources) -> Iterator[dict[str, Any]]:
                     for c in commitments
                     if pid in [str(p) for p in c.get("place_ids") or []]
                 ],
+                "shared_place_id": (view.get("shared_places") or {}).get(pid),
             }
 
 
@@ -325,3 +363,48 @@ def activity_rows(sources: Sources) -> Iterator[dict[str, Any]]:
                 "quantity": record.get("quantity"),
                 "unit": units.get(cid),
             }
+
+
+def plan_rows(sources: Sources) -> Iterator[dict[str, Any]]:
+    """One row per planned activity of a published promise."""
+    for view in sources.promises:
+        places = _place_names(view)
+        for plan in view.get("plans") or []:
+            occurrences = plan.get("occurrences") or []
+            statuses = [str(o.get("status")) for o in occurrences]
+            place_ids = [str(p) for p in plan.get("place_ids") or []]
+            yield {
+                "promise_id": view.get("promise_id"),
+                "title": _details(view).get("title"),
+                "plan_id": plan.get("plan_id"),
+                "kind": plan.get("kind"),
+                "kind_label": label(PLAN_KIND, plan.get("kind")),
+                "plan_title": plan.get("title"),
+                "commitment_ids": [str(c) for c in plan.get("commitment_ids") or []],
+                "place_ids": place_ids,
+                "place_names": [places.get(p, p) for p in place_ids],
+                "responsible_names": _names(plan.get("responsible_ids"), sources.directory),
+                "partner_names": _names(plan.get("partner_ids"), sources.directory),
+                "planned": sum(1 for s in statuses if s != "cancelled"),
+                "performed": statuses.count("performed"),
+                "cancelled": statuses.count("cancelled"),
+            }
+
+
+def occurrence_rows(sources: Sources) -> Iterator[dict[str, Any]]:
+    """One row per occurrence of a planned activity of a published promise."""
+    for view in sources.promises:
+        for plan in view.get("plans") or []:
+            for occurrence in plan.get("occurrences") or []:
+                yield {
+                    "promise_id": view.get("promise_id"),
+                    "title": _details(view).get("title"),
+                    "plan_id": plan.get("plan_id"),
+                    "plan_title": plan.get("title"),
+                    "occurrence_id": occurrence.get("occurrence_id"),
+                    "starts_on": occurrence.get("starts_on"),
+                    "ends_on": occurrence.get("ends_on"),
+                    "status": occurrence.get("status"),
+                    "status_label": label(OCCURRENCE_STATUS, occurrence.get("status")),
+                    "commitment_ids": [str(c) for c in plan.get("commitment_ids") or []],
+                }

@@ -62,6 +62,24 @@ TABLES = (
         rows=promise_files.activity_rows,
     ),
     Table(
+        name="plans",
+        description=(
+            "Planerade insatser och trygghetsvandringar: åtaganden, platser, ansvariga, och "
+            "hur många tillfällen som är planerade, genomförda och inställda."
+        ),
+        columns=promise_files.PLANS,
+        rows=promise_files.plan_rows,
+    ),
+    Table(
+        name="occurrences",
+        description=(
+            "De planerade insatsernas tillfällen, ett per rad: datum och läge (planerat, "
+            "flyttat, inställt, genomfört), utan skäl."
+        ),
+        columns=promise_files.OCCURRENCES,
+        rows=promise_files.occurrence_rows,
+    ),
+    Table(
         name="agreements",
         description=(
             "Publicerade samverkansöverenskommelser: parter med namn, period, prioriterade "

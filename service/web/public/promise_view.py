@@ -68,6 +68,9 @@ class CommitmentView:
     places: tuple[str, ...] = ()
     who: str | None = None
     when: str | None = None
+    planned: str | None = None
+    """Planned against done: "2 av 8 planerade tillfällen genomförda" (none when nothing is
+    planned)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +178,7 @@ def commitment_view(
     places = tuple(place_names.get(str(p), str(p)) for p in commitment.get("place_ids") or () if p)
     cid = str(commitment.get("commitment_id"))
     text = str(commitment.get("text") or "")
+    planned = planned_text(progress, words)
     if quantity is None:
         done = (
             words.ngettext("{count} activity recorded", "{count} activities recorded", records)
@@ -192,6 +196,7 @@ def commitment_view(
             bar=None,
             assessment=assessment,
             places=places,
+            planned=planned,
         )
     goal = int(quantity)
     phrase = target_phrase(goal, comparator, unit, words)
@@ -209,6 +214,7 @@ def commitment_view(
             bar=None,
             assessment=None,
             places=places,
+            planned=planned,
         )
     done = words(N_("of {target}"), target=phrase)
     remaining = remaining_text(goal, achieved, comparator, unit, period_end, today, words)
@@ -237,6 +243,21 @@ def commitment_view(
         bar=bar,
         assessment=assessment,
         places=places,
+        planned=planned,
+    )
+
+
+def planned_text(progress: Mapping[str, Any], words: Words) -> str | None:
+    """How many of the occurrences planned for the commitment (not cancelled) were carried
+    out; None when none is planned."""
+    planned = int(progress.get("planned") or 0)
+    if planned == 0:
+        return None
+    return words.ngettext(
+        "{done} of {count} planned occasion carried out",
+        "{done} of {count} planned occasions carried out",
+        planned,
+        done=int(progress.get("planned_performed") or 0),
     )
 
 

@@ -26,7 +26,7 @@ from schema.errors import ClientError
 from schema.execution import Executor
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, OperationLimits
 from schema.organisations import OrganisationQuery
-from schema.overview import OverviewQuery
+from schema.overview import OverviewQuery, OverviewSubscription
 from schema.places import PlaceQuery
 from schema.promises import PromiseQuery, PromiseSubscription
 from schema.proofs import ProofQuery
@@ -85,7 +85,9 @@ def build_schema(*, dev: bool) -> strawberry.Schema:
     return Schema(
         query=query,
         mutation=mutation,
-        subscription=PromiseSubscription,
+        subscription=merge_types(
+            "PromiseSubscription", (PromiseSubscription, OverviewSubscription)
+        ),
         extensions=extensions,
         # Suggestions ("Did you mean …?") name the schema's fields and types: dev mode only.
         config=StrawberryConfig(disable_field_suggestions=not dev),

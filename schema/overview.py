@@ -9,7 +9,9 @@ view, everybody else the public view (`schema.promises.visible`).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
@@ -28,7 +30,12 @@ from schema.access import readable_organisations
 from schema.consistency import read_after
 from schema.context import Context
 from schema.pagination import First, page_size
-from schema.promises import Promise, visible
+from schema.promises import (
+    SUBSCRIPTION_MAX_S,
+    Promise,
+    still_authorised,
+    visible,
+)
 from schema.refusals import message
 
 MAX_PROMISES = 500
@@ -215,6 +222,66 @@ def _unknown_region(ctx: Context, region_id: str) -> errors.NotFound:
     return errors.NotFound(message=message(refused, ctx.language), code=refused.code)
 
 
+async def police_area_overview(
+    ctx: Context, area_id: str, on: dt.date | None
+) -> PoliceAreaOverview | errors.NotFound:
+    """The police area's overview on `on` (default today) as the caller sees it."""
+    day = on or ctx.now().date()
+    directory = await _directory(ctx)
+    if directory.kind_of(area_id) != POLICE_AREA:
+        return _unknown_area(ctx, area_id)
+    promises, truncated = await _visible_promises(ctx, [area_id], _served(directory, area_id, day))
+    return _area_overview(directory, area_id, day, promises, truncated)
+
+
+def fingerprint(overview: PoliceAreaOverview) -> tuple[object, ...]:
+    """What a dashboard shows of an overview: its day, its municipalities with their counts,
+    and the promises in each with their status."""
+    return (
+        overview.on,
+        overview.truncated,
+        tuple(
+            (m.municipality_id, m.counts, tuple((p.id, p.status) for p in m.seen))
+            for m in overview.municipalities
+        ),
+    )
+
+
+OVERVIEW_POLL_S = 1.0
+"""How often an overview subscription looks whether the log moved (one small query)."""
+
+
+@strawberry.type
+class OverviewSubscription:
+    @strawberry.subscription(
+        description="A police area's overview (as policeAreaOverview gives it) first, then "
+        "each time the log moved and the overview's municipalities, counts or the promises "
+        "in them (with their status) changed; for a dashboard. `on` as policeAreaOverview "
+        "(default: today, each time). An id that is no police area gives NotFound once."
+    )
+    async def police_area_overview_changed(
+        self, info: Info[Context, None], police_area_id: strawberry.ID, on: dt.date | None = None
+    ) -> AsyncGenerator[PoliceAreaOverviewResult, None]:
+        ctx = info.context
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SUBSCRIPTION_MAX_S
+        head: int | None = None
+        shown: tuple[object, ...] | None = None
+        while loop.time() < deadline:
+            now = await ctx.reader.log_head()
+            if now != head:
+                head = now
+                await still_authorised(ctx)
+                found = await police_area_overview(ctx, str(police_area_id), on)
+                if isinstance(found, errors.NotFound):
+                    yield found
+                    return
+                if fingerprint(found) != shown:
+                    shown = fingerprint(found)
+                    yield found
+            await asyncio.sleep(OVERVIEW_POLL_S)
+
+
 @strawberry.type
 class OverviewQuery:
     @strawberry.field(
@@ -233,15 +300,7 @@ class OverviewQuery:
     ) -> PoliceAreaOverviewResult:
         ctx = info.context
         await read_after(ctx, consistency_token)
-        day = on or ctx.now().date()
-        directory = await _directory(ctx)
-        area_id = str(police_area_id)
-        if directory.kind_of(area_id) != POLICE_AREA:
-            return _unknown_area(ctx, area_id)
-        promises, truncated = await _visible_promises(
-            ctx, [area_id], _served(directory, area_id, day)
-        )
-        return _area_overview(directory, area_id, day, promises, truncated)
+        return await police_area_overview(ctx, str(police_area_id), on)
 
     @strawberry.field(
         description="A police region's consolidated view on `on` (default today): each of its "

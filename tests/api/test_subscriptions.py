@@ -141,3 +141,71 @@ async def test_a_subscription_ends_when_its_token_expires_and_pushes_nothing_aft
     assert closed.value.rcvd is not None, closed.value
     assert closed.value.rcvd.code == 4403
     assert closed.value.rcvd.reason == "token has expired"
+
+
+OVERVIEW = (
+    "subscription($area: ID!) { policeAreaOverviewChanged(policeAreaId: $area) { "
+    "__typename ... on PoliceAreaOverview { counts { promises } "
+    "municipalities { municipalityId promises { id status } } } "
+    "... on NotFound { code } } }"
+)
+
+
+def promise_ids(message: dict[str, Any], municipality: str) -> list[str]:
+    overview = message["payload"]["data"]["policeAreaOverviewChanged"]
+    [found] = [m for m in overview["municipalities"] if m["municipalityId"] == municipality]
+    return sorted(p["id"] for p in found["promises"])
+
+
+async def test_a_dashboard_receives_the_overview_when_its_promises_change_and_not_otherwise(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    editor = Client(http, dev_app, dev_app.token(UB, "editor"))
+    token = dev_app.token(LPO, "viewer")
+    async with websockets.connect(ws_url(dev_app), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        init = {"authorization": f"Bearer {token}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        assert (await receive(ws))["type"] == "connection_ack"
+        payload = {"query": OVERVIEW, "variables": {"area": LPO}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        first = await receive(ws)
+        before = promise_ids(first, UB)
+        assert "ub-dashboard" not in before
+        await editor.ok(
+            "draftPromise",
+            promiseId="ub-dashboard",
+            parties=[UB, LPO],
+            details={"title": "På instrumentpanelen", "period": {"label": "2033"}},
+        )
+        drafted = await receive(ws)
+        assert promise_ids(drafted, UB) == sorted([*before, "ub-dashboard"])
+        # A change that moves no count and no promise's status is not pushed: the next message
+        # is the one after the withdrawal.
+        await editor.ok(
+            "addFocusArea",
+            promiseId="ub-dashboard",
+            focusArea={"focusAreaId": "fa1", "title": "Trygghet"},
+        )
+        await editor.ok("withdrawPromise", promiseId="ub-dashboard", reason="Dubblett")
+        withdrawn = await receive(ws)
+        overview = withdrawn["payload"]["data"]["policeAreaOverviewChanged"]
+        [ub] = [m for m in overview["municipalities"] if m["municipalityId"] == UB]
+        assert {p["id"]: p["status"] for p in ub["promises"]}["ub-dashboard"] == "withdrawn"
+
+
+async def test_an_overview_subscription_for_no_police_area_ends_with_not_found(
+    dev_app: RunningApp,
+) -> None:
+    token = dev_app.token(LPO, "viewer")
+    async with websockets.connect(ws_url(dev_app), subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        init = {"authorization": f"Bearer {token}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        assert (await receive(ws))["type"] == "connection_ack"
+        payload = {"query": OVERVIEW, "variables": {"area": UB}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        found = await receive(ws)
+        assert found["payload"]["data"]["policeAreaOverviewChanged"] == {
+            "__typename": "NotFound",
+            "code": "organisation_not_found",
+        }
+        assert (await receive(ws)) == {"id": "1", "type": "complete"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import Annotated, Any, ClassVar
 
 import strawberry
@@ -183,6 +183,37 @@ class ActivityPlan:
         description="activity (insats) or safety_walk (trygghetsvandring)."
     )
     occurrences: list[PlanOccurrence]
+
+
+def public_plans_of(items: Iterable[Mapping[str, Any]]) -> list[ActivityPlan]:
+    """The planned activities of a public view (projections.promises.public_plan)."""
+    return [
+        ActivityPlan(
+            plan_id=item["plan_id"],
+            commitment_ids=list(item["commitment_ids"]),
+            title=item["title"],
+            place_ids=list(item["place_ids"]),
+            responsible_ids=list(item["responsible_ids"]),
+            partner_ids=list(item["partner_ids"]),
+            kind=item["kind"],
+            occurrences=[
+                PlanOccurrence(
+                    occurrence_id=o["occurrence_id"],
+                    starts_on=_day(o["starts_on"]),
+                    ends_on=_day(o["ends_on"]),
+                    status=o["status"],
+                    record_id=None,
+                    reason=None,
+                )
+                for o in item["occurrences"]
+            ],
+        )
+        for item in items
+    ]
+
+
+def _day(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def plans_of(state: Mapping[str, Any]) -> list[ActivityPlan]:
@@ -364,14 +395,25 @@ class Promise:
         return self.planned_on(on or info.context.now().date())
 
     @strawberry.field(
-        description="The activities planned for its commitments, with their occurrences; for "
-        "a party's members, empty for everybody else."
+        description="The activities planned for its commitments, with their occurrences, in "
+        "the order planned: for a party's members all of it; for everybody else, once the "
+        "promise is published, without the records and the reasons (people may be named in a "
+        "reason). `first` (default: all) and `after` (the planId a page ended with) page them."
     )
-    def plans(self) -> list[ActivityPlan]:
-        state = self.source.doc.get("state")
-        if self.public_only or self.source.part is not None or state is None:
+    def plans(self, first: int | None = None, after: str | None = None) -> list[ActivityPlan]:
+        source = self.source
+        if source.part == "public":
+            plans = public_plans_of(source.doc["public"].get("plans") or ())
+        elif self.public_only or source.part is not None or "state" not in source.doc:
             return []
-        return plans_of(state)
+        else:
+            plans = plans_of(source.doc["state"])
+        if after is not None:
+            ids = [p.plan_id for p in plans]
+            if after not in ids:
+                raise ClientError(f"no plan {after} to continue after")
+            plans = plans[ids.index(after) + 1 :]
+        return plans if first is None else plans[: page_size(first)]
 
     def planned_on(self, day: dt.date) -> list[PlannedFollowUp]:
         """The planned follow-ups where they stand on `day` (none for a public view)."""

@@ -588,3 +588,21 @@ async def test_a_commitment_shows_its_planned_occasions_against_those_carried_ou
     assert "planerade" not in commitment_block(page, "c2")  # nothing planned: nothing said
     english = await http.get(f"{dev_app.url}/p/{promise_id}", headers={"Accept-Language": "en"})
     assert "1 of 2 planned occasions carried out" in commitment_block(english.text, "c4")
+    # Citizens read the plans through the API too: days and status, never records or reasons.
+    anonymous = await http.post(
+        f"{dev_app.url}/graphql",
+        json={
+            "query": "query($id: ID!) { promise(id: $id) { publicOnly plans { planId kind "
+            "occurrences { occurrenceId status recordId reason } } } }",
+            "variables": {"id": promise_id},
+        },
+    )
+    seen = anonymous.json()["data"]["promise"]
+    assert seen["publicOnly"] is True
+    [plan] = seen["plans"]
+    assert (plan["planId"], plan["kind"]) == ("vandringar", "safety_walk")
+    assert [(o["status"], o["recordId"], o["reason"]) for o in plan["occurrences"]] == [
+        ("performed", None, None),
+        ("planned", None, None),
+        ("cancelled", None, None),
+    ]

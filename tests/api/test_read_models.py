@@ -447,3 +447,34 @@ async def test_a_plan_every_second_week_is_performed_moved_and_cancelled_through
     outsider = Client(http, dev_app, dev_app.token(ARJEPLOG, "editor"))
     hidden = await outsider.query(PLANS, id=promise)
     assert hidden["promise"] is None or hidden["promise"]["plans"] == []
+
+    await police.ok(
+        "planActivity",
+        promiseId=promise,
+        planId="host",
+        commitmentIds=["c1"],
+        title="Höstinsats",
+        dates=["2018-10-01"],
+    )
+    added = await police.ok(
+        "planActivity",
+        promiseId=promise,
+        planId="vinter",
+        commitmentIds=["c1"],
+        title="Vinterinsats",
+        dates=["2018-12-01"],
+    )
+    paged = (
+        "query($id: ID!, $t: String, $after: String) { promise(id: $id, consistencyToken: $t) "
+        "{ plans(first: 2, after: $after) { planId } } }"
+    )
+    first = await police.query(paged, id=promise, t=added["consistencyToken"], after=None)
+    assert [p["planId"] for p in first["promise"]["plans"]] == ["sommar", "host"]
+    rest = await police.query(paged, id=promise, after="host")
+    assert [p["planId"] for p in rest["promise"]["plans"]] == ["vinter"]
+    response = await http.post(
+        f"{dev_app.url}/graphql",
+        json={"query": paged, "variables": {"id": promise, "after": "nope"}},
+        headers={"authorization": f"Bearer {dev_app.token(LPO, 'editor')}"},
+    )
+    assert [e["message"] for e in response.json()["errors"]] == ["no plan nope to continue after"]

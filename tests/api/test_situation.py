@@ -1,6 +1,7 @@
 """Lägesbild and åtgärdsplan through the served app: a joint lägesbild compiled by the police
 area serving the municipality, unseen by anonymous callers until adopted; an åtgärdsplan on it
-refused without a diarienummer, then adopted, and found from the agreement it names."""
+refused without a diarienummer, then adopted, found from the agreement it names and listed in
+the open-data file of adopted åtgärdsplaner (a draft is not)."""
 
 from __future__ import annotations
 
@@ -118,3 +119,17 @@ async def test_a_joint_lagesbild_is_public_once_adopted_and_its_plan_needs_a_dia
             },
         }
     ]
+
+    # The open-data file lists the adopted plan with its decision; the draft is in no row.
+    await police.ok("draftActionPlan", **plan_input("api-ub-draft"))
+    response = await http.get(f"{dev_app.url}/open-data/action-plans.json")
+    assert response.status_code == 200
+    rows = {r["action_plan_id"]: r for r in response.json()["rows"]}
+    assert "api-ub-draft" not in rows
+    row = rows["api-ub-plan"]
+    assert (row["version"], row["diarienummer"], row["agreement_id"]) == (
+        1,
+        "KS 26/31",
+        AGREEMENT_ID,
+    )
+    assert row["municipality_ids"] == [UB] and row["police_area_ids"] == [LPO]

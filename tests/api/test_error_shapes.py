@@ -41,7 +41,6 @@ NOT_REACHABLE = {
     "organisation_exists": "registrations are the platform operator's",
     "kommunkod_taken": "registrations are the platform operator's",
     "invalid_kommunkod": "registrations are the platform operator's",
-    "wrong_organisation_kind": "registrations are the platform operator's",
     "link_exists": "links are the platform operator's",
     "link_not_found": "links are the platform operator's",
     "link_already_ended": "links are the platform operator's",
@@ -257,6 +256,13 @@ CASES = [
         EDITOR,
         "adoptSituationPicture",
         {"situationPictureId": "err-lb-adopted", "version": 1, "decision": DECISION},
+        "RuleViolated",
+    ),
+    Case(
+        "wrong_organisation_kind",
+        EDITOR,
+        "compileSituationPicture",
+        lagesbild("err-x", policeAreaId=JF),  # a municipality as the joint police area
         "RuleViolated",
     ),
     Case(

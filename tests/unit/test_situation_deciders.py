@@ -431,7 +431,7 @@ def test_a_decision_names_who_decided() -> None:
     )
 
 
-def test_a_non_member_is_told_a_draft_lagesbild_does_not_exist_and_may_not_change_it() -> None:
+def test_a_non_member_finds_no_draft_lagesbild_and_may_not_revise_an_adopted_one() -> None:
     then_refused(
         SITUATION_PICTURE,
         COMPILED,

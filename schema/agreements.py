@@ -23,6 +23,7 @@ from schema.consistency import read_after
 from schema.context import Context
 from schema.evidence import Evidence, evidence_of
 from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
+from schema.situation import ActionPlan, plans_naming
 
 MAX_LINKED_PROMISES = 100
 """Promises listed under one agreement (an agreement runs a few years: a handful of promises)."""
@@ -116,6 +117,13 @@ class Agreement:
             limit=MAX_LINKED_PROMISES,
         )
         return [strawberry.ID(key.removeprefix(PROMISE_STREAM)) for key in keys]
+
+    @strawberry.field(
+        description="The adopted åtgärdsplaner whose latest adopted version names this "
+        "agreement as the one implementing it."
+    )
+    async def action_plans(self, info: Info[Context, None]) -> list[ActionPlan]:
+        return await plans_naming(info.context, "agreement", str(self.id))
 
 
 @strawberry.type

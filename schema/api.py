@@ -31,6 +31,7 @@ from schema.places import PlaceQuery
 from schema.promises import PromiseQuery, PromiseSubscription
 from schema.proofs import ProofQuery
 from schema.sessions import SessionMutation
+from schema.situation import SituationQuery
 from schema.suggestions import Schema
 
 MAX_TOKENS = 2000
@@ -44,6 +45,7 @@ QUERY_TYPES: tuple[type[Any], ...] = (
     ActivityQuery,
     PlaceQuery,
     OverviewQuery,
+    SituationQuery,
 )
 
 

@@ -94,6 +94,25 @@ class Reader(Protocol):
     ) -> Sequence[str]:
         """Keys of the promises naming an agreement, as far as the caller may see them."""
 
+    async def situation_documents(
+        self,
+        *,
+        projection: str,
+        municipality: str | None,
+        after: str | None,
+        limit: int,
+        member_of: frozenset[str],
+        everything: bool,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Lägesbild or åtgärdsplan documents in key order, as far as the caller may see them
+        (projections.situation.situation_documents)."""
+
+    async def plans_naming(
+        self, *, kind: str, named_id: str, limit: int
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Adopted åtgärdsplan documents naming an agreement or promise
+        (projections.situation.plans_naming)."""
+
     async def area_promise_documents(
         self,
         *,

@@ -8,6 +8,7 @@ schema/ is missing here or there.
 from __future__ import annotations
 
 NOT_FOUND = (
+    "action_plan_not_found",
     "agreement_not_found",
     "commitment_not_found",
     "focus_area_not_found",
@@ -26,6 +27,8 @@ NOT_FOUND = (
     "promise_not_found",
     "record_not_found",
     "role_not_found",
+    "situation_picture_not_found",
+    "version_not_found",
 )
 FORBIDDEN = (
     "anonymous",
@@ -50,6 +53,7 @@ INVALID_INPUT = (
     "conflicting_fields",
     "counted_twice",
     "date_in_future",
+    "decision_reference_missing",
     "duplicate_values",
     "evidence_missing",
     "invalid_character",
@@ -73,9 +77,11 @@ INVALID_INPUT = (
     "unknown_party",
 )
 RULE_VIOLATED = (
+    "action_plan_exists",
     "agreement_exists",
     "agreement_expired",
     "agreement_parties_differ",
+    "already_adopted",
     "already_approved",
     "already_proposed",
     "already_published",
@@ -101,6 +107,7 @@ RULE_VIOLATED = (
     "link_exists",
     "mandate_exists",
     "mandate_revoked",
+    "municipality_not_party",
     "no_amendment_open",
     "no_changes",
     "no_municipality",
@@ -110,6 +117,7 @@ RULE_VIOLATED = (
     "occurrence_cancelled",
     "occurrence_performed",
     "organisation_exists",
+    "other_municipality",
     "outside_period",
     "parties_fixed",
     "period_not_begun",
@@ -122,6 +130,7 @@ RULE_VIOLATED = (
     "place_retired",
     "plan_exists",
     "police_area_count",
+    "police_area_not_serving",
     "promise_exists",
     "published_before_signing",
     "record_exists",
@@ -130,6 +139,8 @@ RULE_VIOLATED = (
     "role_already_ended",
     "role_exists",
     "self_successor",
+    "situation_picture_exists",
+    "situation_picture_not_adopted",
     "stale_revision",
     "target_needs_quantity",
     "too_many_occurrences",

@@ -34,6 +34,7 @@ from schema.errors import ClientError
 from schema.evidence import Evidence, evidence_of
 from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
 from schema.refusals import message
+from schema.situation import ActionPlan, plans_naming
 from schema.time_travel import AsOfRefused
 
 
@@ -384,6 +385,13 @@ class Promise:
     )
     async def document(self, info: Info[Context, None]) -> JSON:
         return await self.source.whole(info.context)
+
+    @strawberry.field(
+        description="The adopted åtgärdsplaner whose latest adopted version names this promise "
+        "as one implementing it."
+    )
+    async def action_plans(self, info: Info[Context, None]) -> list[ActionPlan]:
+        return await plans_naming(info.context, "promise", str(self.id))
 
     @strawberry.field(
         description="The follow-ups the parties planned, each with where it stands on `on` "

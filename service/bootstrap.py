@@ -20,6 +20,7 @@ from events.directory.decider import DIRECTORY
 from events.messages import Command, Principal
 from events.place import PLACE
 from events.promise.decider import PROMISE
+from events.situation import ACTION_PLAN, SITUATION_PICTURE
 from projections.agreements import agreement_projection
 from projections.directory import directory_projection
 from projections.documents import DocumentProjection
@@ -27,6 +28,7 @@ from projections.history import HistoryProjection
 from projections.places import place_projection
 from projections.promises import promise_projection
 from projections.runner import Projection, Runner
+from projections.situation import action_plan_projection, situation_picture_projection
 from schema.context import Dispatch, Dispatched
 from service import database
 from service.dispatcher import Dispatcher
@@ -69,9 +71,19 @@ def build_domain() -> Domain:
     directory = directory_projection(DIRECTORY, registry)
     agreements = agreement_projection(AGREEMENT, registry)
     places = place_projection(PLACE, registry)
+    pictures = situation_picture_projection(SITUATION_PICTURE, registry)
+    plans = action_plan_projection(ACTION_PLAN, registry)
     return Domain(
         registry=registry,
-        projections=(HistoryProjection(), promises, directory, agreements, places),
+        projections=(
+            HistoryProjection(),
+            promises,
+            directory,
+            agreements,
+            places,
+            pictures,
+            plans,
+        ),
         promises=promises,
         agreements=agreements,
     )

@@ -20,7 +20,7 @@ import asyncpg
 
 from events.log import store
 from projections import activities as activity_records
-from projections import history, places, serving
+from projections import history, places, serving, situation
 from projections.documents import DocumentProjection
 from service.settings import WITNESSES
 from service.web.group_read import GroupRead
@@ -267,6 +267,37 @@ class PgReader:
             lambda p: places.place_documents(
                 p, municipality=municipality, unsafe_only=unsafe_only, after=after, limit=limit
             )
+        )
+
+    async def situation_documents(
+        self,
+        *,
+        projection: str,
+        municipality: str | None,
+        after: str | None,
+        limit: int,
+        member_of: frozenset[str],
+        everything: bool,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Lägesbild or åtgärdsplan documents in key order: the caller's, and adopted ones."""
+        return await self._read(
+            lambda p: situation.situation_documents(
+                p,
+                projection=projection,
+                municipality=municipality,
+                after=after,
+                limit=limit,
+                member_of=member_of,
+                everything=everything,
+            )
+        )
+
+    async def plans_naming(
+        self, *, kind: str, named_id: str, limit: int
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Adopted åtgärdsplan documents naming an agreement or promise."""
+        return await self._read(
+            lambda p: situation.plans_naming(p, kind=kind, named_id=named_id, limit=limit)
         )
 
     async def agreement_promises(

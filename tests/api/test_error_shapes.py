@@ -41,7 +41,6 @@ NOT_REACHABLE = {
     "organisation_exists": "registrations are the platform operator's",
     "kommunkod_taken": "registrations are the platform operator's",
     "invalid_kommunkod": "registrations are the platform operator's",
-    "wrong_organisation_kind": "registrations are the platform operator's",
     "link_exists": "links are the platform operator's",
     "link_not_found": "links are the platform operator's",
     "link_already_ended": "links are the platform operator's",
@@ -183,9 +182,117 @@ AGREEMENT = {
     "focusAreas": [{"focusAreaId": "fa1", "title": "Trygghet"}],
 }
 
+LAGESBILD = {
+    "coversFrom": "2025-01-01",
+    "coversTo": "2025-12-31",
+    "compiledOn": "2026-01-15",
+    "summary": "Otrygghet i Bro centrum kvällstid",
+}
+DECISION = {"decidedBy": "kommunstyrelsen", "decidedOn": "2026-02-01", "diarienummer": "KS 26/7"}
+
+
+def lagesbild(picture_id: str, **extra: Any) -> dict[str, Any]:
+    """Upplands-Bro's lägesbild `picture_id` (err-lb is a draft, err-lb-adopted adopted)."""
+    return {"situationPictureId": picture_id, "municipalityId": UB, "content": LAGESBILD, **extra}
+
+
+def action_plan(plan_id: str, picture_id: str = "err-lb-adopted", **content: Any) -> dict[str, Any]:
+    """Upplands-Bro's åtgärdsplan `plan_id` on version 1 of lägesbild `picture_id`."""
+    return {
+        "actionPlanId": plan_id,
+        "municipalityId": UB,
+        "content": {
+            "title": "Åtgärdsplan",
+            "situationPictureId": picture_id,
+            "situationPictureVersion": 1,
+            "measures": [{"measureId": "m1", "text": "Belysning", "responsibleIds": [UB]}],
+            **content,
+        },
+    }
+
+
 CASES = [
     # NotFound
     Case("promise_not_found", EDITOR, "proposePromise", {"promiseId": "err-nope"}, "NotFound"),
+    Case(
+        "situation_picture_not_found",
+        EDITOR,
+        "adoptSituationPicture",
+        {"situationPictureId": "err-nope", "version": 1, "decision": DECISION},
+        "NotFound",
+    ),
+    Case(
+        "action_plan_not_found",
+        EDITOR,
+        "adoptActionPlan",
+        {"actionPlanId": "err-nope", "version": 1, "decision": DECISION},
+        "NotFound",
+    ),
+    Case(
+        "version_not_found",
+        EDITOR,
+        "adoptSituationPicture",
+        {"situationPictureId": "err-lb", "version": 2, "decision": DECISION},
+        "NotFound",
+    ),
+    Case(
+        "decision_reference_missing",
+        EDITOR,
+        "adoptActionPlan",
+        {"actionPlanId": "err-ap", "version": 1, "decision": {**DECISION, "diarienummer": " "}},
+        "InvalidInput",
+        ["input", "decision", "diarienummer"],
+    ),
+    Case(
+        "situation_picture_exists",
+        EDITOR,
+        "compileSituationPicture",
+        lagesbild("err-lb"),
+        "RuleViolated",
+    ),
+    Case("action_plan_exists", EDITOR, "draftActionPlan", action_plan("err-ap"), "RuleViolated"),
+    Case(
+        "already_adopted",
+        EDITOR,
+        "adoptSituationPicture",
+        {"situationPictureId": "err-lb-adopted", "version": 1, "decision": DECISION},
+        "RuleViolated",
+    ),
+    Case(
+        "wrong_organisation_kind",
+        EDITOR,
+        "compileSituationPicture",
+        lagesbild("err-x", policeAreaId=JF),  # a municipality as the joint police area
+        "RuleViolated",
+    ),
+    Case(
+        "police_area_not_serving",
+        EDITOR,
+        "compileSituationPicture",
+        lagesbild("err-x", policeAreaId="org-lpo-pitea-alvdal"),
+        "RuleViolated",
+    ),
+    Case(
+        "situation_picture_not_adopted",
+        EDITOR,
+        "draftActionPlan",
+        action_plan("err-x", "err-lb"),
+        "RuleViolated",
+    ),
+    Case(
+        "other_municipality",
+        Token(JF, "editor"),
+        "draftActionPlan",
+        {**action_plan("err-x"), "municipalityId": JF},  # Upplands-Bro's lägesbild
+        "RuleViolated",
+    ),
+    Case(
+        "municipality_not_party",
+        LPO_EDITOR,
+        "draftActionPlan",
+        {**action_plan("err-x", promiseIds=["err-jf"]), "policeAreaId": LPO},
+        "RuleViolated",
+    ),
     Case(
         "agreement_not_found", EDITOR, "proposeAgreement", {"agreementId": "err-nope"}, "NotFound"
     ),
@@ -1047,6 +1154,14 @@ async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
             role="signatory",
         )
         await admin.ok("endRole", assignmentId="a-err", endedOn="2025-01-01")
+        await editor.ok("compileSituationPicture", **lagesbild("err-lb"))
+        await editor.ok("compileSituationPicture", **lagesbild("err-lb-adopted"))
+        adopted = {"situationPictureId": "err-lb-adopted", "version": 1, "decision": DECISION}
+        await editor.ok("adoptSituationPicture", **adopted)
+        await editor.ok("draftActionPlan", **action_plan("err-ap"))
+        await client(http, dev_app, LPO_EDITOR).ok(
+            "draftPromise", **{**draft("err-jf"), "parties": [JF, LPO]}
+        )
         used = await editor.command("proposePromise", "err-used-id", promiseId="err-draft")
         assert used["__typename"] == "CommandAccepted", used
         await editor.ok("reopenPromise", promiseId="err-draft", reason="Tillbaka till utkast")

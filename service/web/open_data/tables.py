@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from service.web.open_data import agreement_file, promise_files
+from service.web.open_data import action_plan_file, agreement_file, promise_files
 from service.web.open_data.sources import Sources
 from service.web.open_data.spreadsheet import Column
 
@@ -87,6 +87,15 @@ TABLES = (
         ),
         columns=agreement_file.AGREEMENTS,
         rows=agreement_file.agreement_rows,
+    ),
+    Table(
+        name="action-plans",
+        description=(
+            "Antagna åtgärdsplaner (lag 2023:196): beslut med diarienummer, lägesbilden de "
+            "vilar på, åtgärder, och överenskommelse och löften som genomför dem."
+        ),
+        columns=action_plan_file.ACTION_PLANS,
+        rows=action_plan_file.action_plan_rows,
     ),
 )
 

@@ -12,11 +12,12 @@ from events.erasure import PayloadErased
 from events.place import PLACE
 from events.promise.decider import PROMISE
 from events.promise.events import upcast_activity_performed_v1, upcast_promise_reopened_v1
+from events.walk import WALK
 
 
 def deciders() -> tuple[Decider[Any], ...]:
-    """Every aggregate's decider: directory, agreement, promise, shared place."""
-    return (DIRECTORY, AGREEMENT, PROMISE, PLACE)
+    """Every aggregate's decider: directory, agreement, promise, shared place, safety walk."""
+    return (DIRECTORY, AGREEMENT, PROMISE, PLACE, WALK)
 
 
 def event_registry() -> Registry:

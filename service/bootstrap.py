@@ -20,6 +20,7 @@ from events.directory.decider import DIRECTORY
 from events.messages import Command, Principal
 from events.place import PLACE
 from events.promise.decider import PROMISE
+from events.walk import WALK
 from projections.agreements import agreement_projection
 from projections.directory import directory_projection
 from projections.documents import DocumentProjection
@@ -27,6 +28,7 @@ from projections.history import HistoryProjection
 from projections.places import place_projection
 from projections.promises import promise_projection
 from projections.runner import Projection, Runner
+from projections.walks import walk_projection
 from schema.context import Dispatch, Dispatched
 from service import database
 from service.dispatcher import Dispatcher
@@ -69,9 +71,10 @@ def build_domain() -> Domain:
     directory = directory_projection(DIRECTORY, registry)
     agreements = agreement_projection(AGREEMENT, registry)
     places = place_projection(PLACE, registry)
+    walks = walk_projection(WALK, registry)
     return Domain(
         registry=registry,
-        projections=(HistoryProjection(), promises, directory, agreements, places),
+        projections=(HistoryProjection(), promises, directory, agreements, places, walks),
         promises=promises,
         agreements=agreements,
     )

@@ -20,7 +20,7 @@ import asyncpg
 
 from events.log import store
 from projections import activities as activity_records
-from projections import history, places, serving
+from projections import history, places, serving, walks
 from projections.documents import DocumentProjection
 from service.settings import WITNESSES
 from service.web.group_read import GroupRead
@@ -266,6 +266,16 @@ class PgReader:
         return await self._read(
             lambda p: places.place_documents(
                 p, municipality=municipality, unsafe_only=unsafe_only, after=after, limit=limit
+            )
+        )
+
+    async def walk_documents(
+        self, *, municipality: str | None, organisation: str | None, after: str | None, limit: int
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving walk documents in key order: one municipality's, or one organisation's."""
+        return await self._read(
+            lambda p: walks.walk_documents(
+                p, municipality=municipality, organisation=organisation, after=after, limit=limit
             )
         )
 

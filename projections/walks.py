@@ -1,0 +1,87 @@
+"""The safety-walk read model: one document per walk (trygghetsvandring) with its findings.
+
+The columns beside the document: every organisation the walk concerns (`organisations`: the
+municipality, the organiser, the participating organisations and each finding's owner now, so
+an owner finds the walks that hold its findings), the status (held) and the day it was held
+(`valid_from`). The document's `summary` counts the findings and those fixed (done; won't fix
+is not fixed). The whole state is stored, free-text reasons included: what a caller is shown
+of it is the schema's choice (schema.walks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from events.codec import Registry
+from events.decider import Decider
+from events.walk import WalkState
+from projections.documents import Columns, DocumentProjection
+
+NAME = "walks"
+
+
+def organisations(state: WalkState) -> tuple[str, ...]:
+    """Every organisation the walk concerns, each once, in a stable order."""
+    named = (
+        state.municipality_id,
+        state.organiser_id,
+        *(p.organisation_id for p in state.participants if p.organisation_id),
+        *(f.owner_id for f in state.findings),
+    )
+    return tuple(dict.fromkeys(o for o in named if o))
+
+
+def columns(state: WalkState) -> Columns:
+    """Filter columns: the organisations concerned, the status and the day held."""
+    if state.status == "none":
+        return Columns(status=state.status)
+    return Columns(
+        organisations=organisations(state), status=state.status, valid_from=state.held_on
+    )
+
+
+def views(state: WalkState) -> Mapping[str, Any]:
+    """How many findings the walk has and how many of them are fixed."""
+    return {"summary": {"findings": len(state.findings), "fixed": state.fixed()}}
+
+
+def walk_projection(
+    decider: Decider[WalkState], registry: Registry
+) -> DocumentProjection[WalkState]:
+    """The walk documents projection."""
+    return DocumentProjection(
+        name=NAME,
+        decider=decider,
+        registry=registry,
+        state_type=WalkState,
+        columns=columns,
+        views=views,
+    )
+
+
+WALK_DOCUMENTS = """
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1
+  AND ($2::text IS NULL OR d.doc -> 'state' ->> 'municipality_id' = $2)
+  AND ($3::text IS NULL OR $3 = ANY (d.organisations))
+  AND ($4::text IS NULL OR d.key > $4)
+ORDER BY d.key
+LIMIT $5"""
+
+
+async def walk_documents(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    municipality: str | None,
+    organisation: str | None,
+    after: str | None,
+    limit: int,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Serving walk documents in key order after `after`; `municipality` keeps the walks held
+    in one municipality, `organisation` those that concern an organisation (owners included)."""
+    rows = await conn.fetch(WALK_DOCUMENTS, NAME, municipality, organisation, after, limit)
+    return [(r[0], r[1]) for r in rows]

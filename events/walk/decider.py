@@ -106,7 +106,7 @@ def _require_organisation(context: DecisionContext, org_id: str, path: FieldPath
     if context.directory.kind_of(org_id) is None:
         raise NotFound(
             code="organisation_not_found",
-            message="No organisation {organisation} in the directory.",
+            message="No organisation {organisation}.",
             params={"organisation": org_id},
             field_path=path,
         )
@@ -204,8 +204,8 @@ def _check_plan(planned: PlannedWalk, municipality_id: str, context: DecisionCon
     if plan.kind != SAFETY_WALK:
         raise RuleViolated(
             code="plan_not_a_safety_walk",
-            message="The plan {plan} is of {kind}, not of a safety walk.",
-            params={"plan": planned.plan_id, "kind": Term("plan_kind", plan.kind)},
+            message="The plan {plan} is not a plan of safety walks.",
+            params={"plan": planned.plan_id},
             field_path=("carries_out", "plan_id"),
         )
     occurrence = plan.occurrence(planned.occurrence_id)
@@ -363,8 +363,8 @@ def _require_open(finding: Finding) -> None:
     if finding.closed:
         raise RuleViolated(
             code="finding_closed",
-            message="The finding {finding} is closed ({status}); it can no longer be changed.",
-            params={"finding": finding.finding_id, "status": Term("status", finding.status)},
+            message="The finding {finding} is closed; it can no longer be changed.",
+            params={"finding": finding.finding_id},
         )
 
 
@@ -407,14 +407,13 @@ def _decide_reassign(
 ) -> list[Event]:
     held_on = state.held_on
     assert held_on is not None
-    action = "reassign a finding"
     directory = context.directory
     if command.actor.organisation_id == finding.owner_id or may_change_places_of(
         directory, command.actor, state.municipality_id, held_on
     ):
-        require_any_role(command.actor, EDITORS, action)
+        require_any_role(command.actor, EDITORS, "reassign a finding")
     else:
-        _require_owner(command.actor, finding, action)  # refuses: neither owner nor recorder
+        _require_owner(command.actor, finding, "reassign a finding")  # refuses: neither
     _require_open(finding)
     _require_organisation(context, command.owner_id, ("owner_id",))
     due_on = finding.due_on if command.due_on is None else command.due_on

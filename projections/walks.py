@@ -44,8 +44,12 @@ def columns(state: WalkState) -> Columns:
 
 
 def views(state: WalkState) -> Mapping[str, Any]:
-    """How many findings the walk has and how many of them are fixed."""
-    return {"summary": {"findings": len(state.findings), "fixed": state.fixed()}}
+    """How many findings the walk has and how many of them are fixed, and the organisations it
+    concerns (whose members read its free-text reasons, schema.walks)."""
+    return {
+        "summary": {"findings": len(state.findings), "fixed": state.fixed()},
+        "concerns": list(organisations(state)),
+    }
 
 
 def walk_projection(

@@ -32,6 +32,7 @@ from schema.promises import PromiseQuery, PromiseSubscription
 from schema.proofs import ProofQuery
 from schema.sessions import SessionMutation
 from schema.suggestions import Schema
+from schema.walks import WalkQuery
 
 MAX_TOKENS = 2000
 
@@ -44,6 +45,7 @@ QUERY_TYPES: tuple[type[Any], ...] = (
     ActivityQuery,
     PlaceQuery,
     OverviewQuery,
+    WalkQuery,
 )
 
 

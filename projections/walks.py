@@ -89,3 +89,29 @@ async def walk_documents(
     in one municipality, `organisation` those that concern an organisation (owners included)."""
     rows = await conn.fetch(WALK_DOCUMENTS, NAME, municipality, organisation, after, limit)
     return [(r[0], r[1]) for r in rows]
+
+
+PUBLIC_WALKS = """
+SELECT d.key, d.log_index, d.doc -> 'state' ->> 'held_on', d.doc -> 'summary'
+FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.status = 'held'
+  AND ($2::text IS NULL OR d.doc -> 'state' ->> 'municipality_id' = $2)
+  AND ($3::text IS NULL OR d.doc -> 'state' -> 'carries_out' ->> 'promise_id' = $3)
+ORDER BY d.doc -> 'state' ->> 'held_on' DESC, d.key
+LIMIT $4"""
+
+PUBLIC_WALKS_MAX = 1000
+"""The most walks a public page lists (three a year for three centuries)."""
+
+
+async def public_walks(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    municipality: str | None = None,
+    promise: str | None = None,
+) -> list[tuple[str, int, str, dict[str, Any]]]:
+    """(key, log index, day held, summary) of the walks held in a municipality or carrying out
+    a plan of a promise, newest first: what a public page shows of them (no free text)."""
+    rows = await conn.fetch(PUBLIC_WALKS, NAME, municipality, promise, PUBLIC_WALKS_MAX)
+    return [(r[0], int(r[1]), r[2], dict(r[3] or {})) for r in rows]

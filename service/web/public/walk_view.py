@@ -1,0 +1,51 @@
+"""What the public pages show of safety walks (trygghetsvandringar): how many were held, and how
+many of their findings were fixed ("12 av 15 brister åtgärdade"; won't fix is not fixed), in
+all and walk by walk, newest first. Counts and days only: no free text of a walk reaches a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from service.web.public.present import N_, Words
+
+
+@dataclass(frozen=True, slots=True)
+class WalkLine:
+    """One walk: the day it was held and its findings fixed."""
+
+    date: str
+    fixed: str
+
+
+@dataclass(frozen=True, slots=True)
+class WalksSection:
+    """The walks held and their findings fixed, in all and walk by walk."""
+
+    held: str
+    fixed: str
+    walks: tuple[WalkLine, ...]
+
+
+def fixed_text(fixed: int, total: int, words: Words) -> str:
+    """ "1 av 3 brister åtgärdade" in the page's language."""
+    return words(N_("{fixed} of {total} findings fixed"), fixed=fixed, total=total)
+
+
+def walks_section(
+    walks: Iterable[tuple[str, int, str, dict[str, Any]]], words: Words
+) -> WalksSection | None:
+    """The section from the rows of projections.walks.public_walks; None without walks."""
+    lines, fixed, total = [], 0, 0
+    for _key, _index, held_on, summary in walks:
+        walk_fixed, walk_total = int(summary.get("fixed", 0)), int(summary.get("findings", 0))
+        fixed, total = fixed + walk_fixed, total + walk_total
+        lines.append(
+            WalkLine(date=words.date(held_on), fixed=fixed_text(walk_fixed, walk_total, words))
+        )
+    if not lines:
+        return None
+    held = words.ngettext("{count} safety walk held", "{count} safety walks held", len(lines))
+    return WalksSection(held=held, fixed=fixed_text(fixed, total, words), walks=tuple(lines))

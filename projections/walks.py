@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from events.codec import Registry
+from events.codec import Registry, to_plain
 from events.decider import Decider
 from events.walk import WalkState
 from projections.documents import Columns, DocumentProjection
@@ -43,12 +43,25 @@ def columns(state: WalkState) -> Columns:
     )
 
 
+def public_view(state: WalkState) -> dict[str, Any]:
+    """What everybody reads of a walk (the public pages, open data): the whole state but the
+    findings' free-text reasons."""
+    plain = to_plain(state)
+    assert isinstance(plain, dict)
+    for finding in plain["findings"]:
+        finding.pop("reason", None)
+    return plain
+
+
 def views(state: WalkState) -> Mapping[str, Any]:
-    """How many findings the walk has and how many of them are fixed, and the organisations it
-    concerns (whose members read its free-text reasons, schema.walks)."""
+    """How many findings the walk has and how many of them are fixed, the organisations it
+    concerns (whose members read its free-text reasons, schema.walks), and its public view."""
+    if state.status == "none":
+        return {}
     return {
         "summary": {"findings": len(state.findings), "fixed": state.fixed()},
         "concerns": list(organisations(state)),
+        "public": public_view(state),
     }
 
 

@@ -1,8 +1,8 @@
 """What the open-data files are made from: the public views and the directory's names.
 
 Only public views are read (what the public pages show: published promises and agreements,
-their published follow-ups and public activity records), and from the directory only the
-names of organisations and of the people who signed.
+their published follow-ups and public activity records, safety walks without their free-text
+reasons), and from the directory only the names of organisations and of the people who signed.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from projections.agreements import NAME as AGREEMENTS
 from projections.directory import KEY as DIRECTORY_KEY
 from projections.directory import NAME as DIRECTORY
 from projections.promises import NAME as PROMISES
+from projections.walks import NAME as WALKS
 
-PROJECTIONS = (AGREEMENTS, DIRECTORY, PROMISES)
+PROJECTIONS = (AGREEMENTS, DIRECTORY, PROMISES, WALKS)
 """The read models every file is made from; where their documents stand makes the ETag."""
 
 HERE = Path(__file__).resolve().parent
@@ -77,6 +78,7 @@ class Sources:
 
     promises: Sequence[Mapping[str, Any]] = ()
     agreements: Sequence[Mapping[str, Any]] = ()
+    walks: Sequence[Mapping[str, Any]] = ()
     directory: Directory = field(default_factory=Directory)
     base_url: str = ""
 
@@ -107,6 +109,7 @@ async def load(pool: asyncpg.Pool, base_url: str) -> Sources:
     return Sources(
         promises=[view for _key, view in await serving.public_views(pool)],
         agreements=[view for _key, view in await serving.public_views_of(pool, AGREEMENTS)],
+        walks=[view for _key, view in await serving.public_views_of(pool, WALKS)],
         directory=Directory.of(None if found is None else found[1]),
         base_url=base_url.rstrip("/"),
     )

@@ -112,7 +112,7 @@ def _promise(*extra: Event) -> Any:
 DIRECTORY_STATE = DIRECTORY.fold(
     (
         *DIRECTORY_HISTORY,
-        PartnerRegistered(org_id=HOUSING, name="Bostadsbolaget", partner_kind="housing"),
+        PartnerRegistered(org_id=HOUSING, name="Bostadsbolaget", partner_kind="housing_company"),
     )
 )
 LINKED = {

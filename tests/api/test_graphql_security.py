@@ -34,6 +34,7 @@ async def test_readiness_reports_the_sequencer_and_every_projection(
         "directory",
         "agreements",
         "places",
+        "walks",
     }
 
 

@@ -449,14 +449,25 @@ def decide_walk(command: Command, state: WalkState, context: DecisionContext) ->
     raise unknown_command(command)
 
 
+def _well_formed_id(value: str) -> bool:
+    try:
+        require_id(value, "id")
+    except InvalidInput:
+        return False
+    return True
+
+
 def walk_links(command: Command) -> tuple[str, ...]:
-    """The places of a recorded walk's route and the promise whose plan it carries out."""
+    """The places of a recorded walk's route and the promise whose plan it carries out.
+
+    Only well-formed ids name a stream to read; `decide` refuses the others by their field."""
     if not isinstance(command, RecordWalk):
         return ()
-    places = tuple(PLACE_STREAM_PREFIX + p for p in dict.fromkeys(command.route))
-    if command.carries_out is None:
-        return places
-    return (*places, PROMISE_STREAM_PREFIX + command.carries_out.promise_id)
+    named = [PLACE_STREAM_PREFIX + p for p in dict.fromkeys(command.route) if _well_formed_id(p)]
+    planned = command.carries_out
+    if planned is not None and _well_formed_id(planned.promise_id):
+        named.append(PROMISE_STREAM_PREFIX + planned.promise_id)
+    return tuple(named)
 
 
 def walk_stream(command: Command) -> str:

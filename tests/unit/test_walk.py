@@ -214,7 +214,7 @@ def test_a_signatory_of_the_municipality_may_record_a_walk_too() -> None:
     assert when(WALK, (), record_walk(actor=KOMMUN_SIGNER), CONTEXT) == list(WALKED)
 
 
-def test_a_walk_reads_its_route_places_and_the_promise_of_its_plan_through_links() -> None:
+def test_a_walk_reads_its_well_formed_route_places_and_promise_through_links() -> None:
     assert walk_links(record_walk()) == (
         "place-torget",
         "place-stationen",
@@ -222,6 +222,10 @@ def test_a_walk_reads_its_route_places_and_the_promise_of_its_plan_through_links
     )
     assert walk_links(record_walk(carries_out=None)) == ("place-torget", "place-stationen")
     assert walk_links(record_finding()) == ()
+    bad = PlannedWalk(promise_id="P 1", plan_id="vandringar", occurrence_id="v-1")
+    assert walk_links(record_walk(route=("torget", "Torget\x00"), carries_out=bad)) == (
+        "place-torget",
+    )
 
 
 def test_a_walk_is_recorded_once() -> None:
@@ -347,6 +351,18 @@ def test_a_route_visiting_a_place_twice_is_refused() -> None:
         InvalidInput,
         "duplicate_values",
     )
+
+
+def test_a_malformed_route_place_or_promise_id_is_refused_by_its_field() -> None:
+    refusal = then_refused(
+        WALK, (), record_walk(route=("torget", "Torget 2")), CONTEXT, InvalidInput, "invalid_id"
+    )
+    assert refusal.field_path == ("route", 1)
+    planned = PlannedWalk(promise_id="P 1", plan_id="vandringar", occurrence_id="v-1")
+    refusal = then_refused(
+        WALK, (), record_walk(carries_out=planned), CONTEXT, InvalidInput, "invalid_id"
+    )
+    assert refusal.field_path == ("carries_out", "promise_id")
 
 
 def test_a_route_place_never_registered_is_not_found() -> None:

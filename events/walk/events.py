@@ -50,7 +50,10 @@ class WalkRecorded(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FindingRecorded(Event):
-    """A finding of the walk (brist) was recorded and assigned to its owner."""
+    """A finding of the walk (brist) was recorded and assigned to its owner. The description
+    is free text: it is public as the walk's protocol is, and erasable should it name a person."""
+
+    PERSONAL_FIELDS: ClassVar[frozenset[str]] = frozenset({"description"})
 
     finding_id: str
     place_id: str

@@ -535,13 +535,15 @@ def test_the_owner_may_close_an_assigned_finding_as_done_without_starting() -> N
     assert event == FindingCompleted(finding_id="f1", completed_on=TODAY)
 
 
-def test_the_owner_declines_a_finding_with_a_reason_kept_as_personal_data() -> None:
+def test_the_owner_declines_a_finding_with_a_reason_erasable_as_personal_data() -> None:
     events = when(WALK, STARTED, move(DeclineFinding, reason="Fastigheten säljs"), CONTEXT)
     assert events == [DECLINED[-1]]
     registry = event_registry()
     for kind in ("FindingDeclined", "FindingReassigned"):
         erased = redact(registry, kind, {"finding_id": "f1", "reason": "Anna Andersson klagade"})
         assert erased == {"finding_id": "f1", "reason": ERASED_TEXT}
+    erased = redact(registry, "FindingRecorded", {"finding_id": "f1", "description": "Annas port"})
+    assert erased == {"finding_id": "f1", "description": ERASED_TEXT}
     declined = WALK.fold(DECLINED)
     assert declined.findings[0].status == WONT_FIX and declined.fixed() == 0
 

@@ -30,7 +30,10 @@ class WalksSection:
 
 
 def fixed_text(fixed: int, total: int, words: Words) -> str:
-    """ "1 av 3 brister åtgärdade" in the page's language."""
+    """How many findings were fixed, in the page's language: "1 av 3 brister åtgärdade", or
+    "inga brister" without any."""
+    if total == 0:
+        return words(N_("no findings"))
     return words(N_("{fixed} of {total} findings fixed"), fixed=fixed, total=total)
 
 

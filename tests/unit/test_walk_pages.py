@@ -1,6 +1,6 @@
 """What the public pages and open data show of safety walks, from a walk's public view: counts
 fixed (done, not won't fix) in Swedish and English, rows with exactly their files' columns, and
-no free text (description, reason) in any file."""
+no free text (description, reason) in any file; and no walk in the demo."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from events.walk import (
 )
 from projections.walks import public_view, views
 from schema.i18n.catalogue import translations
+from service.demo.places import place_commands
+from service.demo.records import demo_commands
 from service.web.open_data.sources import Directory, Sources
 from service.web.open_data.tables import BY_NAME
 from service.web.open_data.walk_files import finding_rows, walk_rows
@@ -117,3 +119,9 @@ def test_the_walk_rows_have_names_beside_ids_and_count_free_groups_only() -> Non
     ]
     for r in (walk, *rows):
         assert DESCRIPTION not in str(r) and REASON not in str(r)
+
+
+def test_the_demo_holds_no_walk_since_the_seed_texts_report_none_held() -> None:
+    at = dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)
+    streams = [stream for stream, _ in (*demo_commands(at), *place_commands(at))]
+    assert streams and not [s for s in streams if s.startswith(WALK.stream_prefix)]

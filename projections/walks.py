@@ -11,14 +11,17 @@ of it is the schema's choice (schema.walks).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from events.codec import Registry, to_plain
 from events.decider import Decider
+from events.place import STREAM_PREFIX as PLACE_STREAM
 from events.walk import WalkState
 from projections.documents import Columns, DocumentProjection
+from projections.places import NAME as PLACES
 
 NAME = "walks"
 
@@ -105,9 +108,18 @@ async def walk_documents(
 
 
 PUBLIC_WALKS = """
-SELECT d.key, d.log_index, d.doc -> 'state' ->> 'held_on', d.doc -> 'summary'
+SELECT d.key, greatest(d.log_index, coalesce(n.newest, -1)), d.doc -> 'state' ->> 'held_on',
+       d.doc -> 'summary', coalesce(n.names, '{}')
 FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+LEFT JOIN LATERAL (
+  SELECT array_agg(pd.doc -> 'state' ->> 'name' ORDER BY r.ord) AS names,
+         max(pd.log_index) AS newest
+  FROM jsonb_array_elements_text(d.doc -> 'state' -> 'route') WITH ORDINALITY AS r(id, ord)
+  JOIN documents pd ON pd.projection = $5 AND pd.key = $6 || r.id
+  JOIN projection_state pp
+    ON pp.projection = pd.projection AND pp.version = pd.version AND pp.status = 'serving'
+) n ON true
 WHERE d.projection = $1 AND d.status = 'held'
   AND ($2::text IS NULL OR d.doc -> 'state' ->> 'municipality_id' = $2)
   AND ($3::text IS NULL OR d.doc -> 'state' -> 'carries_out' ->> 'promise_id' = $3)
@@ -118,13 +130,36 @@ PUBLIC_WALKS_MAX = 1000
 """The most walks a public page lists (three a year for three centuries)."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicWalk:
+    """What a public page shows of a walk: the day, its route's place names and its counts."""
+
+    key: str
+    log_index: int
+    """The newest log index of the walk and of its route's places (a page's version)."""
+    held_on: str
+    summary: Mapping[str, Any]
+    places: tuple[str, ...]
+
+
 async def public_walks(
     conn: asyncpg.Connection | asyncpg.Pool,
     *,
     municipality: str | None = None,
     promise: str | None = None,
-) -> list[tuple[str, int, str, dict[str, Any]]]:
-    """(key, log index, day held, summary) of the walks held in a municipality or carrying out
-    a plan of a promise, newest first: what a public page shows of them (no free text)."""
-    rows = await conn.fetch(PUBLIC_WALKS, NAME, municipality, promise, PUBLIC_WALKS_MAX)
-    return [(r[0], int(r[1]), r[2], dict(r[3] or {})) for r in rows]
+) -> list[PublicWalk]:
+    """The walks held in a municipality or carrying out a plan of a promise, newest first, with
+    the names of the shared places they visited (no free text)."""
+    rows = await conn.fetch(
+        PUBLIC_WALKS, NAME, municipality, promise, PUBLIC_WALKS_MAX, PLACES, PLACE_STREAM
+    )
+    return [
+        PublicWalk(
+            key=r[0],
+            log_index=int(r[1]),
+            held_on=r[2],
+            summary=dict(r[3] or {}),
+            places=tuple(r[4]),
+        )
+        for r in rows
+    ]

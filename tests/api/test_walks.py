@@ -162,6 +162,7 @@ async def test_the_municipality_and_promise_pages_say_one_of_three_findings_fixe
         page = response.text
         assert "Trygghetsvandringar" in page, path
         assert "1 trygghetsvandring genomförd, 1 av 3 brister åtgärdade." in page, path
+        assert "(Bro centrum, Stationsområdet i Bro): 1 av 3 brister åtgärdade" in page, path
         assert DESCRIPTION not in page and REASON not in page, path
     english = await http.get(f"{dev_app.url}/p/kommun/0139", headers={"accept-language": "en"})
     assert "1 of 3 findings fixed" in english.text

@@ -5,7 +5,6 @@ no free text (description, reason) in any file; and no walk in the demo."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from events.walk import (
     WALK,
@@ -16,7 +15,7 @@ from events.walk import (
     WalkParticipant,
     WalkRecorded,
 )
-from projections.walks import public_view, views
+from projections.walks import PublicWalk, public_view, views
 from schema.i18n.catalogue import translations
 from service.demo.places import place_commands
 from service.demo.records import demo_commands
@@ -75,8 +74,14 @@ DIRECTORY = Directory(
 )
 
 
-def row(held_on: str, findings: int, fixed: int) -> tuple[str, int, str, dict[str, Any]]:
-    return ("walk-x", 1, held_on, {"findings": findings, "fixed": fixed})
+def row(held_on: str, findings: int, fixed: int, *places: str) -> PublicWalk:
+    return PublicWalk(
+        key="walk-x",
+        log_index=1,
+        held_on=held_on,
+        summary={"findings": findings, "fixed": fixed},
+        places=places,
+    )
 
 
 def test_a_walk_counts_done_as_fixed_and_wont_fix_as_not() -> None:
@@ -84,15 +89,16 @@ def test_a_walk_counts_done_as_fixed_and_wont_fix_as_not() -> None:
 
 
 def test_the_section_says_how_many_walks_and_how_many_findings_fixed_in_swedish() -> None:
-    section = walks_section([row("2026-09-01", 0, 0), row("2026-03-10", 3, 1)], SV)
+    walks = [row("2026-09-01", 0, 0, "Torget"), row("2026-03-10", 3, 1, "Torget", "Stationen")]
+    section = walks_section(walks, SV)
     assert section is not None
     assert (section.held, section.fixed) == (
         "2 trygghetsvandringar genomförda",
         "1 av 3 brister åtgärdade",
     )
-    assert [(w.date, w.fixed) for w in section.walks] == [
-        ("1 september 2026", "inga brister"),
-        ("10 mars 2026", "1 av 3 brister åtgärdade"),
+    assert [(w.date, w.places, w.fixed) for w in section.walks] == [
+        ("1 september 2026", "Torget", "inga brister"),
+        ("10 mars 2026", "Torget, Stationen", "1 av 3 brister åtgärdade"),
     ]
 
 

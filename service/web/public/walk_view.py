@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from projections.walks import PublicWalk
 from service.web.public.present import N_, Words
 
 
 @dataclass(frozen=True, slots=True)
 class WalkLine:
-    """One walk: the day it was held and its findings fixed."""
+    """One walk: the day it was held, the places it visited and its findings fixed."""
 
     date: str
+    places: str
     fixed: str
 
 
@@ -37,16 +38,19 @@ def fixed_text(fixed: int, total: int, words: Words) -> str:
     return words(N_("{fixed} of {total} findings fixed"), fixed=fixed, total=total)
 
 
-def walks_section(
-    walks: Iterable[tuple[str, int, str, dict[str, Any]]], words: Words
-) -> WalksSection | None:
-    """The section from the rows of projections.walks.public_walks; None without walks."""
+def walks_section(walks: Iterable[PublicWalk], words: Words) -> WalksSection | None:
+    """The section from projections.walks.public_walks; None without walks."""
     lines, fixed, total = [], 0, 0
-    for _key, _index, held_on, summary in walks:
+    for walk in walks:
+        summary = walk.summary
         walk_fixed, walk_total = int(summary.get("fixed", 0)), int(summary.get("findings", 0))
         fixed, total = fixed + walk_fixed, total + walk_total
         lines.append(
-            WalkLine(date=words.date(held_on), fixed=fixed_text(walk_fixed, walk_total, words))
+            WalkLine(
+                date=words.date(walk.held_on),
+                places=", ".join(walk.places),
+                fixed=fixed_text(walk_fixed, walk_total, words),
+            )
         )
     if not lines:
         return None

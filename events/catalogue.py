@@ -13,12 +13,13 @@ from events.place import PLACE
 from events.promise.decider import PROMISE
 from events.promise.events import upcast_activity_performed_v1, upcast_promise_reopened_v1
 from events.situation import ACTION_PLAN, SITUATION_PICTURE
+from events.walk import WALK
 
 
 def deciders() -> tuple[Decider[Any], ...]:
     """Every aggregate's decider: directory, agreement, promise, shared place, lägesbild,
-    åtgärdsplan."""
-    return (DIRECTORY, AGREEMENT, PROMISE, PLACE, SITUATION_PICTURE, ACTION_PLAN)
+    åtgärdsplan, safety walk."""
+    return (DIRECTORY, AGREEMENT, PROMISE, PLACE, SITUATION_PICTURE, ACTION_PLAN, WALK)
 
 
 def event_registry() -> Registry:

@@ -33,6 +33,7 @@ from schema.proofs import ProofQuery
 from schema.sessions import SessionMutation
 from schema.situation import SituationQuery
 from schema.suggestions import Schema
+from schema.walks import WalkQuery
 
 MAX_TOKENS = 2000
 
@@ -46,6 +47,7 @@ QUERY_TYPES: tuple[type[Any], ...] = (
     PlaceQuery,
     OverviewQuery,
     SituationQuery,
+    WalkQuery,
 )
 
 

@@ -89,6 +89,11 @@ class Reader(Protocol):
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Serving place documents in key order (projections.places.place_documents)."""
 
+    async def walk_documents(
+        self, *, municipality: str | None, organisation: str | None, after: str | None, limit: int
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving walk documents in key order (projections.walks.walk_documents)."""
+
     async def agreement_promises(
         self, *, agreement_id: str, member_of: frozenset[str], everything: bool, limit: int
     ) -> Sequence[str]:

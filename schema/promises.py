@@ -439,13 +439,25 @@ class PromisePage:
 
 @strawberry.type(description="Something that waits for the caller's organisation.")
 class InboxItem:
-    promise_id: strawberry.ID
+    promise_id: strawberry.ID = strawberry.field(
+        description="The promise the item is about. For finding_overdue: the promise whose "
+        "planned safety walk the walk carried out, or the walk's id when it carried out no "
+        "plan (then equal to `walkId`)."
+    )
     title: str | None
     action: str = strawberry.field(
         description="sign_revision, approve_follow_up, publish_promise, publish_follow_up, "
-        "follow_up_due (a planned follow-up due within 30 days) or follow_up_overdue"
+        "follow_up_due (a planned follow-up due within 30 days), follow_up_overdue, or "
+        "finding_overdue (a safety walk's finding the caller's organisation owns, still open "
+        "after its due date)"
     )
     detail: str | None
+    walk_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The safety walk of a finding_overdue item, else null."
+    )
+    finding_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The finding of a finding_overdue item, else null."
+    )
 
 
 def _details(state: dict[str, Any]) -> dict[str, Any]:
@@ -722,7 +734,8 @@ class PromiseQuery:
 
     @strawberry.field(
         description="What waits for the caller's organisation to act, on `on` (default today): "
-        "signatures, approvals, publications, and planned follow-ups due soon or overdue."
+        "signatures, approvals, publications, planned follow-ups due soon or overdue, and "
+        "overdue findings of safety walks it owns."
     )
     async def inbox(self, info: Info[Context, None], on: dt.date | None = None) -> list[InboxItem]:
         ctx = info.context
@@ -741,6 +754,10 @@ class PromiseQuery:
             everything=False,
         ):
             items.extend(inbox_items(org, key, doc, day))
+        for _key, doc in await ctx.reader.walk_documents(
+            municipality=None, organisation=org, after=None, limit=500
+        ):
+            items.extend(overdue_findings(org, doc, day))
         return items
 
 
@@ -848,3 +865,25 @@ def inbox_items(org: str, key: str, doc: dict[str, Any], day: dt.date) -> list[I
                 )
             )
     return found
+
+
+def overdue_findings(org: str, doc: dict[str, Any], day: dt.date) -> list[InboxItem]:
+    """The findings of one walk that `org` owns and that are still open after their due date."""
+    state = doc["state"]
+    walk_id = strawberry.ID(state["walk_id"])
+    planned = state.get("carries_out")
+    promise_id = walk_id if planned is None else strawberry.ID(planned["promise_id"])
+    return [
+        InboxItem(
+            promise_id=promise_id,
+            title=None,
+            action="finding_overdue",
+            detail=f"{f['finding_id']}: {f['description']}, due {f['due_on']}",
+            walk_id=walk_id,
+            finding_id=strawberry.ID(f["finding_id"]),
+        )
+        for f in state.get("findings") or []
+        if f["owner_id"] == org
+        and f["status"] not in ("done", "wont_fix")
+        and day > dt.date.fromisoformat(f["due_on"])
+    ]

@@ -21,6 +21,7 @@ from events.messages import Command, Principal
 from events.place import PLACE
 from events.promise.decider import PROMISE
 from events.situation import ACTION_PLAN, SITUATION_PICTURE
+from events.walk import WALK
 from projections.agreements import agreement_projection
 from projections.directory import directory_projection
 from projections.documents import DocumentProjection
@@ -29,6 +30,7 @@ from projections.places import place_projection
 from projections.promises import promise_projection
 from projections.runner import Projection, Runner
 from projections.situation import action_plan_projection, situation_picture_projection
+from projections.walks import walk_projection
 from schema.context import Dispatch, Dispatched
 from service import database
 from service.dispatcher import Dispatcher
@@ -73,6 +75,7 @@ def build_domain() -> Domain:
     places = place_projection(PLACE, registry)
     pictures = situation_picture_projection(SITUATION_PICTURE, registry)
     plans = action_plan_projection(ACTION_PLAN, registry)
+    walks = walk_projection(WALK, registry)
     return Domain(
         registry=registry,
         projections=(
@@ -83,6 +86,7 @@ def build_domain() -> Domain:
             places,
             pictures,
             plans,
+            walks,
         ),
         promises=promises,
         agreements=agreements,

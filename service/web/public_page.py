@@ -26,11 +26,18 @@ from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
 from events.messages import InvalidInput
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.well_formed import require_id
-from projections import serving
+from projections import serving, walks
 from projections.promises import NAME as PROMISES
 from schema.i18n.catalogue import DEFAULT_LANGUAGE, translations
 from service.web.languages import language_for
-from service.web.public import agreement_view, freshness, listing, promise_view, templates
+from service.web.public import (
+    agreement_view,
+    freshness,
+    listing,
+    promise_view,
+    templates,
+    walk_view,
+)
 from service.web.public.present import COLOUR_FILL, N_, Directory, Words
 
 __all__ = ["COLOUR_FILL", "EMBED_CSP", "N_", "PAGE_CSP", "document", "not_found", "routes", "text"]
@@ -207,6 +214,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
         log_index, public = found
         directory_index, directory = await directory_of(db)
         agreements, agreement_index = await published_agreement(db, public)
+        held = await walks.public_walks(db, promise=promise_id)
         words = words_for(language)
 
         def build(updated: dt.datetime | None) -> str:
@@ -230,6 +238,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
                 page_url=f"{base}/p/{promise_id}",
                 embed_url=f"{base}/p/{promise_id}/embed",
                 suggested_height=page.embed_height,
+                walks=walk_view.walks_section(held, words),
             )
 
         return await answer(
@@ -237,7 +246,12 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
             asked,
             db,
             kind="promise",
-            positions=(log_index, directory_index, agreement_index),
+            positions=(
+                log_index,
+                directory_index,
+                agreement_index,
+                max((w.log_index for w in held), default=-1),
+            ),
             chrome=chrome,
             language=language,
             build=build,
@@ -361,6 +375,7 @@ async def municipality(request: Request) -> Response:
         if org_id is None:
             return not_found(chrome=True, language=language)
         documents = await serving.published_documents(db, organisation=org_id)
+        held = await walks.public_walks(db, municipality=org_id)
         words = words_for(language)
         name = directory.name(org_id)
         newest = max((d[2] for d in documents), default=-1)
@@ -376,6 +391,7 @@ async def municipality(request: Request) -> Response:
                 name=name,
                 items=ordered,
                 contacts=() if contact is None else (contact,),
+                walks=walk_view.walks_section(held, words),
             )
 
         return await answer(
@@ -383,7 +399,7 @@ async def municipality(request: Request) -> Response:
             asked,
             db,
             kind="municipality",
-            positions=(newest, directory_index),
+            positions=(newest, directory_index, max((w.log_index for w in held), default=-1)),
             count=len(documents),
             chrome=True,
             language=language,

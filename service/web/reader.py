@@ -20,7 +20,7 @@ import asyncpg
 
 from events.log import store
 from projections import activities as activity_records
-from projections import history, places, serving, situation
+from projections import history, places, serving, situation, walks
 from projections.documents import DocumentProjection
 from service.settings import WITNESSES
 from service.web.group_read import GroupRead
@@ -298,6 +298,16 @@ class PgReader:
         """Adopted åtgärdsplan documents naming an agreement or promise."""
         return await self._read(
             lambda p: situation.plans_naming(p, kind=kind, named_id=named_id, limit=limit)
+        )
+
+    async def walk_documents(
+        self, *, municipality: str | None, organisation: str | None, after: str | None, limit: int
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving walk documents in key order: one municipality's, or one organisation's."""
+        return await self._read(
+            lambda p: walks.walk_documents(
+                p, municipality=municipality, organisation=organisation, after=after, limit=limit
+            )
         )
 
     async def agreement_promises(

@@ -211,6 +211,36 @@ def action_plan(plan_id: str, picture_id: str = "err-lb-adopted", **content: Any
     }
 
 
+WALK_ROUTE = ["upplands-bro-bro-centrum"]  # a shared place of the demo
+
+
+def walk(walk_id: str, **extra: Any) -> dict[str, Any]:
+    """A safety walk of Upplands-Bro through Bro centrum (test data)."""
+    return {
+        "walkId": walk_id,
+        "municipalityId": UB,
+        "heldOn": "2025-10-01",
+        "organiserId": UB,
+        "participants": [{"organisationId": LPO}, {"group": "boende", "count": 9}],
+        "route": WALK_ROUTE,
+        **extra,
+    }
+
+
+def finding(finding_id: str, **extra: Any) -> dict[str, Any]:
+    """A finding of the walk err-walk at Bro centrum owned by Upplands-Bro (test data)."""
+    return {
+        "walkId": "err-walk",
+        "findingId": finding_id,
+        "placeId": WALK_ROUTE[0],
+        "description": "Trasig gatubelysning",
+        "category": "lighting",
+        "ownerId": UB,
+        "dueOn": "2025-11-01",
+        **extra,
+    }
+
+
 CASES = [
     # NotFound
     Case("promise_not_found", EDITOR, "proposePromise", {"promiseId": "err-nope"}, "NotFound"),
@@ -986,6 +1016,63 @@ CASES = [
         {"assignmentId": "a-err", "endedOn": "2025-06-01"},
         "RuleViolated",
     ),
+    Case("walk_exists", EDITOR, "recordWalk", walk("err-walk"), "RuleViolated"),
+    Case(
+        "walk_not_found", EDITOR, "recordFinding", {**finding("f9"), "walkId": "nope"}, "NotFound"
+    ),
+    Case("finding_exists", EDITOR, "recordFinding", finding("f1"), "RuleViolated"),
+    Case(
+        "finding_not_found",
+        EDITOR,
+        "startFinding",
+        {"walkId": "err-walk", "findingId": "nope"},
+        "NotFound",
+    ),
+    Case(
+        "finding_closed",
+        EDITOR,
+        "completeFinding",
+        {"walkId": "err-walk", "findingId": "f1"},
+        "RuleViolated",
+    ),
+    Case(
+        "not_finding_owner",
+        LPO_EDITOR,
+        "completeFinding",
+        {"walkId": "err-walk", "findingId": "f2"},
+        "Forbidden",
+    ),
+    Case(
+        "place_not_on_route",
+        EDITOR,
+        "recordFinding",
+        finding("f9", placeId="upplands-bro-centrala-kungsangen"),
+        "RuleViolated",
+    ),
+    Case(
+        "place_of_another_municipality",
+        EDITOR,
+        "recordWalk",
+        walk("err-walk-2", route=["err-jarfalla-torget"]),
+        "RuleViolated",
+    ),
+    Case(
+        "plan_not_a_safety_walk",
+        EDITOR,
+        "recordWalk",
+        walk(
+            "err-walk-2",
+            carriesOut={"promiseId": LIVE, "planId": "err-plan", "occurrenceId": "err-plan-3"},
+        ),
+        "RuleViolated",
+    ),
+    Case(
+        "due_before_walk",
+        EDITOR,
+        "recordFinding",
+        finding("f9", dueOn="2025-09-30"),
+        "RuleViolated",
+    ),
 ]
 
 
@@ -1082,6 +1169,16 @@ async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
         await police.ok("cancelOccurrence", **occurrence("err-plan-2", reason="Inställd"))
         await editor.ok("scheduleFollowUp", **planned("err-due"))
         await editor.ok("scheduleFollowUp", **planned("err-due-met", kind="final"))
+        await client(http, dev_app, Token(JF, "editor")).ok(
+            "registerMunicipalPlace",
+            placeId="err-jarfalla-torget",
+            municipalityId=JF,
+            name="Torget",
+        )
+        await editor.ok("recordWalk", **walk("err-walk"))
+        await editor.ok("recordFinding", **finding("f1"))
+        await editor.ok("recordFinding", **finding("f2"))
+        await editor.ok("completeFinding", walkId="err-walk", findingId="f1")
         await editor.ok("draftPromise", **draft("err-draft"))
         await editor.ok(
             "addFocusArea", promiseId="err-draft", focusArea={"focusAreaId": "fa1", "title": "Bro"}

@@ -36,6 +36,7 @@ async def test_readiness_reports_the_sequencer_and_every_projection(
         "places",
         "situation_pictures",
         "action_plans",
+        "walks",
     }
 
 

@@ -60,6 +60,23 @@ RECORDED_FROM_DOCUMENT = "registrerat från dokument"
 DATE_NOT_GIVEN = "datum ej angivet"
 
 
+FINDING_CATEGORY = {
+    "lighting": "Belysning",
+    "vegetation": "Vegetation",
+    "vandalism": "Skadegörelse",
+    "littering": "Nedskräpning",
+    "traffic": "Trafik",
+    "other": "Annat",
+}
+
+FINDING_STATUS = {
+    "assigned": "Tilldelad",
+    "in_progress": "Påbörjad",
+    "done": "Åtgärdad",
+    "wont_fix": "Åtgärdas inte",
+}
+
+
 def label(table: dict[str, str], code: object) -> str | None:
     """The Swedish label of `code`; the code itself when the table does not know it."""
     if code is None:

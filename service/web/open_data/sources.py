@@ -2,8 +2,8 @@
 
 Only public views are read (what the public pages show: published promises and agreements,
 their published follow-ups and public activity records; the adopted versions of
-åtgärdsplaner), and from the directory only the names of organisations and of the people who
-signed.
+åtgärdsplaner; safety walks without their free-text reasons), and from the directory only the
+names of organisations and of the people who signed.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from projections.directory import KEY as DIRECTORY_KEY
 from projections.directory import NAME as DIRECTORY
 from projections.promises import NAME as PROMISES
 from projections.situation import PLANS
+from projections.walks import NAME as WALKS
 
-PROJECTIONS = (AGREEMENTS, DIRECTORY, PROMISES, PLANS)
+PROJECTIONS = (AGREEMENTS, DIRECTORY, PROMISES, PLANS, WALKS)
 """The read models every file is made from; where their documents stand makes the ETag."""
 
 HERE = Path(__file__).resolve().parent
@@ -80,6 +81,7 @@ class Sources:
     promises: Sequence[Mapping[str, Any]] = ()
     agreements: Sequence[Mapping[str, Any]] = ()
     action_plans: Sequence[Mapping[str, Any]] = ()
+    walks: Sequence[Mapping[str, Any]] = ()
     directory: Directory = field(default_factory=Directory)
     base_url: str = ""
 
@@ -111,6 +113,7 @@ async def load(pool: asyncpg.Pool, base_url: str) -> Sources:
         promises=[view for _key, view in await serving.public_views(pool)],
         agreements=[view for _key, view in await serving.public_views_of(pool, AGREEMENTS)],
         action_plans=[view for _key, view in await serving.public_views_of(pool, PLANS)],
+        walks=[view for _key, view in await serving.public_views_of(pool, WALKS)],
         directory=Directory.of(None if found is None else found[1]),
         base_url=base_url.rstrip("/"),
     )

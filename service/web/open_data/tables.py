@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from service.web.open_data import action_plan_file, agreement_file, promise_files
+from service.web.open_data import action_plan_file, agreement_file, promise_files, walk_files
 from service.web.open_data.sources import Sources
 from service.web.open_data.spreadsheet import Column
 
@@ -96,6 +96,24 @@ TABLES = (
         ),
         columns=action_plan_file.ACTION_PLANS,
         rows=action_plan_file.action_plan_rows,
+    ),
+    Table(
+        name="walks",
+        description=(
+            "Trygghetsvandringar: datum, kommun, arrangör, deltagande organisationer, platser "
+            "och hur många av bristerna som är åtgärdade (inga personuppgifter)."
+        ),
+        columns=walk_files.WALKS,
+        rows=walk_files.walk_rows,
+    ),
+    Table(
+        name="findings",
+        description=(
+            "Brister från trygghetsvandringarna: plats, kategori, ansvarig organisation, "
+            "sista dag och status (inga beskrivningar och inga personuppgifter)."
+        ),
+        columns=walk_files.FINDINGS,
+        rows=walk_files.finding_rows,
     ),
 )
 

@@ -1,0 +1,78 @@
+"""Safety walks (trygghetsvandringar) and their findings (brister): commands, events, state and
+decider, importable from `events.walk` as one name space."""
+
+from events.walk.commands import (
+    CompleteFinding,
+    DeclineFinding,
+    FindingCommand,
+    ReassignFinding,
+    RecordFinding,
+    RecordWalk,
+    StartFinding,
+    WalkCommand,
+)
+from events.walk.decider import (
+    CATEGORIES,
+    STREAM_PREFIX,
+    WALK,
+    decide_walk,
+    walk_links,
+    walk_stream,
+)
+from events.walk.events import (
+    WALK_EVENTS,
+    FindingCompleted,
+    FindingDeclined,
+    FindingReassigned,
+    FindingRecorded,
+    FindingStarted,
+    PlannedWalk,
+    WalkParticipant,
+    WalkRecorded,
+)
+from events.walk.state import (
+    ASSIGNED,
+    CLOSED,
+    DONE,
+    FINDING_STATUSES,
+    IN_PROGRESS,
+    WONT_FIX,
+    Finding,
+    WalkState,
+    evolve_walk,
+)
+
+__all__ = [
+    "ASSIGNED",
+    "CATEGORIES",
+    "CLOSED",
+    "DONE",
+    "FINDING_STATUSES",
+    "IN_PROGRESS",
+    "STREAM_PREFIX",
+    "WALK",
+    "WALK_EVENTS",
+    "WONT_FIX",
+    "CompleteFinding",
+    "DeclineFinding",
+    "Finding",
+    "FindingCommand",
+    "FindingCompleted",
+    "FindingDeclined",
+    "FindingReassigned",
+    "FindingRecorded",
+    "FindingStarted",
+    "PlannedWalk",
+    "ReassignFinding",
+    "RecordFinding",
+    "RecordWalk",
+    "StartFinding",
+    "WalkCommand",
+    "WalkParticipant",
+    "WalkRecorded",
+    "WalkState",
+    "decide_walk",
+    "evolve_walk",
+    "walk_links",
+    "walk_stream",
+]

@@ -19,7 +19,13 @@ from events.promise.state import PromiseState, evolve_promise_all
 from ops.bench.projection import Generator
 from projections.activities import attach
 from projections.progress import progress
-from projections.promises import is_public, promise_projection, public_activities, public_view
+from projections.promises import (
+    is_public,
+    promise_projection,
+    public_activities,
+    public_plan,
+    public_view,
+)
 from tests.unit.test_promise_properties import STEPS, _run
 
 REGISTRY = event_registry()
@@ -46,6 +52,12 @@ def reference_document(state: PromiseState) -> dict[str, Any]:
             "publications": to_plain(tuple(published)),
             "progress": rows,
             "follow_ups": to_plain(tuple(f for f in state.follow_ups if f.published)),
+            "plans": to_plain(tuple(public_plan(p) for p in state.plans)),
+            "shared_places": {
+                p.place_id: state.shared_place_of(p.place_id)
+                for p in revision.content.places
+                if state.shared_place_of(p.place_id) is not None
+            },
             "activities": public_activities(state),
         }
     return doc

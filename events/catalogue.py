@@ -9,14 +9,17 @@ from events.codec import Registry, build_registry
 from events.decider import Decider
 from events.directory.decider import DIRECTORY
 from events.erasure import PayloadErased
+from events.indicator import INDICATOR
 from events.place import PLACE
 from events.promise.decider import PROMISE
 from events.promise.events import upcast_activity_performed_v1, upcast_promise_reopened_v1
+from events.survey import SURVEY
 
 
 def deciders() -> tuple[Decider[Any], ...]:
-    """Every aggregate's decider: directory, agreement, promise, shared place."""
-    return (DIRECTORY, AGREEMENT, PROMISE, PLACE)
+    """Every aggregate's decider: directory, agreement, promise, shared place, survey,
+    indicator."""
+    return (DIRECTORY, AGREEMENT, PROMISE, PLACE, SURVEY, INDICATOR)
 
 
 def event_registry() -> Registry:

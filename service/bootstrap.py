@@ -17,16 +17,20 @@ from events.agreement import AGREEMENT
 from events.catalogue import deciders, event_registry
 from events.codec import Registry
 from events.directory.decider import DIRECTORY
+from events.indicator import INDICATOR
 from events.messages import Command, Principal
 from events.place import PLACE
 from events.promise.decider import PROMISE
+from events.survey import SURVEY
 from projections.agreements import agreement_projection
 from projections.directory import directory_projection
 from projections.documents import DocumentProjection
 from projections.history import HistoryProjection
+from projections.indicators import indicator_projection
 from projections.places import place_projection
 from projections.promises import promise_projection
 from projections.runner import Projection, Runner
+from projections.surveys import survey_projection
 from schema.context import Dispatch, Dispatched
 from service import database
 from service.dispatcher import Dispatcher
@@ -69,9 +73,19 @@ def build_domain() -> Domain:
     directory = directory_projection(DIRECTORY, registry)
     agreements = agreement_projection(AGREEMENT, registry)
     places = place_projection(PLACE, registry)
+    surveys = survey_projection(SURVEY, registry)
+    indicators = indicator_projection(INDICATOR, registry)
     return Domain(
         registry=registry,
-        projections=(HistoryProjection(), promises, directory, agreements, places),
+        projections=(
+            HistoryProjection(),
+            promises,
+            directory,
+            agreements,
+            places,
+            surveys,
+            indicators,
+        ),
         promises=promises,
         agreements=agreements,
     )

@@ -34,6 +34,8 @@ async def test_readiness_reports_the_sequencer_and_every_projection(
         "directory",
         "agreements",
         "places",
+        "surveys",
+        "indicators",
     }
 
 

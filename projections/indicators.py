@@ -1,0 +1,74 @@
+"""The indicator read model: one document per indicator with its baseline, values and links.
+
+The columns beside the document: the municipality (`organisations`), the name (`title`) and
+the status. The promises and agreements linking to an indicator are read from the document
+itself (`state.links`), so a promise's indicators are one indexed read by projection and a
+containment test on the document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+from events.codec import Registry
+from events.decider import Decider
+from events.indicator import IndicatorState
+from projections.documents import Columns, DocumentProjection
+
+NAME = "indicators"
+MAX_LINKED = 200
+"""At most this many indicators are read for one promise or agreement."""
+
+
+def columns(state: IndicatorState) -> Columns:
+    """Filter columns: the municipality, the name and the status."""
+    if state.status == "none":
+        return Columns(status=state.status)
+    return Columns(organisations=(state.municipality_id,), status=state.status, title=state.name)
+
+
+def indicator_projection(
+    decider: Decider[IndicatorState], registry: Registry
+) -> DocumentProjection[IndicatorState]:
+    """The indicator documents projection."""
+    return DocumentProjection(
+        name=NAME,
+        decider=decider,
+        registry=registry,
+        state_type=IndicatorState,
+        columns=columns,
+    )
+
+
+INDICATOR_DOCUMENTS = """
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1
+  AND ($2::text IS NULL OR $2 = ANY (d.organisations))
+  AND ($3::jsonb IS NULL OR d.doc -> 'state' -> 'links' @> $3::jsonb)
+  AND ($4::text IS NULL OR d.key > $4)
+ORDER BY d.key
+LIMIT $5"""
+
+
+async def indicator_documents(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    municipality: str | None,
+    linked_kind: str | None,
+    linked_id: str | None,
+    after: str | None,
+    limit: int,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Serving indicator documents in key order after `after`; `municipality` keeps one
+    municipality's, `linked_kind` and `linked_id` those a promise or agreement links to."""
+    link = (
+        None
+        if linked_kind is None or linked_id is None
+        else json.dumps([{"kind": linked_kind, "target_id": linked_id}])
+    )
+    rows = await conn.fetch(INDICATOR_DOCUMENTS, NAME, municipality, link, after, limit)
+    return [(r[0], r[1]) for r in rows]

@@ -65,7 +65,7 @@ AGREEMENT = "agreement"
 NAME_MAX = 300
 
 
-def _invalid(code: str, message: str, path: FieldPath, **params: object) -> InvalidInput:
+def _invalid(*, code: str, message: str, path: FieldPath, **params: object) -> InvalidInput:
     named = ".".join(str(segment) for segment in path)
     return InvalidInput(
         code=code, message=message, params={"field": named, **params}, field_path=path
@@ -108,9 +108,9 @@ def _decide_definition(
         require_decimal(command.target, "target")
     if command.tolerance is not None and require_decimal(command.tolerance, "tolerance") < 0:
         raise _invalid(
-            "negative_tolerance",
-            "{field} must not be negative, got {value}.",
-            ("tolerance",),
+            code="negative_tolerance",
+            message="{field} must not be negative, got {value}.",
+            path=("tolerance",),
             value=command.tolerance,
         )
     require_choice(command.periodicity, PERIODICITIES, "periodicity")
@@ -118,9 +118,9 @@ def _decide_definition(
     require_period(command.last_period, command.periodicity, ("last_period",))
     if command.last_period < command.first_period:
         raise _invalid(
-            "period_reversed",
-            "{field} ({end}) is before the first period ({start}).",
-            ("last_period",),
+            code="period_reversed",
+            message="{field} ({end}) is before the first period ({start}).",
+            path=("last_period",),
             start=command.first_period,
             end=command.last_period,
         )
@@ -147,7 +147,9 @@ def _from_survey(
     assert source.survey_id is not None
     require_id(source.survey_id, ("source", "survey_id"))
     if source.question_id is None:
-        raise _invalid("blank_text", "{field} must not be blank.", ("source", "question_id"))
+        raise _invalid(
+            code="blank_text", message="{field} must not be blank.", path=("source", "question_id")
+        )
     require_id(source.question_id, ("source", "question_id"))
     if source.place_id is not None:
         require_id(source.place_id, ("source", "place_id"))
@@ -194,9 +196,9 @@ def checked_value(
     require_period(period, state.periodicity, ("period",))
     if (source.survey_id is None) == (source.stated is None):
         raise _invalid(
-            "conflicting_fields",
-            "{field} names a survey result or states a source in words: exactly one of the two.",
-            ("source",),
+            code="conflicting_fields",
+            message="{field} names a survey result or a source in words: exactly one of them.",
+            path=("source",),
         )
     if source.stated is not None:
         require_text(source.stated, ("source", "stated"), max_length=300, multiline=False)
@@ -205,16 +207,16 @@ def checked_value(
         shown = _from_survey(source, value, state, context)
     if shown is None:
         raise _invalid(
-            "value_missing",
-            "{field} is needed: the source gives no value for this indicator's unit.",
-            ("value",),
+            code="value_missing",
+            message="{field} is needed: the source gives no value for this indicator's unit.",
+            path=("value",),
         )
     require_decimal(shown, "value")
     if state.unit == "percent" and not Decimal(0) <= Decimal(shown) <= Decimal(100):
         raise _invalid(
-            "share_out_of_range",
-            "{field} must be a percentage from 0 to 100, got {value}.",
-            ("value",),
+            code="share_out_of_range",
+            message="{field} must be a percentage from 0 to 100, got {value}.",
+            path=("value",),
             value=shown,
         )
     return PeriodValue(period=period, value=shown, source=source)
@@ -284,9 +286,9 @@ def link_target(command: LinkIndicator | UnlinkIndicator) -> tuple[str, str]:
     """The kind and id of the promise or agreement a (un)link command names."""
     if (command.promise_id is None) == (command.agreement_id is None):
         raise _invalid(
-            "conflicting_fields",
-            "{field} names a promise or an agreement: exactly one of the two.",
-            ("promise_id",),
+            code="conflicting_fields",
+            message="{field} names a promise or an agreement: exactly one of the two.",
+            path=("promise_id",),
         )
     if command.promise_id is not None:
         require_id(command.promise_id, "promise_id")
@@ -310,8 +312,7 @@ def _target_parties(
             return promise.parties
         raise NotFound(
             code="promise_not_found",
-            message="No promise {promise}.",
-            params={"promise": target_id},
+            message="No such promise has been drafted.",
             field_path=("promise_id",),
         )
     agreement = context.linked.get(AGREEMENT_STREAM_PREFIX + target_id)
@@ -335,27 +336,27 @@ def _decide_link(
         raise _not_found(command.indicator_id)
     kind, target_id = link_target(command)
     parties = _target_parties(kind, target_id, context, command.actor.organisation_id)
-    require_party_member(command.actor, parties, EDITORS, f"link an indicator to a {kind}")
+    require_party_member(command.actor, parties, EDITORS, "link an indicator")
     linked = state.linked_to(kind, target_id)
     if isinstance(command, UnlinkIndicator):
         if not linked:
             raise RuleViolated(
                 code="indicator_not_linked",
-                message="The {kind} {target} does not link to the indicator.",
-                params={"kind": kind, "target": target_id},
+                message="{target} does not link to the indicator.",
+                params={"target": target_id},
             )
         return [IndicatorUnlinked(kind=kind, target_id=target_id)]
     if state.municipality_id not in parties:
         raise RuleViolated(
             code="indicator_of_other_municipality",
-            message="The indicator is of {municipality}, which is no party of the {kind} {target}.",
-            params={"municipality": state.municipality_id, "kind": kind, "target": target_id},
+            message="The indicator is of {municipality}, which is no party of {target}.",
+            params={"municipality": state.municipality_id, "target": target_id},
         )
     if linked:
         raise RuleViolated(
             code="indicator_already_linked",
-            message="The {kind} {target} already links to the indicator.",
-            params={"kind": kind, "target": target_id},
+            message="{target} already links to the indicator.",
+            params={"target": target_id},
         )
     return [IndicatorLinked(kind=kind, target_id=target_id)]
 

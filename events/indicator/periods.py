@@ -31,10 +31,9 @@ def require_period(text: str, periodicity: str, path: FieldPath) -> None:
     example = "2024" if periodicity == YEAR else "2024-03-15"
     raise InvalidInput(
         code="invalid_period",
-        message="{field} must be a {periodicity} written like {example}, got {value!r}.",
+        message="{field} must be written like {example}, got {value!r}.",
         params={
             "field": ".".join(str(s) for s in path),
-            "periodicity": periodicity,
             "example": example,
             "value": text,
         },

@@ -51,7 +51,7 @@ MAX_RESULTS = 1000
 _HUNDRED = Decimal(100)
 
 
-def _invalid(code: str, message: str, path: FieldPath, **params: object) -> InvalidInput:
+def _invalid(*, code: str, message: str, path: FieldPath, **params: object) -> InvalidInput:
     named = ".".join(str(segment) for segment in path)
     return InvalidInput(
         code=code, message=message, params={"field": named, **params}, field_path=path
@@ -77,7 +77,10 @@ def require_survey_editor(
 def _require_count(value: int, path: FieldPath) -> None:
     if value < 0:
         raise _invalid(
-            "negative_count", "{field} must not be negative, got {value}.", path, value=value
+            code="negative_count",
+            message="{field} must not be negative, got {value}.",
+            path=path,
+            value=value,
         )
 
 
@@ -88,17 +91,17 @@ def check_numbers(asked: int, respondents: int, results: tuple[SurveyResult, ...
     _require_count(respondents, ("respondents",))
     if respondents > asked:
         raise _invalid(
-            "more_respondents_than_asked",
-            "{field} ({respondents}) is more than were asked ({asked}).",
-            ("respondents",),
+            code="more_respondents_than_asked",
+            message="{field} ({respondents}) is more than were asked ({asked}).",
+            path=("respondents",),
             respondents=respondents,
             asked=asked,
         )
     if len(results) > MAX_RESULTS:
         raise _invalid(
-            "too_many_results",
-            "{field} holds more than {limit} results.",
-            ("results",),
+            code="too_many_results",
+            message="{field} holds more than {limit} results.",
+            path=("results",),
             limit=MAX_RESULTS,
         )
     seen: set[tuple[str, str | None]] = set()
@@ -107,9 +110,9 @@ def check_numbers(asked: int, respondents: int, results: tuple[SurveyResult, ...
         key = (result.question_id, result.place_id)
         if key in seen:
             raise _invalid(
-                "duplicate_values",
-                "{field} repeats the result of question {question} for the same place.",
-                ("results", index),
+                code="duplicate_values",
+                message="{field} repeats the result of question {question} for the same place.",
+                path=("results", index),
                 question=result.question_id,
             )
         seen.add(key)
@@ -121,14 +124,18 @@ def _check_result(result: SurveyResult, path: FieldPath, respondents: int) -> No
     if result.place_id is not None:
         require_id(result.place_id, (*path, "place_id"))
     if result.share is None and result.count is None:
-        raise _invalid("result_without_value", "{field} needs a share, a count or both.", path)
+        raise _invalid(
+            code="result_without_value",
+            message="{field} needs a share, a count or both.",
+            path=path,
+        )
     if result.share is not None:
         share = require_decimal(result.share, (*path, "share"))
         if not Decimal(0) <= share <= _HUNDRED:
             raise _invalid(
-                "share_out_of_range",
-                "{field} must be a percentage from 0 to 100, got {value}.",
-                (*path, "share"),
+                code="share_out_of_range",
+                message="{field} must be a percentage from 0 to 100, got {value}.",
+                path=(*path, "share"),
                 value=result.share,
             )
     if result.count is not None:
@@ -137,9 +144,9 @@ def _check_result(result: SurveyResult, path: FieldPath, respondents: int) -> No
         _require_count(result.answered, (*path, "answered"))
         if result.answered > respondents:
             raise _invalid(
-                "more_answering_than_respondents",
-                "{field} ({answered}) is more than answered the survey at all ({respondents}).",
-                (*path, "answered"),
+                code="more_answering_than_respondents",
+                message="{field} ({answered}) is more than answered the survey ({respondents}).",
+                path=(*path, "answered"),
                 answered=result.answered,
                 respondents=respondents,
             )

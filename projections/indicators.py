@@ -8,7 +8,6 @@ containment test on the document.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import asyncpg
@@ -65,10 +64,11 @@ async def indicator_documents(
 ) -> list[tuple[str, dict[str, Any]]]:
     """Serving indicator documents in key order after `after`; `municipality` keeps one
     municipality's, `linked_kind` and `linked_id` those a promise or agreement links to."""
+    # A list for the pool's jsonb codec (events.log.store.init_connection) to write.
     link = (
         None
         if linked_kind is None or linked_id is None
-        else json.dumps([{"kind": linked_kind, "target_id": linked_id}])
+        else [{"kind": linked_kind, "target_id": linked_id}]
     )
     rows = await conn.fetch(INDICATOR_DOCUMENTS, NAME, municipality, link, after, limit)
     return [(r[0], r[1]) for r in rows]

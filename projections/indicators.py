@@ -72,3 +72,21 @@ async def indicator_documents(
     )
     rows = await conn.fetch(INDICATOR_DOCUMENTS, NAME, municipality, link, after, limit)
     return [(r[0], r[1]) for r in rows]
+
+
+LINKED_INDICATORS = """
+SELECT d.doc, d.log_index FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.doc -> 'state' -> 'links' @> $2::jsonb
+ORDER BY d.key
+LIMIT $3"""
+
+
+async def linked_indicators(
+    conn: asyncpg.Connection | asyncpg.Pool, kind: str, target_id: str
+) -> list[tuple[dict[str, Any], int]]:
+    """The serving documents of the indicators a promise or agreement links to, each with the
+    log index it last changed at (a public page's version), in key order."""
+    link = [{"kind": kind, "target_id": target_id}]
+    rows = await conn.fetch(LINKED_INDICATORS, NAME, link, MAX_LINKED)
+    return [(r[0], int(r[1])) for r in rows]

@@ -23,14 +23,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
+from events.indicator import PROMISE
 from events.messages import InvalidInput
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.well_formed import require_id
-from projections import serving
+from projections import indicators, serving
 from projections.promises import NAME as PROMISES
 from schema.i18n.catalogue import DEFAULT_LANGUAGE, translations
 from service.web.languages import language_for
 from service.web.public import agreement_view, freshness, listing, promise_view, templates
+from service.web.public.indicator_view import indicator_views
 from service.web.public.present import COLOUR_FILL, N_, Directory, Words
 
 __all__ = ["COLOUR_FILL", "EMBED_CSP", "N_", "PAGE_CSP", "document", "not_found", "routes", "text"]
@@ -207,6 +209,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
         log_index, public = found
         directory_index, directory = await directory_of(db)
         agreements, agreement_index = await published_agreement(db, public)
+        linked = await indicators.linked_indicators(db, PROMISE, promise_id)
         words = words_for(language)
 
         def build(updated: dt.datetime | None) -> str:
@@ -230,6 +233,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
                 page_url=f"{base}/p/{promise_id}",
                 embed_url=f"{base}/p/{promise_id}/embed",
                 suggested_height=page.embed_height,
+                indicators=indicator_views((doc for doc, _ in linked), today(), words),
             )
 
         return await answer(
@@ -237,7 +241,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
             asked,
             db,
             kind="promise",
-            positions=(log_index, directory_index, agreement_index),
+            positions=(log_index, directory_index, agreement_index, *(i for _, i in linked)),
             chrome=chrome,
             language=language,
             build=build,

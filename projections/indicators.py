@@ -90,3 +90,43 @@ async def linked_indicators(
     link = [{"kind": kind, "target_id": target_id}]
     rows = await conn.fetch(LINKED_INDICATORS, NAME, link, MAX_LINKED)
     return [(r[0], int(r[1])) for r in rows]
+
+
+# An indicator is public once a published promise links to it (schema.indicators): a link
+# whose promise document has a public view. Both reads below apply that rule in SQL.
+_LINKED_TO_PUBLISHED = """EXISTS (
+    SELECT 1 FROM jsonb_array_elements(d.doc -> 'state' -> 'links') l
+    JOIN documents pd ON pd.projection = $2 AND pd.key = 'promise-' || (l ->> 'target_id')
+    JOIN projection_state pp
+      ON pp.projection = pd.projection AND pp.version = pd.version AND pp.status = 'serving'
+    WHERE l ->> 'kind' = 'promise' AND pd.doc ? 'public')"""
+
+PUBLIC_INDICATORS = f"""
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND {_LINKED_TO_PUBLISHED}
+ORDER BY d.key"""
+
+PUBLIC_POSITIONS = f"""
+SELECT d.projection, d.version, count(*), max(d.log_index) FROM documents d
+JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND {_LINKED_TO_PUBLISHED}
+GROUP BY d.projection, d.version"""
+
+
+async def public_indicators(
+    conn: asyncpg.Connection | asyncpg.Pool, promises: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """The serving documents of the indicators a published promise (of projection
+    `promises`) links to, in key order."""
+    return [(r[0], r[1]) for r in await conn.fetch(PUBLIC_INDICATORS, NAME, promises)]
+
+
+async def public_positions(
+    conn: asyncpg.Connection | asyncpg.Pool, promises: str
+) -> tuple[tuple[str, int, int, int], ...]:
+    """(projection, version, how many, newest log index) of the public indicators: it changes
+    when one of them changes, appears or goes (for an ETag)."""
+    rows = await conn.fetch(PUBLIC_POSITIONS, NAME, promises)
+    return tuple((str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows)

@@ -47,7 +47,7 @@ def survey(survey_id: str, year: int, centrum: str) -> dict[str, Any]:
     }
 
 
-async def test_a_promise_shows_baseline_to_latest_with_the_trend_in_graphql_and_on_its_page(
+async def test_a_promise_shows_baseline_to_latest_and_the_trend_in_graphql_its_page_and_open_data(
     dev_app: RunningApp, http: httpx.AsyncClient
 ) -> None:
     editor = Client(http, dev_app, dev_app.token(ARJEPLOG, "editor"))
@@ -75,6 +75,16 @@ async def test_a_promise_shows_baseline_to_latest_with_the_trend_in_graphql_and_
             **extra,
         )
         await editor.ok("linkIndicator", indicatorId=indicator_id, promiseId=PROMISE_ID)
+    await editor.ok(
+        "defineIndicator",
+        indicatorId="api-ej-kopplad",
+        municipalityId=ARJEPLOG,
+        name="Ingen löfte följer den (testdata)",
+        unit="count",
+        periodicity="year",
+        firstPeriod="2023",
+        lastPeriod="2024",
+    )
     source = {"questionId": "otrygg", "placeId": "api-arjeplog-centrum"}
     await editor.ok(
         "setIndicatorBaseline",
@@ -114,3 +124,26 @@ async def test_a_promise_shows_baseline_to_latest_with_the_trend_in_graphql_and_
     english = await http.get(f"{dev_app.url}/p/{PROMISE_ID}", headers={"accept-language": "en"})
     assert "41.5 % (2022)" in english.text
     assert '<span class="arrow" aria-hidden="true">↓</span> better' in english.text
+
+    files = f"{dev_app.url}/open-data"
+    rows = (await http.get(f"{files}/indicators.json")).json()["rows"]
+    assert [r["indicator_id"] for r in rows if r["indicator_id"].startswith("api-")] == [
+        "api-otrygga",
+        "api-utan-riktning",
+    ]
+    [row] = [r for r in rows if r["indicator_id"] == "api-otrygga"]
+    assert (row["baseline_value"], row["latest_value"], row["trend"], row["trend_label"]) == (
+        41.5,
+        36.0,
+        "better",
+        "bättre",
+    )
+    assert row["promise_ids"] == [PROMISE_ID] and row["municipality_name"] == "Arjeplogs kommun"
+    values = (await http.get(f"{files}/indicator-values.json")).json()["rows"]
+    assert [
+        (v["period"], v["value"], v["baseline"], v["survey_id"])
+        for v in values
+        if v["indicator_id"] == "api-otrygga"
+    ] == [("2022", 41.5, True, "api-enkat-2022"), ("2023", 36.0, False, "api-enkat-2023")]
+    excel = (await http.get(f"{files}/indicators.excel.csv")).content.decode("utf-8-sig")
+    assert "Utgångsvärde" in excel and "41,5" in excel

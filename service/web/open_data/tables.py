@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from service.web.open_data import agreement_file, promise_files
+from service.web.open_data import agreement_file, indicator_file, promise_files
 from service.web.open_data.sources import Sources
 from service.web.open_data.spreadsheet import Column
 
@@ -69,6 +69,21 @@ TABLES = (
         ),
         columns=agreement_file.AGREEMENTS,
         rows=agreement_file.agreement_rows,
+    ),
+    Table(
+        name="indicators",
+        description=(
+            "Indikatorer som publicerade medborgarlöften följer: utgångsvärde, senaste värde "
+            "och trend (bättre, oförändrat, sämre, kan inte bedömas)."
+        ),
+        columns=indicator_file.INDICATORS,
+        rows=indicator_file.indicator_rows,
+    ),
+    Table(
+        name="indicator-values",
+        description="Indikatorernas värden per period, med utgångsvärdet och källan.",
+        columns=indicator_file.VALUES,
+        rows=indicator_file.value_rows,
     ),
 )
 

@@ -16,12 +16,14 @@ import strawberry
 from strawberry.types import Info
 
 from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
+from events.indicator import AGREEMENT as AGREEMENT_LINK
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.agreements import NAME as AGREEMENT_PROJECTION
 from schema.access import readable_organisations, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.evidence import Evidence, evidence_of
+from schema.indicators import IndicatorTrend, linked_trends
 from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
 
 MAX_LINKED_PROMISES = 100
@@ -116,6 +118,19 @@ class Agreement:
             limit=MAX_LINKED_PROMISES,
         )
         return [strawberry.ID(key.removeprefix(PROMISE_STREAM)) for key in keys]
+
+    @strawberry.field(
+        description="The indicators the agreement links its expected effect to, each from its "
+        "baseline to its latest value by `on` (default today) with the trend; for a party's "
+        "members, empty for everybody else."
+    )
+    async def indicators(
+        self, info: Info[Context, None], on: dt.date | None = None
+    ) -> list[IndicatorTrend]:
+        if self.public_only:
+            return []
+        day = on or info.context.now().date()
+        return await linked_trends(info.context, AGREEMENT_LINK, str(self.id), day)
 
 
 @strawberry.type

@@ -39,7 +39,7 @@ from tests.integration.in_process import execute
 AT = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
 ARJEPLOG, LPO, UB = "org-arjeplog", "org-lpo-pitea-alvdal", "org-upplands-bro"
 PROMISE_ID = "arjeplog-pitea-alvdal-2023-2024"
-PROJECTIONS = ("promises", "places", "surveys", "indicators")
+PROJECTIONS = ("promises", "agreements", "places", "surveys", "indicators")
 QUESTION = "Känner du dig otrygg i centrum när det är mörkt?"
 
 
@@ -352,3 +352,69 @@ async def test_an_editor_of_no_party_cannot_link_the_promise_and_the_indicator_s
     else:
         raise AssertionError("an editor of no party linked the promise")
     assert await stream_version(dispatcher.pool, "indicator-test-unlinked") == before
+
+
+AGREEMENT = """query($id: ID!) { agreement(id: $id) {
+  publicOnly indicators(on: "2026-03-02") { indicatorId trend baseline { value } latest { value } }
+} }"""
+
+
+async def test_an_agreement_shows_the_indicators_it_links_to_its_parties_members(
+    fresh_db: Database, dispatcher: Dispatcher
+) -> None:
+    await load_demo(dispatcher, at=AT)
+    ub = person(UB, "editor")
+    for command in (
+        DefineIndicator(
+            **key(),
+            actor=ub,
+            indicator_id="test-ub-otrygga",
+            municipality_id=UB,
+            name="Andel otrygga i Bro centrum (testdata)",
+            unit="percent",
+            direction="decrease",
+            periodicity="year",
+            first_period="2025",
+            last_period="2026",
+        ),
+        SetIndicatorBaseline(
+            **key(),
+            actor=ub,
+            indicator_id="test-ub-otrygga",
+            period="2024",
+            value="30",
+            source=ValueSource(stated="Trygghetsmätning 2024 (testdata)"),
+        ),
+        RecordIndicatorValue(
+            **key(),
+            actor=ub,
+            indicator_id="test-ub-otrygga",
+            period="2025",
+            value="33.5",
+            source=ValueSource(stated="Trygghetsmätning 2025 (testdata)"),
+        ),
+        LinkIndicator(
+            **key(),
+            actor=ub,
+            indicator_id="test-ub-otrygga",
+            agreement_id="upplands-bro-jarfalla-sok",
+        ),
+    ):
+        await dispatcher.dispatch(command)
+    await project(dispatcher, fresh_db.app_url)
+
+    member = (await graphql(dispatcher, AGREEMENT, ub, id="upplands-bro-jarfalla-sok"))["agreement"]
+    assert member == {
+        "publicOnly": False,
+        "indicators": [
+            {
+                "indicatorId": "test-ub-otrygga",
+                "trend": "worse",
+                "baseline": {"value": "30"},
+                "latest": {"value": "33.5"},
+            }
+        ],
+    }
+    anonymous = (await graphql(dispatcher, AGREEMENT, id="upplands-bro-jarfalla-sok"))["agreement"]
+    assert anonymous == {"publicOnly": True, "indicators": []}
+    assert (await graphql(dispatcher, INDICATOR, id="test-ub-otrygga"))["indicator"] is None

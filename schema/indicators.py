@@ -13,6 +13,7 @@ Who reads what:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -241,9 +242,7 @@ def indicator_of(state: IndicatorState, shown_links: Sequence[tuple[str, str]]) 
 async def published_promises(ctx: Context, state: IndicatorState) -> list[str]:
     """The promises linking to the indicator that are published (have a public view)."""
     ids = [link.target_id for link in state.links if link.kind == PROMISE]
-    docs = await ctx.reader.documents_by_keys(
-        [(PROMISE_PROJECTION, PROMISE_STREAM + i) for i in ids]
-    )
+    docs = await ctx.documents.load_many([(PROMISE_PROJECTION, PROMISE_STREAM + i) for i in ids])
     return [i for i, doc in zip(ids, docs, strict=True) if doc is not None and doc.get("public")]
 
 
@@ -390,7 +389,9 @@ class IndicatorQuery:
             limit=limit + 1,
         )
         page = rows[:limit]
-        seen = [i for _key, doc in page if (i := await visible_indicator(ctx, doc)) is not None]
+        # Together, so the request's loader reads the linked promises in one batch.
+        shown = await asyncio.gather(*(visible_indicator(ctx, doc) for _key, doc in page))
+        seen = [i for i in shown if i is not None]
         end = encode_cursor(page[-1][0]) if page else None
         return IndicatorPage(
             indicators=seen, page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit)

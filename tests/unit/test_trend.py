@@ -1,14 +1,24 @@
-"""The trend rule (events.indicator.trend): examples at its edges and properties over any
-numbers."""
+"""The trend rule (events.indicator.trend): examples at its edges, properties over any
+numbers, and an indicator's trend by a day (IndicatorState.trend_on)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.indicator import BETTER, NOT_ASSESSABLE, UNCHANGED, WORSE, trend
+from events.indicator import (
+    BETTER,
+    NOT_ASSESSABLE,
+    UNCHANGED,
+    WORSE,
+    IndicatorState,
+    PeriodValue,
+    ValueSource,
+    trend,
+)
 
 numbers = st.decimals(min_value=-10_000, max_value=10_000, places=2, allow_nan=False)
 tolerances = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False)
@@ -87,3 +97,40 @@ def test_a_wider_tolerance_never_turns_unchanged_into_a_movement(
 ) -> None:
     if trend(baseline, latest, direction, Decimal(1)) == UNCHANGED:
         assert trend(baseline, latest, direction, Decimal(2)) == UNCHANGED
+
+
+years = st.integers(min_value=2015, max_value=2030)
+values = st.decimals(min_value=0, max_value=100, places=1, allow_nan=False)
+
+
+@given(
+    years,
+    values,
+    st.dictionaries(years, values, max_size=8),
+    st.dates(min_value=dt.date(2014, 1, 1), max_value=dt.date(2032, 12, 31)),
+    directions,
+)
+def test_an_indicators_trend_by_a_day_is_the_rule_applied_to_its_baseline_and_latest_ended_value(
+    baseline_year: int,
+    baseline: Decimal,
+    recorded: dict[int, Decimal],
+    day: dt.date,
+    direction: str,
+) -> None:
+    source = ValueSource(stated="test data")
+    state = IndicatorState(
+        status="defined",
+        direction=direction,
+        baseline=PeriodValue(period=str(baseline_year), value=str(baseline), source=source),
+        values=tuple(
+            PeriodValue(period=str(year), value=str(value), source=source)
+            for year, value in sorted(recorded.items())
+        ),
+    )
+    ended = {y: v for y, v in recorded.items() if baseline_year < y and dt.date(y, 12, 31) <= day}
+    latest = state.latest_on(day)
+    if not ended:
+        assert latest is None and state.trend_on(day) == NOT_ASSESSABLE
+    else:
+        assert latest is not None and latest.period == str(max(ended))
+        assert state.trend_on(day) == trend(baseline, ended[max(ended)], direction)

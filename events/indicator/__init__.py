@@ -11,9 +11,7 @@ from events.indicator.commands import (
     UnlinkIndicator,
 )
 from events.indicator.decider import (
-    AGREEMENT,
     INDICATOR,
-    PROMISE,
     STREAM_PREFIX,
     UNITS,
     decide_indicator,
@@ -30,6 +28,7 @@ from events.indicator.events import (
     PeriodValue,
     ValueSource,
 )
+from events.indicator.linking import AGREEMENT, PROMISE
 from events.indicator.periods import DAY, PERIODICITIES, YEAR, period_end
 from events.indicator.state import DEFINED, IndicatorLink, IndicatorState, evolve_indicator
 from events.indicator.trend import (

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from events.agreement.state import AgreementState
 from events.context import DecisionContext
 from events.decider import Decider
 from events.decimal_text import require_decimal
-from events.directory.authority import require_party_member
 from events.directory.state import MUNICIPALITY
 from events.indicator.commands import (
     CorrectIndicatorValue,
@@ -31,13 +29,12 @@ from events.indicator.events import (
     INDICATOR_EVENTS,
     IndicatorBaselineSet,
     IndicatorDefined,
-    IndicatorLinked,
-    IndicatorUnlinked,
     IndicatorValueCorrected,
     IndicatorValueRecorded,
     PeriodValue,
     ValueSource,
 )
+from events.indicator.linking import decide_link
 from events.indicator.periods import PERIODICITIES, require_period
 from events.indicator.state import IndicatorState, evolve_indicator
 from events.indicator.trend import DIRECTIONS
@@ -52,16 +49,12 @@ from events.messages import (
 )
 from events.promise.content import AGREEMENT_STREAM_PREFIX
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM_PREFIX
-from events.promise.drafting import EDITORS
-from events.promise.state import PromiseState
 from events.survey import STREAM_PREFIX as SURVEY_STREAM_PREFIX
 from events.survey import SurveyState, require_survey_editor, survey_not_found
 from events.well_formed import require_choice, require_id, require_text
 
 STREAM_PREFIX = "indicator-"
 UNITS = frozenset({"percent", "count", "per_1000", "per_100000"})
-PROMISE = "promise"
-AGREEMENT = "agreement"
 NAME_MAX = 300
 
 
@@ -282,85 +275,6 @@ def _decide_values(
     return [IndicatorValueCorrected(value=value, reason=command.reason)]
 
 
-def link_target(command: LinkIndicator | UnlinkIndicator) -> tuple[str, str]:
-    """The kind and id of the promise or agreement a (un)link command names."""
-    if (command.promise_id is None) == (command.agreement_id is None):
-        raise _invalid(
-            code="conflicting_fields",
-            message="{field} names a promise or an agreement: exactly one of the two.",
-            path=("promise_id",),
-        )
-    if command.promise_id is not None:
-        require_id(command.promise_id, "promise_id")
-        return PROMISE, command.promise_id
-    assert command.agreement_id is not None
-    require_id(command.agreement_id, "agreement_id")
-    return AGREEMENT, command.agreement_id
-
-
-def _target_parties(
-    kind: str, target_id: str, context: DecisionContext, actor_org: str
-) -> tuple[str, ...]:
-    """The parties of the promise or agreement, as far as the actor may know it exists."""
-    if kind == PROMISE:
-        promise = context.linked.get(PROMISE_STREAM_PREFIX + target_id)
-        if (
-            isinstance(promise, PromiseState)
-            and promise.status != "none"
-            and (actor_org in promise.parties or bool(promise.publications))
-        ):
-            return promise.parties
-        raise NotFound(
-            code="promise_not_found",
-            message="No such promise has been drafted.",
-            field_path=("promise_id",),
-        )
-    agreement = context.linked.get(AGREEMENT_STREAM_PREFIX + target_id)
-    if (
-        isinstance(agreement, AgreementState)
-        and agreement.status != "none"
-        and (actor_org in agreement.parties or bool(agreement.publications))
-    ):
-        return agreement.parties
-    raise NotFound(
-        code="agreement_not_found",
-        message="No such agreement has been drafted.",
-        field_path=("agreement_id",),
-    )
-
-
-def _decide_link(
-    command: LinkIndicator | UnlinkIndicator, state: IndicatorState, context: DecisionContext
-) -> list[Event]:
-    if state.status == "none":
-        raise _not_found(command.indicator_id)
-    kind, target_id = link_target(command)
-    parties = _target_parties(kind, target_id, context, command.actor.organisation_id)
-    require_party_member(command.actor, parties, EDITORS, "link an indicator")
-    linked = state.linked_to(kind, target_id)
-    if isinstance(command, UnlinkIndicator):
-        if not linked:
-            raise RuleViolated(
-                code="indicator_not_linked",
-                message="{target} does not link to the indicator.",
-                params={"target": target_id},
-            )
-        return [IndicatorUnlinked(kind=kind, target_id=target_id)]
-    if state.municipality_id not in parties:
-        raise RuleViolated(
-            code="indicator_of_other_municipality",
-            message="The indicator is of {municipality}, which is no party of {target}.",
-            params={"municipality": state.municipality_id, "target": target_id},
-        )
-    if linked:
-        raise RuleViolated(
-            code="indicator_already_linked",
-            message="{target} already links to the indicator.",
-            params={"target": target_id},
-        )
-    return [IndicatorLinked(kind=kind, target_id=target_id)]
-
-
 def decide_indicator(
     command: Command, state: IndicatorState, context: DecisionContext
 ) -> list[Event]:
@@ -371,7 +285,9 @@ def decide_indicator(
         case SetIndicatorBaseline() | RecordIndicatorValue() | CorrectIndicatorValue():
             return _decide_values(command, state, context)
         case LinkIndicator() | UnlinkIndicator():
-            return _decide_link(command, state, context)
+            if state.status == "none":
+                raise _not_found(command.indicator_id)
+            return decide_link(command, state, context)
     raise unknown_command(command)
 
 

@@ -9,17 +9,29 @@ from events.codec import Registry, build_registry
 from events.decider import Decider
 from events.directory.decider import DIRECTORY
 from events.erasure import PayloadErased
+from events.indicator import INDICATOR
 from events.place import PLACE
 from events.promise.decider import PROMISE
 from events.promise.events import upcast_activity_performed_v1, upcast_promise_reopened_v1
 from events.situation import ACTION_PLAN, SITUATION_PICTURE
+from events.survey import SURVEY
 from events.walk import WALK
 
 
 def deciders() -> tuple[Decider[Any], ...]:
     """Every aggregate's decider: directory, agreement, promise, shared place, lägesbild,
-    åtgärdsplan, safety walk."""
-    return (DIRECTORY, AGREEMENT, PROMISE, PLACE, SITUATION_PICTURE, ACTION_PLAN, WALK)
+    åtgärdsplan, safety walk, survey, indicator."""
+    return (
+        DIRECTORY,
+        AGREEMENT,
+        PROMISE,
+        PLACE,
+        SITUATION_PICTURE,
+        ACTION_PLAN,
+        WALK,
+        SURVEY,
+        INDICATOR,
+    )
 
 
 def event_registry() -> Registry:

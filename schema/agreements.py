@@ -16,12 +16,14 @@ import strawberry
 from strawberry.types import Info
 
 from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
+from events.indicator import AGREEMENT as AGREEMENT_LINK
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.agreements import NAME as AGREEMENT_PROJECTION
 from schema.access import readable_organisations, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.evidence import Evidence, evidence_of
+from schema.indicators import IndicatorTrend, linked_trends
 from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
 from schema.situation import ActionPlan, plans_naming
 
@@ -124,6 +126,19 @@ class Agreement:
     )
     async def action_plans(self, info: Info[Context, None]) -> list[ActionPlan]:
         return await plans_naming(info.context, "agreement", str(self.id))
+
+    @strawberry.field(
+        description="The indicators the agreement links its expected effect to, each from its "
+        "baseline to its latest value by `on` (default today) with the trend; for a party's "
+        "members, empty for everybody else."
+    )
+    async def indicators(
+        self, info: Info[Context, None], on: dt.date | None = None
+    ) -> list[IndicatorTrend]:
+        if self.public_only:
+            return []
+        day = on or info.context.now().date()
+        return await linked_trends(info.context, AGREEMENT_LINK, str(self.id), day)
 
 
 @strawberry.type

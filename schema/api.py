@@ -24,6 +24,7 @@ from schema.audit import AuditQuery
 from schema.commands import build_mutation
 from schema.errors import ClientError
 from schema.execution import Executor
+from schema.indicators import IndicatorQuery
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, OperationLimits
 from schema.organisations import OrganisationQuery
 from schema.overview import OverviewQuery, OverviewSubscription
@@ -48,6 +49,7 @@ QUERY_TYPES: tuple[type[Any], ...] = (
     OverviewQuery,
     SituationQuery,
     WalkQuery,
+    IndicatorQuery,
 )
 
 

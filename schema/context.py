@@ -94,6 +94,28 @@ class Reader(Protocol):
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Serving walk documents in key order (projections.walks.walk_documents)."""
 
+    async def survey_documents(
+        self,
+        *,
+        organisation: str | None,
+        member_of: frozenset[str],
+        everything: bool,
+        after: str | None,
+        limit: int,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving survey documents in key order (projections.surveys.survey_documents)."""
+
+    async def indicator_documents(
+        self,
+        *,
+        municipality: str | None,
+        linked_kind: str | None,
+        linked_id: str | None,
+        after: str | None,
+        limit: int,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving indicator documents in key order (projections.indicators)."""
+
     async def agreement_promises(
         self, *, agreement_id: str, member_of: frozenset[str], everything: bool, limit: int
     ) -> Sequence[str]:

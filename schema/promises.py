@@ -32,6 +32,7 @@ from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
 from schema.evidence import Evidence, evidence_of
+from schema.indicators import FollowUpIndicators, IndicatorTrend, follow_up_trends, linked_trends
 from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
 from schema.refusals import message
 from schema.situation import ActionPlan, plans_naming
@@ -422,6 +423,27 @@ class Promise:
                 raise ClientError(f"no plan {after} to continue after")
             plans = plans[ids.index(after) + 1 :]
         return plans if first is None else plans[: page_size(first)]
+
+    @strawberry.field(
+        description="The indicators the promise links its expected effect to, each from its "
+        "baseline to its latest value by `on` (default today) with the trend."
+    )
+    async def indicators(
+        self, info: Info[Context, None], on: dt.date | None = None
+    ) -> list[IndicatorTrend]:
+        day = on or info.context.now().date()
+        return await linked_trends(info.context, "promise", str(self.id), day)
+
+    @strawberry.field(
+        description="The promise's follow-ups the caller sees (a party's members: every one; "
+        "everybody else: the published), each with the linked indicators as of the last day "
+        "it covers."
+    )
+    async def follow_up_indicators(self, info: Info[Context, None]) -> list[FollowUpIndicators]:
+        doc = self.source.doc
+        part = doc.get(self.source.part) if self.source.part is not None else doc.get("state")
+        reports = (part or {}).get("follow_ups") or []
+        return await follow_up_trends(info.context, str(self.id), reports)
 
     def planned_on(self, day: dt.date) -> list[PlannedFollowUp]:
         """The planned follow-ups where they stand on `day` (none for a public view)."""

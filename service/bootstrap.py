@@ -17,19 +17,23 @@ from events.agreement import AGREEMENT
 from events.catalogue import deciders, event_registry
 from events.codec import Registry
 from events.directory.decider import DIRECTORY
+from events.indicator import INDICATOR
 from events.messages import Command, Principal
 from events.place import PLACE
 from events.promise.decider import PROMISE
 from events.situation import ACTION_PLAN, SITUATION_PICTURE
+from events.survey import SURVEY
 from events.walk import WALK
 from projections.agreements import agreement_projection
 from projections.directory import directory_projection
 from projections.documents import DocumentProjection
 from projections.history import HistoryProjection
+from projections.indicators import indicator_projection
 from projections.places import place_projection
 from projections.promises import promise_projection
 from projections.runner import Projection, Runner
 from projections.situation import action_plan_projection, situation_picture_projection
+from projections.surveys import survey_projection
 from projections.walks import walk_projection
 from schema.context import Dispatch, Dispatched
 from service import database
@@ -76,6 +80,8 @@ def build_domain() -> Domain:
     pictures = situation_picture_projection(SITUATION_PICTURE, registry)
     plans = action_plan_projection(ACTION_PLAN, registry)
     walks = walk_projection(WALK, registry)
+    surveys = survey_projection(SURVEY, registry)
+    indicators = indicator_projection(INDICATOR, registry)
     return Domain(
         registry=registry,
         projections=(
@@ -87,6 +93,8 @@ def build_domain() -> Domain:
             pictures,
             plans,
             walks,
+            surveys,
+            indicators,
         ),
         promises=promises,
         agreements=agreements,

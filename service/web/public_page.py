@@ -23,10 +23,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
+from events.indicator import PROMISE
 from events.messages import InvalidInput
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.well_formed import require_id
-from projections import serving, walks
+from projections import indicators, serving, walks
 from projections.promises import NAME as PROMISES
 from schema.i18n.catalogue import DEFAULT_LANGUAGE, translations
 from service.web.languages import language_for
@@ -38,6 +39,7 @@ from service.web.public import (
     templates,
     walk_view,
 )
+from service.web.public.indicator_view import indicator_views
 from service.web.public.present import COLOUR_FILL, N_, Directory, Words
 
 __all__ = ["COLOUR_FILL", "EMBED_CSP", "N_", "PAGE_CSP", "document", "not_found", "routes", "text"]
@@ -215,6 +217,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
         directory_index, directory = await directory_of(db)
         agreements, agreement_index = await published_agreement(db, public)
         held = await walks.public_walks(db, promise=promise_id)
+        linked = await indicators.linked_indicators(db, PROMISE, promise_id)
         words = words_for(language)
 
         def build(updated: dt.datetime | None) -> str:
@@ -239,6 +242,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
                 embed_url=f"{base}/p/{promise_id}/embed",
                 suggested_height=page.embed_height,
                 walks=walk_view.walks_section(held, words),
+                indicators=indicator_views((doc for doc, _ in linked), today(), words),
             )
 
         return await answer(
@@ -251,6 +255,7 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
                 directory_index,
                 agreement_index,
                 max((w.log_index for w in held), default=-1),
+                *(i for _, i in linked),
             ),
             chrome=chrome,
             language=language,

@@ -20,7 +20,7 @@ import asyncpg
 
 from events.log import store
 from projections import activities as activity_records
-from projections import history, places, serving, situation, walks
+from projections import history, indicators, places, serving, situation, surveys, walks
 from projections.documents import DocumentProjection
 from service.settings import WITNESSES
 from service.web.group_read import GroupRead
@@ -307,6 +307,49 @@ class PgReader:
         return await self._read(
             lambda p: walks.walk_documents(
                 p, municipality=municipality, organisation=organisation, after=after, limit=limit
+            )
+        )
+
+    async def survey_documents(
+        self,
+        *,
+        organisation: str | None,
+        member_of: frozenset[str],
+        everything: bool,
+        after: str | None,
+        limit: int,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving survey documents in key order, of the surveys the caller may read."""
+        return await self._read(
+            lambda p: surveys.survey_documents(
+                p,
+                organisation=organisation,
+                member_of=member_of,
+                everything=everything,
+                after=after,
+                limit=limit,
+            )
+        )
+
+    async def indicator_documents(
+        self,
+        *,
+        municipality: str | None,
+        linked_kind: str | None,
+        linked_id: str | None,
+        after: str | None,
+        limit: int,
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving indicator documents in key order: one municipality's, or those a promise or
+        agreement links to."""
+        return await self._read(
+            lambda p: indicators.indicator_documents(
+                p,
+                municipality=municipality,
+                linked_kind=linked_kind,
+                linked_id=linked_id,
+                after=after,
+                limit=limit,
             )
         )
 

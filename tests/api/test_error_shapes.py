@@ -227,6 +227,27 @@ def walk(walk_id: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+# Surveys and indicators of the world (tests.api.test_error_shapes.world): made-up TEST DATA.
+SURVEY_ID, INDICATOR_ID = "err-survey", "err-ind"
+
+
+def survey(**extra: Any) -> dict[str, Any]:
+    """A trygghetsenkät of Upplands-Bro with one result at its place err-ub-torg (test data)."""
+    return {
+        "surveyId": "err-survey-x",
+        "municipalityId": UB,
+        "kind": "trygghetsenkat",
+        "title": "Trygghetsenkät (testdata)",
+        "conductedFrom": "2024-09-01",
+        "conductedTo": "2024-10-01",
+        "method": "Enkät",
+        "asked": 100,
+        "respondents": 50,
+        "results": [result()],
+        **extra,
+    }
+
+
 def finding(finding_id: str, **extra: Any) -> dict[str, Any]:
     """A finding of the walk err-walk at Bro centrum owned by Upplands-Bro (test data)."""
     return {
@@ -237,6 +258,40 @@ def finding(finding_id: str, **extra: Any) -> dict[str, Any]:
         "category": "lighting",
         "ownerId": UB,
         "dueOn": "2025-11-01",
+        **extra,
+    }
+
+
+def result(**extra: Any) -> dict[str, Any]:
+    return {
+        "questionId": "q1",
+        "question": "Otrygg?",
+        "placeId": "err-ub-torg",
+        "share": "40",
+        **extra,
+    }
+
+
+def indicator(**extra: Any) -> dict[str, Any]:
+    return {
+        "indicatorId": "err-ind-x",
+        "municipalityId": UB,
+        "name": "Andel otrygga (testdata)",
+        "unit": "percent",
+        "direction": "decrease",
+        "periodicity": "year",
+        "firstPeriod": "2025",
+        "lastPeriod": "2026",
+        **extra,
+    }
+
+
+def indicator_value(**extra: Any) -> dict[str, Any]:
+    return {
+        "indicatorId": INDICATOR_ID,
+        "period": "2026",
+        "value": "35",
+        "source": {"stated": "Enkät (testdata)"},
         **extra,
     }
 
@@ -406,6 +461,38 @@ CASES = [
         {"promiseId": LIVE, "reportId": "nope", "commitmentId": "c1", "status": "met"},
         "NotFound",
     ),
+    Case(
+        "indicator_not_found",
+        EDITOR,
+        "recordIndicatorValue",
+        indicator_value(indicatorId="err-nope"),
+        "NotFound",
+    ),
+    Case(
+        "indicator_value_not_found",
+        EDITOR,
+        "correctIndicatorValue",
+        {**indicator_value(), "reason": "Rättad"},
+        "NotFound",
+    ),
+    Case(
+        "survey_not_found",
+        EDITOR,
+        "correctSurvey",
+        {"surveyId": "err-nope", "asked": 1, "respondents": 1, "results": [], "reason": "Fel"},
+        "NotFound",
+    ),
+    Case(
+        "survey_result_not_found",
+        EDITOR,
+        "setIndicatorBaseline",
+        {
+            "indicatorId": INDICATOR_ID,
+            "period": "2024",
+            "source": {"surveyId": SURVEY_ID, "questionId": "q9"},
+        },
+        "NotFound",
+    ),
     # Forbidden
     Case("anonymous", None, "draftPromise", draft("err-x"), "Forbidden"),
     Case("read_only", Token(UB, "viewer"), "draftPromise", draft("err-x"), "Forbidden"),
@@ -466,6 +553,86 @@ CASES = [
         command_id="err-used-id",
     ),
     # InvalidInput: the field path is the client's, from the argument down
+    Case(
+        "invalid_decimal",
+        EDITOR,
+        "recordSurvey",
+        survey(results=[result(share="4,5")]),
+        "InvalidInput",
+        ["input", "results", "0", "share"],
+    ),
+    Case(
+        "invalid_period",
+        EDITOR,
+        "recordIndicatorValue",
+        indicator_value(period="26"),
+        "InvalidInput",
+        ["input", "period"],
+    ),
+    Case(
+        "more_answering_than_respondents",
+        EDITOR,
+        "recordSurvey",
+        survey(results=[result(answered=51)]),
+        "InvalidInput",
+        ["input", "results", "0", "answered"],
+    ),
+    Case(
+        "more_respondents_than_asked",
+        EDITOR,
+        "recordSurvey",
+        survey(respondents=101),
+        "InvalidInput",
+        ["input", "respondents"],
+    ),
+    Case(
+        "negative_count",
+        EDITOR,
+        "recordSurvey",
+        survey(asked=-1, respondents=0),
+        "InvalidInput",
+        ["input", "asked"],
+    ),
+    Case(
+        "negative_tolerance",
+        EDITOR,
+        "defineIndicator",
+        indicator(tolerance="-1"),
+        "InvalidInput",
+        ["input", "tolerance"],
+    ),
+    Case(
+        "result_without_value",
+        EDITOR,
+        "recordSurvey",
+        survey(results=[result(share=None)]),
+        "InvalidInput",
+        ["input", "results", "0"],
+    ),
+    Case(
+        "share_out_of_range",
+        EDITOR,
+        "recordSurvey",
+        survey(results=[result(share="100.1")]),
+        "InvalidInput",
+        ["input", "results", "0", "share"],
+    ),
+    Case(
+        "too_many_results",
+        EDITOR,
+        "recordSurvey",
+        survey(results=[{"questionId": "q", "question": "x", "count": 0}] * 1001),
+        "InvalidInput",
+        ["input", "results"],
+    ),
+    Case(
+        "value_missing",
+        EDITOR,
+        "recordIndicatorValue",
+        indicator_value(value=None),
+        "InvalidInput",
+        ["input", "value"],
+    ),
     Case(
         "invalid_command_id",
         EDITOR,
@@ -646,6 +813,74 @@ CASES = [
         ["input", "alsoCountsFor", "0"],
     ),
     # RuleViolated
+    Case(
+        "indicator_already_linked",
+        EDITOR,
+        "linkIndicator",
+        {"indicatorId": INDICATOR_ID, "promiseId": LIVE},
+        "RuleViolated",
+    ),
+    Case(
+        "indicator_exists",
+        EDITOR,
+        "defineIndicator",
+        indicator(indicatorId=INDICATOR_ID),
+        "RuleViolated",
+    ),
+    Case(
+        "indicator_not_linked",
+        EDITOR,
+        "unlinkIndicator",
+        {"indicatorId": INDICATOR_ID, "promiseId": "err-current"},
+        "RuleViolated",
+    ),
+    Case(
+        "indicator_of_other_municipality",
+        EDITOR,
+        "linkIndicator",
+        {"indicatorId": "err-jf-ind", "promiseId": LIVE},
+        "RuleViolated",
+    ),
+    Case(
+        "indicator_value_exists",
+        EDITOR,
+        "recordIndicatorValue",
+        indicator_value(period="2025"),
+        "RuleViolated",
+    ),
+    Case(
+        "period_outside_range",
+        EDITOR,
+        "recordIndicatorValue",
+        indicator_value(period="2030"),
+        "RuleViolated",
+    ),
+    Case(
+        "place_of_another_municipality",
+        EDITOR,
+        "recordSurvey",
+        survey(results=[result(placeId="err-jf-torg")]),
+        "RuleViolated",
+    ),
+    Case(
+        "police_area_not_serving",
+        EDITOR,
+        "recordSurvey",
+        survey(policeAreaId="org-lpo-pitea-alvdal"),
+        "RuleViolated",
+    ),
+    Case("survey_exists", EDITOR, "recordSurvey", survey(surveyId=SURVEY_ID), "RuleViolated"),
+    Case(
+        "survey_of_other_municipality",
+        EDITOR,
+        "setIndicatorBaseline",
+        {
+            "indicatorId": INDICATOR_ID,
+            "period": "2024",
+            "source": {"surveyId": "err-jf-survey", "questionId": "q1"},
+        },
+        "RuleViolated",
+    ),
     Case("promise_exists", EDITOR, "draftPromise", draft("err-draft"), "RuleViolated"),
     Case(
         "agreement_exists",
@@ -1166,6 +1401,18 @@ async def world(dev_app: RunningApp) -> AsyncIterator[dict[str, Any]]:
         await editor.ok("planActivity", **planned_activity("err-plan"))
         police = client(http, dev_app, LPO_EDITOR)
         await police.ok("performOccurrence", **occurrence("err-plan-1", recordId="err-plan-r1"))
+        jf = client(http, dev_app, Token(JF, "editor"))
+        for place, org, who in (("err-ub-torg", UB, editor), ("err-jf-torg", JF, jf)):
+            await who.ok("registerMunicipalPlace", placeId=place, municipalityId=org, name="Torget")
+        await editor.ok("recordSurvey", **survey(surveyId=SURVEY_ID))
+        await jf.ok(
+            "recordSurvey",
+            **survey(surveyId="err-jf-survey", municipalityId=JF, results=[result(placeId=None)]),
+        )
+        await editor.ok("defineIndicator", **indicator(indicatorId=INDICATOR_ID))
+        await editor.ok("recordIndicatorValue", **indicator_value(period="2025"))
+        await editor.ok("linkIndicator", indicatorId=INDICATOR_ID, promiseId=LIVE)
+        await jf.ok("defineIndicator", **indicator(indicatorId="err-jf-ind", municipalityId=JF))
         await police.ok("cancelOccurrence", **occurrence("err-plan-2", reason="Inställd"))
         await editor.ok("scheduleFollowUp", **planned("err-due"))
         await editor.ok("scheduleFollowUp", **planned("err-due-met", kind="final"))

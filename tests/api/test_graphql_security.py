@@ -37,6 +37,8 @@ async def test_readiness_reports_the_sequencer_and_every_projection(
         "situation_pictures",
         "action_plans",
         "walks",
+        "surveys",
+        "indicators",
     }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from projections import serving
+from projections import indicators, serving
 from projections.agreements import NAME as AGREEMENTS
 from projections.directory import KEY as DIRECTORY_KEY
 from projections.directory import NAME as DIRECTORY
@@ -84,6 +84,10 @@ class Sources:
     walks: Sequence[Mapping[str, Any]] = ()
     directory: Directory = field(default_factory=Directory)
     base_url: str = ""
+    indicators: Sequence[Mapping[str, Any]] = ()
+    """The documents of the indicators a published promise links to."""
+    today: dt.date | None = None
+    """The day the indicators' latest values and trends are given for."""
 
 
 Positions = tuple[tuple[str, int, int, int], ...]
@@ -96,8 +100,9 @@ def etag_of(positions: Positions, name: str) -> str:
 
 
 async def positions(pool: asyncpg.Pool) -> Positions:
-    """Where the published documents and the directory stand now."""
-    return await serving.published_positions(pool, PROJECTIONS, (DIRECTORY_KEY,))
+    """Where the published documents, the directory and the public indicators stand now."""
+    published = await serving.published_positions(pool, PROJECTIONS, (DIRECTORY_KEY,))
+    return published + await indicators.public_positions(pool, PROMISES)
 
 
 async def last_modified(pool: asyncpg.Pool, found: Positions) -> dt.datetime | None:
@@ -116,4 +121,6 @@ async def load(pool: asyncpg.Pool, base_url: str) -> Sources:
         walks=[view for _key, view in await serving.public_views_of(pool, WALKS)],
         directory=Directory.of(None if found is None else found[1]),
         base_url=base_url.rstrip("/"),
+        indicators=[doc for _key, doc in await indicators.public_indicators(pool, PROMISES)],
+        today=dt.datetime.now(dt.UTC).date(),
     )

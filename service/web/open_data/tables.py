@@ -6,7 +6,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from service.web.open_data import action_plan_file, agreement_file, promise_files, walk_files
+from service.web.open_data import (
+    action_plan_file,
+    agreement_file,
+    indicator_file,
+    promise_files,
+    walk_files,
+)
 from service.web.open_data.sources import Sources
 from service.web.open_data.spreadsheet import Column
 
@@ -114,6 +120,21 @@ TABLES = (
         ),
         columns=walk_files.FINDINGS,
         rows=walk_files.finding_rows,
+    ),
+    Table(
+        name="indicators",
+        description=(
+            "Indikatorer som publicerade medborgarlöften följer: utgångsvärde, senaste värde "
+            "och trend (bättre, oförändrat, sämre, kan inte bedömas)."
+        ),
+        columns=indicator_file.INDICATORS,
+        rows=indicator_file.indicator_rows,
+    ),
+    Table(
+        name="indicator-values",
+        description="Indikatorernas värden per period, med utgångsvärdet och källan.",
+        columns=indicator_file.VALUES,
+        rows=indicator_file.value_rows,
     ),
 )
 

@@ -28,6 +28,7 @@ from events.situation.rules import (
     check_indicators,
     check_owners,
     check_places,
+    indicator_links,
     place_links,
     require_adoptable,
     require_owner_editor,
@@ -73,7 +74,7 @@ def check_picture_content(
         path = ("content", "inputs", index)
         require_choice(basis.kind, INPUT_KINDS, (*path, "kind"))
         require_text(basis.summary, (*path, "summary"))
-    check_indicators(content.indicator_ids, ("content", "indicator_ids"))
+    check_indicators(context, content.indicator_ids, municipality_id, ("content", "indicator_ids"))
 
 
 def _compiled_by_today(content: SituationPictureContent, command: Command) -> None:
@@ -151,7 +152,8 @@ def picture_links(command: Command) -> tuple[str, ...]:
     """The shared places the version's problems name (Decider.links)."""
     if isinstance(command, CompileSituationPicture | ReviseSituationPicture):
         ids = {p for problem in command.content.problems for p in problem.place_ids}
-        return place_links(tuple(sorted(ids)))
+        indicators = tuple(dict.fromkeys(command.content.indicator_ids))
+        return (*place_links(tuple(sorted(ids))), *indicator_links(indicators))
     return ()
 
 

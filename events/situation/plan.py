@@ -37,6 +37,7 @@ from events.situation.rules import (
     check_indicators,
     check_owners,
     check_places,
+    indicator_links,
     place_links,
     require_adoptable,
     require_owner_editor,
@@ -165,7 +166,7 @@ def check_plan_content(
                     field_path=(*path, "responsible_ids", position),
                 )
         check_places(context, measure.place_ids, municipality_id, (*path, "place_ids"))
-        check_indicators(measure.indicator_ids, (*path, "indicator_ids"))
+        check_indicators(context, measure.indicator_ids, municipality_id, (*path, "indicator_ids"))
     _check_agreement_and_promises(content, municipality_id, actor, context)
 
 
@@ -238,12 +239,14 @@ def plan_links(command: Command) -> tuple[str, ...]:
         return ()
     content = command.content
     places = {p for measure in content.measures for p in measure.place_ids}
+    indicators = {i for measure in content.measures for i in measure.indicator_ids}
     agreement = () if content.agreement_id is None else (content.agreement_id,)
     return (
         PICTURE_STREAM_PREFIX + content.situation_picture_id,
         *(AGREEMENT_STREAM_PREFIX + a for a in agreement),
         *(PROMISE_STREAM_PREFIX + p for p in dict.fromkeys(content.promise_ids)),
         *place_links(tuple(sorted(places))),
+        *indicator_links(tuple(sorted(indicators))),
     )
 
 

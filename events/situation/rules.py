@@ -14,6 +14,8 @@ from events.access import require_party_seen
 from events.context import DecisionContext
 from events.directory.authority import require_any_role
 from events.directory.state import MUNICIPALITY, POLICE_AREA
+from events.indicator import STREAM_PREFIX as INDICATOR_PREFIX
+from events.indicator import IndicatorState
 from events.messages import (
     FieldPath,
     Forbidden,
@@ -30,7 +32,7 @@ from events.situation.events import Decision
 from events.situation.state import PictureVersion, PlanVersion
 from events.well_formed import require_id, require_not_after, require_text, require_unique
 
-INDICATOR_STREAM_PREFIX = "indicator-"
+INDICATOR_STREAM_PREFIX = INDICATOR_PREFIX
 """Streams of the indicators a lägesbild or a measure follows (built beside this aggregate)."""
 DECIDED_BY_MAX = 200
 DIARIENUMMER_MAX = 100
@@ -150,7 +152,7 @@ def check_places(
             )
         if place.municipality_id != municipality_id:
             raise RuleViolated(
-                code="other_municipality",
+                code="place_of_another_municipality",
                 message="The place {place} belongs to {other}, not to {municipality}.",
                 params={
                     "place": place_id,
@@ -161,16 +163,41 @@ def check_places(
             )
 
 
-def check_indicators(indicator_ids: tuple[str, ...], path: FieldPath) -> None:
-    """Indicator ids that are well formed and named once.
+def indicator_links(indicator_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The indicator streams of `indicator_ids` (Decider.links)."""
+    return tuple(INDICATOR_STREAM_PREFIX + i for i in indicator_ids)
 
-    The one place to check that each names an existing indicator (stream
-    INDICATOR_STREAM_PREFIX + id): add those streams to the decider's links and look them up
-    in `context.linked` here, once the indicator aggregate is in the catalogue.
-    """
+
+def check_indicators(
+    context: DecisionContext,
+    indicator_ids: tuple[str, ...],
+    municipality_id: str,
+    path: FieldPath,
+) -> None:
+    """Each indicator is defined, of the municipality, and named once."""
     require_unique(indicator_ids, path)
     for index, indicator_id in enumerate(indicator_ids):
-        require_id(indicator_id, (*path, index))
+        at = (*path, index)
+        require_id(indicator_id, at)
+        indicator = context.linked.get(INDICATOR_STREAM_PREFIX + indicator_id)
+        if not isinstance(indicator, IndicatorState) or indicator.status == "none":
+            raise NotFound(
+                code="indicator_not_found",
+                message="No indicator {indicator} has been defined.",
+                params={"indicator": indicator_id},
+                field_path=at,
+            )
+        if indicator.municipality_id != municipality_id:
+            raise RuleViolated(
+                code="indicator_of_other_municipality",
+                message="The indicator {indicator} is of {other}, not of {municipality}.",
+                params={
+                    "indicator": indicator_id,
+                    "other": indicator.municipality_id,
+                    "municipality": municipality_id,
+                },
+                field_path=at,
+            )
 
 
 def require_adoptable(

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from events.indicator import DefineIndicator
 from events.log.sequencer import load_state, sequence_batch
 from events.log.store import log_size
 from events.messages import Command, NotFound, Principal
@@ -101,6 +102,18 @@ def chain() -> list[Command]:
     lägesbild revised after adoption."""
     ub = editor(UB)
     return [
+        DefineIndicator(
+            **key(),
+            actor=ub,
+            indicator_id="ub-otrygga-bro-centrum",
+            municipality_id=UB,
+            name="Andel som känner sig otrygga i Bro centrum (testdata)",
+            unit="percent",
+            direction="decrease",
+            periodicity="year",
+            first_period="2025",
+            last_period="2027",
+        ),
         CompileSituationPicture(
             **key(), actor=ub, situation_picture_id="ub-2025", municipality_id=UB, content=PICTURE
         ),
@@ -322,8 +335,9 @@ async def test_a_refused_adoption_leaves_the_stream_as_it_was(
     fresh_db: Database, dispatcher: Dispatcher
 ) -> None:
     await load_demo(dispatcher, at=AT)
-    first, _adopt, *_ = chain()
-    await dispatcher.dispatch(first)
+    indicator, compile_, _adopt, *_ = chain()
+    await dispatcher.dispatch(indicator)
+    await dispatcher.dispatch(compile_)
     before = await dispatcher.pool.fetchval(
         "SELECT count(*) FROM events WHERE stream_id = 'situation-picture-ub-2025'"
     )

@@ -18,6 +18,8 @@ from events.agreement.events import AgreementContent, AgreementDrafted
 from events.context import DecisionContext
 from events.directory.decider import DIRECTORY
 from events.directory.events import PoliceAreaMunicipalityLinkEnded
+from events.indicator import IndicatorState
+from events.indicator.state import DEFINED
 from events.messages import Event, Forbidden, InvalidInput, NotFound, RuleViolated
 from events.place import PLACE, MunicipalPlaceRegistered
 from events.promise.decider import PROMISE
@@ -83,6 +85,13 @@ def agreement(agreement_id: str, parties: tuple[str, ...]) -> tuple[str, Any]:
     return "agreement-" + agreement_id, AGREEMENT.fold([drafted])
 
 
+def indicator(indicator_id: str, municipality_id: str) -> tuple[str, Any]:
+    defined = IndicatorState(
+        indicator_id=indicator_id, status=DEFINED, municipality_id=municipality_id
+    )
+    return "indicator-" + indicator_id, defined
+
+
 def promise(promise_id: str, parties: tuple[str, ...]) -> tuple[str, Any]:
     drafted = PromiseDrafted(promise_id=promise_id, parties=parties, details=DETAILS)
     return "promise-" + promise_id, PROMISE.fold([drafted])
@@ -121,6 +130,8 @@ LINKED = dict(
         agreement("annan-sok", (OTHER_KOMMUN, LPO)),
         promise("lofte", (KOMMUN, LPO)),
         promise("annat-lofte", (OTHER_KOMMUN, LPO)),
+        indicator("otrygga-centrum", KOMMUN),
+        indicator("annan-kommuns", OTHER_KOMMUN),
     )
 )
 
@@ -252,7 +263,7 @@ def test_a_problem_on_a_place_of_another_municipality_is_refused_with_its_path()
         compile_(content=with_content(problems=(problem,))),
         CONTEXT,
         RuleViolated,
-        "other_municipality",
+        "place_of_another_municipality",
     )
     assert refused.field_path == ("content", "problems", 0, "place_ids", 0)
 
@@ -283,11 +294,36 @@ def test_an_input_of_an_unknown_kind_is_refused() -> None:
     assert refused.field_path == ("content", "inputs", 0, "kind")
 
 
+def test_a_lagesbild_names_defined_indicators_of_its_municipality() -> None:
+    command = compile_(content=with_content(indicator_ids=("otrygga-centrum", "okand")))
+    assert SITUATION_PICTURE.links(command)[-2:] == (
+        "indicator-otrygga-centrum",
+        "indicator-okand",
+    )
+    refused = then_refused(SITUATION_PICTURE, (), command, CONTEXT, NotFound, "indicator_not_found")
+    assert refused.field_path == ("content", "indicator_ids", 1)
+    other = compile_(content=with_content(indicator_ids=("annan-kommuns",)))
+    refused = then_refused(
+        SITUATION_PICTURE, (), other, CONTEXT, RuleViolated, "indicator_of_other_municipality"
+    )
+    assert refused.field_path == ("content", "indicator_ids", 0)
+
+
+def test_a_measure_names_defined_indicators_of_its_municipality() -> None:
+    measure = replace(MEASURE, indicator_ids=("okand",))
+    command = draft(content=plan_content(measures=(measure,)))
+    assert "indicator-okand" in ACTION_PLAN.links(command)
+    refused = then_refused(
+        ACTION_PLAN, (), command, ADOPTED_CONTEXT, NotFound, "indicator_not_found"
+    )
+    assert refused.field_path == ("content", "measures", 0, "indicator_ids", 0)
+
+
 def test_indicator_ids_are_checked_for_form_and_repetition() -> None:
     refused = then_refused(
         SITUATION_PICTURE,
         (),
-        compile_(content=with_content(indicator_ids=("ok", "Not An Id"))),
+        compile_(content=with_content(indicator_ids=("otrygga-centrum", "Not An Id"))),
         CONTEXT,
         InvalidInput,
         "invalid_id",
@@ -296,7 +332,7 @@ def test_indicator_ids_are_checked_for_form_and_repetition() -> None:
     then_refused(
         SITUATION_PICTURE,
         (),
-        compile_(content=with_content(indicator_ids=("a", "a"))),
+        compile_(content=with_content(indicator_ids=("otrygga-centrum", "otrygga-centrum"))),
         CONTEXT,
         InvalidInput,
         "duplicate_values",
@@ -501,14 +537,15 @@ def test_a_plan_on_an_adopted_lagesbild_names_its_agreement_and_promise() -> Non
     assert when(ACTION_PLAN, (), draft(), ADOPTED_CONTEXT) == list(DRAFTED)
 
 
-def test_the_links_name_the_lagesbild_agreement_promises_and_places() -> None:
+def test_the_links_name_the_lagesbild_agreement_promises_places_and_indicators() -> None:
     assert ACTION_PLAN.links(draft()) == (
         "situation-picture-lb",
         "agreement-sok",
         "promise-lofte",
         "place-torget",
+        "indicator-otrygga-centrum",
     )
-    assert SITUATION_PICTURE.links(compile_()) == ("place-torget",)
+    assert SITUATION_PICTURE.links(compile_()) == ("place-torget", "indicator-otrygga-centrum")
 
 
 def test_a_plan_on_a_lagesbild_not_adopted_is_refused() -> None:
@@ -631,7 +668,7 @@ def test_a_measure_on_a_place_of_another_municipality_is_refused() -> None:
         draft(content=plan_content(measures=(measure,))),
         ADOPTED_CONTEXT,
         RuleViolated,
-        "other_municipality",
+        "place_of_another_municipality",
     )
     assert refused.field_path == ("content", "measures", 0, "place_ids", 0)
 

@@ -16,6 +16,7 @@ from events.place.decider import (
     decide_place,
     may_change_places_of,
     place_stream,
+    require_place_of,
 )
 from events.place.events import (
     PLACE_EVENTS,
@@ -54,4 +55,5 @@ __all__ = [
     "evolve_place",
     "may_change_places_of",
     "place_stream",
+    "require_place_of",
 ]

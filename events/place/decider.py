@@ -20,6 +20,7 @@ from events.directory.state import MUNICIPALITY, POLICE_AREA, DirectoryState
 from events.messages import (
     Command,
     Event,
+    FieldPath,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -89,6 +90,46 @@ def _invalid(*, code: str, message: str, path: tuple[str, ...], **params: object
     return InvalidInput(
         code=code, message=message, params={"field": ".".join(path), **params}, field_path=path
     )
+
+
+def require_place_of(
+    context: DecisionContext,
+    place_id: str,
+    municipality_id: str,
+    path: FieldPath,
+    *,
+    active: bool = False,
+) -> PlaceState:
+    """The shared place `place_id`, read through the deciding command's links: registered, of
+    `municipality_id`, and with `active` not retired; refused at `path` otherwise."""
+    require_id(place_id, path)
+    place = context.linked.get(STREAM_PREFIX + place_id)
+    if not isinstance(place, PlaceState) or place.status == "none":
+        raise NotFound(
+            code="place_not_found",
+            message="No place {place} has been registered.",
+            params={"place": place_id},
+            field_path=path,
+        )
+    if place.municipality_id != municipality_id:
+        raise RuleViolated(
+            code="place_of_another_municipality",
+            message="The place {place} belongs to {other}, not to {municipality}.",
+            params={
+                "place": place_id,
+                "other": place.municipality_id,
+                "municipality": municipality_id,
+            },
+            field_path=path,
+        )
+    if active and place.status != ACTIVE:
+        raise RuleViolated(
+            code="place_retired",
+            message="The place {place} is retired.",
+            params={"place": place_id},
+            field_path=path,
+        )
+    return place
 
 
 def check_coordinates(coordinates: Coordinates) -> None:

@@ -26,7 +26,7 @@ from events.messages import (
     Term,
 )
 from events.place import STREAM_PREFIX as PLACE_STREAM_PREFIX
-from events.place import PlaceState, may_change_places_of
+from events.place import may_change_places_of, require_place_of
 from events.promise.drafting import EDITORS
 from events.situation.events import Decision
 from events.situation.state import PictureVersion, PlanVersion
@@ -140,27 +140,7 @@ def check_places(
     """Each place is a registered shared place of the municipality, named once."""
     require_unique(place_ids, path)
     for index, place_id in enumerate(place_ids):
-        at = (*path, index)
-        require_id(place_id, at)
-        place = context.linked.get(PLACE_STREAM_PREFIX + place_id)
-        if not isinstance(place, PlaceState) or place.status == "none":
-            raise NotFound(
-                code="place_not_found",
-                message="No place {place} has been registered.",
-                params={"place": place_id},
-                field_path=at,
-            )
-        if place.municipality_id != municipality_id:
-            raise RuleViolated(
-                code="place_of_another_municipality",
-                message="The place {place} belongs to {other}, not to {municipality}.",
-                params={
-                    "place": place_id,
-                    "other": place.municipality_id,
-                    "municipality": municipality_id,
-                },
-                field_path=at,
-            )
+        require_place_of(context, place_id, municipality_id, (*path, index))
 
 
 def indicator_links(indicator_ids: tuple[str, ...]) -> tuple[str, ...]:

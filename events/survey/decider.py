@@ -30,7 +30,7 @@ from events.messages import (
     unknown_command,
 )
 from events.place import STREAM_PREFIX as PLACE_STREAM_PREFIX
-from events.place import PlaceState, may_change_places_of
+from events.place import may_change_places_of, require_place_of
 from events.promise.drafting import EDITORS
 from events.survey.commands import CorrectSurvey, RecordSurvey, SurveyCommand
 from events.survey.events import SURVEY_EVENTS, SurveyCorrected, SurveyRecorded, SurveyResult
@@ -157,28 +157,9 @@ def check_places(
 ) -> None:
     """Every place a result names is a registered shared place of the municipality."""
     for index, result in enumerate(results):
-        if result.place_id is None:
-            continue
-        path: FieldPath = ("results", index, "place_id")
-        place = context.linked.get(PLACE_STREAM_PREFIX + result.place_id)
-        if not isinstance(place, PlaceState) or place.status == "none":
-            raise NotFound(
-                code="place_not_found",
-                message="No place {place} has been registered.",
-                params={"place": result.place_id},
-                field_path=path,
-            )
-        if place.municipality_id != municipality_id:
-            raise RuleViolated(
-                code="place_of_another_municipality",
-                message="The place {place} belongs to {other}, not to {municipality}.",
-                params={
-                    "place": result.place_id,
-                    "other": place.municipality_id,
-                    "municipality": municipality_id,
-                },
-                field_path=path,
-            )
+        if result.place_id is not None:
+            path: FieldPath = ("results", index, "place_id")
+            require_place_of(context, result.place_id, municipality_id, path)
 
 
 def _check_police_area(command: RecordSurvey, context: DecisionContext, day: dt.date) -> None:

@@ -33,8 +33,7 @@ from events.messages import (
     unknown_command,
 )
 from events.place.decider import STREAM_PREFIX as PLACE_STREAM_PREFIX
-from events.place.decider import may_change_places_of
-from events.place.state import ACTIVE, PlaceState
+from events.place.decider import may_change_places_of, require_place_of
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM_PREFIX
 from events.promise.drafting import EDITORS
 from events.promise.state import NONE as PROMISE_NONE
@@ -147,34 +146,7 @@ def _check_route(route: tuple[str, ...], municipality_id: str, context: Decision
         )
     require_unique(route, "route")
     for index, place_id in enumerate(route):
-        path: FieldPath = ("route", index)
-        require_id(place_id, path)
-        place = context.linked.get(PLACE_STREAM_PREFIX + place_id)
-        if not isinstance(place, PlaceState) or place.status == "none":
-            raise NotFound(
-                code="place_not_found",
-                message="No place {place} has been registered.",
-                params={"place": place_id},
-                field_path=path,
-            )
-        if place.municipality_id != municipality_id:
-            raise RuleViolated(
-                code="place_of_another_municipality",
-                message="The place {place} is a place of {other}, not of {municipality}.",
-                params={
-                    "place": place_id,
-                    "other": place.municipality_id,
-                    "municipality": municipality_id,
-                },
-                field_path=path,
-            )
-        if place.status != ACTIVE:
-            raise RuleViolated(
-                code="wrong_status",
-                message="The place {place} is retired; a walk cannot visit it.",
-                params={"place": place_id},
-                field_path=path,
-            )
+        require_place_of(context, place_id, municipality_id, ("route", index), active=True)
 
 
 def _check_plan(planned: PlannedWalk, municipality_id: str, context: DecisionContext) -> None:

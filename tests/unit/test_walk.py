@@ -391,7 +391,7 @@ def test_a_route_place_of_another_municipality_is_refused() -> None:
 
 def test_a_route_place_that_is_retired_is_refused() -> None:
     refusal = then_refused(
-        WALK, (), record_walk(route=("riven",)), CONTEXT, RuleViolated, "wrong_status"
+        WALK, (), record_walk(route=("riven",)), CONTEXT, RuleViolated, "place_retired"
     )
     assert refusal.field_path == ("route", 0)
 

@@ -26,15 +26,13 @@ from service.identity.sessions import SessionStore
 from service.web.workspace.pages import CSP
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
-from tests.api.test_public_page import PERIOD, publish_promise
+from tests.api.test_public_page import PERIOD, TODAY, caught_up, publish_promise
 
-UB, LPO = "org-upplands-bro", "org-lpo-jarfalla"
+UB, LPO, ARJEPLOG = "org-upplands-bro", "org-lpo-jarfalla", "org-arjeplog"
 PROMISE = "ub-workspace"
+PLAN_TITLE = "Testdata: gemensam insats i Bro centrum"
+PROPOSED, PROPOSED_TITLE = "ub-workspace-proposed", "Testdata: förslag att underteckna"
 COOKIE = "samverkan_session"  # dev mode: no __Host- prefix over plain http
-ACTIVITIES = (
-    "query($id: ID!) { activities(promiseId: $id, first: 100) "
-    "{ ... on ActivityPage { activities { recordId summary } } } }"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +60,32 @@ class Official:
 @pytest.fixture(scope="module")
 async def workspace(dev_app: RunningApp) -> AsyncIterator[RunningApp]:
     """The dev app with a promise of Upplands-Bro and LPO Järfälla in force and published, a
-    place and activity records (test data of tests/api/test_public_page.py)."""
+    place and activity records (test data of tests/api/test_public_page.py), and an activity
+    planned for today, and a proposed promise waiting for signatures."""
     async with httpx.AsyncClient(timeout=15) as http:
         await publish_promise(dev_app, http, PROMISE, covers=None)
+        editor = Client(http, dev_app, dev_app.token(UB, "editor"))
+        await editor.ok(
+            "planActivity",
+            promiseId=PROMISE,
+            planId="ws-plan",
+            commitmentIds=["c2"],
+            title=PLAN_TITLE,
+            dates=[TODAY.isoformat()],
+        )
+        await editor.ok(
+            "draftPromise",
+            promiseId=PROPOSED,
+            parties=[UB, LPO],
+            details={"title": PROPOSED_TITLE, "period": {"label": str(TODAY.year)}},
+        )
+        await editor.ok(
+            "addFocusArea",
+            promiseId=PROPOSED,
+            focusArea={"focusAreaId": "fa1", "title": "Trygga offentliga miljöer"},
+        )
+        proposed = await editor.ok("proposePromise", promiseId=PROPOSED)
+        await caught_up(editor, PROPOSED, proposed["consistencyToken"])
     yield dev_app
 
 
@@ -143,6 +164,12 @@ async def test_a_logged_in_editor_sees_the_inbox_and_the_promise_page_in_swedish
     assert '<html lang="sv">' in inbox.text
     assert "<h1>Att göra</h1>" in inbox.text
     assert "Planerat den här veckan" in inbox.text
+    waiting = re.search(
+        r'<li class="item" data-action="sign_revision">(.*?)</li>', inbox.text, re.S
+    )
+    assert waiting is not None, inbox.text
+    assert "Underteckna versionen" in waiting.group(1)
+    assert f'<a href="/app/loften/{PROPOSED}">{PROPOSED_TITLE}</a>' in waiting.group(1)
     assert inbox.headers["content-security-policy"] == CSP
     assert "<script>" not in inbox.text and " style=" not in inbox.text
 
@@ -209,7 +236,7 @@ async def test_a_day_outside_the_period_is_shown_in_the_error_summary_linking_to
 
 
 async def test_the_same_form_posted_twice_records_one_activity_with_the_same_receipt(
-    editor: Official, workspace: RunningApp, http: httpx.AsyncClient, pool: asyncpg.Pool
+    editor: Official, pool: asyncpg.Pool
 ) -> None:
     form = form_values((await editor.get(f"/app/loften/{PROMISE}/insats")).text)
     uuid.UUID(form["command_id"])  # generated when the form was rendered
@@ -233,6 +260,69 @@ async def test_the_same_form_posted_twice_records_one_activity_with_the_same_rec
     receipt = re.compile(r'<p class="reference">([^<]*)</p>')
     assert receipt.findall(first.text) == receipt.findall(again.text)
     assert await stream_version(pool) == before + 1
-    reader = Client(http, workspace, workspace.token(UB, "editor"))
-    records = (await reader.query(ACTIVITIES, id=PROMISE))["activities"]["activities"]
-    assert [r["summary"] for r in records].count(summary) == 1
+    back = re.search(r'href="(/app/loften/[^"]*\?efter=[^"]+)"', again.text)
+    assert back is not None, again.text
+    page = (await editor.get(unescape(back.group(1)))).text  # read after the write
+    assert page.count(summary) == 1
+
+
+async def test_an_activity_planned_today_is_in_the_inbox_and_reported_done_from_its_link(
+    editor: Official, pool: asyncpg.Pool
+) -> None:
+    inbox = (await editor.get("/app/")).text
+    links = re.findall(r'href="(/app/loften/[^"]+/insats\?tillfalle=[^"]+)"', inbox)
+    assert PLAN_TITLE in inbox and len(links) == 1, inbox
+    form_page = (await editor.get(unescape(links[0]))).text
+    chosen = re.search(r'<option value="(ws-plan/[^"]+)" selected>', form_page)
+    assert chosen is not None, form_page
+    before = await stream_version(pool)
+    done = await editor.post(
+        f"/app/loften/{PROMISE}/insats",
+        {
+            **form_values(form_page),
+            "occurrence": chosen.group(1),
+            "occurred_on": TODAY.isoformat(),
+            "performed_by": [UB, LPO],
+            "summary": "Testdata: den planerade insatsen genomförd",
+        },
+    )
+    assert done.status_code == 200, done.text
+    assert "<h1>Sparat</h1>" in done.text
+    assert await stream_version(pool) > before
+    back = re.findall(r'<a (?:class="button" )?href="(/app/[^"]*\?efter=[^"]+)"', done.text)
+    assert len(back) == 2, done.text  # the promise and the inbox, read after the write
+    page = (await editor.get(unescape(back[0]))).text
+    assert ": genomfört" in page and "Testdata: den planerade" in page
+    after = (await editor.get(unescape(back[1]))).text
+    assert PLAN_TITLE not in after  # performed: no longer waiting this week
+
+
+async def test_a_form_post_from_another_organisation_gets_the_refusal_the_api_gives(
+    workspace: RunningApp, pool: asyncpg.Pool, http: httpx.AsyncClient
+) -> None:
+    cookie, csrf = await session_for(pool, ARJEPLOG, "arjeplog-editor")
+    outsider = Official(http, workspace, cookie, csrf)
+    form = form_values((await outsider.get(f"/app/loften/{PROMISE}/insats")).text)
+    posted = {
+        "commitment": "c2",
+        "occurred_on": PERIOD[0],
+        "performed_by": UB,
+        "summary": "Testdata: en insats i någon annans namn",
+    }
+    before = await stream_version(pool)
+    refused = await outsider.post(f"/app/loften/{PROMISE}/insats", {**form, **posted})
+    assert refused.status_code == 422, refused.text
+    api = Client(http, workspace, workspace.token(ARJEPLOG, "editor"))
+    result = await api.command(
+        "recordActivity",
+        promiseId=PROMISE,
+        recordId="insats-forged",
+        commitmentId="c2",
+        occurredOn=PERIOD[0],
+        performedBy=[UB],
+        summary=posted["summary"],
+    )
+    assert result["__typename"] == "Forbidden", result
+    summary = re.search(r'<div class="error-summary".*?</div>', refused.text, re.S)
+    assert summary is not None and unescape(summary.group(0)).count(result["message"]) == 1
+    assert await stream_version(pool) == before

@@ -10,6 +10,7 @@ import strawberry
 from starlette.requests import Request
 
 from events.messages import Principal
+from schema.consistency import token_event_ids
 from service import logs
 from service.web.graphql_view import Contexts
 
@@ -103,6 +104,25 @@ mutation Perform($commandId: ID!, $input: PerformOccurrenceInput!) {
 )
 
 
+WAIT = """
+query Wait($token: String) {
+  promises(first: 1, consistencyToken: $token) { pageInfo { hasNextPage } }
+}
+"""
+"""Reads nothing of use: waits (bounded) until the projections hold a write the caller made."""
+
+
+def consistency_token(value: str | None) -> str | None:
+    """`value` when it is a consistency token a mutation gave, else None (ignored)."""
+    if not value:
+        return None
+    try:
+        token_event_ids(value)
+    except ValueError:
+        return None
+    return value
+
+
 class GraphFailed(Exception):
     """A workspace operation the schema answered with errors: a defect of the page, never a
     refusal (refusals are members of the result union)."""
@@ -129,3 +149,10 @@ class Graph:
             raise GraphFailed("; ".join(str(e) for e in result.errors or ()))
         data: dict[str, Any] = result.data
         return data
+
+    async def after_write(self, request: Request, principal: Principal) -> None:
+        """Wait until the pages read the write whose token the link carries (`?efter=`), so
+        a page opened from a receipt shows what was just recorded."""
+        token = consistency_token(request.query_params.get("efter"))
+        if token is not None:
+            await self.run(request, principal, WAIT, {"token": token})

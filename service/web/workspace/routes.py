@@ -147,6 +147,7 @@ class Workspace:
         if session is None:
             return self.login(request)
         principal = session.principal
+        await self.graph.after_write(request, principal)
         day = today()
         data = await self.graph.run(request, principal, graph.INBOX, {"on": day.isoformat()})
         running: list[dict[str, Any]] = []
@@ -224,6 +225,7 @@ class Workspace:
     ) -> dict[str, Any] | None:
         if not valid_id(promise_id):
             return None
+        await self.graph.after_write(request, session.principal)
         data = await self.graph.run(request, session.principal, graph.PROMISE, {"id": promise_id})
         return data if data["promise"] is not None else None
 

@@ -111,11 +111,11 @@ def names_of(organisations: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def places_of(document: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The places (id, name) of the promise's newest revision."""
-    revisions: Sequence[Mapping[str, Any]] = document.get("revisions") or ()
-    if not revisions:
-        return []
-    content: Mapping[str, Any] = revisions[-1].get("content") or {}
+    """The places (id, name) of the revision in force (what a record may name), else of the
+    working revision."""
+    state: Mapping[str, Any] = document.get("state") or {}
+    revision: Mapping[str, Any] = state.get("in_force") or state.get("working") or {}
+    content: Mapping[str, Any] = revision.get("content") or {}
     return [(p["place_id"], p["name"]) for p in content.get("places") or ()]
 
 

@@ -190,7 +190,7 @@ async def test_a_logged_in_editor_sees_the_inbox_and_the_promise_page_in_swedish
     assert missing.status_code == 404
 
 
-async def test_a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing(
+async def test_a_post_without_the_right_csrf_token_or_not_a_form_is_refused_and_changes_nothing(
     editor: Official, pool: asyncpg.Pool
 ) -> None:
     form = form_values((await editor.get(f"/app/loften/{PROMISE}/insats")).text)
@@ -207,6 +207,12 @@ async def test_a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_
         refused = await editor.post(f"/app/loften/{PROMISE}/insats", sent)
         assert refused.status_code == 403, token
         assert "Formuläret avvisades" in refused.text
+    as_json = await editor.http.post(
+        editor.app.url + f"/app/loften/{PROMISE}/insats",
+        json={**posted, "csrf_token": editor.csrf},
+        headers={"cookie": f"{COOKIE}={editor.cookie}"},
+    )
+    assert as_json.status_code == 400 and "Formuläret kunde inte läsas" in as_json.text
     assert await stream_version(pool) == before
 
 

@@ -149,6 +149,12 @@ async def test_an_editor_logs_in_and_records_an_activity_on_a_phone_with_no_wcag
             await checked(page, axe_source, "inbox")
 
             await page.get_by_role("link", name="Löften", exact=True).click()
+            await page.wait_for_url(f"{base}/app/loften")
+            # htmx (served by the app, allowed by the policy) narrows the list in place.
+            await page.evaluate("() => { window.sameDocument = true; }")
+            await page.select_option("#status", "in_force")
+            await page.wait_for_url(f"{base}/app/loften?status=in_force")
+            assert await page.evaluate("() => window.sameDocument === true")
             await page.get_by_role(
                 "link", name="Upplands-Bro – trygghet i Bro & Kungsängen"
             ).click()
@@ -173,6 +179,8 @@ async def test_an_editor_logs_in_and_records_an_activity_on_a_phone_with_no_wcag
             await page.get_by_role("button", name="Spara").click()
             summary = page.locator(".error-summary")
             assert "utanför löftets period" in await summary.inner_text()
+            focused = await page.evaluate("() => document.activeElement.className")
+            assert focused == "error-summary"  # read first, by a screen reader too
             await checked(page, axe_source, "record-refused")
             await summary.get_by_role("link").click()
             focused = await page.evaluate("() => document.activeElement.id")

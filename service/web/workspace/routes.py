@@ -53,23 +53,27 @@ async def live_session(request: Request) -> LiveSession | None:
 
 
 class FormRefused(ValueError):
-    """A body that is no urlencoded form of reasonable size."""
+    """A body that is no urlencoded form of reasonable size; `reason` is a msgid."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 async def form_of(request: Request) -> dict[str, list[str]]:
     """The posted urlencoded form, each value in Unicode NFC (as the API receives JSON)."""
     kind = (request.headers.get("content-type") or "").partition(";")[0].strip().lower()
     if kind != FORM_TYPE:
-        raise FormRefused("the form must be application/x-www-form-urlencoded")
+        raise FormRefused(N_("The form must be sent as a web form."))
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            raise FormRefused("the form is too large")
+            raise FormRefused(N_("The form is too large."))
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise FormRefused("the form cannot be read") from exc
+        raise FormRefused(N_("The form cannot be read.")) from exc
     form: dict[str, list[str]] = {}
     for name, value in pairs:
         form.setdefault(name, []).append(unicodedata.normalize("NFC", value.replace("\x00", "")))
@@ -270,7 +274,9 @@ class Workspace:
             try:
                 form = await form_of(request)
             except FormRefused as exc:
-                return self.message(request, 400, words(N_("The form could not be read")), str(exc))
+                return self.message(
+                    request, 400, words(N_("The form could not be read")), words(exc.reason)
+                )
             if not csrf_matches(session, one(form, "csrf_token")):
                 return self.message(
                     request,

@@ -303,11 +303,16 @@ async def test_an_activity_planned_today_is_in_the_inbox_and_reported_done_from_
     assert PLAN_TITLE not in after  # performed: no longer waiting this week
 
 
-async def test_a_form_post_from_another_organisation_gets_the_refusal_the_api_gives(
+async def test_another_organisation_sees_no_draft_and_its_forged_post_gets_the_apis_refusal(
     workspace: RunningApp, pool: asyncpg.Pool, http: httpx.AsyncClient
 ) -> None:
     cookie, csrf = await session_for(pool, ARJEPLOG, "arjeplog-editor")
     outsider = Official(http, workspace, cookie, csrf)
+    # Upplands-Bro's proposal is not Arjeplog's to see; its published promise is, read-only.
+    assert (await outsider.get(f"/app/loften/{PROPOSED}")).status_code == 404
+    assert PROPOSED_TITLE not in (await outsider.get("/app/")).text
+    public = (await outsider.get(f"/app/loften/{PROMISE}")).text
+    assert f'href="/app/loften/{PROMISE}/insats"' not in public
     form = form_values((await outsider.get(f"/app/loften/{PROMISE}/insats")).text)
     posted = {
         "commitment": "c2",

@@ -30,7 +30,7 @@ fragment Result on CommandResult {
 
 INBOX = """
 query Inbox($on: Date!) {
-  inbox(on: $on) { promiseId title action detail }
+  inbox(on: $on) { promiseId title action }
 }
 """
 

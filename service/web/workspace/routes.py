@@ -20,7 +20,7 @@ from service.identity.cookies import csrf_matches, current_session
 from service.identity.errors import SessionEnded
 from service.identity.sessions import LiveSession
 from service.web.graphql_view import Contexts
-from service.web.public.present import N_
+from service.web.public.present import N_, Words
 from service.web.public_page import language_of, today, valid_id, words_for
 from service.web.workspace import graph, pages, views
 from service.web.workspace.graph import Graph, GraphFailed
@@ -317,7 +317,7 @@ class Workspace:
             errors = [refused]
         return self._record_page(request, session, data, values, errors, status_code=422)
 
-    def _well_formed(self, values: RecordForm, words: Any) -> list[views.FieldError]:
+    def _well_formed(self, values: RecordForm, words: Words) -> list[views.FieldError]:
         """What the form itself needs before anything goes to the API: a command id, a day
         and a whole number (the rules about them are the API's)."""
         errors: list[views.FieldError] = []

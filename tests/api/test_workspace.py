@@ -23,6 +23,7 @@ from events.messages import Principal
 from events.promise.decider import STREAM_PREFIX
 from service.identity.login import return_path
 from service.identity.sessions import SessionStore
+from service.web.public.templates import STATIC
 from service.web.workspace.pages import CSP
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
@@ -188,6 +189,24 @@ async def test_a_logged_in_editor_sees_the_inbox_and_the_promise_page_in_swedish
 
     missing = await editor.get("/app/loften/no-such-promise")
     assert missing.status_code == 404
+    for response in (inbox, listing, page, missing):
+        assert response.headers["content-security-policy"] == CSP
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+
+
+async def test_the_workspace_serves_its_own_htmx_and_styles_and_nothing_else(
+    workspace: RunningApp, http: httpx.AsyncClient
+) -> None:
+    script = await http.get(workspace.url + "/app/static/htmx.min.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert script.content == (STATIC / "app" / "htmx.min.js").read_bytes()
+    styles = await http.get(workspace.url + "/app/static/app.css")
+    assert styles.status_code == 200 and styles.headers["content-type"].startswith("text/css")
+    for name in ("README.md", "htmx-LICENSE.txt", "..%2Fpublic.css", "nope.js"):
+        assert (await http.get(workspace.url + "/app/static/" + name)).status_code == 404, name
 
 
 async def test_a_post_without_the_right_csrf_token_or_not_a_form_is_refused_and_changes_nothing(

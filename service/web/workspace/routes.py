@@ -3,13 +3,10 @@ records a performed activity; every page for the session's principal, through Gr
 
 from __future__ import annotations
 
-import datetime as dt
-import unicodedata
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 import strawberry
 from starlette.requests import Request
@@ -20,14 +17,11 @@ from service.identity.cookies import csrf_matches, current_session
 from service.identity.errors import SessionEnded
 from service.identity.sessions import LiveSession
 from service.web.graphql_view import Contexts
-from service.web.public.present import N_, Words
+from service.web.public.present import N_
 from service.web.public_page import language_of, today, valid_id, words_for
 from service.web.workspace import graph, pages, views
+from service.web.workspace.forms import FormRefused, RecordForm, form_of, one, well_formed
 from service.web.workspace.graph import Graph, GraphFailed
-
-MAX_FORM_BYTES = 64 * 1024
-FORM_TYPE = "application/x-www-form-urlencoded"
-MAX_FIELDS = 200
 
 
 def routes(
@@ -50,68 +44,6 @@ async def live_session(request: Request) -> LiveSession | None:
         return await current_session(request)
     except SessionEnded:
         return None
-
-
-class FormRefused(ValueError):
-    """A body that is no urlencoded form of reasonable size; `reason` is a msgid."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-async def form_of(request: Request) -> dict[str, list[str]]:
-    """The posted urlencoded form, each value in Unicode NFC (as the API receives JSON)."""
-    kind = (request.headers.get("content-type") or "").partition(";")[0].strip().lower()
-    if kind != FORM_TYPE:
-        raise FormRefused(N_("The form must be sent as a web form."))
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise FormRefused(N_("The form is too large."))
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise FormRefused(N_("The form cannot be read.")) from exc
-    form: dict[str, list[str]] = {}
-    for name, value in pairs:
-        form.setdefault(name, []).append(unicodedata.normalize("NFC", value.replace("\x00", "")))
-    return form
-
-
-def one(form: dict[str, list[str]], name: str) -> str:
-    """The first value of `name` in the form, stripped; empty when absent."""
-    values = form.get(name) or [""]
-    return values[0].strip()
-
-
-@dataclass(slots=True, kw_only=True)
-class RecordForm:
-    """The record form's values, as rendered or as posted."""
-
-    command_id: str
-    occurrence: str = ""
-    commitment: str = ""
-    occurred_on: str = ""
-    quantity: str = ""
-    places: list[str] = field(default_factory=list)
-    performed_by: list[str] = field(default_factory=list)
-    summary: str = ""
-
-    @classmethod
-    def posted(cls, form: dict[str, list[str]]) -> RecordForm:
-        """The values a post carries."""
-        return cls(
-            command_id=one(form, "command_id"),
-            occurrence=one(form, "occurrence"),
-            commitment=one(form, "commitment"),
-            occurred_on=one(form, "occurred_on"),
-            quantity=one(form, "quantity"),
-            places=[p for p in form.get("places", []) if p],
-            performed_by=[p for p in form.get("performed_by", []) if p],
-            summary=one(form, "summary"),
-        )
 
 
 class Workspace:
@@ -302,7 +234,7 @@ class Workspace:
             )
             return self._record_page(request, session, data, values, [])
         values = RecordForm.posted(form)
-        errors = self._well_formed(values, words)
+        errors = well_formed(values, words)
         if not errors:
             result = await self._submit(request, session, promise_id, values)
             refused = views.refusal_of(result)
@@ -316,41 +248,6 @@ class Workspace:
                 )
             errors = [refused]
         return self._record_page(request, session, data, values, errors, status_code=422)
-
-    def _well_formed(self, values: RecordForm, words: Words) -> list[views.FieldError]:
-        """What the form itself needs before anything goes to the API: a command id, a day
-        and a whole number (the rules about them are the API's)."""
-        errors: list[views.FieldError] = []
-        if not values.command_id:
-            errors.append(
-                views.FieldError(
-                    message=words(N_("The form is incomplete; open it again.")), field=None
-                )
-            )
-        if not values.occurrence and not values.commitment:
-            errors.append(
-                views.FieldError(
-                    message=words(N_("Choose the commitment the activity was for.")),
-                    field="commitment",
-                )
-            )
-        try:
-            dt.date.fromisoformat(values.occurred_on)
-        except ValueError:
-            errors.append(
-                views.FieldError(
-                    message=words(N_("Enter the day it was done (year-month-day).")),
-                    field="occurred_on",
-                )
-            )
-        if values.quantity and not (values.quantity.isascii() and values.quantity.isdigit()):
-            errors.append(
-                views.FieldError(
-                    message=words(N_("Enter the quantity as a whole number.")),
-                    field="quantity",
-                )
-            )
-        return errors
 
     async def _submit(
         self, request: Request, session: LiveSession, promise_id: str, values: RecordForm
@@ -415,4 +312,4 @@ class Workspace:
         )
 
 
-__all__ = ["MAX_FORM_BYTES", "Workspace", "form_of", "live_session", "routes"]
+__all__ = ["Workspace", "live_session", "routes"]

@@ -60,6 +60,11 @@ class InvalidInput:
 class RuleViolated:
     message: str = strawberry.field(description=MESSAGE)
     code: str = strawberry.field(description=CODE)
+    field: list[str] = strawberry.field(
+        default_factory=list,
+        description="The path of the value the rule is about, as InvalidInput's `field` "
+        '(`["input", "occurredOn"]`); empty when no single field is at fault.',
+    )
 
 
 @strawberry.type(

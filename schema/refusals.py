@@ -84,10 +84,10 @@ def refusal_result(refusal: Refusal, language: str) -> RefusalResult:
         return errors.Forbidden(message=text, code=refusal.code)
     if isinstance(refusal, NotFound):
         return errors.NotFound(message=text, code=refusal.code)
+    field = graphql_path(refusal.field_path) if refusal.field_path else []
     if isinstance(refusal, InvalidInput):
-        field = graphql_path(refusal.field_path) if refusal.field_path else []
         return errors.InvalidInput(message=text, code=refusal.code, field=field)
-    return errors.RuleViolated(message=text, code=refusal.code)
+    return errors.RuleViolated(message=text, code=refusal.code, field=field)
 
 
 def forbidden_result(refusal: Forbidden, language: str) -> errors.Forbidden:

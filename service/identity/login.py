@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import asyncpg
 from authlib.integrations.starlette_client import OAuth, OAuthError
@@ -32,10 +32,31 @@ from service.identity.errors import InvalidToken, SessionEnded
 from service.identity.registry import IssuerEntry, IssuerRegistry
 from service.identity.sessions import SessionStore
 
-__all__ = ["CALLBACK_PATH", "CSRF_HEADER", "Login", "LoginSettings", "build_login"]
+__all__ = [
+    "CALLBACK_PATH",
+    "CSRF_HEADER",
+    "Login",
+    "LoginSettings",
+    "build_login",
+    "return_path",
+]
 
 CALLBACK_PATH = "/auth/callback"
 _PENDING = "login_provider"
+_RETURN_TO = "login_return_to"
+MAX_RETURN_PATH = 2000
+
+
+def return_path(value: object) -> str | None:
+    """`value` when it is a path on this origin to come back to after the login (`/app/…`,
+    with its query), else None: nothing with a scheme or host, no `//` or backslash (which
+    browsers read as another host), no control characters, at most MAX_RETURN_PATH long."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > MAX_RETURN_PATH:
+        return None
+    if value.startswith("//") or "\\" in value or any(ord(c) < 0x21 or c == "\x7f" for c in value):
+        return None
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +93,8 @@ class Login:
     routes: list[BaseRoute]
     middleware: list[Middleware]
     sessions: SessionStore
+    providers: tuple[str, ...] = ()
+    """The names of the providers one may log in with (`/login/{name}`), in registry order."""
 
 
 def build_login(
@@ -121,6 +144,7 @@ def build_login(
             )
         ],
         sessions=store,
+        providers=tuple(entry.name for entry in registry if entry.login is not None),
     )
 
 
@@ -150,6 +174,9 @@ class _LoginFlow:
         # One login at a time per browser, so the pre-login cookie stays small.
         request.session.clear()
         request.session[_PENDING] = entry.name
+        back = return_path(request.query_params.get("next"))
+        if back is not None:
+            request.session[_RETURN_TO] = back
         # Authlib keeps state, nonce and the PKCE verifier in `request.session` under the state
         # key: the encrypted pre-login cookie.
         response: Response = await client.authorize_redirect(request, self._settings.callback_url)
@@ -157,6 +184,7 @@ class _LoginFlow:
 
     async def callback(self, request: Request) -> Response:
         entry = self._entry(request.session.pop(_PENDING, None))
+        back = return_path(request.session.pop(_RETURN_TO, None))
         if entry is None:
             return _error(400, "no_login_pending", "no login is in progress in this session")
         client = self._oauth.create_client(entry.name)
@@ -183,7 +211,7 @@ class _LoginFlow:
             await self._store.revoke(previous, by="login")
         request.session.clear()
         session_id, _ = await self._store.create(principal, entry.name)
-        response = RedirectResponse(self._settings.after_login_path, status_code=303)
+        response = RedirectResponse(back or self._settings.after_login_path, status_code=303)
         self._settings.cookies.set_session(response, session_id)
         return response
 

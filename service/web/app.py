@@ -13,13 +13,14 @@ from typing import Any
 
 import asyncpg
 import httpx
+import strawberry
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from events.messages import Command, Principal
 from schema.api import build_schema
@@ -37,8 +38,8 @@ from service.identity.registry import IssuerRegistry, load_registry
 from service.identity.sessions import SessionStore
 from service.settings import Settings
 from service.supervisor import Role, Supervisor
-from service.web import errors, health, open_data, public_page
-from service.web.graphql_view import GraphQLEndpoint, View
+from service.web import errors, health, open_data, public_page, workspace
+from service.web.graphql_view import Contexts, GraphQLEndpoint, View
 from service.web.metrics import CountResponses, Metrics, graphql_operation
 from service.web.metrics_access import metrics_refusal
 from service.web.middleware import AnswerUnavailable, SecurityHeaders
@@ -97,7 +98,9 @@ def create_app(
         secrets_env=os.environ,
         pool=lambda: holder["services"].pool,  # sessions live on the primary
     )
-    graphql = _graphql(settings, domain, holder, login.sessions)
+    schema = build_schema(dev=settings.dev)
+    contexts = _contexts(domain, holder, login.sessions)
+    graphql = _graphql(settings, schema, contexts, holder)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -116,6 +119,7 @@ def create_app(
         *login.routes,
         *public_page.routes(),
         *open_data.routes(),
+        Mount("/app", routes=workspace.routes(schema, contexts, login.providers)),
         *(extra_routes or []),
     ]
     return Starlette(
@@ -185,10 +189,8 @@ def _supervise_workers(services: Services, roles: list[Role]) -> Supervisor:
     return supervisor
 
 
-def _graphql(
-    settings: Settings, domain: Domain, holder: dict[str, Services], sessions: SessionStore
-) -> GraphQLEndpoint:
-    """The GraphQL endpoint; per request it reads the lifespan's services from `holder`."""
+def _contexts(domain: Domain, holder: dict[str, Services], sessions: SessionStore) -> Contexts:
+    """How a GraphQL context is built per request, from the lifespan's services in `holder`."""
 
     checkpoints = checkpoint_reads(domain.projection_names)
 
@@ -221,16 +223,26 @@ def _graphql(
 
         return logged
 
+    return Contexts(make_dispatch=make_dispatch, make_reader=make_reader, sessions=sessions)
+
+
+def _graphql(
+    settings: Settings,
+    schema: strawberry.Schema,
+    contexts: Contexts,
+    holder: dict[str, Services],
+) -> GraphQLEndpoint:
+    """The GraphQL endpoint on `schema`, its contexts built by `contexts`; per request it reads
+    the lifespan's services from `holder`."""
+
     async def validate(token: str) -> Principal:
         return await holder["services"].bearer.validate(token)
 
     view = View(
-        build_schema(dev=settings.dev),
+        schema,
         dev=settings.dev,
         validate=validate,
-        make_dispatch=make_dispatch,
-        make_reader=make_reader,
-        sessions=sessions,
+        contexts=contexts,
         recheck_s=settings.session_recheck_s,
     )
 

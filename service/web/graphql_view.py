@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -98,6 +99,38 @@ def _json_body(data: object) -> bytes:
         return json.dumps(data, separators=(",", ":")).encode()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contexts:
+    """How a request's GraphQL context is built for a principal: the one construction both
+    /graphql and the workspace's in-process execution use, so both run under the same rules."""
+
+    make_dispatch: Callable[[Principal | None, str], Dispatch]
+    make_reader: Callable[[], PgReader]
+    sessions: SessionAdmin | None = None
+
+    def build(
+        self,
+        principal: Principal | None,
+        *,
+        request_id: str,
+        accept_language: str | None,
+        extras: dict[str, Any] | None = None,
+    ) -> Context:
+        """The context of one operation by `principal`, in the request's language."""
+        reader = self.make_reader()
+        return Context(
+            principal=principal,
+            reader=reader,
+            documents=DataLoader(load_fn=reader.documents_by_keys),
+            dispatch=self.make_dispatch(principal, request_id),
+            request_id=request_id,
+            now=lambda: dt.datetime.now(dt.UTC),
+            language=language_for(accept_language),
+            sessions=self.sessions,
+            extras=extras or {},
+        )
+
+
 class View(GraphQL[Context, None]):
     """Strawberry's ASGI app with our context and WebSocket authentication."""
 
@@ -109,9 +142,7 @@ class View(GraphQL[Context, None]):
         *,
         dev: bool,
         validate: Callable[[str], Awaitable[Principal]],
-        make_dispatch: Callable[[Principal | None, str], Dispatch],
-        make_reader: Callable[[], PgReader],
-        sessions: SessionAdmin | None = None,
+        contexts: Contexts,
         recheck_s: float = 30.0,
     ) -> None:
         super().__init__(
@@ -123,9 +154,7 @@ class View(GraphQL[Context, None]):
             max_subscriptions_per_connection=10,
         )
         self._validate = validate
-        self._make_dispatch = make_dispatch
-        self._make_reader = make_reader
-        self._sessions = sessions
+        self._contexts = contexts
         self._recheck_s = recheck_s
         if TypedUnavailable not in schema.extensions:
             schema.extensions = (*schema.extensions, TypedUnavailable)
@@ -221,19 +250,11 @@ class View(GraphQL[Context, None]):
         return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        principal: Principal | None = getattr(request.state, "principal", None)
-        request_id = getattr(request.state, "request_id", "")
-        reader = self._make_reader()
-        return Context(
-            principal=principal,
-            reader=reader,
-            documents=DataLoader(load_fn=reader.documents_by_keys),
-            dispatch=self._make_dispatch(principal, request_id),
-            request_id=request_id,
-            now=lambda: dt.datetime.now(dt.UTC),
-            language=language_for(request.headers.get("accept-language")),
-            sessions=self._sessions,
-            extras={"websocket": request} if isinstance(request, WebSocket) else {},
+        return self._contexts.build(
+            getattr(request.state, "principal", None),
+            request_id=getattr(request.state, "request_id", ""),
+            accept_language=request.headers.get("accept-language"),
+            extras={"websocket": request} if isinstance(request, WebSocket) else None,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
@@ -248,7 +269,7 @@ class View(GraphQL[Context, None]):
         context.principal = grant.principal
         context.reauthorise = lambda: grant.current(time.time())
         context.extras[GRANT_ENDED] = grant.ended
-        context.dispatch = self._make_dispatch(context.principal, context.request_id)
+        context.dispatch = self._contexts.make_dispatch(context.principal, context.request_id)
         # The connection closes (4403) once the token expires or the session ends.
         watch_until_ended(websocket, grant, recheck_s=self._recheck_s)
         return {"organisation": context.principal.organisation_id}

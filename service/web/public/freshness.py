@@ -43,7 +43,7 @@ def release_digest() -> str:
     files = sorted(
         [
             *(WEB / "templates" / "public").glob("*.html"),
-            *(WEB / "static").glob("*"),
+            *(path for path in (WEB / "static").glob("*") if path.is_file()),
             *(WEB / "public").glob("*.py"),
             WEB / "public_page.py",
             *(po_path(language) for language in LANGUAGES),

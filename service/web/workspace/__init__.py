@@ -1,0 +1,32 @@
+"""The officials' workspace at /app/: Swedish, server-rendered pages for the people who carry
+out the promises (Att göra, Löften, Registrera genomförd insats).
+
+Why it is built this way:
+
+* **Through the GraphQL schema, in-process.** Every page reads with a GraphQL query and every
+  form submits the generated mutation (the CommandResult union), executed with
+  `schema.execute` on a context built by `service.web.graphql_view.Contexts` — the same
+  construction /graphql uses — for the session's principal. So there is one set of
+  authorisation and visibility rules, and the workspace is the API's first client: what it
+  needs, the API has.
+* **Server-rendered Jinja2 (Starlette's integration), htmx for enhancement.** Every journey
+  works with plain links and form posts; htmx (vendored in service/web/static/app, no CDN, no
+  build step) only narrows the promise list without a reload. No inline script or style: the
+  page's policy allows scripts and styles from this origin only.
+* **The browser session of /login/{provider}.** A page asked for without a live session answers
+  the "Logga in" page, whose links come back to that page after the login. Every form carries
+  the session's CSRF token in a hidden field; a post without the right one is refused (403)
+  before anything is read or dispatched.
+* **Offline-tolerant recording.** The record form gets its command id (and the record's id)
+  when it is rendered; posting it again — a double tap, a retry after a dropped connection —
+  is the same command, which the API answers with the first receipt and appends nothing.
+* **Swedish from the catalogues.** Texts are gettext msgids (English) translated in
+  schema/locale/sv; refusals are the messages GraphQL returns in the request's language,
+  shown in an error summary linking to the field.
+"""
+
+from __future__ import annotations
+
+from service.web.workspace.routes import routes
+
+__all__ = ["routes"]

@@ -24,7 +24,7 @@ from schema.consistency import read_after
 from schema.context import Context
 from schema.evidence import Evidence, evidence_of
 from schema.indicators import IndicatorTrend, linked_trends
-from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
+from schema.pagination import First, PageInfo, key_after, page_info, page_size
 from schema.situation import ActionPlan, plans_naming
 
 MAX_LINKED_PROMISES = 100
@@ -284,7 +284,4 @@ class AgreementQuery:
         )
         page = rows[:limit]
         seen = [a for _key, doc in page if (a := visible(ctx, doc)) is not None]
-        end = encode_cursor(page[-1][0]) if page else None
-        return AgreementPage(
-            agreements=seen, page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit)
-        )
+        return AgreementPage(agreements=seen, page_info=page_info(rows, limit))

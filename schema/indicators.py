@@ -33,7 +33,7 @@ from projections.surveys import NAME as SURVEY_PROJECTION
 from schema.access import readable_organisations, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
-from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
+from schema.pagination import First, PageInfo, key_after, page_info, page_size
 
 
 @strawberry.type(
@@ -347,10 +347,9 @@ class IndicatorQuery:
             limit=limit + 1,
         )
         page = rows[:limit]
-        end = encode_cursor(page[-1][0]) if page else None
         return SurveyPage(
             surveys=[survey_of(doc["state"]) for _key, doc in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            page_info=page_info(rows, limit),
         )
 
     @strawberry.field(
@@ -392,7 +391,4 @@ class IndicatorQuery:
         # Together, so the request's loader reads the linked promises in one batch.
         shown = await asyncio.gather(*(visible_indicator(ctx, doc) for _key, doc in page))
         seen = [i for i in shown if i is not None]
-        end = encode_cursor(page[-1][0]) if page else None
-        return IndicatorPage(
-            indicators=seen, page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit)
-        )
+        return IndicatorPage(indicators=seen, page_info=page_info(rows, limit))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from typing import Annotated
 
 import strawberry
@@ -61,3 +62,13 @@ def key_after(after: str | None) -> str | None:
 class PageInfo:
     end_cursor: str | None
     has_next_page: bool
+
+
+def page_info(rows: Sequence[tuple[str, object]], limit: int) -> PageInfo:
+    """Where a page ends and whether more follow, for `rows` read in key order with one more
+    than the page's `limit` (the page is `rows[:limit]`)."""
+    shown = rows[:limit]
+    return PageInfo(
+        end_cursor=encode_cursor(shown[-1][0]) if shown else None,
+        has_next_page=len(rows) > limit,
+    )

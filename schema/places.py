@@ -17,7 +17,7 @@ from events.place import STREAM_PREFIX as PLACE_STREAM
 from projections.places import NAME as PLACE_PROJECTION
 from schema.consistency import read_after
 from schema.context import Context
-from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
+from schema.pagination import First, PageInfo, key_after, page_info, page_size
 
 
 @strawberry.type(description="A point in WGS84, in decimal degrees as registered.")
@@ -126,8 +126,7 @@ class PlaceQuery:
             municipality=municipality_id, unsafe_only=unsafe_only, after=start, limit=limit + 1
         )
         page = rows[:limit]
-        end = encode_cursor(page[-1][0]) if page else None
         return PlacePage(
             places=[place_of(doc["state"]) for _key, doc in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            page_info=page_info(rows, limit),
         )

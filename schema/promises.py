@@ -33,7 +33,7 @@ from schema.context import Context
 from schema.errors import ClientError
 from schema.evidence import Evidence, evidence_of
 from schema.indicators import FollowUpIndicators, IndicatorTrend, follow_up_trends, linked_trends
-from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
+from schema.pagination import First, PageInfo, key_after, page_info, page_size
 from schema.refusals import message
 from schema.situation import ActionPlan, plans_naming
 from schema.time_travel import AsOfRefused
@@ -750,9 +750,7 @@ class PromiseQuery:
             active_on=active_on,
         )
         seen = [p for key, doc in rows[:limit] if (p := visible(ctx, key, doc)) is not None]
-        more = len(rows) > limit
-        end = encode_cursor(rows[:limit][-1][0]) if rows[:limit] else None
-        return PromisePage(promises=seen, page_info=PageInfo(end_cursor=end, has_next_page=more))
+        return PromisePage(promises=seen, page_info=page_info(rows, limit))
 
     @strawberry.field(
         description="What waits for the caller's organisation to act, on `on` (default today): "

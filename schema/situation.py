@@ -22,7 +22,7 @@ from projections.situation import PICTURES, PLANS
 from schema.access import readable_organisations, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
-from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
+from schema.pagination import First, PageInfo, key_after, page_info, page_size
 
 MAX_NAMING_PLANS = 100
 """Adopted åtgärdsplaner listed under one agreement or promise (a handful in practice)."""
@@ -341,10 +341,7 @@ class SituationQuery:
         found = [picture_of(ctx, doc) for _key, doc in page]
         return SituationPicturePage(
             situation_pictures=[p for p in found if p is not None],
-            page_info=PageInfo(
-                end_cursor=encode_cursor(page[-1][0]) if page else None,
-                has_next_page=len(rows) > limit,
-            ),
+            page_info=page_info(rows, limit),
         )
 
     @strawberry.field(
@@ -388,8 +385,5 @@ class SituationQuery:
         found = [plan_of(ctx, doc) for _key, doc in page]
         return ActionPlanPage(
             action_plans=[p for p in found if p is not None],
-            page_info=PageInfo(
-                end_cursor=encode_cursor(page[-1][0]) if page else None,
-                has_next_page=len(rows) > limit,
-            ),
+            page_info=page_info(rows, limit),
         )

@@ -24,7 +24,7 @@ from projections.walks import NAME as WALK_PROJECTION
 from schema.access import sees_parties
 from schema.consistency import read_after
 from schema.context import Context
-from schema.pagination import First, PageInfo, encode_cursor, key_after, page_size
+from schema.pagination import First, PageInfo, key_after, page_info, page_size
 
 
 @strawberry.type(
@@ -189,8 +189,7 @@ class WalkQuery:
             limit=limit + 1,
         )
         page = rows[:limit]
-        end = encode_cursor(page[-1][0]) if page else None
         return WalkPage(
             walks=[visible_walk(ctx, doc) for _key, doc in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            page_info=page_info(rows, limit),
         )

@@ -22,12 +22,19 @@ SINGLE_LINE_MAX = 300
 """A text allowed at most this many characters is one line unless its check says otherwise."""
 
 
-def _refuse(*, code: str, message: str, field: str | FieldPath, **params: object) -> InvalidInput:
-    path = as_path(field)
-    named = ".".join(str(segment) for segment in path)
+def invalid_input(
+    *, code: str, message: str, path: str | FieldPath, **params: object
+) -> InvalidInput:
+    """An InvalidInput refusal at `path`, its dotted name given to the message as {field}."""
+    at = as_path(path)
+    named = ".".join(str(segment) for segment in at)
     return InvalidInput(
-        code=code, message=message, params={"field": named, **params}, field_path=path
+        code=code, message=message, params={"field": named, **params}, field_path=at
     )
+
+
+def _refuse(*, code: str, message: str, field: str | FieldPath, **params: object) -> InvalidInput:
+    return invalid_input(code=code, message=message, path=field, **params)
 
 
 def require_id(value: str, field_name: str | FieldPath) -> None:

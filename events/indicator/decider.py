@@ -41,28 +41,20 @@ from events.indicator.trend import DIRECTIONS
 from events.messages import (
     Command,
     Event,
-    FieldPath,
-    InvalidInput,
     NotFound,
     RuleViolated,
     unknown_command,
 )
+from events.place import require_local_editor
 from events.promise.content import AGREEMENT_STREAM_PREFIX
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM_PREFIX
 from events.survey import STREAM_PREFIX as SURVEY_STREAM_PREFIX
-from events.survey import SurveyState, require_survey_editor, survey_not_found
-from events.well_formed import require_choice, require_id, require_text
+from events.survey import SurveyState, survey_not_found
+from events.well_formed import invalid_input, require_choice, require_id, require_text
 
 STREAM_PREFIX = "indicator-"
 UNITS = frozenset({"percent", "count", "per_1000", "per_100000"})
 NAME_MAX = 300
-
-
-def _invalid(*, code: str, message: str, path: FieldPath, **params: object) -> InvalidInput:
-    named = ".".join(str(segment) for segment in path)
-    return InvalidInput(
-        code=code, message=message, params={"field": named, **params}, field_path=path
-    )
 
 
 def _not_found(indicator_id: str) -> NotFound:
@@ -90,7 +82,7 @@ def _decide_definition(
             params={"municipality": command.municipality_id},
             field_path=("municipality_id",),
         )
-    require_survey_editor(
+    require_local_editor(
         context, command.actor, command.municipality_id, command.at.date(), "define an indicator"
     )
     require_text(command.name, "name", max_length=NAME_MAX, multiline=False)
@@ -100,7 +92,7 @@ def _decide_definition(
     if command.target is not None:
         require_decimal(command.target, "target")
     if command.tolerance is not None and require_decimal(command.tolerance, "tolerance") < 0:
-        raise _invalid(
+        raise invalid_input(
             code="negative_tolerance",
             message="{field} must not be negative, got {value}.",
             path=("tolerance",),
@@ -110,7 +102,7 @@ def _decide_definition(
     require_period(command.first_period, command.periodicity, ("first_period",))
     require_period(command.last_period, command.periodicity, ("last_period",))
     if command.last_period < command.first_period:
-        raise _invalid(
+        raise invalid_input(
             code="period_reversed",
             message="{field} ({end}) is before the first period ({start}).",
             path=("last_period",),
@@ -140,7 +132,7 @@ def _from_survey(
     assert source.survey_id is not None
     require_id(source.survey_id, ("source", "survey_id"))
     if source.question_id is None:
-        raise _invalid(
+        raise invalid_input(
             code="blank_text", message="{field} must not be blank.", path=("source", "question_id")
         )
     require_id(source.question_id, ("source", "question_id"))
@@ -188,7 +180,7 @@ def checked_value(
     taken from the survey result."""
     require_period(period, state.periodicity, ("period",))
     if (source.survey_id is None) == (source.stated is None):
-        raise _invalid(
+        raise invalid_input(
             code="conflicting_fields",
             message="{field} names a survey result or a source in words: exactly one of them.",
             path=("source",),
@@ -199,14 +191,14 @@ def checked_value(
     else:
         shown = _from_survey(source, value, state, context)
     if shown is None:
-        raise _invalid(
+        raise invalid_input(
             code="value_missing",
             message="{field} is needed: the source gives no value for this indicator's unit.",
             path=("value",),
         )
     require_decimal(shown, "value")
     if state.unit == "percent" and not Decimal(0) <= Decimal(shown) <= Decimal(100):
-        raise _invalid(
+        raise invalid_input(
             code="share_out_of_range",
             message="{field} must be a percentage from 0 to 100, got {value}.",
             path=("value",),
@@ -228,7 +220,7 @@ def _require_in_range(state: IndicatorState, period: str) -> None:
 def _changeable(command: IndicatorCommand, state: IndicatorState, context: DecisionContext) -> None:
     if state.status == "none":
         raise _not_found(command.indicator_id)
-    require_survey_editor(
+    require_local_editor(
         context, command.actor, state.municipality_id, command.at.date(), "change an indicator"
     )
 

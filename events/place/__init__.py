@@ -16,6 +16,7 @@ from events.place.decider import (
     decide_place,
     may_change_places_of,
     place_stream,
+    require_local_editor,
     require_place_of,
 )
 from events.place.events import (
@@ -55,5 +56,6 @@ __all__ = [
     "evolve_place",
     "may_change_places_of",
     "place_stream",
+    "require_local_editor",
     "require_place_of",
 ]

@@ -22,10 +22,10 @@ from events.messages import (
     Event,
     FieldPath,
     Forbidden,
-    InvalidInput,
     NotFound,
     Principal,
     RuleViolated,
+    Term,
     unknown_command,
 )
 from events.place.commands import (
@@ -48,7 +48,13 @@ from events.place.events import (
 from events.place.state import ACTIVE, PlaceState, evolve_place
 from events.promise.content import SHARED_PLACE_STREAM_PREFIX
 from events.promise.drafting import EDITORS, PLACE_KINDS
-from events.well_formed import require_choice, require_id, require_not_after, require_text
+from events.well_formed import (
+    invalid_input,
+    require_choice,
+    require_id,
+    require_not_after,
+    require_text,
+)
 
 STREAM_PREFIX = SHARED_PLACE_STREAM_PREFIX
 NAME_MAX = 200
@@ -70,26 +76,26 @@ def may_change_places_of(
     )
 
 
-def require_place_editor(
+def require_local_editor(
     context: DecisionContext, actor: Principal, municipality_id: str, day: dt.date, action: str
 ) -> None:
-    """The actor edits for the municipality or for a police area serving it on `day`."""
+    """The actor edits (or signs) for the municipality or for a police area serving it on
+    `day`: who may change its shared places, record its safety walks and its surveys and
+    indicators."""
     if not may_change_places_of(context.directory, actor, municipality_id, day):
         raise Forbidden(
             code="not_a_party",
             message=(
                 "Only the municipality {municipality} and the police areas serving it may "
-                "change its places; {organisation} is neither."
+                "{action}; {organisation} is neither."
             ),
-            params={"municipality": municipality_id, "organisation": actor.organisation_id},
+            params={
+                "municipality": municipality_id,
+                "action": Term("action", action),
+                "organisation": actor.organisation_id,
+            },
         )
     require_any_role(actor, EDITORS, action)
-
-
-def _invalid(*, code: str, message: str, path: tuple[str, ...], **params: object) -> InvalidInput:
-    return InvalidInput(
-        code=code, message=message, params={"field": ".".join(path), **params}, field_path=path
-    )
 
 
 def require_place_of(
@@ -137,7 +143,7 @@ def check_coordinates(coordinates: Coordinates) -> None:
     for axis, value in (("latitude", coordinates.latitude), ("longitude", coordinates.longitude)):
         path = ("coordinates", axis)
         if not _DEGREES.fullmatch(value):
-            raise _invalid(
+            raise invalid_input(
                 code="invalid_input",
                 message="{field} must be decimal degrees in WGS84 such as 59.5237, got {value!r}.",
                 path=path,
@@ -145,7 +151,7 @@ def check_coordinates(coordinates: Coordinates) -> None:
             )
         bound = _RANGES[axis]
         if abs(Decimal(value)) > bound:
-            raise _invalid(
+            raise invalid_input(
                 code="invalid_input",
                 message="{field} must lie between -{bound} and {bound} degrees, got {value}.",
                 path=path,
@@ -176,7 +182,7 @@ def _require_active(state: PlaceState, place_id: str) -> None:
 def _require_in_order(state: PlaceState, as_of: dt.date) -> None:
     latest = state.latest_mark()
     if latest is not None and as_of < latest.as_of:
-        raise _invalid(
+        raise invalid_input(
             code="period_reversed",
             message="{field} ({day}) is before the latest entry of the place's history ({latest}).",
             path=("as_of",),
@@ -202,7 +208,7 @@ def _decide_registration(
             params={"municipality": command.municipality_id},
         )
     day = command.at.date()
-    require_place_editor(context, command.actor, command.municipality_id, day, "register a place")
+    require_local_editor(context, command.actor, command.municipality_id, day, "register a place")
     require_text(command.name, "name", max_length=NAME_MAX, multiline=False)
     require_choice(command.kind, PLACE_KINDS, "kind")
     if command.coordinates is not None:
@@ -240,7 +246,7 @@ def _changeable(
     if state.status == "none":
         raise _not_found(command.place_id)
     day = command.at.date()
-    require_place_editor(context, command.actor, state.municipality_id, day, action)
+    require_local_editor(context, command.actor, state.municipality_id, day, action)
     _require_active(state, command.place_id)
     return day
 

@@ -7,7 +7,6 @@ from events.survey.decider import (
     STREAM_PREFIX,
     SURVEY,
     decide_survey,
-    require_survey_editor,
     survey_not_found,
     survey_stream,
 )
@@ -29,7 +28,6 @@ __all__ = [
     "SurveyState",
     "decide_survey",
     "evolve_survey",
-    "require_survey_editor",
     "survey_not_found",
     "survey_stream",
 ]

@@ -16,26 +16,22 @@ from decimal import Decimal
 from events.context import DecisionContext
 from events.decider import Decider
 from events.decimal_text import require_decimal
-from events.directory.authority import require_any_role
 from events.directory.state import MUNICIPALITY, POLICE_AREA
 from events.messages import (
     Command,
     Event,
     FieldPath,
-    Forbidden,
-    InvalidInput,
     NotFound,
-    Principal,
     RuleViolated,
     unknown_command,
 )
 from events.place import STREAM_PREFIX as PLACE_STREAM_PREFIX
-from events.place import may_change_places_of, require_place_of
-from events.promise.drafting import EDITORS
+from events.place import require_local_editor, require_place_of
 from events.survey.commands import CorrectSurvey, RecordSurvey, SurveyCommand
 from events.survey.events import SURVEY_EVENTS, SurveyCorrected, SurveyRecorded, SurveyResult
 from events.survey.state import SurveyState, evolve_survey
 from events.well_formed import (
+    invalid_input,
     require_choice,
     require_id,
     require_not_after,
@@ -51,32 +47,9 @@ MAX_RESULTS = 1000
 _HUNDRED = Decimal(100)
 
 
-def _invalid(*, code: str, message: str, path: FieldPath, **params: object) -> InvalidInput:
-    named = ".".join(str(segment) for segment in path)
-    return InvalidInput(
-        code=code, message=message, params={"field": named, **params}, field_path=path
-    )
-
-
-def require_survey_editor(
-    context: DecisionContext, actor: Principal, municipality_id: str, day: dt.date, action: str
-) -> None:
-    """The actor edits for the municipality or for a police area serving it on `day`."""
-    if not may_change_places_of(context.directory, actor, municipality_id, day):
-        raise Forbidden(
-            code="not_a_party",
-            message=(
-                "Only the municipality {municipality} and the police areas serving it may "
-                "record its surveys and indicators; {organisation} is neither."
-            ),
-            params={"municipality": municipality_id, "organisation": actor.organisation_id},
-        )
-    require_any_role(actor, EDITORS, action)
-
-
 def _require_count(value: int, path: FieldPath) -> None:
     if value < 0:
-        raise _invalid(
+        raise invalid_input(
             code="negative_count",
             message="{field} must not be negative, got {value}.",
             path=path,
@@ -90,7 +63,7 @@ def check_numbers(asked: int, respondents: int, results: tuple[SurveyResult, ...
     _require_count(asked, ("asked",))
     _require_count(respondents, ("respondents",))
     if respondents > asked:
-        raise _invalid(
+        raise invalid_input(
             code="more_respondents_than_asked",
             message="{field} ({respondents}) is more than were asked ({asked}).",
             path=("respondents",),
@@ -98,7 +71,7 @@ def check_numbers(asked: int, respondents: int, results: tuple[SurveyResult, ...
             asked=asked,
         )
     if len(results) > MAX_RESULTS:
-        raise _invalid(
+        raise invalid_input(
             code="too_many_results",
             message="{field} holds more than {limit} results.",
             path=("results",),
@@ -109,7 +82,7 @@ def check_numbers(asked: int, respondents: int, results: tuple[SurveyResult, ...
         _check_result(result, ("results", index), respondents)
         key = (result.question_id, result.place_id)
         if key in seen:
-            raise _invalid(
+            raise invalid_input(
                 code="duplicate_values",
                 message="{field} repeats the result of question {question} for the same place.",
                 path=("results", index),
@@ -124,7 +97,7 @@ def _check_result(result: SurveyResult, path: FieldPath, respondents: int) -> No
     if result.place_id is not None:
         require_id(result.place_id, (*path, "place_id"))
     if result.share is None and result.count is None:
-        raise _invalid(
+        raise invalid_input(
             code="result_without_value",
             message="{field} needs a share, a count or both.",
             path=path,
@@ -132,7 +105,7 @@ def _check_result(result: SurveyResult, path: FieldPath, respondents: int) -> No
     if result.share is not None:
         share = require_decimal(result.share, (*path, "share"))
         if not Decimal(0) <= share <= _HUNDRED:
-            raise _invalid(
+            raise invalid_input(
                 code="share_out_of_range",
                 message="{field} must be a percentage from 0 to 100, got {value}.",
                 path=(*path, "share"),
@@ -143,7 +116,7 @@ def _check_result(result: SurveyResult, path: FieldPath, respondents: int) -> No
     if result.answered is not None:
         _require_count(result.answered, (*path, "answered"))
         if result.answered > respondents:
-            raise _invalid(
+            raise invalid_input(
                 code="more_answering_than_respondents",
                 message="{field} ({answered}) is more than answered the survey ({respondents}).",
                 path=(*path, "answered"),
@@ -201,7 +174,7 @@ def _decide_record(
             field_path=("municipality_id",),
         )
     day = command.at.date()
-    require_survey_editor(context, command.actor, command.municipality_id, day, "record a survey")
+    require_local_editor(context, command.actor, command.municipality_id, day, "record a survey")
     _check_police_area(command, context, day)
     require_choice(command.kind, KINDS, "kind")
     require_text(command.title, "title", max_length=TITLE_MAX, multiline=False)
@@ -233,7 +206,7 @@ def _decide_correction(
     if state.status == "none":
         raise survey_not_found(command.survey_id)
     day = command.at.date()
-    require_survey_editor(context, command.actor, state.municipality_id, day, "correct a survey")
+    require_local_editor(context, command.actor, state.municipality_id, day, "correct a survey")
     require_text(command.reason, "reason")
     check_numbers(command.asked, command.respondents, command.results)
     check_places(command.results, state.municipality_id, context)

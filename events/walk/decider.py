@@ -33,7 +33,7 @@ from events.messages import (
     unknown_command,
 )
 from events.place.decider import STREAM_PREFIX as PLACE_STREAM_PREFIX
-from events.place.decider import may_change_places_of, require_place_of
+from events.place.decider import may_change_places_of, require_local_editor, require_place_of
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM_PREFIX
 from events.promise.drafting import EDITORS
 from events.promise.state import NONE as PROMISE_NONE
@@ -61,6 +61,7 @@ from events.walk.events import (
 )
 from events.walk.state import IN_PROGRESS, NONE, Finding, WalkState, evolve_walk
 from events.well_formed import (
+    invalid_input,
     require_choice,
     require_id,
     require_not_after,
@@ -76,29 +77,6 @@ GROUP_MAX = 200
 DESCRIPTION_MAX = 2000
 REASON_MAX = 2000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-def _invalid(*, code: str, message: str, path: FieldPath, **params: object) -> InvalidInput:
-    named = ".".join(str(segment) for segment in path)
-    return InvalidInput(
-        code=code, message=message, params={"field": named, **params}, field_path=path
-    )
-
-
-def require_walk_recorder(
-    context: DecisionContext, actor: Principal, municipality_id: str, day: dt.date, action: str
-) -> None:
-    """The actor edits for the municipality or a police area serving it on `day`."""
-    if not may_change_places_of(context.directory, actor, municipality_id, day):
-        raise Forbidden(
-            code="not_a_party",
-            message=(
-                "Only the municipality {municipality} and the police areas serving it may "
-                "record its safety walks; {organisation} is neither."
-            ),
-            params={"municipality": municipality_id, "organisation": actor.organisation_id},
-        )
-    require_any_role(actor, EDITORS, action)
 
 
 def _require_organisation(context: DecisionContext, org_id: str, path: FieldPath) -> None:
@@ -117,7 +95,7 @@ def _check_participants(
     for index, participant in enumerate(participants):
         path: FieldPath = ("participants", index)
         if (participant.organisation_id is None) == (participant.group is None):
-            raise _invalid(
+            raise invalid_input(
                 code="conflicting_fields",
                 message="{field} names an organisation or a group, one of them.",
                 path=path,
@@ -127,7 +105,7 @@ def _check_participants(
         if participant.group is not None:
             require_text(participant.group, (*path, "group"), max_length=GROUP_MAX)
         if participant.count is not None and participant.count < 1:
-            raise _invalid(
+            raise invalid_input(
                 code="quantity_not_positive",
                 message="{field} must be at least 1, got {value}.",
                 path=(*path, "count"),
@@ -139,7 +117,7 @@ def _check_participants(
 
 def _check_route(route: tuple[str, ...], municipality_id: str, context: DecisionContext) -> None:
     if not route:
-        raise _invalid(
+        raise invalid_input(
             code="invalid_input",
             message="{field} must name at least one place the walk visited.",
             path=("route",),
@@ -212,7 +190,7 @@ def _decide_walk(command: RecordWalk, state: WalkState, context: DecisionContext
             params={"municipality": command.municipality_id},
             field_path=("municipality_id",),
         )
-    require_walk_recorder(
+    require_local_editor(
         context, command.actor, command.municipality_id, command.held_on, "record a safety walk"
     )
     require_not_after(command.held_on, command.at.date(), "held_on")
@@ -259,7 +237,7 @@ def _decide_finding(
     command: RecordFinding, state: WalkState, context: DecisionContext
 ) -> list[Event]:
     held_on = _held(state, command.walk_id)
-    require_walk_recorder(
+    require_local_editor(
         context, command.actor, state.municipality_id, held_on, "record a finding of a walk"
     )
     require_id(command.finding_id, "finding_id")
@@ -280,7 +258,7 @@ def _decide_finding(
     require_text(command.description, "description", max_length=DESCRIPTION_MAX)
     require_choice(command.category, CATEGORIES, "category")
     if command.photo_sha256 is not None and not _SHA256.fullmatch(command.photo_sha256):
-        raise _invalid(
+        raise invalid_input(
             code="invalid_sha256",
             message="{field} must be a SHA-256 digest: 64 lower-case hexadecimal digits.",
             path=("photo_sha256",),

@@ -33,6 +33,8 @@ AGREEMENT_URL = "https://www.upplands-bro.se/samverkansoverenskommelse"
 VARIANTS = ("csv", "excel.csv", "json")
 YEAR = dt.date.today().year
 """The promises run this year, so activities may be recorded against them."""
+FIRST_DAY = f"{YEAR}-01-01"
+"""The day of the records and the paper signature: never after today, whatever the day."""
 
 
 class Parties:
@@ -139,7 +141,7 @@ async def set_up(app: RunningApp, http: httpx.AsyncClient) -> None:
         channel="kommunens webb",
         url="https://www.upplands-bro.se/medborgarloften",
     )
-    await record(parties, PUBLISHED, "r1", f"{YEAR}-01-10")
+    await record(parties, PUBLISHED, "r1", FIRST_DAY)
     await plan_walks(parties)
     await parties.editor.ok(
         "draftFollowUp",
@@ -260,7 +262,7 @@ async def publish_agreement(parties: Parties) -> None:
         partyId=UB,
         signatoryName="Fredrik Kjos",
         signatoryTitle="kommunstyrelsens ordförande",
-        signedOn=f"{YEAR}-01-05",
+        signedOn=FIRST_DAY,
         evidence={"url": AGREEMENT_URL},
     )
     await parties.signers[LPO].ok(
@@ -464,7 +466,7 @@ async def test_a_conditional_get_with_the_etag_is_304_until_something_changes(
     await parties.settle("od-etag-draft", drafted["consistencyToken"])
     assert (await http.get(url, headers={"if-none-match": etag})).status_code == 304
 
-    token = await record(Parties(published, http), PUBLISHED, "r2", f"{YEAR}-01-11")
+    token = await record(Parties(published, http), PUBLISHED, "r2", FIRST_DAY)
     await Parties(published, http).settle(PUBLISHED, token)
     changed = await http.get(url, headers={"if-none-match": etag})
     assert changed.status_code == 200
@@ -521,7 +523,7 @@ async def test_the_agreements_file_lists_the_published_agreement_with_names_and_
     live, recorded = row["signatures"]
     assert "Signatory p-od-lpo" in live and "registrerat från dokument" not in live
     assert recorded == (
-        f"Upplands-Bro kommun: Fredrik Kjos, kommunstyrelsens ordförande, {YEAR}-01-05 "
+        f"Upplands-Bro kommun: Fredrik Kjos, kommunstyrelsens ordförande, {FIRST_DAY} "
         f"(registrerat från dokument: {AGREEMENT_URL})"
     )
     assert row["recorded_from_document"] is True

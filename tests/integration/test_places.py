@@ -247,8 +247,8 @@ async def test_an_editor_of_another_municipality_is_refused_and_the_stream_is_un
     )["registerMunicipalPlace"]
     assert answer["__typename"] == "Forbidden" and answer["code"] == "not_a_party"
     assert answer["message"] == (
-        "Bara kommunen org-upplands-bro och de lokalpolisområden som betjänar den får ändra "
-        "dess platser; org-arjeplog är ingen av dem."
+        "Bara kommunen org-upplands-bro och de lokalpolisområden som betjänar den får "
+        "registrera en plats; org-arjeplog är ingen av dem."
     )
     # A coordinate out of range names its field from the argument down.
     answer = (

@@ -38,6 +38,13 @@ def readable_organisations(ctx: Context) -> frozenset[str] | Literal["all"]:
     return access.readable_organisations(ctx.principal)
 
 
+def read_scope(ctx: Context) -> tuple[frozenset[str], bool]:
+    """What a list reads for the caller: (the organisations whose unpublished documents it
+    reads, whether it reads every one) — the `member_of` and `everything` of the readers."""
+    readable = readable_organisations(ctx)
+    return (frozenset(), True) if readable == "all" else (readable, False)
+
+
 def sees_parties(ctx: Context, parties: Iterable[str]) -> bool:
     """True when the caller reads a stream with these parties beyond its public view."""
     return access.sees_any(ctx.principal, parties)

@@ -19,7 +19,7 @@ from events.agreement import STREAM_PREFIX as AGREEMENT_STREAM
 from events.indicator import AGREEMENT as AGREEMENT_LINK
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.agreements import NAME as AGREEMENT_PROJECTION
-from schema.access import readable_organisations, sees_parties
+from schema.access import read_scope, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.evidence import Evidence, evidence_of
@@ -111,11 +111,11 @@ class Agreement:
     )
     async def promise_ids(self, info: Info[Context, None]) -> list[strawberry.ID]:
         ctx = info.context
-        readable = readable_organisations(ctx)
+        member_of, everything = read_scope(ctx)
         keys = await ctx.reader.agreement_promises(
             agreement_id=str(self.id),
-            member_of=frozenset() if readable == "all" else readable,
-            everything=readable == "all",
+            member_of=member_of,
+            everything=everything,
             limit=MAX_LINKED_PROMISES,
         )
         return [strawberry.ID(key.removeprefix(PROMISE_STREAM)) for key in keys]
@@ -271,15 +271,15 @@ class AgreementQuery:
         await read_after(ctx, consistency_token)
         limit = page_size(first)
         start = key_after(after)
-        readable = readable_organisations(ctx)
+        member_of, everything = read_scope(ctx)
         rows = await ctx.reader.agreement_documents(
             organisation=organisation,
             status=status,
             title=title,
             after=start,
             limit=limit + 1,
-            member_of=frozenset() if readable == "all" else readable,
-            everything=readable == "all",
+            member_of=member_of,
+            everything=everything,
             active_on=active_on,
         )
         page = rows[:limit]

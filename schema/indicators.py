@@ -30,7 +30,7 @@ from projections.indicators import MAX_LINKED
 from projections.indicators import NAME as INDICATOR_PROJECTION
 from projections.promises import NAME as PROMISE_PROJECTION
 from projections.surveys import NAME as SURVEY_PROJECTION
-from schema.access import readable_organisations, sees_parties
+from schema.access import read_scope, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.pagination import First, PageInfo, key_after, page_info, page_size
@@ -338,11 +338,11 @@ class IndicatorQuery:
         ctx = info.context
         await read_after(ctx, consistency_token)
         limit = page_size(first)
-        readable = readable_organisations(ctx)
+        member_of, everything = read_scope(ctx)
         rows = await ctx.reader.survey_documents(
             organisation=organisation,
-            member_of=frozenset() if readable == "all" else readable,
-            everything=readable == "all",
+            member_of=member_of,
+            everything=everything,
             after=key_after(after),
             limit=limit + 1,
         )

@@ -26,7 +26,7 @@ from projections.directory import KEY as DIRECTORY_KEY
 from projections.directory import NAME as DIRECTORY_PROJECTION
 from projections.progress import AT_RISK, BEHIND
 from schema import errors
-from schema.access import readable_organisations
+from schema.access import read_scope
 from schema.consistency import read_after
 from schema.context import Context
 from schema.pagination import First, page_size
@@ -161,12 +161,12 @@ async def _visible_promises(
     most MAX_PROMISES), and whether there were more."""
     if not areas or not municipalities:
         return [], False
-    readable = readable_organisations(ctx)
+    member_of, everything = read_scope(ctx)
     rows = await ctx.reader.area_promise_documents(
         police_areas=areas,
         municipalities=municipalities,
-        member_of=frozenset() if readable == "all" else readable,
-        everything=readable == "all",
+        member_of=member_of,
+        everything=everything,
         limit=MAX_PROMISES + 1,
     )
     seen = [p for key, doc in rows[:MAX_PROMISES] if (p := visible(ctx, key, doc)) is not None]

@@ -27,7 +27,7 @@ from projections.progress import Pace, Progress, pace, progress
 from projections.progress import PeriodProgress as StoredPeriod
 from projections.promises import NAME as PROMISE_PROJECTION
 from schema import errors, time_travel
-from schema.access import member_organisation, readable_organisations, sees_parties
+from schema.access import member_organisation, read_scope, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.errors import ClientError
@@ -738,15 +738,15 @@ class PromiseQuery:
         await read_after(ctx, consistency_token)
         limit = page_size(first)
         start = key_after(after)
-        readable = readable_organisations(ctx)
+        member_of, everything = read_scope(ctx)
         rows = await ctx.reader.promise_documents(
             organisation=organisation,
             status=status,
             title=title,
             after=start,
             limit=limit + 1,
-            member_of=frozenset() if readable == "all" else readable,
-            everything=readable == "all",
+            member_of=member_of,
+            everything=everything,
             active_on=active_on,
         )
         seen = [p for key, doc in rows[:limit] if (p := visible(ctx, key, doc)) is not None]

@@ -11,15 +11,15 @@ lägesbild version it rests on and the agreement and promises implementing it; `
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from events.situation import ACTION_PLAN_STREAM, ADOPTED, DRAFT, REVISING, SITUATION_PICTURE_STREAM
 from projections.situation import PICTURES, PLANS
-from schema.access import readable_organisations, sees_parties
+from schema.access import read_scope, sees_parties
 from schema.consistency import read_after
 from schema.context import Context
 from schema.pagination import First, PageInfo, key_after, page_info, page_size
@@ -294,9 +294,30 @@ async def plans_naming(ctx: Context, kind: str, named_id: str) -> list[ActionPla
     return [p for p in plans if p is not None]
 
 
-def _scope(ctx: Context) -> tuple[frozenset[str], bool]:
-    readable = readable_organisations(ctx)
-    return (frozenset() if readable == "all" else readable), readable == "all"
+T = TypeVar("T")
+
+
+async def _listed(
+    ctx: Context,
+    projection: str,
+    municipality_id: str | None,
+    first: int | None,
+    after: str | None,
+    convert: Callable[[Context, dict[str, Any]], T | None],
+) -> tuple[list[T], PageInfo]:
+    """One page of lägesbilder or åtgärdsplaner as the caller may see them."""
+    limit = page_size(first)
+    member_of, everything = read_scope(ctx)
+    rows = await ctx.reader.situation_documents(
+        projection=projection,
+        municipality=municipality_id,
+        after=key_after(after),
+        limit=limit + 1,
+        member_of=member_of,
+        everything=everything,
+    )
+    found = [convert(ctx, doc) for _key, doc in rows[:limit]]
+    return [f for f in found if f is not None], page_info(rows, limit)
 
 
 @strawberry.type
@@ -327,22 +348,8 @@ class SituationQuery:
     ) -> SituationPicturePage:
         ctx = info.context
         await read_after(ctx, consistency_token)
-        limit = page_size(first)
-        member_of, everything = _scope(ctx)
-        rows = await ctx.reader.situation_documents(
-            projection=PICTURES,
-            municipality=municipality_id,
-            after=key_after(after),
-            limit=limit + 1,
-            member_of=member_of,
-            everything=everything,
-        )
-        page = rows[:limit]
-        found = [picture_of(ctx, doc) for _key, doc in page]
-        return SituationPicturePage(
-            situation_pictures=[p for p in found if p is not None],
-            page_info=page_info(rows, limit),
-        )
+        pictures, info_ = await _listed(ctx, PICTURES, municipality_id, first, after, picture_of)
+        return SituationPicturePage(situation_pictures=pictures, page_info=info_)
 
     @strawberry.field(
         description="One åtgärdsplan: every version for members of an owner, the adopted "
@@ -371,19 +378,5 @@ class SituationQuery:
     ) -> ActionPlanPage:
         ctx = info.context
         await read_after(ctx, consistency_token)
-        limit = page_size(first)
-        member_of, everything = _scope(ctx)
-        rows = await ctx.reader.situation_documents(
-            projection=PLANS,
-            municipality=municipality_id,
-            after=key_after(after),
-            limit=limit + 1,
-            member_of=member_of,
-            everything=everything,
-        )
-        page = rows[:limit]
-        found = [plan_of(ctx, doc) for _key, doc in page]
-        return ActionPlanPage(
-            action_plans=[p for p in found if p is not None],
-            page_info=page_info(rows, limit),
-        )
+        plans, info_ = await _listed(ctx, PLANS, municipality_id, first, after, plan_of)
+        return ActionPlanPage(action_plans=plans, page_info=info_)

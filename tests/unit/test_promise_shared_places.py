@@ -70,7 +70,9 @@ def test_the_promise_links_its_place_to_the_shared_place_and_takes_its_municipal
 
 def test_a_place_without_a_shared_place_names_no_other_stream() -> None:
     assert PROMISE.links(register(None, KOMMUN)) == ()
-    assert when(PROMISE, DRAFTED, register(None, KOMMUN), CONTEXT)
+    assert when(PROMISE, DRAFTED, register(None, KOMMUN), CONTEXT) == [
+        PlaceRegistered(place=register(None, KOMMUN).place)
+    ]
 
 
 REFUSALS = [

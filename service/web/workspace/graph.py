@@ -3,6 +3,7 @@ principal, on a context built as /graphql builds it (`Contexts.build`)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,23 +86,21 @@ query Promise($id: ID!) {
 }
 """
 
-RECORD_ACTIVITY = (
-    """
-mutation Record($commandId: ID!, $input: RecordActivityInput!) {
-  result: recordActivity(commandId: $commandId, input: $input) { ...Result }
-}
-"""
-    + RESULT
-)
 
-PERFORM_OCCURRENCE = (
-    """
-mutation Perform($commandId: ID!, $input: PerformOccurrenceInput!) {
-  result: performOccurrence(commandId: $commandId, input: $input) { ...Result }
-}
-"""
-    + RESULT
-)
+@functools.cache
+def mutation(field: str) -> str:
+    """The operation sending the command `field` (e.g. "recordActivity"): every command
+    mutation takes a command id, its input type `<Field>Input` and the consequences the user
+    acknowledged, and answers a CommandResult (aliased `result`)."""
+    if not field.isascii() or not field.isalpha():
+        raise ValueError(f"not a mutation name: {field!r}")
+    kind = field[0].upper() + field[1:]
+    return (
+        f"mutation {kind}($commandId: ID!, $input: {kind}Input!, "
+        "$acknowledge: [ConsequenceKind!]) {\n"
+        f"  result: {field}(commandId: $commandId, input: $input, acknowledge: $acknowledge) "
+        "{ ...Result }\n}\n" + RESULT
+    )
 
 
 WAIT = """

@@ -140,15 +140,19 @@ FORM_FIELDS = {
 """The record form's field ids by the mutation input's names."""
 
 
-def field_of(path: Sequence[str]) -> str | None:
-    """The form field a refusal's path (["input", "occurredOn"]) is about, if any."""
+def field_of(path: Sequence[str], fields: Mapping[str, str] = FORM_FIELDS) -> str | None:
+    """The form field a refusal's path (["input", "occurredOn"]) is about, if any; `fields`
+    maps the input's names to the form's field ids."""
     if len(path) < 2 or path[0] != "input":
         return None
-    return FORM_FIELDS.get(path[1])
+    return fields.get(path[1])
 
 
-def refusal_of(result: Mapping[str, Any]) -> FieldError | None:
-    """The refusal a CommandResult is, or None when it was accepted."""
+def refusal_of(
+    result: Mapping[str, Any], fields: Mapping[str, str] = FORM_FIELDS
+) -> FieldError | None:
+    """The refusal a CommandResult is, linked to the form field its input path names, or None
+    when it was accepted."""
     if result["__typename"] == "CommandAccepted":
         return None
-    return FieldError(message=result["message"], field=field_of(result.get("field") or ()))
+    return FieldError(message=result["message"], field=field_of(result.get("field") or (), fields))

@@ -11,51 +11,25 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from html import unescape
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
-from events.messages import Principal
 from events.promise.decider import STREAM_PREFIX
 from service.identity.login import return_path
-from service.identity.sessions import SessionStore
 from service.web.public.templates import STATIC
 from service.web.workspace.pages import CSP
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import PERIOD, TODAY, caught_up, publish_promise
+from tests.api.workspace_client import COOKIE, Official, form_values, session_for
 
 UB, LPO, ARJEPLOG = "org-upplands-bro", "org-lpo-jarfalla", "org-arjeplog"
 PROMISE = "ub-workspace"
 PLAN_TITLE = "Testdata: gemensam insats i Bro centrum"
 PROPOSED, PROPOSED_TITLE = "ub-workspace-proposed", "Testdata: förslag att underteckna"
-COOKIE = "samverkan_session"  # dev mode: no __Host- prefix over plain http
-
-
-@dataclass(frozen=True, slots=True)
-class Official:
-    """A browser with a live session of the workspace, as one official."""
-
-    http: httpx.AsyncClient
-    app: RunningApp
-    cookie: str
-    csrf: str
-
-    async def get(self, path: str) -> httpx.Response:
-        return await self.http.get(
-            self.app.url + path, headers={"cookie": f"{COOKIE}={self.cookie}"}
-        )
-
-    async def post(self, path: str, form: dict[str, Any]) -> httpx.Response:
-        return await self.http.post(
-            self.app.url + path,
-            data=form,
-            headers={"cookie": f"{COOKIE}={self.cookie}"},
-        )
 
 
 @pytest.fixture(scope="module")
@@ -90,34 +64,11 @@ async def workspace(dev_app: RunningApp) -> AsyncIterator[RunningApp]:
     yield dev_app
 
 
-async def session_for(pool: asyncpg.Pool, organisation: str, subject: str) -> tuple[str, str]:
-    """A live session of an editor of `organisation`: the cookie's id and its CSRF token."""
-    store = SessionStore(lambda: pool, max_age_s=3600)
-    principal = Principal(
-        issuer="workspace-test",
-        subject=subject,
-        organisation_id=organisation,
-        roles=frozenset({"editor"}),
-    )
-    session_id, live = await store.create(principal, "kommun")
-    return session_id, live.csrf
-
-
 @pytest.fixture
 async def editor(workspace: RunningApp, pool: asyncpg.Pool) -> AsyncIterator[Official]:
     cookie, csrf = await session_for(pool, UB, "ub-editor")
     async with httpx.AsyncClient(timeout=15) as http:
         yield Official(http, workspace, cookie, csrf)
-
-
-def form_values(page: str) -> dict[str, str]:
-    """The hidden fields of the page's form."""
-    return {
-        name: unescape(value)
-        for name, value in re.findall(
-            r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', page
-        )
-    }
 
 
 async def stream_version(pool: asyncpg.Pool) -> int:

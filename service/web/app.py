@@ -119,7 +119,7 @@ def create_app(
         *login.routes,
         *public_page.routes(),
         *open_data.routes(),
-        Mount("/app", routes=workspace.routes(schema, contexts, login.providers)),
+        Mount("/app", app=workspace.app(schema, contexts, login.providers)),
         *(extra_routes or []),
     ]
     return Starlette(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.database import unreachable
@@ -14,6 +16,10 @@ from service.web.graphql_view import RETRY_AFTER_S
 _log = logging.getLogger("service.app")
 
 UNAVAILABLE_MESSAGE = "the database is unavailable; retry shortly"
+
+ErrorAnswer = Callable[..., Response]
+"""How a route family answers an error: `(path, status, message, *, headers,
+accept_language)` → the response (service.web.errors.error_for by default)."""
 
 
 class AnswerUnavailable:
@@ -26,8 +32,9 @@ class AnswerUnavailable:
     A 503 a route gives itself (/readyz) gets `Retry-After` too, when it has none.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, answer: ErrorAnswer = error_for) -> None:
         self.app = app
+        self.answer = answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,7 +56,7 @@ class AnswerUnavailable:
             if started or not unreachable(exc):
                 raise
             _log.warning("%s: database unavailable (%s)", scope["path"], type(exc).__name__)
-            response = error_for(
+            response = self.answer(
                 scope["path"],
                 503,
                 UNAVAILABLE_MESSAGE,

@@ -15,6 +15,7 @@ from tests.api.pg_proxy import PgProxy, pg_proxy
 from tests.conftest import Database
 
 PROMISE = "upplands-bro-2018"  # any id of the right shape reaches the database
+SOME_SESSION = "0" * 43  # a session id of the right shape, looked up in the database
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,14 @@ async def test_every_route_answers_503_with_retry_after_while_the_database_is_do
         assert "Tillfälligt otillgänglig" in page.text, route
     for route in ("/open-data/promises.csv", "/open-data/promises.json"):
         assert (await http.get(app.url + route)).json()["error"] == "unavailable", route
+    # The workspace looks the session up in the database: its own page, in Swedish.
+    workspace = await http.get(
+        f"{app.url}/app/", headers={"cookie": f"__Host-samverkan_session={SOME_SESSION}"}
+    )
+    assert workspace.status_code == 503, workspace.text[:300]
+    assert workspace.headers["retry-after"] == "1"
+    assert workspace.headers["content-type"].startswith("text/html")
+    assert "Tillfälligt otillgänglig" in workspace.text
     assert (await http.get(f"{app.url}/readyz")).json()["database"] is False
     # Liveness and metrics stay up: the process is fine, only its database is not.
     assert (await http.get(f"{app.url}/healthz")).status_code == 200

@@ -140,7 +140,11 @@ async def test_a_logged_in_editor_sees_the_inbox_and_the_promise_page_in_swedish
 
     missing = await editor.get("/app/loften/no-such-promise")
     assert missing.status_code == 404
-    for response in (inbox, listing, page, missing):
+    unknown = await editor.get("/app/no/such/page")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("text/html")
+    assert "Sidan finns inte" in unknown.text and '<html lang="sv">' in unknown.text
+    for response in (inbox, listing, page, missing, unknown):
         assert response.headers["content-security-policy"] == CSP
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"

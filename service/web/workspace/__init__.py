@@ -27,6 +27,6 @@ Why it is built this way:
 
 from __future__ import annotations
 
-from service.web.workspace.routes import routes
+from service.web.workspace.routes import app, routes
 
-__all__ = ["routes"]
+__all__ = ["app", "routes"]

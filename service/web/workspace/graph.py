@@ -123,8 +123,17 @@ def consistency_token(value: str | None) -> str | None:
 
 
 class GraphFailed(Exception):
-    """A workspace operation the schema answered with errors: a defect of the page, never a
-    refusal (refusals are members of the result union)."""
+    """A workspace operation the schema answered with errors: an outage (code UNAVAILABLE) or
+    a defect of the page, never a refusal (refusals are members of the result union)."""
+
+    def __init__(self, message: str, codes: frozenset[str] = frozenset()) -> None:
+        super().__init__(message)
+        self.codes = codes
+
+    @property
+    def unavailable(self) -> bool:
+        """Whether the database could not be reached (the page can be tried again)."""
+        return "UNAVAILABLE" in self.codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +154,11 @@ class Graph:
         )
         result = await self.schema.execute(query, variable_values=variables, context_value=context)
         if result.errors or result.data is None:
-            raise GraphFailed("; ".join(str(e) for e in result.errors or ()))
+            errors = result.errors or ()
+            raise GraphFailed(
+                "; ".join(str(e) for e in errors),
+                frozenset(str((e.extensions or {}).get("code", "")) for e in errors),
+            )
         data: dict[str, Any] = result.data
         return data
 

@@ -14,9 +14,11 @@ from typing import Any
 
 import jinja2
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
+from service.web.languages import language_for
+from service.web.public.present import N_
 from service.web.public.templates import STATIC, WEB
 from service.web.public_page import PAGE_CSP, language_of, words_for
 
@@ -62,7 +64,7 @@ def asset_bytes(name: str) -> bytes:
     return (STATIC / "app" / name).read_bytes()
 
 
-def headers(language: str) -> dict[str, str]:
+def page_headers(language: str) -> dict[str, str]:
     """Every workspace page's headers: its policy and language, and never kept by a cache
     (a page shows what one person may see)."""
     return {
@@ -85,7 +87,7 @@ def page(request: Request, template: str, *, status_code: int = 200, **values: A
         **values,
     }
     return templates().TemplateResponse(
-        request, template, dict(context), status_code=status_code, headers=headers(language)
+        request, template, dict(context), status_code=status_code, headers=page_headers(language)
     )
 
 
@@ -101,4 +103,50 @@ def static(request: Request) -> Response:
             "cache-control": "public, max-age=31536000, immutable",
             "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
         },
+    )
+
+
+ERRORS = {
+    404: (N_("Page not found"), N_("There is no page at this address.")),
+    405: (N_("Page not found"), N_("There is no page at this address.")),
+    503: (
+        N_("Temporarily unavailable"),
+        N_("The workspace cannot reach its data right now. Nothing was lost; try again shortly."),
+    ),
+}
+"""The workspace's error pages with their own words (any other status: ERROR_OTHER)."""
+ERROR_OTHER = (
+    N_("Something went wrong"),
+    N_("The page cannot be shown. Nothing you sent was saved unless a receipt said so."),
+)
+
+
+def error_page(
+    path: str,
+    status: int,
+    message: str = "",
+    *,
+    headers: Mapping[str, str] | None = None,
+    accept_language: str | None = None,
+) -> Response:
+    """The workspace's page for an error no handler answered itself (an unknown address, an
+    outage, a defect), in the asked language; the shape of service.web.errors.error_for."""
+    language = language_for(accept_language)
+    words = words_for(language)
+    heading, text = ERRORS.get(status, ERROR_OTHER)
+    body = (
+        templates()
+        .env.get_template("message.html")
+        .render(
+            _=words,
+            language=language,
+            asset=asset,
+            csrf_token="",
+            person=None,
+            heading=words(heading),
+            text=words(text),
+        )
+    )
+    return HTMLResponse(
+        body, status_code=status, headers={**dict(headers or {}), **page_headers(language)}
     )

@@ -9,6 +9,11 @@ events after it; while it folds, it writes a snapshot at every SNAPSHOT_EVERY-th
 stream it passes, so the first look at a long stream pays for the fold once and later looks do
 not.
 
+A snapshot is stored under its decider's name and the shape of its state type (a digest of the
+type's JSON schema): a release that changes the state's fields never reads a snapshot written
+by an older one (it folds from the log and writes its own), so a snapshot can be decoded
+straight into the state type, in one pass, without the codec's unknown-field checks.
+
 The log stays the authority. A snapshot is used only while the stream has as many recorded
 erasures as when it was folded: recording an erasure deletes the stream's snapshots in the
 same transaction (migration 0007), and a snapshot written at the same moment from payloads read
@@ -20,15 +25,16 @@ is the same and no snapshot is written.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import asyncpg
-import orjson
+import msgspec
 
-from events.codec import from_plain, to_plain
 from events.decider import Decider
 from events.log.store import EVENT_COLUMNS, PAYLOAD_JOIN, StoredEvent, stored_event
 
@@ -87,14 +93,39 @@ class Found(Generic[S]):
 Fold = Callable[[S, Sequence[StoredEvent]], S]
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
+@functools.cache
+def shape(state_type: type) -> str:
+    """A digest of the state type's fields, nested types and defaults (its JSON schema)."""
+    schema = msgspec.json.encode(msgspec.json.schema(state_type), order="sorted")
+    return hashlib.sha256(schema).hexdigest()[:16]
+
+
+def key(name: str, state_type: type) -> str:
+    """What the snapshots of decider `name` are stored under: its name and its state's shape."""
+    return f"{name}@{shape(state_type)}"
+
+
+_DECODERS: dict[type, msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(state_type: type[S]) -> msgspec.json.Decoder[S]:
+    decoder = _DECODERS.get(state_type)
+    if decoder is None:
+        decoder = _DECODERS[state_type] = msgspec.json.Decoder(state_type)
+    return cast("msgspec.json.Decoder[S]", decoder)
+
+
 def encode(state: object) -> bytes:
-    """A state as stored in a snapshot."""
-    return orjson.dumps(to_plain(state))
+    """A state as stored in a snapshot: msgspec's JSON of it."""
+    return _ENCODER.encode(state)
 
 
 def decode(state_type: type[S], raw: bytes) -> S:
-    """A state read back from a snapshot."""
-    return from_plain(state_type, orjson.loads(raw))
+    """A state read back from a snapshot of the same shape, decoded straight into the type."""
+    return _decoder(state_type).decode(raw)
 
 
 def resume(
@@ -117,7 +148,7 @@ async def newest(
     log_index: int = LAST_LOG_INDEX,
 ) -> Found[S]:
     """The newest snapshot of `stream_id` by decider `name` still valid, at or before log_index."""
-    row = await conn.fetchrow(NEWEST, name, stream_id, log_index)
+    row = await conn.fetchrow(NEWEST, key(name, state_type), stream_id, log_index)
     assert row is not None
     if row[1] is None:
         return Found(row[0], None)
@@ -125,12 +156,17 @@ async def newest(
 
 
 async def write(
-    conn: asyncpg.Connection, name: str, stream_id: str, erasures: int, due: Sequence[Snapshot[S]]
+    conn: asyncpg.Connection,
+    name: str,
+    state_type: type[S],
+    stream_id: str,
+    erasures: int,
+    due: Sequence[Snapshot[S]],
 ) -> None:
     """Store snapshots folded from payloads read when the stream had `erasures` erasures."""
     await conn.execute(
         WRITE,
-        name,
+        key(name, state_type),
         stream_id,
         erasures,
         [s.stream_version for s in due],
@@ -190,7 +226,7 @@ async def _fold_as_of(
     if due:
         try:
             async with conn.transaction():
-                await write(conn, decider.name, stream_id, found.erasures, due)
+                await write(conn, decider.name, state_type, stream_id, found.erasures, due)
         except (asyncpg.ReadOnlySQLTransactionError, asyncpg.InsufficientPrivilegeError):
             pass  # a standby (or a role without write): the answer stands without them
     return state

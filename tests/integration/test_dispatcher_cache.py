@@ -210,7 +210,7 @@ async def test_an_erasure_by_another_process_is_never_served_from_the_cache_or_a
         assert await other.fetchval("SELECT count(*) FROM snapshots WHERE stream_id=$1", KEY) == 0
         # A snapshot written at the same moment from the payload read before the erasure
         # carries the older erasure count, so it is never read.
-        await snapshots.write(other, PROMISE.name, KEY, 0, [before.snapshot])
+        await snapshots.write(other, PROMISE.name, PromiseState, KEY, 0, [before.snapshot])
         assert (await snapshots.newest(other, PROMISE.name, PromiseState, KEY)).snapshot is None
     finally:
         await other.close()

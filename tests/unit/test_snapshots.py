@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import orjson
 from hypothesis import given, settings
@@ -83,3 +83,18 @@ def test_no_snapshot_is_due_for_an_event_not_yet_in_the_log() -> None:
     assert len(events) == 2
     _, due = snapshots.resume(PROJECTION.fold, PROMISE.initial_state, events, 1)
     assert due == []
+
+
+def test_a_state_with_other_fields_has_another_snapshot_key_so_no_old_snapshot_is_read() -> None:
+    @dataclass(frozen=True)
+    class Before:
+        status: str = "draft"
+
+    @dataclass(frozen=True)
+    class After:
+        status: str = "draft"
+        plans: tuple[str, ...] = field(default_factory=tuple)
+
+    assert snapshots.key("promise", Before) != snapshots.key("promise", After)
+    assert snapshots.key("promise", PromiseState) == snapshots.key("promise", PromiseState)
+    assert snapshots.key("promise", PromiseState) != snapshots.key("agreement", PromiseState)

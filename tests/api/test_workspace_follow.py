@@ -349,3 +349,32 @@ async def test_the_same_draft_form_posted_twice_starts_one_follow_up(
     assert await stream_version(pool) == before + 1
     page = (await editor.get(first.headers["location"])).text
     assert "Uppföljning: Slutrapport" in page
+
+
+async def test_the_same_assessment_and_approval_posted_twice_are_recorded_once(
+    workspace: RunningApp, http: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    editor = await official(http, workspace, pool, UB, "ub-editor")
+    path = await drafted(editor)
+    page = (await editor.get(path)).text
+    sent = {**form_of(page, f"{path}/bedomning", "c2"), "status": "partly", "achieved": "3"}
+    before = await stream_version(pool)
+    first = await editor.post(f"{path}/bedomning", sent)
+    again = await editor.post(f"{path}/bedomning", sent)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert first.headers["location"].endswith("#c3")  # on to the next commitment
+    assert await stream_version(pool) == before + 1
+
+    lpo_editor = await official(http, workspace, pool, LPO, "p-editor")
+    await assess_all(editor, lpo_editor, path)
+    signer = await official(
+        http, workspace, pool, UB, "ub-sig", frozenset({"signatory"}), f"p-{PROMISE}-kso"
+    )
+    form = form_of((await signer.get(path)).text, f"{path}/godkann")
+    before = await stream_version(pool)
+    first = await signer.post(f"{path}/godkann", form)
+    again = await signer.post(f"{path}/godkann", form)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert await stream_version(pool) == before + 1

@@ -31,7 +31,7 @@ fragment Result on CommandResult {
 
 INBOX = """
 query Inbox($on: Date!) {
-  inbox(on: $on) { promiseId title action }
+  inbox(on: $on) { promiseId title action detail }
 }
 """
 

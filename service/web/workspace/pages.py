@@ -42,7 +42,9 @@ from this origin only (no inline script or style)."""
 def templates() -> Jinja2Templates:
     """The workspace's templates, one environment per process."""
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(WEB / "templates" / "app"),
+        # The public templates after the workspace's own: a preview renders the public page's
+        # macros (commitments.html) as citizens will see them.
+        loader=jinja2.FileSystemLoader([WEB / "templates" / "app", WEB / "templates" / "public"]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -16,13 +16,13 @@ from starlette.routing import BaseRoute, Route
 
 from service.web.graphql_view import RETRY_AFTER_S, Contexts
 from service.web.middleware import AnswerUnavailable
-from service.web.workspace import inbox, pages, promises, record
+from service.web.workspace import follow, inbox, pages, promises, record
 from service.web.workspace.core import Workspace
 from service.web.workspace.graph import Graph, GraphFailed
 
 _log = logging.getLogger("service.workspace")
 
-JOURNEYS = (inbox, promises, record)
+JOURNEYS = (inbox, promises, record, follow)
 """The modules whose `routes(workspace)` make up the workspace, in the order they are tried."""
 
 

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from service.identity.sessions import LiveSession
 from service.web.public.present import N_
 from service.web.public_page import language_of, valid_id, words_for
-from service.web.workspace import graph, pages, views
+from service.web.workspace import graph, pages, revisions, views
 from service.web.workspace.core import Workspace
 from service.web.workspace.graph import GraphFailed
 
@@ -104,6 +104,10 @@ class Promises:
             occurrence_statuses=views.OCCURRENCE_STATUSES,
             follow_up_statuses=views.FOLLOW_UP_STATUSES,
             follow_up_kinds=views.FOLLOW_UP_KINDS,
+            revisions=revisions.revisions_of(promise["document"]),
+            unpublished=revisions.unpublished(promise["document"]),
+            stages=revisions.STAGES,
+            place_kinds=revisions.PLACE_KINDS,
         )
 
 

@@ -9,12 +9,13 @@ import strawberry
 from starlette.routing import BaseRoute, Route
 
 from service.web.graphql_view import Contexts
-from service.web.workspace import inbox, pages, promises, record
+from service.web.workspace import inbox, pages, promises, record, write
 from service.web.workspace.core import Workspace
 from service.web.workspace.graph import Graph
 
-JOURNEYS = (inbox, promises, record)
-"""The modules whose `routes(workspace)` make up the workspace, in the order they are tried."""
+JOURNEYS = (inbox, write, promises, record)
+"""The modules whose `routes(workspace)` make up the workspace, in the order they are tried
+(write's /loften/nytt before the promise page's /loften/{promise_id})."""
 
 
 def routes(

@@ -108,6 +108,10 @@ class Revision:
         """The parties that signed this revision."""
         return {s["party_id"] for s in self.signatures}
 
+    def signature_of(self, party_id: str) -> Mapping[str, Any] | None:
+        """The signature of `party_id` on this revision, if it signed."""
+        return next((s for s in self.signatures if s["party_id"] == party_id), None)
+
     def area_title(self, focus_area_id: str | None) -> str | None:
         """The title of a focus area of this revision, if it has one by that id."""
         return next(

@@ -79,6 +79,14 @@ def confirm_page(
     )
 
 
+def refused_page(ws: Workspace, request: Request, result: Mapping[str, Any]) -> Response:
+    """The API's refusal of a command on a promise the session cannot read (another
+    organisation's draft): only its message, with the status its type calls for."""
+    words = words_for(language_of(request))
+    status = {"NotFound": 404, "Forbidden": 403}.get(result["__typename"], 422)
+    return ws.message(request, status, words(N_("The change was refused")), result["message"])
+
+
 class Signing:
     """The handlers of the signing, force, publishing and amending pages."""
 
@@ -99,14 +107,16 @@ class Signing:
             form = posted
         promise_id = request.path_params["promise_id"]
         data = await promise_data(self.ws, request, session, promise_id)
-        if data is None:
-            return self.ws.not_found(request)
         if request.method == "GET":
+            if data is None:
+                return self.ws.not_found(request)
             return self._sign_page(request, session, data, str(uuid.uuid4()), [])
         words = words_for(language_of(request))
         command_id = one(form, "command_id")
         number = one(form, "revision_no")
         if not command_id or not number.isascii() or not number.isdigit():
+            if data is None:
+                return self.ws.not_found(request)
             errors = [
                 views.FieldError(
                     message=words(N_("The form is incomplete; open it again.")), field=None
@@ -128,6 +138,8 @@ class Signing:
         refused = revisions.refusal_of(result, SIGN_FIELDS)
         if refused is None:
             return accepted(f"/app/loften/{promise_id}/underteckna", result)
+        if data is None:
+            return refused_page(self.ws, request, result)
         return self._sign_page(request, session, data, command_id, [refused], status_code=422)
 
     def _sign_page(
@@ -154,7 +166,8 @@ class Signing:
             revision=shown,
             to_sign=revs.to_sign,
             own=own,
-            may_sign=revs.to_sign is not None and own not in revs.to_sign.signed_by(),
+            awaiting=revs.to_sign is not None and own not in revs.to_sign.signed_by(),
+            signatory="signatory" in session.principal.roles,
             unpublished=revisions.unpublished(promise["document"]),
             command_id=command_id,
             force_id=str(uuid.uuid4()),

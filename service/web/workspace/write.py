@@ -448,14 +448,14 @@ class Write:
             return posted
         promise_id = request.path_params["promise_id"]
         data = await promise_data(self.ws, request, session, promise_id)
-        if data is None:
-            return self.ws.not_found(request)
         words = words_for(language_of(request))
         values = Values(posted)
         command_id = values.one("command_id")
         command_input, errors = edit.read(promise_id, command_id, values, words)
         if not command_id:
             errors = [incomplete(words), *errors]
+        if data is None and (errors or not valid_id(promise_id)):
+            return self.ws.not_found(request)
         page = f"/app/loften/{promise_id}/skriv"
         if not errors:
             result = await self.ws.command(
@@ -471,6 +471,8 @@ class Write:
                     request, session, result, f"{page}/{action}", posted, page
                 )
             refused = revisions.refusal_of(result, WRITE_FIELDS)
+            if refused is not None and data is None:
+                return signing.refused_page(self.ws, request, result)
             if refused is None:
                 if action == "foreslaa":
                     return redirect(f"/app/loften/{promise_id}/underteckna", result)
@@ -478,6 +480,8 @@ class Write:
                     f"{page}?efter={result['consistencyToken']}#{edit.anchor}", status_code=303
                 )
             errors = [refused]
+        if data is None:
+            return self.ws.not_found(request)
         if action == "andra-atagande":
             working = revisions.revisions_of(data["promise"]["document"]).working
             if working is not None:

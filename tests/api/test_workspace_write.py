@@ -234,6 +234,8 @@ async def test_an_editor_writes_a_promise_and_two_signatories_put_it_in_force(
 
     for org, person in ((UB, UB_SIGNER), (LPO, LPO_SIGNER)):
         signer = await official(app, pool, editor.http, org, person)
+        inbox = (await signer.get("/app/")).text
+        assert f'href="{path}"' in inbox  # the inbox's "sign the revision" leads here
         page = await signer.get(path)
         form = form_at(page.text, path)
         assert form["content_hash"] == revision["content_hash"]
@@ -443,3 +445,34 @@ async def test_an_amendment_is_explained_before_it_is_started_by_a_signatory(
         "promise"
     ]["document"]["state"]
     assert state["in_force"]["revision_no"] == 1 and state["working"]["revision_no"] == 2
+
+
+async def test_a_publisher_publishes_the_promise_in_force_from_the_inbox(
+    app: RunningApp, editor: Official, pool: asyncpg.Pool, http: httpx.AsyncClient
+) -> None:
+    path = f"/app/loften/{IN_FORCE}/publicera"
+    assert f'href="{path}"' in (await editor.get("/app/")).text
+    cookie, csrf = await session_for(pool, UB, "ub-publisher", frozenset({"publisher"}))
+    publisher = Official(http, app, cookie, csrf)
+    page = await publisher.get(path)
+    form = form_at(page.text, path)
+    before = await stream_version(pool, IN_FORCE)
+    refused = await publisher.post(path, {**form, "channel": "", "published_on": "igår"})
+    assert refused.status_code == 422
+    assert '<a href="#published_on">' in error_summary(refused.text)
+    refused = await publisher.post(path, {**form, "channel": "", "published_on": TODAY.isoformat()})
+    assert refused.status_code == 422
+    assert '<a href="#channel">' in error_summary(refused.text)  # the API's blank_text
+    assert await stream_version(pool, IN_FORCE) == before
+    published = await publisher.post(
+        path,
+        {
+            **form,
+            "channel": "Kommunens webbplats",
+            "url": "https://example.org/lofte",
+            "published_on": TODAY.isoformat(),
+        },
+    )
+    page = await followed(publisher, published)
+    assert page.status_code == 200 and f'href="{path}"' not in page.text
+    assert await stream_version(pool, IN_FORCE) == before + 1

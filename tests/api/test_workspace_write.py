@@ -476,3 +476,110 @@ async def test_a_publisher_publishes_the_promise_in_force_from_the_inbox(
     page = await followed(publisher, published)
     assert page.status_code == 200 and f'href="{path}"' not in page.text
     assert await stream_version(pool, IN_FORCE) == before + 1
+
+
+async def test_a_commitment_is_changed_on_its_own_page_and_a_focus_area_in_use_stays(
+    editor: Official, pool: asyncpg.Pool
+) -> None:
+    promise_id, page = await drafted(editor)
+    base = f"/app/loften/{promise_id}/skriv"
+    page = await followed(
+        editor,
+        await editor.post(
+            f"{base}/fokusomrade",
+            {**form_at(page.text, f"{base}/fokusomrade"), "fa_title": "Testdata: område"},
+        ),
+    )
+    area = re.search(r'<option value="(fo-[^"]+)">Testdata: område', page.text)
+    assert area is not None, page.text
+    page = await followed(
+        editor,
+        await editor.post(
+            f"{base}/atagande",
+            {
+                **form_at(page.text, f"{base}/atagande"),
+                "c_text": "Testdata: trafikkontroller",
+                "c_focus_area": area.group(1),
+                "c_quantity": "10",
+                "c_unit": "kontroll",
+            },
+        ),
+    )
+    change = re.search(rf'href="({base}/atagande/at-[^"]+)"', page.text)
+    assert change is not None, page.text
+    form_page = await editor.get(change.group(1))
+    assert form_page.status_code == 200 and 'value="10"' in form_page.text
+    action = f"{base}/andra-atagande"
+    page = await followed(
+        editor,
+        await editor.post(
+            action,
+            {
+                **form_at(form_page.text, action),
+                "c_text": "Testdata: fler trafikkontroller",
+                "c_focus_area": area.group(1),
+                "c_quantity": "12",
+                "c_unit": "kontroll",
+                "c_per": "year",
+            },
+        ),
+    )
+    assert "Testdata: fler trafikkontroller" in page.text
+    assert "minst 12 kontroll per år" in page.text
+
+    # The API keeps a focus area a commitment belongs to; its refusal is shown, nothing changes.
+    before = await stream_version(pool, promise_id)
+    remove = f"{base}/ta-bort-fokusomrade"
+    refused = await editor.post(remove, form_at(page.text, remove))
+    assert refused.status_code == 422, refused.text
+    assert "Ett åtagande hör fortfarande till fokusområdet." in error_summary(refused.text)
+    assert await stream_version(pool, promise_id) == before
+
+    strike = f"{base}/ta-bort-atagande"
+    page = await followed(
+        editor, await editor.post(strike, {**form_at(page.text, strike), "reason": "Testdata"})
+    )
+    assert "Testdata: fler trafikkontroller" not in page.text
+    page = await followed(editor, await editor.post(remove, form_at(page.text, remove)))
+    assert '<span class="what">Testdata: område</span>' not in page.text
+
+
+async def test_a_signed_promise_whose_period_has_not_begun_is_not_put_in_force(
+    app: RunningApp, editor: Official, pool: asyncpg.Pool
+) -> None:
+    page = (await editor.get("/app/loften/nytt")).text
+    posted = await editor.post(
+        "/app/loften/nytt",
+        {
+            **form_at(page, "/app/loften/nytt"),
+            "title": "Testdata: nästa års löfte",
+            "label": str(TODAY.year + 1),
+            "parties": LPO,
+        },
+    )
+    page = await followed(editor, posted)
+    promise_id = posted.headers["location"].split("/")[3]
+    base = f"/app/loften/{promise_id}/skriv"
+    page = await followed(
+        editor,
+        await editor.post(
+            f"{base}/fokusomrade",
+            {**form_at(page.text, f"{base}/fokusomrade"), "fa_title": "Testdata: område"},
+        ),
+    )
+    await followed(
+        editor, await editor.post(f"{base}/foreslaa", form_at(page.text, f"{base}/foreslaa"))
+    )
+    path = f"/app/loften/{promise_id}/underteckna"
+    for org, person in ((UB, UB_SIGNER), (LPO, LPO_SIGNER)):
+        signer = await official(app, pool, editor.http, org, person)
+        page = await signer.get(path)
+        page = await followed(signer, await signer.post(path, form_at(page.text, path)))
+    assert '<dd class="status">Undertecknat</dd>' in page.text, page.text
+    force = f"/app/loften/{promise_id}/ikraft"
+    before = await stream_version(pool, promise_id)
+    page = await editor.get(path)
+    refused = await editor.post(force, form_at(page.text, force))
+    assert refused.status_code == 422, refused.text
+    assert "träder i kraft" in error_summary(refused.text)
+    assert await stream_version(pool, promise_id) == before

@@ -117,3 +117,13 @@ async def sign(page: Page, base: str, promise_id: str) -> None:
         await open_signing(page, base, promise_id)
     async with page.expect_navigation():
         await page.get_by_role("button", name=re.compile(r"^Underteckna för ")).click()
+
+
+async def start_amendment(page: Page, base: str, promise_id: str, reason: str) -> None:
+    """As a signatory: read what an amendment means and start one; the writing page of the
+    new revision opens."""
+    await page.goto(f"{base}/app/loften/{promise_id}/andra")
+    await page.fill("#reason", reason)
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Påbörja ändringen").click()
+    assert PROMISE_PATH.search(page.url) is not None, page.url

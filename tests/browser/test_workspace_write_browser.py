@@ -3,8 +3,9 @@ suite's real OpenID Providers: an Upplands-Bro editor drafts a promise with LPO 
 refused for a period that names no dates, then started), adds a focus area, a place and a
 commitment with a target, and proposes it; Upplands-Bro's signatory finds it in the inbox and
 signs it, then LPO Järfälla's signatory signs and the promise is in force, its revision with
-both signatures on the promise's page. axe-core finds no WCAG 2.1 A/AA violation on any page,
-none scrolls sideways, and a screenshot of each is kept in build/screenshots/.
+both signatures on the promise's page, and starts an amendment after reading what it means.
+axe-core finds no WCAG 2.1 A/AA violation on any page, none scrolls sideways, and a screenshot
+of each is kept in build/screenshots/.
 """
 
 from __future__ import annotations
@@ -166,6 +167,16 @@ async def test_an_editor_writes_a_promise_and_two_signatories_sign_it_on_a_phone
             assert "ub-signatory" in revisions and "p-signatory" in revisions
             assert PLACE in await page.locator("li.place").inner_text()
             await checked(page, axe_source, "write-promise")
+
+            await page.get_by_role("link", name="Ändra löftet").click()
+            await page.wait_for_url(f"{base}/app/loften/{promise_id}/andra")
+            assert (
+                "Version 2 utarbetas från version 1"
+                in await page.locator(".consequences").inner_text()
+            )
+            await checked(page, axe_source, "write-amend")
+            await steps.start_amendment(page, base, promise_id, "Testdata: nya behov")
+            assert "2 (skrivs)" in await page.locator("dl.facts").first.inner_text()
             assert errors == []
             await context.close()
         finally:

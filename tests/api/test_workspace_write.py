@@ -583,3 +583,42 @@ async def test_a_signed_promise_whose_period_has_not_begun_is_not_put_in_force(
     assert refused.status_code == 422, refused.text
     assert "träder i kraft" in error_summary(refused.text)
     assert await stream_version(pool, promise_id) == before
+
+
+async def test_a_place_of_the_promise_names_the_municipalitys_shared_place(
+    app: RunningApp, editor: Official, http: httpx.AsyncClient
+) -> None:
+    api = Client(http, app, app.token(UB, "editor"))
+    registered = await api.ok(
+        "registerMunicipalPlace",
+        placeId="ws-write-stationen",
+        municipalityId=UB,
+        name="Testdata: stationsområdet i Bro",
+        kind="station",
+    )
+    promise_id, page = await drafted(editor)
+    await caught_up(api, promise_id, registered["consistencyToken"])
+    page = await editor.get(f"/app/loften/{promise_id}/skriv")
+    assert '<option value="ws-write-stationen">Testdata: stationsområdet i Bro</option>' in (
+        page.text
+    )
+    base = f"/app/loften/{promise_id}/skriv"
+    await followed(
+        editor,
+        await editor.post(
+            f"{base}/plats",
+            {
+                **form_at(page.text, f"{base}/plats"),
+                "pl_name": "Stationen",
+                "pl_kind": "station",
+                "pl_shared": "ws-write-stationen",
+            },
+        ),
+    )
+    state = (await api.query(WORKING, id=promise_id))["promise"]["document"]["state"]
+    [place] = state["working"]["content"]["places"]
+    assert (place["name"], place["shared_place_id"], place["municipality_id"]) == (
+        "Stationen",
+        "ws-write-stationen",
+        UB,
+    )

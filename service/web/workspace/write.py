@@ -301,9 +301,10 @@ class Write:
         revs = revisions.revisions_of(promise["document"])
         working = revs.working
         shared: list[tuple[str, str]] = []
-        organisations = {o["id"]: o for o in data["organisations"]}
+        directory = await self.ws.graph.run(request, session.principal, ORGANISATIONS, {})
+        kinds = {o["id"]: o["kind"] for o in directory["organisations"]}
         for party in promise["parties"]:
-            if organisations.get(party, {}).get("kind") == "municipality":
+            if kinds.get(party) == "municipality":
                 found = await self.ws.graph.run(
                     request, session.principal, SHARED_PLACES, {"municipality": party}
                 )

@@ -193,7 +193,7 @@ async def test_an_editor_logs_in_and_records_an_activity_on_a_phone_with_no_wcag
             await page.get_by_role("link", name="Tillbaka till löftet").click()
             assert (
                 "Testdata: gemensam insats med synlig närvaro"
-                in await page.locator("table").inner_text()
+                in await page.locator("table.activities").inner_text()
             )
             assert errors == []
         finally:

@@ -25,7 +25,9 @@ fragment Result on CommandResult {
   ... on Forbidden { message code }
   ... on VersionConflict { message code }
   ... on IdempotencyKeyReused { message code }
-  ... on ConfirmationRequired { message code }
+  ... on ConfirmationRequired {
+    message code consequences { kind code message organisationId revisionNo }
+  }
 }
 """
 

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from service.identity.sessions import LiveSession
 from service.web.public.present import N_
 from service.web.public_page import language_of, valid_id, words_for
-from service.web.workspace import follow_view, graph, pages, views
+from service.web.workspace import follow_view, graph, pages, revisions, views
 from service.web.workspace.core import Workspace
 from service.web.workspace.graph import GraphFailed
 
@@ -107,6 +107,10 @@ class Promises:
             follow_ups=follow_view.reports_of(promise["document"], promise["parties"]),
             follow_up_stages=follow_view.STAGES,
             report_kinds=follow_view.KINDS,
+            revisions=revisions.revisions_of(promise["document"]),
+            unpublished=revisions.unpublished(promise["document"]),
+            stages=revisions.STAGES,
+            place_kinds=revisions.PLACE_KINDS,
         )
 
 

@@ -16,14 +16,15 @@ from starlette.routing import BaseRoute, Route
 
 from service.web.graphql_view import RETRY_AFTER_S, Contexts
 from service.web.middleware import AnswerUnavailable
-from service.web.workspace import follow, inbox, pages, promises, record
+from service.web.workspace import follow, inbox, pages, promises, record, write
 from service.web.workspace.core import Workspace
 from service.web.workspace.graph import Graph, GraphFailed
 
 _log = logging.getLogger("service.workspace")
 
-JOURNEYS = (inbox, promises, record, follow)
-"""The modules whose `routes(workspace)` make up the workspace, in the order they are tried."""
+JOURNEYS = (inbox, write, promises, record, follow)
+"""The modules whose `routes(workspace)` make up the workspace, in the order they are tried
+(write's /loften/nytt before the promise page's /loften/{promise_id})."""
 
 
 def routes(

@@ -31,7 +31,7 @@ fragment Result on CommandResult {
 
 INBOX = """
 query Inbox($on: Date!) {
-  inbox(on: $on) { promiseId title action }
+  inbox(on: $on) { promiseId title action walkId findingId }
 }
 """
 
@@ -69,7 +69,7 @@ query Promise($id: ID!) {
     }
     plans {
       planId title kind commitmentIds placeIds
-      occurrences { occurrenceId startsOn endsOn status recordId }
+      occurrences { occurrenceId startsOn endsOn status recordId reason }
     }
     followUpSchedule { dueId kind coversFrom coversTo dueOn status }
     document

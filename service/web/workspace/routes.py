@@ -9,11 +9,11 @@ import strawberry
 from starlette.routing import BaseRoute, Route
 
 from service.web.graphql_view import Contexts
-from service.web.workspace import inbox, pages, promises, record
+from service.web.workspace import carry, findings, inbox, pages, promises, record, walks
 from service.web.workspace.core import Workspace
 from service.web.workspace.graph import Graph
 
-JOURNEYS = (inbox, promises, record)
+JOURNEYS = (inbox, promises, record, carry, walks, findings)
 """The modules whose `routes(workspace)` make up the workspace, in the order they are tried."""
 
 

@@ -65,15 +65,18 @@ query Places($m: String!, $after: String) {
 PLACE_PAGES = 10
 """How many pages of PLACES a page reads at most."""
 PLANNED_WALKS = """
-query PlannedWalks($m: String!) {
-  promises(organisation: $m, status: ["in_force"], first: 50) {
+query PlannedWalks($m: String!, $after: String) {
+  promises(organisation: $m, status: ["in_force"], first: 10, after: $after) {
     promises {
       id title
-      plans { planId title kind occurrences { occurrenceId startsOn endsOn status } }
+      plans(first: 20) { planId title kind occurrences { occurrenceId startsOn endsOn status } }
     }
+    pageInfo { endCursor hasNextPage }
   }
 }
 """
+PLANNED_PAGES = 10
+"""How many pages of PLANNED_WALKS a page reads at most."""
 CATEGORIES = {
     "lighting": N_("Lighting"),
     "vegetation": N_("Vegetation"),
@@ -462,8 +465,25 @@ class Walks:
     async def _walk_plans_ids(
         self, request: Request, principal: Principal, municipality: str
     ) -> set[str]:
-        data = await self.ws.graph.run(request, principal, PLANNED_WALKS, {"m": municipality})
-        return {p["id"] for p in data["promises"]["promises"]}
+        return {p["id"] for p in await self._planned(request, principal, municipality)}
+
+    async def _planned(
+        self, request: Request, principal: Principal, municipality: str
+    ) -> list[dict[str, Any]]:
+        """The municipality's promises in force with their plans, in pages of PLANNED_WALKS."""
+        found: list[dict[str, Any]] = []
+        after: str | None = None
+        for _ in range(PLANNED_PAGES):
+            page = (
+                await self.ws.graph.run(
+                    request, principal, PLANNED_WALKS, {"m": municipality, "after": after}
+                )
+            )["promises"]
+            found.extend(page["promises"])
+            after = page["pageInfo"]["endCursor"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+        return found
 
     async def _walk_page(
         self,
@@ -484,9 +504,7 @@ class Walks:
                 for p in await places_of(self.ws, request, principal, municipality)
                 if p["status"] == "active"
             ]
-            planned = await self.ws.graph.run(
-                request, principal, PLANNED_WALKS, {"m": municipality}
-            )
+            planned = await self._planned(request, principal, municipality)
             words = words_for(language_of(request))
             occasions = [
                 (
@@ -494,7 +512,7 @@ class Walks:
                     f"{plan['title']}, {words.date(o['startsOn'])} "
                     f"({promise['title'] or promise['id']})",
                 )
-                for promise in planned["promises"]["promises"]
+                for promise in planned
                 for plan in promise["plans"]
                 if plan["kind"] == "safety_walk"
                 for o in plan["occurrences"]

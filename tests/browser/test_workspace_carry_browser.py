@@ -85,6 +85,10 @@ async def carry_app(
                         "registerMunicipalPlace", placeId=place, municipalityId=UB, name=name
                     )
                 await caught_up(editor, PROMISE, last["consistencyToken"])
+                await editor.query(
+                    "query($t: String) { places(consistencyToken: $t) { places { id } } }",
+                    t=last["consistencyToken"],
+                )
             yield app
 
 

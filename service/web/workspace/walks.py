@@ -347,6 +347,7 @@ class Walks:
         if isinstance(session, Response):
             return session
         principal = session.principal
+        await self.ws.graph.after_write(request, principal)
         setting = await setting_of(self.ws, request, principal)
         kind = setting.organisations.get(principal.organisation_id, {}).get("kind")
         municipality = principal.organisation_id if kind == "municipality" else None

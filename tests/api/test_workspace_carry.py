@@ -485,3 +485,25 @@ async def test_the_same_walk_form_posted_twice_records_one_walk_with_the_same_re
     path, _, query = first.headers["location"].partition("?")
     listing = (await editor.get(f"/app/vandringar?{query}")).text  # read after the write
     assert f'href="{path}"' in listing
+
+
+async def test_a_number_too_large_for_a_count_is_refused_by_the_form_not_the_server(
+    editor: Official, pool: asyncpg.Pool
+) -> None:
+    page = (await editor.get(f"/app/loften/{PROMISE}/planera")).text
+    before = await version_of(pool, STREAM_PREFIX + PROMISE)
+    refused = await editor.post(
+        f"/app/loften/{PROMISE}/planera",
+        {
+            **form_values(page),
+            "title": "Testdata: för ofta",
+            "kind": "activity",
+            "commitments": "c2",
+            "schedule": "yearly",
+            "times_per_year": "99999999999999999999",
+        },
+    )
+    assert refused.status_code == 422, refused.text
+    assert '<a href="#times_per_year">' in error_summary(refused.text)
+    assert 'value="99999999999999999999"' in refused.text
+    assert await version_of(pool, STREAM_PREFIX + PROMISE) == before

@@ -73,6 +73,12 @@ def is_date(value: str) -> bool:
     return True
 
 
+def whole(value: str) -> bool:
+    """True when `value` is a whole number small enough for the API's Int (at most 6 digits:
+    anything larger is no count a form means)."""
+    return value.isascii() and value.isdigit() and len(value) <= 6
+
+
 def incomplete(words: Words) -> views.FieldError:
     """The error of a form that lost its command id."""
     return views.FieldError(message=words(N_("The form is incomplete; open it again.")), field=None)
@@ -125,7 +131,7 @@ class PlanForm:
                 )
             return errors
         number = self.times_per_year if self.schedule == "yearly" else self.every_weeks
-        if not (number.isascii() and number.isdigit()):
+        if not whole(number):
             errors.append(
                 views.FieldError(
                     message=words(N_("Enter how often as a whole number.")),

@@ -19,7 +19,7 @@ from service.identity.sessions import LiveSession
 from service.web.public.present import N_, Words
 from service.web.public_page import language_of, today, valid_id, words_for
 from service.web.workspace import pages, views
-from service.web.workspace.carry import incomplete, is_date, redirect_after, short_id
+from service.web.workspace.carry import incomplete, is_date, redirect_after, short_id, whole
 from service.web.workspace.core import Workspace
 from service.web.workspace.forms import one
 from service.web.workspace.graph import GraphFailed
@@ -249,7 +249,7 @@ class WalkForm:
                 )
             )
         for index, (_, count) in enumerate(self.groups, start=1):
-            if count and not (count.isascii() and count.isdigit()):
+            if count and not whole(count):
                 errors.append(
                     views.FieldError(
                         message=words(N_("Enter how many came as a whole number.")),

@@ -507,3 +507,16 @@ async def test_a_number_too_large_for_a_count_is_refused_by_the_form_not_the_ser
     assert '<a href="#times_per_year">' in error_summary(refused.text)
     assert 'value="99999999999999999999"' in refused.text
     assert await version_of(pool, STREAM_PREFIX + PROMISE) == before
+
+
+async def test_a_police_editor_chooses_among_the_municipalities_the_area_serves(
+    police: Official,
+) -> None:
+    chooser = await police.get("/app/vandringar/ny")
+    assert chooser.status_code == 200, chooser.text
+    options = re.findall(r'<option value="([^"]+)">', chooser.text)
+    assert UB in options and "org-jarfalla" in options, chooser.text
+    form = (await police.get(f"/app/vandringar/ny?kommun={UB}")).text
+    assert "<h1>Registrera trygghetsvandring</h1>" in form
+    assert f'name="municipality" value="{UB}"' in form
+    assert TORGET_NAME in form

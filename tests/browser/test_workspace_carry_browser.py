@@ -182,6 +182,10 @@ async def test_an_editor_plans_walks_and_closes_a_finding_on_a_phone_with_no_wca
             assert "0 av 1 brister åtgärdade" in await page.locator("p.status").inner_text()
             await checked(page, axe_source, "carry-walk")
 
+            await page.get_by_role("link", name="Trygghetsvandringar", exact=True).click()
+            await page.wait_for_url(f"{base}/app/vandringar")
+            assert await page.locator(f'a[href="{walk_path}"]').count() == 1
+            await checked(page, axe_source, "carry-walks")
             await page.get_by_role("link", name="Brister", exact=True).click()
             await page.wait_for_url(f"{base}/app/fynd")
             await checked(page, axe_source, "carry-findings")

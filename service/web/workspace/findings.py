@@ -21,7 +21,7 @@ from service.web.workspace import pages, views
 from service.web.workspace.carry import incomplete, is_date, redirect_after
 from service.web.workspace.core import Workspace
 from service.web.workspace.forms import one
-from service.web.workspace.walks import (
+from service.web.workspace.walk_reads import (
     CATEGORIES,
     FINDING_STATUSES,
     places_of,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -16,102 +15,24 @@ from starlette.routing import BaseRoute, Route
 
 from events.messages import Principal
 from service.identity.sessions import LiveSession
-from service.web.public.present import N_, Words
+from service.web.public.present import N_
 from service.web.public_page import language_of, today, valid_id, words_for
 from service.web.workspace import pages, views
-from service.web.workspace.carry import incomplete, is_date, redirect_after, short_id, whole
+from service.web.workspace.carry import redirect_after
 from service.web.workspace.core import Workspace
-from service.web.workspace.forms import one
 from service.web.workspace.graph import GraphFailed
-
-WALKS = """
-query Walks($m: String, $after: String) {
-  walks(municipalityId: $m, first: 50, after: $after) {
-    walks { id municipalityId heldOn organiserId findingCount fixedCount }
-    pageInfo { endCursor hasNextPage }
-  }
-  organisations { id name }
-}
-"""
-WALK = """
-query Walk($id: ID!, $token: String) {
-  walk(id: $id, consistencyToken: $token) {
-    id municipalityId heldOn organiserId
-    participants { organisationId group count }
-    route
-    carriesOut { promiseId planId occurrenceId }
-    findings {
-      id placeId description category ownerId dueOn status closedOn overdue formerOwnerIds reason
-    }
-    findingCount fixedCount
-  }
-  organisations { id name kind }
-}
-"""
-SETTING = """
-query Setting($me: ID!) {
-  organisation(id: $me) { id kind links { municipalityId validFrom validTo } }
-  organisations { id name kind links { policeAreaId municipalityId validFrom validTo } }
-}
-"""
-PLACES = """
-query Places($m: String!, $after: String) {
-  places(municipalityId: $m, first: 100, after: $after) {
-    places { id name status }
-    pageInfo { endCursor hasNextPage }
-  }
-}
-"""
-PLACE_PAGES = 10
-"""How many pages of PLACES a page reads at most."""
-PLANNED_WALKS = """
-query PlannedWalks($m: String!, $after: String) {
-  promises(organisation: $m, status: ["in_force"], first: 10, after: $after) {
-    promises {
-      id title
-      plans(first: 20) { planId title kind occurrences { occurrenceId startsOn endsOn status } }
-    }
-    pageInfo { endCursor hasNextPage }
-  }
-}
-"""
-PLANNED_PAGES = 10
-"""How many pages of PLANNED_WALKS a page reads at most."""
-CATEGORIES = {
-    "lighting": N_("Lighting"),
-    "vegetation": N_("Vegetation"),
-    "vandalism": N_("Vandalism"),
-    "littering": N_("Littering"),
-    "traffic": N_("Traffic"),
-    "other": N_("Other"),
-}
-"""What a finding is about (RecordFindingInput.category)."""
-FINDING_STATUSES = {
-    "assigned": N_("assigned"),
-    "in_progress": N_("in progress"),
-    "done": N_("done"),
-    "wont_fix": N_("will not be fixed"),
-}
-"""Where a finding stands."""
-GROUPS = 2
-"""How many counted groups the walk form offers."""
-WALK_FIELDS = {
-    "heldOn": "held_on",
-    "organiserId": "organiser",
-    "participants": "participants",
-    "route": "route",
-    "carriesOut": "carries_out",
-}
-"""The walk form's field ids by RecordWalkInput's names."""
-FINDING_FIELDS = {
-    "placeId": "place",
-    "category": "category",
-    "description": "description",
-    "ownerId": "owner",
-    "dueOn": "due_on",
-    "photoSha256": "description",
-}
-"""The finding form's field ids by RecordFindingInput's names."""
+from service.web.workspace.walk_forms import FINDING_FIELDS, WALK_FIELDS, FindingForm, WalkForm
+from service.web.workspace.walk_reads import (
+    CATEGORIES,
+    FINDING_STATUSES,
+    PLANNED_PAGES,
+    PLANNED_WALKS,
+    WALKS,
+    Setting,
+    places_of,
+    setting_of,
+    walk_data,
+)
 
 
 def routes(ws: Workspace) -> list[BaseRoute]:
@@ -123,215 +44,6 @@ def routes(ws: Workspace) -> list[BaseRoute]:
         Route("/vandringar/{walk_id}", handlers.walk, methods=["GET"]),
         Route("/vandringar/{walk_id}/fynd/nytt", handlers.new_finding, methods=["GET", "POST"]),
     ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Setting:
-    """Who the session's organisation may walk with: the municipalities it records walks in
-    (its own, or those its police area serves today), and the organisations by id."""
-
-    municipalities: list[str]
-    organisations: dict[str, dict[str, Any]]
-
-    def names(self) -> dict[str, str]:
-        """Organisation names by id."""
-        return {k: o["name"] for k, o in self.organisations.items()}
-
-    def concerned(self, municipality_id: str, me: str, on: dt.date) -> list[str]:
-        """The organisations a walk in `municipality_id` would name: the municipality, the
-        police areas serving it on `on`, the partners, and the session's own."""
-        day = on.isoformat()
-        served = [
-            link["policeAreaId"]
-            for link in (self.organisations.get(municipality_id) or {}).get("links") or ()
-            if link["municipalityId"] == municipality_id
-            and (link["validFrom"] or "") <= day
-            and (link["validTo"] is None or link["validTo"] >= day)
-        ]
-        partners = [k for k, o in self.organisations.items() if o["kind"] == "partner"]
-        return list(dict.fromkeys([municipality_id, *served, *partners, me]))
-
-
-async def setting_of(ws: Workspace, request: Request, principal: Principal) -> Setting:
-    """The session's organisation's Setting, from the directory."""
-    data = await ws.graph.run(request, principal, SETTING, {"me": principal.organisation_id})
-    organisations = {o["id"]: o for o in data["organisations"]}
-    me = data["organisation"] or {"kind": "", "links": []}
-    day = today().isoformat()
-    if me["kind"] == "municipality":
-        municipalities = [principal.organisation_id]
-    else:
-        municipalities = [
-            link["municipalityId"]
-            for link in me["links"]
-            if (link["validFrom"] or "") <= day
-            and (link["validTo"] is None or link["validTo"] >= day)
-        ]
-    if not municipalities:
-        municipalities = [k for k, o in organisations.items() if o["kind"] == "municipality"]
-    return Setting(municipalities=list(dict.fromkeys(municipalities)), organisations=organisations)
-
-
-async def places_of(
-    ws: Workspace, request: Request, principal: Principal, municipality_id: str
-) -> list[dict[str, Any]]:
-    """The municipality's shared places (id, name, status), in pages of PLACES."""
-    found: list[dict[str, Any]] = []
-    after: str | None = None
-    for _ in range(PLACE_PAGES):
-        page = (
-            await ws.graph.run(request, principal, PLACES, {"m": municipality_id, "after": after})
-        )["places"]
-        found.extend(page["places"])
-        after = page["pageInfo"]["endCursor"]
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-    return found
-
-
-async def walk_data(
-    ws: Workspace, request: Request, session: LiveSession, walk_id: str
-) -> dict[str, Any] | None:
-    """The walk's data (WALK) read after the write the link names, or None when there is no
-    such walk."""
-    if not valid_id(walk_id):
-        return None
-    token = request.query_params.get("efter") or None
-    variables = {"id": walk_id, "token": token}
-    try:
-        data = await ws.graph.run(request, session.principal, WALK, variables)
-    except GraphFailed:
-        if token is None:
-            raise
-        data = await ws.graph.run(request, session.principal, WALK, {**variables, "token": None})
-    return data if data["walk"] is not None else None
-
-
-@dataclass(slots=True, kw_only=True)
-class WalkForm:
-    """The walk form's values, as rendered or as posted."""
-
-    command_id: str
-    municipality: str
-    held_on: str = ""
-    organiser: str = ""
-    participants: list[str] = field(default_factory=list)
-    groups: list[tuple[str, str]] = field(default_factory=lambda: [("", "")] * GROUPS)
-    route: list[str] = field(default_factory=list)
-    carries_out: str = ""
-
-    @classmethod
-    def posted(cls, form: dict[str, list[str]]) -> WalkForm:
-        """The values a post carries."""
-        names = form.get("group", [])[:GROUPS]
-        counts = form.get("group_count", [])[:GROUPS]
-        names += [""] * (GROUPS - len(names))
-        counts += [""] * (GROUPS - len(counts))
-        return cls(
-            command_id=one(form, "command_id"),
-            municipality=one(form, "municipality"),
-            held_on=one(form, "held_on"),
-            organiser=one(form, "organiser"),
-            participants=[p for p in form.get("participants", []) if p],
-            groups=[(n.strip(), c.strip()) for n, c in zip(names, counts, strict=True)],
-            route=[p for p in form.get("route", []) if p],
-            carries_out=one(form, "carries_out"),
-        )
-
-    def problems(self, words: Words) -> list[views.FieldError]:
-        """What the form itself needs: a command id, a day, whole numbers."""
-        errors = [] if self.command_id else [incomplete(words)]
-        if not is_date(self.held_on):
-            errors.append(
-                views.FieldError(
-                    message=words(N_("Enter the day of the walk (year-month-day).")),
-                    field="held_on",
-                )
-            )
-        for index, (_, count) in enumerate(self.groups, start=1):
-            if count and not whole(count):
-                errors.append(
-                    views.FieldError(
-                        message=words(N_("Enter how many came as a whole number.")),
-                        field=f"group_count-{index}",
-                    )
-                )
-        return errors
-
-    def command_input(self) -> dict[str, Any]:
-        """RecordWalkInput from the form."""
-        participants: list[dict[str, Any]] = [{"organisationId": p} for p in self.participants]
-        participants += [
-            {"group": name, "count": int(count) if count else None}
-            for name, count in self.groups
-            if name or count
-        ]
-        carries_out = None
-        if self.carries_out:
-            promise_id, _, rest = self.carries_out.partition("/")
-            plan_id, _, occurrence_id = rest.partition("/")
-            carries_out = {
-                "promiseId": promise_id,
-                "planId": plan_id,
-                "occurrenceId": occurrence_id,
-            }
-        return {
-            "walkId": f"vandring-{short_id(self.command_id)}",
-            "municipalityId": self.municipality,
-            "heldOn": self.held_on,
-            "organiserId": self.organiser,
-            "participants": participants or None,
-            "route": self.route,
-            "carriesOut": carries_out,
-        }
-
-
-@dataclass(slots=True, kw_only=True)
-class FindingForm:
-    """The finding form's values, as rendered or as posted."""
-
-    command_id: str
-    place: str = ""
-    category: str = ""
-    description: str = ""
-    owner: str = ""
-    due_on: str = ""
-
-    @classmethod
-    def posted(cls, form: dict[str, list[str]]) -> FindingForm:
-        """The values a post carries."""
-        return cls(
-            command_id=one(form, "command_id"),
-            place=one(form, "place"),
-            category=one(form, "category"),
-            description=one(form, "description"),
-            owner=one(form, "owner"),
-            due_on=one(form, "due_on"),
-        )
-
-    def problems(self, words: Words) -> list[views.FieldError]:
-        """What the form itself needs: a command id and a due date."""
-        errors = [] if self.command_id else [incomplete(words)]
-        if not is_date(self.due_on):
-            errors.append(
-                views.FieldError(
-                    message=words(N_("Enter the day it is to be fixed by (year-month-day).")),
-                    field="due_on",
-                )
-            )
-        return errors
-
-    def command_input(self, walk_id: str) -> dict[str, Any]:
-        """RecordFindingInput from the form."""
-        return {
-            "walkId": walk_id,
-            "findingId": f"fynd-{short_id(self.command_id)}",
-            "placeId": self.place,
-            "category": self.category,
-            "description": self.description,
-            "ownerId": self.owner,
-            "dueOn": self.due_on,
-        }
 
 
 class Walks:

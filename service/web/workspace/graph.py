@@ -33,7 +33,7 @@ fragment Result on CommandResult {
 
 INBOX = """
 query Inbox($on: Date!) {
-  inbox(on: $on) { promiseId title action detail }
+  inbox(on: $on) { promiseId title action detail walkId findingId }
 }
 """
 
@@ -71,7 +71,7 @@ query Promise($id: ID!) {
     }
     plans {
       planId title kind commitmentIds placeIds
-      occurrences { occurrenceId startsOn endsOn status recordId }
+      occurrences { occurrenceId startsOn endsOn status recordId reason }
     }
     followUpSchedule { dueId kind coversFrom coversTo dueOn status }
     document

@@ -16,13 +16,23 @@ from starlette.routing import BaseRoute, Route
 
 from service.web.graphql_view import RETRY_AFTER_S, Contexts
 from service.web.middleware import AnswerUnavailable
-from service.web.workspace import follow, inbox, pages, promises, record, write
+from service.web.workspace import (
+    carry,
+    findings,
+    follow,
+    inbox,
+    pages,
+    promises,
+    record,
+    walks,
+    write,
+)
 from service.web.workspace.core import Workspace
 from service.web.workspace.graph import Graph, GraphFailed
 
 _log = logging.getLogger("service.workspace")
 
-JOURNEYS = (inbox, write, promises, record, follow)
+JOURNEYS = (inbox, write, promises, record, follow, carry, walks, findings)
 """The modules whose `routes(workspace)` make up the workspace, in the order they are tried
 (write's /loften/nytt before the promise page's /loften/{promise_id})."""
 

@@ -20,6 +20,7 @@ ACTIONS = {
     "publish_follow_up": N_("Publish the follow-up"),
     "follow_up_due": N_("Follow-up due soon"),
     "follow_up_overdue": N_("Follow-up overdue"),
+    "finding_overdue": N_("Finding of a safety walk overdue"),
 }
 """What an inbox item asks of the organisation."""
 PACE = {

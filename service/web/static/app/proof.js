@@ -68,9 +68,14 @@
 
   // A C2SP verifier key: name+hex key id+base64(0x01 || Ed25519 public key).
   async function logKey(vkey) {
-    const parts = vkey.trim().split("+");
-    if (parts.length !== 3) throw new Failed("malformed");
-    const [name, keyId, encoded] = parts;
+    // The base64 may hold "+" itself: only the first two separate the parts.
+    const text = vkey.trim();
+    const first = text.indexOf("+");
+    const second = text.indexOf("+", first + 1);
+    if (first < 1 || second < 0) throw new Failed("malformed");
+    const name = text.slice(0, first);
+    const keyId = text.slice(first + 1, second);
+    const encoded = text.slice(second + 1);
     const raw = fromBase64(encoded);
     if (raw.length !== 33 || raw[0] !== 1) throw new Failed("malformed");
     const publicKey = raw.slice(1);

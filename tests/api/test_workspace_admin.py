@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import re
 from collections.abc import AsyncIterator
 from html import unescape
@@ -183,19 +182,13 @@ async def test_a_directory_post_without_the_csrf_token_is_refused_and_registers_
     page = await admin.get("/app/katalog")
     form = form_at(page.text, "/app/katalog/personer") | {"name": "Testdata Utan Token"}
     del form["csrf_token"]
+    before = await pool.fetchval("SELECT version FROM streams WHERE stream_id = 'directory'")
     refused = await admin.post("/app/katalog/personer", form)
     assert refused.status_code == 403
-    assert "säkerhetskod" in refused.text or "token" in refused.text.lower()
-    history = Client(http, admin_app, admin_app.token(UB, "auditor"))
-    data = await history.query(
-        'query { history(streamId: "directory", first: 100) { ... on HistoryPage { '
-        "entries { type } pageInfo { hasNextPage } } } }"
-    )
-    # The directory stream may be long; the person is nowhere among the names either.
-    reader = Client(http, admin_app, admin_app.token(UB, "viewer"))
-    names = await reader.query("{ organisations { people { name } } }")
-    assert "Testdata Utan Token" not in json.dumps(names, ensure_ascii=False)
-    assert data["history"]["entries"]
+    assert "<h1>Formuläret avvisades</h1>" in refused.text
+    assert "saknade den här inloggningens säkerhetskod" in refused.text
+    after = await pool.fetchval("SELECT version FROM streams WHERE stream_id = 'directory'")
+    assert before is not None and after == before
 
 
 async def test_a_registered_person_is_offered_for_a_role_at_once(

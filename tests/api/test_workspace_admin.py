@@ -142,6 +142,7 @@ async def test_an_editor_is_refused_with_the_apis_typed_refusal_and_nothing_chan
     page = await editor.get("/app/katalog")
     assert page.status_code == 200
     assert 'href="/app/katalog"' not in page.text  # no nav link but for an org_admin
+    assert 'href="/app/granskning"' not in page.text  # nor but for an auditor
     before = await mandates_of(admin_app, http, PERSON)
     form = form_at(page.text, "/app/katalog/mandat") | {"mandate_person": PERSON}
     refused = await editor.post("/app/katalog/mandat", form)
@@ -203,7 +204,7 @@ async def test_a_registered_person_is_offered_for_a_role_at_once(
     person = f"person-{form['command_id']}"
     assert f"person={person}" in location
     shown = await admin.get(location.split("#")[0])
-    assert f'<option value="{person}" selected>' in shown.text
+    assert f'<option value="{person}" selected>Testdata Rut Ny</option>' in shown.text
 
 
 async def covered_by_a_checkpoint(client: Client) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -209,7 +209,7 @@ class Directory:
         await self.ws.graph.after_write(request, session.principal)
         return await self._page(request, session, {}, [], None)
 
-    def posted(self, path: str) -> Callable[[Request], Any]:
+    def posted(self, path: str) -> Callable[[Request], Awaitable[Response]]:
         """The handler of the form posting to /katalog/`path`."""
         action = ACTIONS[path]
 
@@ -237,6 +237,7 @@ class Directory:
                     target = f"/app/katalog?efter={quote(result['consistencyToken'], safe='')}"
                     if action.mutation == "registerPerson":
                         target += f"&person=person-{quote(command_id, safe='')}"
+                        target += f"&namn={quote(one(form, 'name'), safe='')}"
                     return RedirectResponse(f"{target}#{action.section}", status_code=303)
                 errors = [refused]
             return await self._page(request, session, form, errors, path, status_code=422)
@@ -267,7 +268,10 @@ class Directory:
         people = _people(organisation)
         new_person = request.query_params.get("person", "")
         if new_person and valid_id(new_person) and new_person not in dict(people):
-            people.append((new_person, new_person))
+            # Registered a moment ago, with no role yet: named as the form that registered
+            # the person named them (the directory lists people by their roles).
+            named = request.query_params.get("namn", "").strip()[:200] or new_person
+            people.append((new_person, named))
 
         def value(name: str, form_path: str) -> str:
             return one(dict(form), name) if failed_form == form_path else ""

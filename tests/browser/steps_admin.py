@@ -79,6 +79,23 @@ async def tamper_proof(page: Page) -> str:
     return await browser_verdict(page)
 
 
+async def tamper_checkpoint(page: Page) -> str:
+    """On a proof page, change the tree size the signed checkpoint states (as an operator
+    rewriting it would) and check again in the browser; the in-page verdict."""
+    await page.evaluate(
+        """() => {
+          const note = document.getElementById('proof-note');
+          const lines = note.textContent.split('\\n');
+          lines[1] = String(Number(lines[1]) + 1);
+          note.textContent = lines.join('\\n');
+          const region = document.getElementById('browser-verdict');
+          region.classList.remove('verdict-ok', 'verdict-bad');
+        }"""
+    )
+    await page.get_by_role("button", name="Kontrollera igen i webbläsaren").click()
+    return await browser_verdict(page)
+
+
 async def open_overview(page: Page, base: str) -> Locator:
     """Översikt for the logged-in organisation; the promise rows of its tables."""
     await page.goto(f"{base}/app/oversikt")

@@ -24,10 +24,12 @@ from tests.api.test_public_page import caught_up, publish_promise
 from tests.browser.steps_admin import (
     NOT_VERIFIED,
     VERIFIED,
+    browser_verdict,
     grant_mandate,
     log_in,
     open_history,
     open_overview,
+    tamper_checkpoint,
     tamper_proof,
     verify_proof,
 )
@@ -143,6 +145,10 @@ async def test_directory_audit_and_overview_work_on_a_phone_with_no_wcag_violati
             assert tampered.startswith(NOT_VERIFIED), tampered
             assert "Sökvägen leder inte till kontrollpunktens rot" in tampered
             await checked(page, axe_source, "admin-audit-proof-tampered")
+            await page.reload()
+            assert (await browser_verdict(page)).startswith(VERIFIED)
+            rewritten = await tamper_checkpoint(page)
+            assert "Kontrollpunktens signatur stämmer inte" in rewritten, rewritten
             assert errors == []
             await page.context.close()
 

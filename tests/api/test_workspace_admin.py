@@ -301,3 +301,18 @@ async def test_the_overview_lists_the_police_areas_municipalities_promises(
     own = await municipality.get("/app/oversikt")
     assert own.status_code == 200
     assert f'<tr data-promise-id="{PROMISE}">' in own.text
+
+
+async def test_the_overview_of_a_police_region_lists_its_police_areas(
+    admin_app: RunningApp, pool: asyncpg.Pool, http: httpx.AsyncClient
+) -> None:
+    police = await official(admin_app, pool, http, LPO, "p-editor-2", frozenset({"editor"}))
+    page = await police.get("/app/oversikt?omrade=org-polisregion-stockholm")
+    assert page.status_code == 200, page.text
+    assert "<h1>Översikt: Polisregion Stockholm</h1>" in page.text
+    assert '<h2 id="omrade-1">' in page.text
+    assert ">Lokalpolisområde Järfälla</h2>" in page.text
+    assert f'<tr data-promise-id="{PROMISE}">' in page.text
+
+    nowhere = await police.get("/app/oversikt?omrade=no-such-organisation")
+    assert nowhere.status_code == 404

@@ -26,6 +26,7 @@ from events.messages import Command, Principal
 from schema.api import build_schema
 from schema.context import Dispatch, Dispatched
 from service import database, logs
+from service.audit.keys import log_key_path, vkey_path_for
 from service.bootstrap import Domain, build_domain, dispatch_for, running
 from service.demo.load import load_demo
 from service.dispatcher import Dispatcher
@@ -119,7 +120,12 @@ def create_app(
         *login.routes,
         *public_page.routes(),
         *open_data.routes(),
-        Mount("/app", app=workspace.app(schema, contexts, login.providers)),
+        Mount(
+            "/app",
+            app=workspace.app(
+                schema, contexts, login.providers, vkey_path_for(log_key_path(settings))
+            ),
+        ),
         *(extra_routes or []),
     ]
     return Starlette(

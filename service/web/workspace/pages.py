@@ -28,6 +28,7 @@ ASSET_PATH = "/app/static/"
 ASSETS = {
     "app.css": "text/css; charset=utf-8",
     "htmx.min.js": "text/javascript; charset=utf-8",
+    "proof.js": "text/javascript; charset=utf-8",
 }
 """The static files the workspace loads, with their media types: nothing else is served."""
 CSP = (

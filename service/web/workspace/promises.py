@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from service.identity.sessions import LiveSession
 from service.web.public.present import N_
 from service.web.public_page import language_of, valid_id, words_for
-from service.web.workspace import follow_view, graph, pages, revisions, views
+from service.web.workspace import follow_view, graph, history, pages, revisions, views
 from service.web.workspace.core import Workspace
 from service.web.workspace.graph import GraphFailed
 
@@ -88,6 +88,7 @@ class Promises:
         promise = data["promise"]
         activities = data["activities"]
         texts = {c["commitmentId"]: c["text"] for c in promise["progress"]}
+        entries = await promise_history(self.ws, request, session, promise["id"])
         return pages.page(
             request,
             "promise.html",
@@ -111,6 +112,7 @@ class Promises:
             unpublished=revisions.unpublished(promise["document"]),
             stages=revisions.STAGES,
             place_kinds=revisions.PLACE_KINDS,
+            entries=entries,
         )
 
 
@@ -124,3 +126,15 @@ async def promise_data(
     await ws.graph.after_write(request, session.principal)
     data = await ws.graph.run(request, session.principal, graph.PROMISE, {"id": promise_id})
     return data if data["promise"] is not None else None
+
+
+async def promise_history(
+    ws: Workspace, request: Request, session: LiveSession, promise_id: str
+) -> list[history.Entry] | None:
+    """The promise's history in words for the promise page; None when the API does not let
+    this person read it."""
+    read = await history.read_history(ws.graph, request, session.principal, promise_id)
+    if isinstance(read, dict):
+        return None
+    organisations, people = await history.names(ws.graph, request, session.principal)
+    return history.in_words(read, words_for(language_of(request)), organisations, people)

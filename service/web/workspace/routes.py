@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import strawberry
 from starlette.applications import Starlette
@@ -17,7 +18,10 @@ from starlette.routing import BaseRoute, Route
 from service.web.graphql_view import RETRY_AFTER_S, Contexts
 from service.web.middleware import AnswerUnavailable
 from service.web.workspace import (
+    audit,
     carry,
+    dashboard,
+    directory,
     findings,
     follow,
     inbox,
@@ -32,16 +36,32 @@ from service.web.workspace.graph import Graph, GraphFailed
 
 _log = logging.getLogger("service.workspace")
 
-JOURNEYS = (inbox, write, promises, record, follow, carry, walks, findings)
+JOURNEYS = (
+    inbox,
+    write,
+    promises,
+    record,
+    follow,
+    carry,
+    walks,
+    findings,
+    directory,
+    audit,
+    dashboard,
+)
 """The modules whose `routes(workspace)` make up the workspace, in the order they are tried
 (write's /loften/nytt before the promise page's /loften/{promise_id})."""
 
 
 def routes(
-    schema: strawberry.Schema, contexts: Contexts, providers: Sequence[str]
+    schema: strawberry.Schema,
+    contexts: Contexts,
+    providers: Sequence[str],
+    log_vkey_file: Path | None = None,
 ) -> list[BaseRoute]:
-    """The workspace's routes, to be mounted at /app."""
-    workspace = Workspace(Graph(schema, contexts), providers)
+    """The workspace's routes, to be mounted at /app; `log_vkey_file` holds the log's public
+    key the auditor's pages check proofs against."""
+    workspace = Workspace(Graph(schema, contexts), providers, log_vkey_file)
     gathered: list[BaseRoute] = [
         route for journey in JOURNEYS for route in journey.routes(workspace)
     ]
@@ -49,11 +69,16 @@ def routes(
     return gathered
 
 
-def app(schema: strawberry.Schema, contexts: Contexts, providers: Sequence[str]) -> Starlette:
+def app(
+    schema: strawberry.Schema,
+    contexts: Contexts,
+    providers: Sequence[str],
+    log_vkey_file: Path | None = None,
+) -> Starlette:
     """The workspace as the application mounted at /app: its routes, and its own pages for an
     unknown address, a database outage and a failed read (never a JSON answer or a bare 500)."""
     return Starlette(
-        routes=routes(schema, contexts, providers),
+        routes=routes(schema, contexts, providers, log_vkey_file),
         middleware=[Middleware(AnswerUnavailable, answer=pages.error_page)],
         exception_handlers={HTTPException: http_exception_page, GraphFailed: graph_failed_page},
     )

@@ -12,19 +12,6 @@ VERIFIED = "Verifierat i din webbläsare"
 NOT_VERIFIED = "Inte verifierat i din webbläsare"
 
 
-async def log_in(page: Page, base: str, provider: str, issuer: str, user: str, path: str) -> None:
-    """Open `path` of the workspace and log in as `user` at the provider named `provider`
-    ("kommun", "polisen") whose issuer is `issuer`, coming back to `path`."""
-    await page.goto(f"{base}{path}")
-    await page.get_by_role("link", name=f"Logga in med {provider}").click()
-    await page.wait_for_url(f"{issuer}/**")
-    await page.fill("input[name=login]", user)
-    await page.fill("input[name=password]", "any")
-    await page.click("button[type=submit]")
-    await page.click("button[type=submit]")  # the provider's consent screen
-    await page.wait_for_url(f"{base}{path}")
-
-
 async def grant_mandate(page: Page, person: str, *, valid_to: str | None = None) -> Locator:
     """On the directory page, grant `person` (their name as listed) a signing mandate from
     today; the mandate's row in the table once the page is back."""

@@ -11,18 +11,6 @@ from collections.abc import Sequence
 from playwright.async_api import Page
 
 
-async def log_in(page: Page, issuer: str, user: str) -> None:
-    """From the workspace's "Logga in" page, log in as `user` at the provider `issuer` (the
-    test providers take any password and ask for consent once)."""
-    provider = "polisen" if user.startswith("p-") else "kommun"
-    await page.get_by_role("link", name=f"Logga in med {provider}").click()
-    await page.wait_for_url(f"{issuer}/**")
-    await page.fill("input[name=login]", user)
-    await page.fill("input[name=password]", "any")
-    await page.click("button[type=submit]")
-    await page.click("button[type=submit]")  # the provider's consent screen
-
-
 async def plan_activity(
     page: Page,
     base: str,

@@ -9,8 +9,6 @@ import re
 
 from playwright.async_api import Page
 
-from tests.idp.fixtures import Idps
-
 STATUS = {
     "met": "Uppfyllt",
     "partly": "Delvis uppfyllt",
@@ -18,20 +16,6 @@ STATUS = {
     "no_target": "Inget mätbart mål",
 }
 """The assessment's choices as the form labels them."""
-
-
-async def log_in(page: Page, base: str, idps: Idps, provider: str, user: str, path: str) -> None:
-    """Open `path` of the workspace and log in there as `user` of `provider` ("kommun" or
-    "polisen"); back on `path` after the provider's login and consent."""
-    await page.goto(f"{base}{path}")
-    await page.get_by_role("link", name=f"Logga in med {provider}").click()
-    issuer = idps.municipality.issuer if provider == "kommun" else idps.police.issuer
-    await page.wait_for_url(f"{issuer}/**")
-    await page.fill("input[name=login]", user)
-    await page.fill("input[name=password]", "any")
-    await page.click("button[type=submit]")
-    await page.click("button[type=submit]")  # the provider's consent screen
-    await page.wait_for_url(f"{base}{path}")
 
 
 async def draft_follow_up(page: Page, base: str, promise_id: str) -> str:

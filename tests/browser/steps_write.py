@@ -14,19 +14,6 @@ from playwright.async_api import Page
 PROMISE_PATH = re.compile(r"/app/loften/([^/?#]+)/skriv")
 
 
-async def log_in(page: Page, base: str, provider: str, issuer: str, user: str) -> None:
-    """Log `user` in at the test OpenID Provider `provider` ("kommun" or "polisen", served
-    at `issuer`), starting from the inbox and coming back to it."""
-    await page.goto(f"{base}/app/")
-    await page.get_by_role("link", name=f"Logga in med {provider}").click()
-    await page.wait_for_url(f"{issuer}/**")
-    await page.fill("input[name=login]", user)
-    await page.fill("input[name=password]", "any")
-    await page.click("button[type=submit]")
-    await page.click("button[type=submit]")  # the provider's consent screen
-    await page.wait_for_url(f"{base}/app/")
-
-
 async def open_draft_form(page: Page, base: str) -> None:
     """Nytt löfte, from the workspace's navigation."""
     await page.goto(f"{base}/app/")

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import async_playwright
 
-from service.settings import Settings
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import caught_up, publish_promise
+from tests.browser.served import TIMEOUT_MS, checked, phone_page, workspace_served
+from tests.browser.steps import log_in
 from tests.browser.steps_admin import (
     NOT_VERIFIED,
     VERIFIED,
     browser_verdict,
     grant_mandate,
-    log_in,
     open_history,
     open_overview,
     tamper_checkpoint,
@@ -34,10 +33,9 @@ from tests.browser.steps_admin import (
     verify_proof,
 )
 from tests.browser.test_public_page_browser import ARGS, CHROMIUM, axe_source, need_chromium
-from tests.browser.test_workspace_browser import PHONE, TIMEOUT_MS, checked, serve_on
 from tests.conftest import Database
-from tests.e2e.test_app_sso import UB, sso_registry
-from tests.idp.fixtures import LOGIN_SECRETS, Idps, idps
+from tests.e2e.test_app_sso import UB
+from tests.idp.fixtures import Idps, idps
 
 PROMISE = "ub-ws-admin-browser"
 PERSON, PERSON_NAME = "ws-admin-browser-tove", "Testdata Tove Testare"
@@ -53,54 +51,28 @@ async def admin_app(
     """The app trusting both test providers, in dev mode for the test data: a published
     promise of Upplands-Bro and LPO Järfälla, a person of Upplands-Bro with a role and no
     signing mandate, and a signed checkpoint covering all of it."""
-    tmp = tmp_path_factory.mktemp("workspace-admin-browser")
-    registry = tmp / "issuers.toml"
-    registry.write_text(sso_registry(idps), encoding="utf-8")
-    settings = Settings(
-        database_url=db.admin_url,
-        app_database_url=db.app_url,
-        data_dir=tmp / "data",
-        dev=True,
-        issuer_registry=registry,
-        public_url=idps.app_origin,
-        session_secret="workspace-admin-browser-session-secret",
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in LOGIN_SECRETS.items():
-            patch.setenv(name, value)
-        async with serve_on(settings, int(urlsplit(idps.app_origin).port or 0)) as app:
-            async with httpx.AsyncClient(timeout=15) as http:
-                await publish_promise(app, http, PROMISE, covers=None)
-                admin = Client(http, app, app.token(UB, "org_admin"))
-                await admin.ok("registerPerson", personId=PERSON, name=PERSON_NAME)
-                assigned = await admin.ok(
-                    "assignRole",
-                    assignmentId=f"{PERSON}-roll",
-                    personId=PERSON,
-                    orgId=UB,
-                    title="Trygghetssamordnare",
-                    role="signatory",
-                )
-                await caught_up(admin, PROMISE, assigned["consistencyToken"])
-                auditor = Client(http, app, app.token(UB, "auditor"))
-                async with asyncio.timeout(30):
-                    while True:
-                        data = await auditor.query("{ latestCheckpoint { size } logSize }")
-                        if (data["latestCheckpoint"] or {}).get("size", -1) >= data["logSize"]:
-                            break
-                        await asyncio.sleep(0.2)
-            yield app
-
-
-async def phone_page(browser: Browser) -> tuple[Page, list[str]]:
-    """A fresh phone-sized page (its own cookies) and the script errors it reports."""
-    # The pages allow no script but their own: axe is injected past the policy here.
-    context = await browser.new_context(viewport=PHONE, locale="sv-SE", bypass_csp=True)
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page, errors
+    async with workspace_served(idps, db, tmp_path_factory, "workspace-admin-browser") as app:
+        async with httpx.AsyncClient(timeout=15) as http:
+            await publish_promise(app, http, PROMISE, covers=None)
+            admin = Client(http, app, app.token(UB, "org_admin"))
+            await admin.ok("registerPerson", personId=PERSON, name=PERSON_NAME)
+            assigned = await admin.ok(
+                "assignRole",
+                assignmentId=f"{PERSON}-roll",
+                personId=PERSON,
+                orgId=UB,
+                title="Trygghetssamordnare",
+                role="signatory",
+            )
+            await caught_up(admin, PROMISE, assigned["consistencyToken"])
+            auditor = Client(http, app, app.token(UB, "auditor"))
+            async with asyncio.timeout(30):
+                while True:
+                    data = await auditor.query("{ latestCheckpoint { size } logSize }")
+                    if (data["latestCheckpoint"] or {}).get("size", -1) >= data["logSize"]:
+                        break
+                    await asyncio.sleep(0.2)
+        yield app
 
 
 async def test_directory_audit_and_overview_work_on_a_phone_with_no_wcag_violation(
@@ -108,14 +80,13 @@ async def test_directory_audit_and_overview_work_on_a_phone_with_no_wcag_violati
 ) -> None:
     need_chromium()
     base = admin_app.url
-    kommun, polisen = idps.municipality.issuer, idps.police.issuer
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=ARGS, timeout=TIMEOUT_MS
         )
         try:
             page, errors = await phone_page(browser)
-            await log_in(page, base, "kommun", kommun, "ub-admin", "/app/katalog")
+            await log_in(page, base, idps, "ub-admin", "/app/katalog")
             assert await page.locator("h1").inner_text() == "Katalog: Upplands-Bro kommun"
             await checked(page, axe_source, "admin-directory")
             await page.get_by_role("button", name="Ge rätten att underteckna").click()
@@ -131,7 +102,7 @@ async def test_directory_audit_and_overview_work_on_a_phone_with_no_wcag_violati
             await page.context.close()
 
             page, errors = await phone_page(browser)
-            await log_in(page, base, "kommun", kommun, "auditor", "/app/granskning")
+            await log_in(page, base, idps, "auditor", "/app/granskning")
             await checked(page, axe_source, "admin-audit-start")
             rows = await open_history(page, base, PROMISE)
             assert await rows.count() > 3
@@ -153,7 +124,7 @@ async def test_directory_audit_and_overview_work_on_a_phone_with_no_wcag_violati
             await page.context.close()
 
             page, errors = await phone_page(browser)
-            await log_in(page, base, "polisen", polisen, "p-editor", "/app/oversikt")
+            await log_in(page, base, idps, "p-editor", "/app/oversikt")
             promises = await open_overview(page, base)
             assert await promises.count() >= 1
             assert await page.locator(f'tr[data-promise-id="{PROMISE}"]').count() == 1

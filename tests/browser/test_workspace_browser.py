@@ -7,61 +7,31 @@ build/screenshots/ as a test artefact.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from playwright.async_api import Page, ViewportSize, async_playwright
+from playwright.async_api import async_playwright
 
-from service.identity.dev_issuer import DevIssuer
-from service.settings import Settings
-from service.web.app import create_app
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import PERIOD, TODAY, caught_up, publish_promise
+from tests.browser.served import PHONE, TIMEOUT_MS, checked, workspace_served
 from tests.browser.test_public_page_browser import (
     ARGS,
     CHROMIUM,
     axe_source,
-    axe_violations,
     need_chromium,
 )
 from tests.conftest import Database
-from tests.e2e.test_app_sso import UB, WAIT_S, sso_registry
-from tests.idp.fixtures import LOGIN_SECRETS, Idps, idps
+from tests.e2e.test_app_sso import UB
+from tests.idp.fixtures import Idps, idps
 
 PROMISE = "ub-workspace-browser"
 PLAN_TITLE = "Testdata: gemensam insats i Bro centrum"
-PHONE: ViewportSize = {"width": 320, "height": 640}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-TIMEOUT_MS = 15_000
 
 pytestmark = pytest.mark.browser
 __all__ = ["axe_source", "idps"]
-
-
-@contextlib.asynccontextmanager
-async def serve_on(settings: Settings, port: int) -> AsyncIterator[RunningApp]:
-    """The app on `port` (the origin the providers redirect back to) until the block ends."""
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(WAIT_S):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
-        dev = DevIssuer.load_or_create(settings.data_dir)
-        yield RunningApp(url=f"http://127.0.0.1:{port}", settings=settings, dev_issuer=dev)
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -71,47 +41,20 @@ async def workspace_app(
     """The app trusting both test providers for login, in dev mode so the test data is written
     with the dev issuer's tokens: a promise of Upplands-Bro and LPO Järfälla in force, with an
     activity planned for today."""
-    tmp = tmp_path_factory.mktemp("workspace-browser")
-    registry = tmp / "issuers.toml"
-    registry.write_text(sso_registry(idps), encoding="utf-8")
-    settings = Settings(
-        database_url=db.admin_url,
-        app_database_url=db.app_url,
-        data_dir=tmp / "data",
-        dev=True,
-        issuer_registry=registry,
-        public_url=idps.app_origin,
-        session_secret="workspace-browser-session-secret",
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in LOGIN_SECRETS.items():
-            patch.setenv(name, value)
-        async with serve_on(settings, int(urlsplit(idps.app_origin).port or 0)) as app:
-            async with httpx.AsyncClient(timeout=15) as http:
-                await publish_promise(app, http, PROMISE, covers=None)
-                editor = Client(http, app, app.token(UB, "editor"))
-                planned = await editor.ok(
-                    "planActivity",
-                    promiseId=PROMISE,
-                    planId="ws-plan",
-                    commitmentIds=["c2"],
-                    title=PLAN_TITLE,
-                    dates=[TODAY.isoformat()],
-                )
-                await caught_up(editor, PROMISE, planned["consistencyToken"])
-            yield app
-
-
-async def checked(page: Page, axe: str, name: str) -> None:
-    """No WCAG 2.1 A/AA violation, no sideways scrolling, and the screenshot kept as `name`."""
-    violations = await axe_violations(page, axe)
-    assert violations == [], f"{page.url}: {violations}"
-    width = await page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOTS / f"workspace-{name}.png"
-    await page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 1000
+    async with workspace_served(idps, db, tmp_path_factory, "workspace-browser") as app:
+        async with httpx.AsyncClient(timeout=15) as http:
+            await publish_promise(app, http, PROMISE, covers=None)
+            editor = Client(http, app, app.token(UB, "editor"))
+            planned = await editor.ok(
+                "planActivity",
+                promiseId=PROMISE,
+                planId="ws-plan",
+                commitmentIds=["c2"],
+                title=PLAN_TITLE,
+                dates=[TODAY.isoformat()],
+            )
+            await caught_up(editor, PROMISE, planned["consistencyToken"])
+        yield app
 
 
 async def test_an_editor_logs_in_and_records_an_activity_on_a_phone_with_no_wcag_violation(

@@ -10,30 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.async_api import async_playwright
 
-from service.settings import Settings
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import COMMITMENTS, TODAY, caught_up, long_date, publish_promise
+from tests.browser.served import PHONE, TIMEOUT_MS, checked, workspace_served
+from tests.browser.steps import log_in
 from tests.browser.steps_carry import (
     cancel_occurrence,
     close_finding,
     fill_plan,
     fill_walk,
-    log_in,
     move_occurrence,
     record_finding,
 )
 from tests.browser.test_public_page_browser import ARGS, CHROMIUM, axe_source, need_chromium
-from tests.browser.test_workspace_browser import PHONE, TIMEOUT_MS, checked, serve_on
 from tests.conftest import Database
-from tests.e2e.test_app_sso import UB, sso_registry
-from tests.idp.fixtures import LOGIN_SECRETS, Idps, idps
+from tests.e2e.test_app_sso import UB
+from tests.idp.fixtures import Idps, idps
 
 PROMISE = "ub-carry-browser"
 # Test data: the places, plans, walk and finding are made up here.
@@ -52,44 +50,29 @@ async def carry_app(
 ) -> AsyncIterator[RunningApp]:
     """The app trusting both test providers, with a promise of Upplands-Bro and LPO Järfälla in
     force, a safety walk planned two days ago, and two shared places of Upplands-Bro."""
-    tmp = tmp_path_factory.mktemp("carry-browser")
-    registry = tmp / "issuers.toml"
-    registry.write_text(sso_registry(idps), encoding="utf-8")
-    settings = Settings(
-        database_url=db.admin_url,
-        app_database_url=db.app_url,
-        data_dir=tmp / "data",
-        dev=True,
-        issuer_registry=registry,
-        public_url=idps.app_origin,
-        session_secret="carry-browser-session-secret",
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in LOGIN_SECRETS.items():
-            patch.setenv(name, value)
-        async with serve_on(settings, int(urlsplit(idps.app_origin).port or 0)) as app:
-            async with httpx.AsyncClient(timeout=15) as http:
-                await publish_promise(app, http, PROMISE, covers=None)
-                editor = Client(http, app, app.token(UB, "editor"))
-                await editor.ok(
-                    "planActivity",
-                    promiseId=PROMISE,
-                    planId="ws-walks",
-                    commitmentIds=["c4"],
-                    title=WALKS_TITLE,
-                    dates=[(TODAY - dt.timedelta(days=2)).isoformat()],
-                    kind="safety_walk",
+    async with workspace_served(idps, db, tmp_path_factory, "carry-browser") as app:
+        async with httpx.AsyncClient(timeout=15) as http:
+            await publish_promise(app, http, PROMISE, covers=None)
+            editor = Client(http, app, app.token(UB, "editor"))
+            await editor.ok(
+                "planActivity",
+                promiseId=PROMISE,
+                planId="ws-walks",
+                commitmentIds=["c4"],
+                title=WALKS_TITLE,
+                dates=[(TODAY - dt.timedelta(days=2)).isoformat()],
+                kind="safety_walk",
+            )
+            for place, name in (("carry-torget", TORGET), ("carry-skolgarden", SKOLAN)):
+                last = await editor.ok(
+                    "registerMunicipalPlace", placeId=place, municipalityId=UB, name=name
                 )
-                for place, name in (("carry-torget", TORGET), ("carry-skolgarden", SKOLAN)):
-                    last = await editor.ok(
-                        "registerMunicipalPlace", placeId=place, municipalityId=UB, name=name
-                    )
-                await caught_up(editor, PROMISE, last["consistencyToken"])
-                await editor.query(
-                    "query($t: String) { places(consistencyToken: $t) { places { id } } }",
-                    t=last["consistencyToken"],
-                )
-            yield app
+            await caught_up(editor, PROMISE, last["consistencyToken"])
+            await editor.query(
+                "query($t: String) { places(consistencyToken: $t) { places { id } } }",
+                t=last["consistencyToken"],
+            )
+        yield app
 
 
 async def test_an_editor_plans_walks_and_closes_a_finding_on_a_phone_with_no_wcag_violation(
@@ -109,9 +92,7 @@ async def test_an_editor_plans_walks_and_closes_a_finding_on_a_phone_with_no_wca
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
 
-            await page.goto(f"{base}/app/loften/{PROMISE}/planera")
-            await log_in(page, idps.municipality.issuer, "ub-editor")
-            await page.wait_for_url(f"{base}/app/loften/{PROMISE}/planera")
+            await log_in(page, base, idps, "ub-editor", f"/app/loften/{PROMISE}/planera")
             assert await page.locator("h1").inner_text() == "Planera en insats"
             days = [TODAY + dt.timedelta(days=n) for n in (7, 14)]
             await fill_plan(page, title=PLAN_TITLE, commitments=[COMMITMENTS["c2"]], days=days)

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from service.settings import Settings
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import START, TODAY, caught_up, publish_promise
 from tests.browser import steps_follow
+from tests.browser.served import TIMEOUT_MS, checked, phone_page, workspace_served
+from tests.browser.steps import log_in
 from tests.browser.test_public_page_browser import ARGS, CHROMIUM, axe_source, need_chromium
-from tests.browser.test_workspace_browser import PHONE, TIMEOUT_MS, checked, serve_on
 from tests.conftest import Database
-from tests.e2e.test_app_sso import UB, sso_registry
-from tests.idp.fixtures import LOGIN_SECRETS, Idps, idps
+from tests.e2e.test_app_sso import UB
+from tests.idp.fixtures import Idps, idps
 
 LPO = "org-lpo-jarfalla"
 PROMISE = "ub-follow-browser"
@@ -43,53 +42,33 @@ async def follow_app(
     """The app trusting both test providers, with a promise of Upplands-Bro and LPO Järfälla
     in force and published, an interim follow-up planned and due in ten days, and the test
     providers' signatories (their subject is their person id) holding signing mandates."""
-    tmp = tmp_path_factory.mktemp("follow-browser")
-    registry = tmp / "issuers.toml"
-    registry.write_text(sso_registry(idps), encoding="utf-8")
-    settings = Settings(
-        database_url=db.admin_url,
-        app_database_url=db.app_url,
-        data_dir=tmp / "data",
-        dev=True,
-        issuer_registry=registry,
-        public_url=idps.app_origin,
-        session_secret="follow-browser-session-secret",
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in LOGIN_SECRETS.items():
-            patch.setenv(name, value)
-        async with serve_on(settings, int(urlsplit(idps.app_origin).port or 0)) as app:
-            async with httpx.AsyncClient(timeout=15) as http:
-                await publish_promise(app, http, PROMISE, covers=None)
-                for person, (org, name) in SIGNATORIES.items():
-                    admin = Client(http, app, app.token(org, "org_admin"))
-                    await admin.ok("registerPerson", personId=person, name=name)
-                    await admin.ok(
-                        "grantSigningMandate", mandateId=f"m-{person}", personId=person, orgId=org
-                    )
-                editor = Client(http, app, app.token(UB, "editor"))
-                planned = await editor.ok(
-                    "scheduleFollowUp",
-                    promiseId=PROMISE,
-                    dueId="d1",
-                    kind="interim",
-                    coversFrom=START.isoformat(),
-                    coversTo=(TODAY - dt.timedelta(days=1)).isoformat(),
-                    dueOn=(TODAY + dt.timedelta(days=10)).isoformat(),
+    async with workspace_served(idps, db, tmp_path_factory, "follow-browser") as app:
+        async with httpx.AsyncClient(timeout=15) as http:
+            await publish_promise(app, http, PROMISE, covers=None)
+            for person, (org, name) in SIGNATORIES.items():
+                admin = Client(http, app, app.token(org, "org_admin"))
+                await admin.ok("registerPerson", personId=person, name=name)
+                await admin.ok(
+                    "grantSigningMandate", mandateId=f"m-{person}", personId=person, orgId=org
                 )
-                await caught_up(editor, PROMISE, planned["consistencyToken"])
-            yield app
+            editor = Client(http, app, app.token(UB, "editor"))
+            planned = await editor.ok(
+                "scheduleFollowUp",
+                promiseId=PROMISE,
+                dueId="d1",
+                kind="interim",
+                coversFrom=START.isoformat(),
+                coversTo=(TODAY - dt.timedelta(days=1)).isoformat(),
+                dueOn=(TODAY + dt.timedelta(days=10)).isoformat(),
+            )
+            await caught_up(editor, PROMISE, planned["consistencyToken"])
+        yield app
 
 
-async def official(
-    browser: Browser, app: RunningApp, idps: Idps, provider: str, user: str, path: str
-) -> Page:
+async def official(browser: Browser, app: RunningApp, idps: Idps, user: str, path: str) -> Page:
     """A phone of its own for one official, logged in on `path`."""
-    # The pages allow no script but their own: axe is injected past the policy here.
-    context = await browser.new_context(viewport=PHONE, locale="sv-SE", bypass_csp=True)
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    await steps_follow.log_in(page, app.url, idps, provider, user, path)
+    page, _ = await phone_page(browser)
+    await log_in(page, app.url, idps, user, path)
     return page
 
 
@@ -103,7 +82,7 @@ async def test_a_follow_up_is_drafted_assessed_approved_and_published_on_phones(
             executable_path=str(CHROMIUM), args=ARGS, timeout=TIMEOUT_MS
         )
         try:
-            editor = await official(browser, follow_app, idps, "kommun", "ub-editor", "/app/")
+            editor = await official(browser, follow_app, idps, "ub-editor", "/app/")
             due = editor.locator('li.item[data-action="follow_up_due"]')
             assert "Uppföljning snart" in await due.inner_text()
             await due.get_by_role("link", name="Påbörja uppföljningen").click()
@@ -124,16 +103,16 @@ async def test_a_follow_up_is_drafted_assessed_approved_and_published_on_phones(
             await steps_follow.assess(editor, "c2", "partly", achieved=3, comment=COMMENT)
             await steps_follow.assess(editor, "c1", "no_target", comment="Närvaron ökade")
 
-            police = await official(browser, follow_app, idps, "polisen", "p-editor", path)
+            police = await official(browser, follow_app, idps, "p-editor", path)
             await steps_follow.assess(police, "c3", "met", achieved=2)
             await steps_follow.assess(police, "c4", "not_met", achieved=0)
             assert "4 av 4 åtaganden" in await police.locator("dl.facts").inner_text()
 
-            for provider, user, name in (
-                ("kommun", "ub-signatory", "Upplands-Bro kommun"),
-                ("polisen", "p-signatory", "Lokalpolisområde Järfälla"),
+            for user, name in (
+                ("ub-signatory", "Upplands-Bro kommun"),
+                ("p-signatory", "Lokalpolisområde Järfälla"),
             ):
-                signer = await official(browser, follow_app, idps, provider, user, "/app/")
+                signer = await official(browser, follow_app, idps, user, "/app/")
                 await signer.get_by_role("link", name="Öppna uppföljningen").click()
                 await signer.wait_for_url(f"{base}{path}")
                 await steps_follow.approve(signer, name)
@@ -143,7 +122,7 @@ async def test_a_follow_up_is_drafted_assessed_approved_and_published_on_phones(
                 assert "godkänd" in await approval.inner_text()
                 await checked(signer, axe_source, f"follow-approved-{user}")
 
-            publisher = await official(browser, follow_app, idps, "kommun", "ub-publisher", "/app/")
+            publisher = await official(browser, follow_app, idps, "ub-publisher", "/app/")
             await publisher.get_by_role("link", name="Förhandsgranska och publicera").click()
             await publisher.wait_for_url(f"{base}{path}/publicera")
             assert "Förhandsvisning" in await publisher.locator(".preview-note").inner_text()

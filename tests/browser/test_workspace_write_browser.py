@@ -11,22 +11,21 @@ of each is kept in build/screenshots/.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import async_playwright
 
-from service.settings import Settings
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import TODAY
 from tests.browser import steps_write as steps
+from tests.browser.served import TIMEOUT_MS, checked, phone_page, workspace_served
+from tests.browser.steps import log_in
 from tests.browser.test_public_page_browser import ARGS, CHROMIUM, axe_source, need_chromium
-from tests.browser.test_workspace_browser import PHONE, TIMEOUT_MS, checked, serve_on
 from tests.conftest import Database
-from tests.e2e.test_app_sso import LPO, UB, sso_registry
-from tests.idp.fixtures import LOGIN_SECRETS, Idps, idps
+from tests.e2e.test_app_sso import LPO, UB
+from tests.idp.fixtures import Idps, idps
 
 TITLE = "Testdata: medborgarlöfte för Kungsängen"
 FOCUS_AREA = "Trygghet i Kungsängens centrum"
@@ -44,41 +43,15 @@ async def write_app(
     """The app trusting both test providers for login (the person id is the token's
     subject), with a signing mandate for ub-signatory (Upplands-Bro) and p-signatory (LPO
     Järfälla), granted by each organisation's org_admin."""
-    tmp = tmp_path_factory.mktemp("write-browser")
-    registry = tmp / "issuers.toml"
-    registry.write_text(sso_registry(idps), encoding="utf-8")
-    settings = Settings(
-        database_url=db.admin_url,
-        app_database_url=db.app_url,
-        data_dir=tmp / "data",
-        dev=True,
-        issuer_registry=registry,
-        public_url=idps.app_origin,
-        session_secret="write-browser-session-secret",
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in LOGIN_SECRETS.items():
-            patch.setenv(name, value)
-        async with serve_on(settings, int(urlsplit(idps.app_origin).port or 0)) as app:
-            async with httpx.AsyncClient(timeout=15) as http:
-                for org, person in ((UB, "ub-signatory"), (LPO, "p-signatory")):
-                    admin = Client(http, app, app.token(org, "org_admin"))
-                    await admin.ok("registerPerson", personId=person, name=f"Testdata {person}")
-                    await admin.ok(
-                        "grantSigningMandate", mandateId=f"m-{person}", personId=person, orgId=org
-                    )
-            yield app
-
-
-async def phone(browser: Browser) -> tuple[BrowserContext, Page, list[str]]:
-    """A fresh phone-sized browser context (one person's cookies), its page and its errors."""
-    # The pages allow no script but their own: axe is injected past the policy here.
-    context = await browser.new_context(viewport=PHONE, locale="sv-SE", bypass_csp=True)
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
+    async with workspace_served(idps, db, tmp_path_factory, "write-browser") as app:
+        async with httpx.AsyncClient(timeout=15) as http:
+            for org, person in ((UB, "ub-signatory"), (LPO, "p-signatory")):
+                admin = Client(http, app, app.token(org, "org_admin"))
+                await admin.ok("registerPerson", personId=person, name=f"Testdata {person}")
+                await admin.ok(
+                    "grantSigningMandate", mandateId=f"m-{person}", personId=person, orgId=org
+                )
+        yield app
 
 
 async def test_an_editor_writes_a_promise_and_two_signatories_sign_it_on_a_phone(
@@ -86,14 +59,13 @@ async def test_an_editor_writes_a_promise_and_two_signatories_sign_it_on_a_phone
 ) -> None:
     need_chromium()
     base = write_app.url
-    municipality, police = idps.municipality.issuer, idps.police.issuer
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=ARGS, timeout=TIMEOUT_MS
         )
         try:
-            context, page, errors = await phone(browser)
-            await steps.log_in(page, base, "kommun", municipality, "ub-editor")
+            page, errors = await phone_page(browser)
+            await log_in(page, base, idps, "ub-editor")
             await steps.open_draft_form(page, base)
             await checked(page, axe_source, "write-draft")
             await steps.fill_draft(
@@ -132,10 +104,10 @@ async def test_an_editor_writes_a_promise_and_two_signatories_sign_it_on_a_phone
             assert await page.locator("h1").inner_text() == "Underteckna löftet"
             await checked(page, axe_source, "write-sign-editor")
             assert errors == []
-            await context.close()
+            await page.context.close()
 
-            context, page, errors = await phone(browser)
-            await steps.log_in(page, base, "kommun", municipality, "ub-signatory")
+            page, errors = await phone_page(browser)
+            await log_in(page, base, idps, "ub-signatory")
             await page.get_by_role("link", name=f"Läs och underteckna ({TITLE})").click()
             await page.wait_for_url(f"{base}/app/loften/{promise_id}/underteckna")
             hash_shown = await page.locator("dd.hash code").inner_text()
@@ -149,10 +121,10 @@ async def test_an_editor_writes_a_promise_and_two_signatories_sign_it_on_a_phone
             )
             await checked(page, axe_source, "write-signed")
             assert errors == []
-            await context.close()
+            await page.context.close()
 
-            context, page, errors = await phone(browser)
-            await steps.log_in(page, base, "polisen", police, "p-signatory")
+            page, errors = await phone_page(browser)
+            await log_in(page, base, idps, "p-signatory")
             await steps.open_signing(page, base, promise_id)
             assert await page.locator("dd.hash code").inner_text() == hash_shown
             await steps.sign(page, base, promise_id)
@@ -178,6 +150,6 @@ async def test_an_editor_writes_a_promise_and_two_signatories_sign_it_on_a_phone
             await steps.start_amendment(page, base, promise_id, "Testdata: nya behov")
             assert "2 (skrivs)" in await page.locator("dl.facts").first.inner_text()
             assert errors == []
-            await context.close()
+            await page.context.close()
         finally:
             await browser.close()

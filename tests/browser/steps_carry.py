@@ -146,3 +146,25 @@ async def close_finding(page: Page, base: str, finding_path: str) -> None:
     await page.goto(f"{base}{finding_path}")
     await page.get_by_role("button", name="Markera som åtgärdad").click()
     await page.wait_for_url(f"{base}{finding_path}?efter=*")
+
+
+async def record_activity(
+    page: Page,
+    base: str,
+    promise_id: str,
+    *,
+    commitment: str,
+    on: dt.date,
+    summary: str,
+    quantity: int | None = None,
+) -> None:
+    """Registrera genomförd insats: the activity done on `on` for the commitment whose text is
+    `commitment`; ends on the receipt ("Sparat")."""
+    await page.goto(f"{base}/app/loften/{promise_id}/insats")
+    await page.select_option("#commitment", label=commitment)
+    await page.fill("#occurred_on", on.isoformat())
+    if quantity is not None:
+        await page.fill("#quantity", str(quantity))
+    await page.fill("#summary", summary)
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Spara").click()

@@ -18,12 +18,19 @@ STATUS = {
 """The assessment's choices as the form labels them."""
 
 
-async def draft_follow_up(page: Page, base: str, promise_id: str) -> str:
-    """From the promise's page, start a follow-up filled in from the planned one it meets;
-    the new follow-up's path."""
+async def draft_follow_up(
+    page: Page, base: str, promise_id: str, covers: tuple[str, str] | None = None
+) -> str:
+    """From the promise's page, start a follow-up filled in from the planned one it meets, or
+    an interim report covering the days `covers` (first, last; ISO dates); the new
+    follow-up's path."""
     await page.goto(f"{base}/app/loften/{promise_id}")
     await page.get_by_role("link", name="Påbörja en uppföljning").click()
     await page.wait_for_url(f"{base}/app/loften/{promise_id}/uppfoljning/ny")
+    if covers is not None:
+        await page.get_by_label("Delrapport", exact=True).check()
+        await page.fill("#covers_from", covers[0])
+        await page.fill("#covers_to", covers[1])
     await page.get_by_role("button", name="Påbörja uppföljningen").click()
     await page.wait_for_url(re.compile(rf".*/app/loften/{promise_id}/uppfoljning/uppf-[^/?]+\?"))
     return page.url.removeprefix(base).partition("?")[0]

@@ -114,3 +114,13 @@ async def start_amendment(page: Page, base: str, promise_id: str, reason: str) -
     async with page.expect_navigation():
         await page.get_by_role("button", name="Påbörja ändringen").click()
     assert PROMISE_PATH.search(page.url) is not None, page.url
+
+
+async def publish_promise(page: Page, base: str, promise_id: str, channel: str) -> None:
+    """As a publisher: record that the promise in force was published in `channel` today; back
+    on the promise's page."""
+    await page.goto(f"{base}/app/loften/{promise_id}/publicera")
+    await page.fill("#channel", channel)
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Publicera", exact=True).click()
+    assert f"/app/loften/{promise_id}?efter=" in page.url, page.url

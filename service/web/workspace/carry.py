@@ -8,19 +8,17 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from service.identity.sessions import LiveSession
 from service.web.public.present import N_, Words
 from service.web.public_page import language_of, valid_id, words_for
 from service.web.workspace import pages, views
-from service.web.workspace.core import Workspace
+from service.web.workspace.core import Workspace, redirect_after
 from service.web.workspace.forms import one
-from service.web.workspace.promises import promise_data
 
 PLAN_KINDS = {"activity": N_("Activity"), "safety_walk": N_("Safety walk")}
 """What a plan is of (PlanActivityInput.kind)."""
@@ -56,12 +54,6 @@ def short_id(command_id: str) -> str:
     """An id part that follows from the command id (so a resubmission names the same thing),
     short enough to read in an address."""
     return command_id.replace("-", "")[:12].lower()
-
-
-def redirect_after(path: str, result: dict[str, Any], anchor: str = "") -> Response:
-    """303 to `path`, read after the write the result's token names."""
-    token = quote(str(result.get("consistencyToken") or ""), safe="")
-    return RedirectResponse(f"{path}?efter={token}{anchor}", status_code=303)
 
 
 def is_date(value: str) -> bool:
@@ -202,19 +194,7 @@ class Carry:
     ) -> tuple[LiveSession, dict[str, list[str]], dict[str, Any]] | Response:
         """The session, the posted form (empty for GET) and the promise's data; or the
         response to give instead (login, refused form, not found)."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
-        form: dict[str, list[str]] = {}
-        if request.method == "POST":
-            posted = await self.ws.posted(request, session)
-            if isinstance(posted, Response):
-                return posted
-            form = posted
-        data = await promise_data(self.ws, request, session, request.path_params["promise_id"])
-        if data is None:
-            return self.ws.not_found(request)
-        return session, form, data
+        return await self.ws.opened_promise(request)
 
     async def plan(self, request: Request) -> Response:
         """Planera insats: the plan form (GET) and its submission (POST)."""

@@ -4,20 +4,20 @@ refused)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from events.messages import Principal
 from service.identity.cookies import csrf_matches, current_session
 from service.identity.errors import SessionEnded
 from service.identity.sessions import LiveSession
 from service.web.public.present import N_
-from service.web.public_page import language_of, words_for
+from service.web.public_page import language_of, valid_id, words_for
 from service.web.workspace import graph, pages
 from service.web.workspace.forms import FormRefused, form_of, one
 from service.web.workspace.graph import Graph
@@ -87,6 +87,33 @@ class Workspace:
         session = await live_session(request)
         return self.login(request) if session is None else session
 
+    async def opened(self, request: Request) -> tuple[LiveSession, dict[str, list[str]]] | Response:
+        """The session and, for a POST, its form checked for the CSRF token (an empty form for
+        any other method); or the page to answer instead: the login page, the refused form."""
+        session = await self.session(request)
+        if isinstance(session, Response):
+            return session
+        if request.method != "POST":
+            return session, {}
+        posted = await self.posted(request, session)
+        if isinstance(posted, Response):
+            return posted
+        return session, posted
+
+    async def opened_promise(
+        self, request: Request
+    ) -> tuple[LiveSession, dict[str, list[str]], dict[str, Any]] | Response:
+        """As `opened`, with the promise page's data of the path's promise; the not-found page
+        when it is not there for this person."""
+        opened = await self.opened(request)
+        if isinstance(opened, Response):
+            return opened
+        session, form = opened
+        data = await promise_data(self, request, session, request.path_params["promise_id"])
+        if data is None:
+            return self.not_found(request)
+        return session, form, data
+
     async def posted(
         self, request: Request, session: LiveSession
     ) -> dict[str, list[str]] | Response:
@@ -135,4 +162,24 @@ class Workspace:
         return result
 
 
-__all__ = ["Workspace", "live_session"]
+async def promise_data(
+    ws: Workspace, request: Request, session: LiveSession, promise_id: str
+) -> dict[str, Any] | None:
+    """The promise page's data (graph.PROMISE) for the session, or None when the id is
+    malformed or the promise is not there for this person."""
+    if not valid_id(promise_id):
+        return None
+    await ws.graph.after_write(request, session.principal)
+    data = await ws.graph.run(request, session.principal, graph.PROMISE, {"id": promise_id})
+    return data if data["promise"] is not None else None
+
+
+def redirect_after(path: str, result: Mapping[str, Any], anchor: str = "") -> Response:
+    """The 303 to `path` after an accepted command, carrying its consistency token (`?efter=`)
+    so the page opened reads the write it follows; `anchor` ("#planer") ends the address."""
+    token = quote(str(result.get("consistencyToken") or ""), safe="")
+    separator = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{separator}efter={token}{anchor}", status_code=303)
+
+
+__all__ = ["Workspace", "live_session", "redirect_after"]

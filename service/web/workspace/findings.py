@@ -18,8 +18,8 @@ from service.identity.sessions import LiveSession
 from service.web.public.present import N_, Words
 from service.web.public_page import language_of, valid_id, words_for
 from service.web.workspace import pages, views
-from service.web.workspace.carry import incomplete, is_date, redirect_after
-from service.web.workspace.core import Workspace
+from service.web.workspace.carry import incomplete, is_date
+from service.web.workspace.core import Workspace, redirect_after
 from service.web.workspace.forms import one
 from service.web.workspace.walk_reads import (
     CATEGORIES,
@@ -169,15 +169,10 @@ class Findings:
 
     async def finding(self, request: Request) -> Response:
         """A finding: where it stands, and its owner's forms (GET); one form sent (POST)."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
-        form: dict[str, list[str]] = {}
-        if request.method == "POST":
-            posted = await self.ws.posted(request, session)
-            if isinstance(posted, Response):
-                return posted
-            form = posted
+        opened = await self.ws.opened(request)
+        if isinstance(opened, Response):
+            return opened
+        session, form = opened
         finding_id = request.path_params["finding_id"]
         data = await walk_data(self.ws, request, session, request.path_params["walk_id"])
         findings = (

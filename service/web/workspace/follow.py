@@ -12,17 +12,16 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from service.identity.sessions import LiveSession
 from service.web.public.present import N_, TRACK_FILL, TRACK_STROKE, Words
 from service.web.public_page import language_of, today, valid_id, words_for
 from service.web.workspace import follow_view, pages, views
-from service.web.workspace.core import Workspace
+from service.web.workspace.core import Workspace, redirect_after
 from service.web.workspace.follow_view import Report, Row
 from service.web.workspace.forms import one
 
@@ -144,12 +143,6 @@ def dates_well_formed(values: DraftForm, words: Words) -> list[views.FieldError]
     return errors
 
 
-def after(path: str, result: dict[str, Any], anchor: str = "") -> RedirectResponse:
-    """The 303 to `path`, read after the write the result acknowledged."""
-    token = quote(str(result["consistencyToken"]), safe="")
-    return RedirectResponse(f"{path}?efter={token}{anchor}", status_code=303)
-
-
 class FollowUps:
     """The follow-up pages' handlers."""
 
@@ -238,7 +231,9 @@ class FollowUps:
             )
             refused = views.refusal_of(result, DRAFT_FIELDS)
             if refused is None:
-                return after(BASE.format(promise_id=promise["id"]) + f"/{report_id}", result)
+                return redirect_after(
+                    BASE.format(promise_id=promise["id"]) + f"/{report_id}", result
+                )
             errors = [refused]
         return self._new_page(request, session, data, values, errors, status_code=422)
 
@@ -320,7 +315,7 @@ class FollowUps:
             if refused is None:
                 following = row.index + 1 if row is not None else 1
                 anchor = f"#c{following}" if following <= len(rows) else "#godkannande"
-                return after(self._path(data, report), result, anchor)
+                return redirect_after(self._path(data, report), result, anchor)
             if refused.field is None and row is not None and result.get("code") in AT_ACHIEVED:
                 refused = views.FieldError(message=refused.message, field=row.field("achieved"))
             errors = [refused]
@@ -350,7 +345,7 @@ class FollowUps:
             )
             refused = views.refusal_of(result, {})
             if refused is None:
-                return after(self._path(data, report), result, "#godkannande")
+                return redirect_after(self._path(data, report), result, "#godkannande")
             errors = [refused]
         return self._report_page(request, session, data, report, errors, status_code=422)
 

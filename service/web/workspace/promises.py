@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -12,7 +10,7 @@ from service.identity.sessions import LiveSession
 from service.web.public.present import N_
 from service.web.public_page import language_of, valid_id, words_for
 from service.web.workspace import follow_view, graph, history, pages, revisions, views
-from service.web.workspace.core import Workspace
+from service.web.workspace.core import Workspace, promise_data
 from service.web.workspace.graph import GraphFailed
 
 
@@ -114,18 +112,6 @@ class Promises:
             place_kinds=revisions.PLACE_KINDS,
             entries=entries,
         )
-
-
-async def promise_data(
-    ws: Workspace, request: Request, session: LiveSession, promise_id: str
-) -> dict[str, Any] | None:
-    """The promise page's data (graph.PROMISE) for the session, or None when the id is
-    malformed or the promise is not there for this person."""
-    if not valid_id(promise_id):
-        return None
-    await ws.graph.after_write(request, session.principal)
-    data = await ws.graph.run(request, session.principal, graph.PROMISE, {"id": promise_id})
-    return data if data["promise"] is not None else None
 
 
 async def promise_history(

@@ -15,7 +15,6 @@ from service.web.public_page import language_of, today, words_for
 from service.web.workspace import pages, views
 from service.web.workspace.core import Workspace
 from service.web.workspace.forms import RecordForm, well_formed
-from service.web.workspace.promises import promise_data
 
 
 def routes(ws: Workspace) -> list[BaseRoute]:
@@ -31,20 +30,12 @@ class Record:
 
     async def record(self, request: Request) -> Response:
         """Registrera genomförd insats: the form (GET) and its submission (POST)."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
+        opened = await self.ws.opened_promise(request)
+        if isinstance(opened, Response):
+            return opened
+        session, form, data = opened
+        promise_id = data["promise"]["id"]
         words = words_for(language_of(request))
-        form: dict[str, list[str]] = {}
-        if request.method == "POST":
-            posted = await self.ws.posted(request, session)
-            if isinstance(posted, Response):
-                return posted
-            form = posted
-        promise_id = request.path_params["promise_id"]
-        data = await promise_data(self.ws, request, session, promise_id)
-        if data is None:
-            return self.ws.not_found(request)
         if request.method == "GET":
             values = RecordForm(
                 command_id=str(uuid.uuid4()),

@@ -16,16 +16,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from service.identity.sessions import LiveSession
 from service.web.public.present import N_
 from service.web.public_page import language_of, today, words_for
 from service.web.workspace import pages, revisions, views
-from service.web.workspace.core import Workspace
+from service.web.workspace.core import Workspace, promise_data, redirect_after
 from service.web.workspace.forms import one
-from service.web.workspace.promises import promise_data
 
 SIGN_FIELDS: dict[str, str] = {}
 """The signing form has no field a refusal could name (the hash and number are the page's)."""
@@ -42,11 +41,6 @@ def routes(ws: Workspace) -> list[BaseRoute]:
         Route("/loften/{promise_id}/publicera", handlers.publish, methods=["GET", "POST"]),
         Route("/loften/{promise_id}/andra", handlers.amend, methods=["GET", "POST"]),
     ]
-
-
-def accepted(path: str, result: dict[str, Any]) -> Response:
-    """303 to `path`, read after the write."""
-    return RedirectResponse(f"{path}?efter={result['consistencyToken']}", status_code=303)
 
 
 def confirm_page(
@@ -96,15 +90,10 @@ class Signing:
     async def sign(self, request: Request) -> Response:
         """Underteckna: the revision proposed, its hash, who has signed, and the signature
         for the session's organisation."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
-        form: dict[str, list[str]] = {}
-        if request.method == "POST":
-            posted = await self.ws.posted(request, session)
-            if isinstance(posted, Response):
-                return posted
-            form = posted
+        opened = await self.ws.opened(request)
+        if isinstance(opened, Response):
+            return opened
+        session, form = opened
         promise_id = request.path_params["promise_id"]
         data = await promise_data(self.ws, request, session, promise_id)
         if request.method == "GET":
@@ -137,7 +126,7 @@ class Signing:
         )
         refused = revisions.refusal_of(result, SIGN_FIELDS)
         if refused is None:
-            return accepted(f"/app/loften/{promise_id}/underteckna", result)
+            return redirect_after(f"/app/loften/{promise_id}/underteckna", result)
         if data is None:
             return refused_page(self.ws, request, result)
         return self._sign_page(request, session, data, command_id, [refused], status_code=422)
@@ -182,16 +171,11 @@ class Signing:
 
     async def enter_into_force(self, request: Request) -> Response:
         """Träda i kraft: a signed promise whose period has begun put in force."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
-        posted = await self.ws.posted(request, session)
-        if isinstance(posted, Response):
-            return posted
-        promise_id = request.path_params["promise_id"]
-        data = await promise_data(self.ws, request, session, promise_id)
-        if data is None:
-            return self.ws.not_found(request)
+        opened = await self.ws.opened_promise(request)
+        if isinstance(opened, Response):
+            return opened
+        session, posted, data = opened
+        promise_id = data["promise"]["id"]
         command_id = one(posted, "command_id") or str(uuid.uuid4())
         result = await self.ws.command(
             request,
@@ -202,26 +186,18 @@ class Signing:
         )
         refused = revisions.refusal_of(result, SIGN_FIELDS)
         if refused is None:
-            return accepted(f"/app/loften/{promise_id}", result)
+            return redirect_after(f"/app/loften/{promise_id}", result)
         return self._sign_page(
             request, session, data, str(uuid.uuid4()), [refused], status_code=422
         )
 
     async def publish(self, request: Request) -> Response:
         """Publicera: where and when the signed promise was communicated to citizens."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
-        form: dict[str, list[str]] = {}
-        if request.method == "POST":
-            posted = await self.ws.posted(request, session)
-            if isinstance(posted, Response):
-                return posted
-            form = posted
-        promise_id = request.path_params["promise_id"]
-        data = await promise_data(self.ws, request, session, promise_id)
-        if data is None:
-            return self.ws.not_found(request)
+        opened = await self.ws.opened_promise(request)
+        if isinstance(opened, Response):
+            return opened
+        session, form, data = opened
+        promise_id = data["promise"]["id"]
         if request.method == "GET":
             values = {
                 "command_id": str(uuid.uuid4()),
@@ -262,7 +238,7 @@ class Signing:
             )
             refused = revisions.refusal_of(result, PUBLISH_FIELDS)
             if refused is None:
-                return accepted(f"/app/loften/{promise_id}", result)
+                return redirect_after(f"/app/loften/{promise_id}", result)
             errors = [refused]
         return self._publish_page(request, session, data, values, errors, status_code=422)
 
@@ -291,19 +267,11 @@ class Signing:
     async def amend(self, request: Request) -> Response:
         """Ändra ett löfte i kraft: what an amendment means, said before it is started, and
         revision n+1 drafted from the revision in force when the user goes ahead."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
-        form: dict[str, list[str]] = {}
-        if request.method == "POST":
-            posted = await self.ws.posted(request, session)
-            if isinstance(posted, Response):
-                return posted
-            form = posted
-        promise_id = request.path_params["promise_id"]
-        data = await promise_data(self.ws, request, session, promise_id)
-        if data is None:
-            return self.ws.not_found(request)
+        opened = await self.ws.opened_promise(request)
+        if isinstance(opened, Response):
+            return opened
+        session, form, data = opened
+        promise_id = data["promise"]["id"]
         if request.method == "GET":
             values = {"command_id": str(uuid.uuid4()), "reason": ""}
             return self._amend_page(request, session, data, values, [])
@@ -335,7 +303,7 @@ class Signing:
             )
         refused = revisions.refusal_of(result, AMEND_FIELDS)
         if refused is None:
-            return accepted(f"/app/loften/{promise_id}/skriv", result)
+            return redirect_after(f"/app/loften/{promise_id}/skriv", result)
         return self._amend_page(request, session, data, values, [refused], status_code=422)
 
     def _amend_page(

@@ -18,8 +18,7 @@ from service.identity.sessions import LiveSession
 from service.web.public.present import N_
 from service.web.public_page import language_of, today, valid_id, words_for
 from service.web.workspace import pages, views
-from service.web.workspace.carry import redirect_after
-from service.web.workspace.core import Workspace
+from service.web.workspace.core import Workspace, redirect_after
 from service.web.workspace.graph import GraphFailed
 from service.web.workspace.walk_forms import FINDING_FIELDS, WALK_FIELDS, FindingForm, WalkForm
 from service.web.workspace.walk_reads import (
@@ -112,15 +111,10 @@ class Walks:
 
     async def new_walk(self, request: Request) -> Response:
         """Registrera trygghetsvandring: the form (GET) and its submission (POST)."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
-        form: dict[str, list[str]] = {}
-        if request.method == "POST":
-            posted = await self.ws.posted(request, session)
-            if isinstance(posted, Response):
-                return posted
-            form = posted
+        opened = await self.ws.opened(request)
+        if isinstance(opened, Response):
+            return opened
+        session, form = opened
         principal = session.principal
         setting = await setting_of(self.ws, request, principal)
         if request.method == "POST":
@@ -249,15 +243,10 @@ class Walks:
 
     async def new_finding(self, request: Request) -> Response:
         """Registrera brist: a finding at a place of the walk's route (GET form, POST)."""
-        session = await self.ws.session(request)
-        if isinstance(session, Response):
-            return session
-        form: dict[str, list[str]] = {}
-        if request.method == "POST":
-            posted = await self.ws.posted(request, session)
-            if isinstance(posted, Response):
-                return posted
-            form = posted
+        opened = await self.ws.opened(request)
+        if isinstance(opened, Response):
+            return opened
+        session, form = opened
         data = await walk_data(self.ws, request, session, request.path_params["walk_id"])
         if data is None:
             return self.no_walk(request)

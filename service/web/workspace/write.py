@@ -12,18 +12,17 @@ confirms.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from service.identity.sessions import LiveSession
 from service.web.public.present import N_
 from service.web.public_page import language_of, valid_id, words_for
 from service.web.workspace import pages, revisions, signing, views
-from service.web.workspace.core import Workspace
+from service.web.workspace.core import Workspace, promise_data, redirect_after
 from service.web.workspace.edits import (
     DRAFT_FIELDS,
     EDITS,
@@ -34,7 +33,6 @@ from service.web.workspace.edits import (
     new_id,
     text_or_none,
 )
-from service.web.workspace.promises import promise_data
 
 ORGANISATIONS = """
 query Organisations {
@@ -62,13 +60,6 @@ def routes(ws: Workspace) -> list[BaseRoute]:
         Route("/loften/{promise_id}/skriv/{action}", handlers.edit, methods=["POST"]),
         *signing.routes(ws),
     ]
-
-
-def redirect(path: str, result: Mapping[str, Any]) -> Response:
-    """303 to `path`, read after the write the result made."""
-    token = result["consistencyToken"]
-    separator = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{separator}efter={token}", status_code=303)
 
 
 class Write:
@@ -116,7 +107,7 @@ class Write:
             )
             refused = revisions.refusal_of(result, DRAFT_FIELDS)
             if refused is None:
-                return redirect(f"/app/loften/{promise_id}/skriv", result)
+                return redirect_after(f"/app/loften/{promise_id}/skriv", result)
             errors = [refused]
         return self._draft_page(request, session, organisations, values, errors, status_code=422)
 
@@ -267,10 +258,8 @@ class Write:
                 return signing.refused_page(self.ws, request, result)
             if refused is None:
                 if action == "foreslaa":
-                    return redirect(f"/app/loften/{promise_id}/underteckna", result)
-                return RedirectResponse(
-                    f"{page}?efter={result['consistencyToken']}#{edit.anchor}", status_code=303
-                )
+                    return redirect_after(f"/app/loften/{promise_id}/underteckna", result)
+                return redirect_after(page, result, f"#{edit.anchor}")
             errors = [refused]
         if data is None:
             return self.ws.not_found(request)

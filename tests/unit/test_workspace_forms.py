@@ -4,7 +4,7 @@ a planned occasion, a day and a whole number; in Swedish, each linked to its fie
 from __future__ import annotations
 
 from service.web.public_page import words_for
-from service.web.workspace.forms import RecordForm, well_formed
+from service.web.workspace.forms import RecordForm, values_of, well_formed
 
 SWEDISH = words_for("sv")
 
@@ -30,3 +30,19 @@ def test_each_missing_or_malformed_value_is_named_in_swedish_at_its_field() -> N
             command_id="x", commitment="c1", occurred_on="2026-01-01", quantity=quantity
         )
         assert [e.field for e in well_formed(bad, SWEDISH)] == ["quantity"], quantity
+
+
+def test_a_post_reads_each_field_from_its_control_and_lists_from_every_checked_box() -> None:
+    posted = {
+        "command_id": [" 0b8f ", "ignored"],
+        "commitment": ["c2"],
+        "places": ["p1", "", "p2"],
+        "performed_by": [],
+        "summary": ["Testdata: insats\n"],
+        "unknown": ["dropped"],
+    }
+    values = RecordForm.posted(posted)
+    assert values == RecordForm(
+        command_id="0b8f", commitment="c2", places=["p1", "p2"], summary="Testdata: insats"
+    )
+    assert values_of(RecordForm, posted, occurred_on="2026-12-04").occurred_on == "2026-12-04"

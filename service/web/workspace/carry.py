@@ -18,7 +18,7 @@ from service.web.public.present import N_, Words
 from service.web.public_page import language_of, valid_id, words_for
 from service.web.workspace import pages, views
 from service.web.workspace.core import Workspace, redirect_after
-from service.web.workspace.forms import one
+from service.web.workspace.forms import one, values_of
 
 PLAN_KINDS = {"activity": N_("Activity"), "safety_walk": N_("Safety walk")}
 """What a plan is of (PlanActivityInput.kind)."""
@@ -96,18 +96,11 @@ class PlanForm:
     def posted(cls, form: dict[str, list[str]]) -> PlanForm:
         """The values a post carries."""
         dates = [d.strip() for d in form.get("dates", [])][:DATE_FIELDS]
-        return cls(
-            command_id=one(form, "command_id"),
-            title=one(form, "title"),
-            kind=one(form, "kind"),
-            commitments=[c for c in form.get("commitments", []) if c],
-            places=[p for p in form.get("places", []) if p],
+        return values_of(
+            cls,
+            form,
             schedule=one(form, "schedule") or "dates",
             dates=dates + [""] * (DATE_FIELDS - len(dates)),
-            times_per_year=one(form, "times_per_year"),
-            every_weeks=one(form, "every_weeks"),
-            starts_on=one(form, "starts_on"),
-            ends_on=one(form, "ends_on"),
         )
 
     def problems(self, words: Words) -> list[views.FieldError]:
@@ -175,12 +168,7 @@ class ChangeForm:
     @classmethod
     def posted(cls, form: dict[str, list[str]]) -> ChangeForm:
         """The values a post carries."""
-        return cls(
-            command_id=one(form, "command_id"),
-            starts_on=one(form, "starts_on"),
-            ends_on=one(form, "ends_on"),
-            reason=one(form, "reason"),
-        )
+        return values_of(cls, form)
 
 
 class Carry:

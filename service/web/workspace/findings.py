@@ -20,7 +20,7 @@ from service.web.public_page import language_of, valid_id, words_for
 from service.web.workspace import pages, views
 from service.web.workspace.carry import incomplete, is_date
 from service.web.workspace.core import Workspace, redirect_after
-from service.web.workspace.forms import one
+from service.web.workspace.forms import values_of
 from service.web.workspace.walk_reads import (
     CATEGORIES,
     FINDING_STATUSES,
@@ -88,13 +88,7 @@ class ActionForm:
     @classmethod
     def posted(cls, form: dict[str, list[str]]) -> ActionForm:
         """The values a post carries."""
-        return cls(
-            action=one(form, "action"),
-            command_id=one(form, "command_id"),
-            reason=one(form, "reason"),
-            owner=one(form, "owner"),
-            due_on=one(form, "due_on"),
-        )
+        return values_of(cls, form)
 
     def problems(self, words: Words) -> list[views.FieldError]:
         """What the form itself needs: a command id, a known action, a due date that is one."""

@@ -23,7 +23,7 @@ from service.web.public_page import language_of, today, valid_id, words_for
 from service.web.workspace import follow_view, pages, views
 from service.web.workspace.core import Workspace, redirect_after
 from service.web.workspace.follow_view import Report, Row
-from service.web.workspace.forms import one
+from service.web.workspace.forms import one, values_of
 
 FOLLOW = """
 query Follow($id: ID!) {
@@ -75,13 +75,7 @@ class DraftForm:
     @classmethod
     def posted(cls, form: dict[str, list[str]]) -> DraftForm:
         """The values a post carries."""
-        return cls(
-            command_id=one(form, "command_id"),
-            due=one(form, "due"),
-            kind=one(form, "kind"),
-            covers_from=one(form, "covers_from"),
-            covers_to=one(form, "covers_to"),
-        )
+        return values_of(cls, form)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -97,13 +91,7 @@ class AssessForm:
     @classmethod
     def posted(cls, form: dict[str, list[str]]) -> AssessForm:
         """The values a post carries."""
-        return cls(
-            command_id=one(form, "command_id"),
-            commitment=one(form, "commitment"),
-            status=one(form, "status"),
-            achieved=one(form, "achieved"),
-            comment=one(form, "comment"),
-        )
+        return values_of(cls, form)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -117,11 +105,7 @@ class PublishForm:
     @classmethod
     def posted(cls, form: dict[str, list[str]]) -> PublishForm:
         """The values a post carries."""
-        return cls(
-            command_id=one(form, "command_id"),
-            channel=one(form, "channel"),
-            url=one(form, "url"),
-        )
+        return values_of(cls, form)
 
 
 def incomplete(words: Words) -> views.FieldError:

@@ -3,9 +3,11 @@ what they must be before anything goes to the API."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -54,6 +56,25 @@ def one(form: dict[str, list[str]], name: str) -> str:
     return values[0].strip()
 
 
+def every(form: dict[str, list[str]], name: str) -> list[str]:
+    """Every non-empty value of `name` in the form (checked boxes, a multiple choice)."""
+    return [value for value in form.get(name, []) if value]
+
+
+F = TypeVar("F")
+
+
+def values_of(cls: type[F], form: dict[str, list[str]], **given: Any) -> F:
+    """A form dataclass `cls` from a post: each field from the control of its name — a list
+    field every value (`every`), any other the first (`one`) — except those `given`."""
+    read: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # (a form dataclass)
+        if f.name not in given:
+            is_list = f.type in ("list[str]", list[str])
+            read[f.name] = every(form, f.name) if is_list else one(form, f.name)
+    return cls(**read, **given)
+
+
 @dataclass(slots=True, kw_only=True)
 class RecordForm:
     """The record form's values, as rendered or as posted."""
@@ -70,16 +91,7 @@ class RecordForm:
     @classmethod
     def posted(cls, form: dict[str, list[str]]) -> RecordForm:
         """The values a post carries."""
-        return cls(
-            command_id=one(form, "command_id"),
-            occurrence=one(form, "occurrence"),
-            commitment=one(form, "commitment"),
-            occurred_on=one(form, "occurred_on"),
-            quantity=one(form, "quantity"),
-            places=[p for p in form.get("places", []) if p],
-            performed_by=[p for p in form.get("performed_by", []) if p],
-            summary=one(form, "summary"),
-        )
+        return values_of(cls, form)
 
 
 def well_formed(values: RecordForm, words: Words) -> list[views.FieldError]:

@@ -9,7 +9,7 @@ from typing import Any
 from service.web.public.present import N_, Words
 from service.web.workspace import views
 from service.web.workspace.carry import incomplete, is_date, short_id, whole
-from service.web.workspace.forms import one
+from service.web.workspace.forms import one, values_of
 
 GROUPS = 2
 """How many counted groups the walk form offers."""
@@ -52,16 +52,8 @@ class WalkForm:
         counts = form.get("group_count", [])[:GROUPS]
         names += [""] * (GROUPS - len(names))
         counts += [""] * (GROUPS - len(counts))
-        return cls(
-            command_id=one(form, "command_id"),
-            municipality=one(form, "municipality"),
-            held_on=one(form, "held_on"),
-            organiser=one(form, "organiser"),
-            participants=[p for p in form.get("participants", []) if p],
-            groups=[(n.strip(), c.strip()) for n, c in zip(names, counts, strict=True)],
-            route=[p for p in form.get("route", []) if p],
-            carries_out=one(form, "carries_out"),
-        )
+        groups = [(n.strip(), c.strip()) for n, c in zip(names, counts, strict=True)]
+        return values_of(cls, form, groups=groups)
 
     def problems(self, words: Words) -> list[views.FieldError]:
         """What the form itself needs: a command id, a day, whole numbers."""

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page, ViewportSize
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
 from service.identity.dev_issuer import DevIssuer
 from service.settings import Settings
 from service.web.app import create_app
 from tests.api.conftest import RunningApp
-from tests.browser.test_public_page_browser import axe_violations
+from tests.browser.test_public_page_browser import ARGS, CHROMIUM, axe_violations, need_chromium
 from tests.conftest import Database
 from tests.e2e.test_app_sso import WAIT_S, sso_registry
 from tests.idp.fixtures import LOGIN_SECRETS, Idps
@@ -71,6 +71,21 @@ async def workspace_served(
             patch.setenv(variable, value)
         async with serve_on(settings, int(urlsplit(idps.app_origin).port or 0)) as app:
             yield app
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright, until the block ends (a test without
+    it skips on a developer's machine and fails in CI)."""
+    need_chromium()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=ARGS, timeout=TIMEOUT_MS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 async def phone_page(browser: Browser) -> tuple[Page, list[str]]:

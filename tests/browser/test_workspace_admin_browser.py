@@ -14,12 +14,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright
 
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import caught_up, publish_promise
-from tests.browser.served import TIMEOUT_MS, checked, phone_page, workspace_served
+from tests.browser.served import checked, chromium, phone_page, workspace_served
 from tests.browser.steps import log_in
 from tests.browser.steps_admin import (
     NOT_VERIFIED,
@@ -32,7 +31,7 @@ from tests.browser.steps_admin import (
     tamper_proof,
     verify_proof,
 )
-from tests.browser.test_public_page_browser import ARGS, CHROMIUM, axe_source, need_chromium
+from tests.browser.test_public_page_browser import axe_source
 from tests.conftest import Database
 from tests.e2e.test_app_sso import UB
 from tests.idp.fixtures import Idps, idps
@@ -78,58 +77,51 @@ async def admin_app(
 async def test_directory_audit_and_overview_work_on_a_phone_with_no_wcag_violation(
     admin_app: RunningApp, idps: Idps, axe_source: str
 ) -> None:
-    need_chromium()
     base = admin_app.url
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            page, errors = await phone_page(browser)
-            await log_in(page, base, idps, "ub-admin", "/app/katalog")
-            assert await page.locator("h1").inner_text() == "Katalog: Upplands-Bro kommun"
-            await checked(page, axe_source, "admin-directory")
-            await page.get_by_role("button", name="Ge rätten att underteckna").click()
-            summary = page.locator(".error-summary")
-            assert "Välj personen." in await summary.inner_text()
-            await summary.get_by_role("link").click()
-            assert await page.evaluate("() => document.activeElement.id") == "mandate_person"
-            await checked(page, axe_source, "admin-directory-refused")
-            row = await grant_mandate(page, PERSON_NAME)
-            assert "beviljat" in await row.inner_text()
-            await checked(page, axe_source, "admin-directory-granted")
-            assert errors == []
-            await page.context.close()
+    async with chromium() as browser:
+        page, errors = await phone_page(browser)
+        await log_in(page, base, idps, "ub-admin", "/app/katalog")
+        assert await page.locator("h1").inner_text() == "Katalog: Upplands-Bro kommun"
+        await checked(page, axe_source, "admin-directory")
+        await page.get_by_role("button", name="Ge rätten att underteckna").click()
+        summary = page.locator(".error-summary")
+        assert "Välj personen." in await summary.inner_text()
+        await summary.get_by_role("link").click()
+        assert await page.evaluate("() => document.activeElement.id") == "mandate_person"
+        await checked(page, axe_source, "admin-directory-refused")
+        row = await grant_mandate(page, PERSON_NAME)
+        assert "beviljat" in await row.inner_text()
+        await checked(page, axe_source, "admin-directory-granted")
+        assert errors == []
+        await page.context.close()
 
-            page, errors = await phone_page(browser)
-            await log_in(page, base, idps, "auditor", "/app/granskning")
-            await checked(page, axe_source, "admin-audit-start")
-            rows = await open_history(page, base, PROMISE)
-            assert await rows.count() > 3
-            assert "upprättade ett utkast till löftet" in await rows.first.inner_text()
-            await checked(page, axe_source, "admin-audit-history")
-            verdict = await verify_proof(page, 0)
-            assert verdict.startswith(VERIFIED), verdict
-            assert "Verifierat av servern" in await page.locator("#server-verdict").inner_text()
-            await checked(page, axe_source, "admin-audit-proof")
-            tampered = await tamper_proof(page)
-            assert tampered.startswith(NOT_VERIFIED), tampered
-            assert "Sökvägen leder inte till kontrollpunktens rot" in tampered
-            await checked(page, axe_source, "admin-audit-proof-tampered")
-            await page.reload()
-            assert (await browser_verdict(page)).startswith(VERIFIED)
-            rewritten = await tamper_checkpoint(page)
-            assert "Kontrollpunktens signatur stämmer inte" in rewritten, rewritten
-            assert errors == []
-            await page.context.close()
+        page, errors = await phone_page(browser)
+        await log_in(page, base, idps, "auditor", "/app/granskning")
+        await checked(page, axe_source, "admin-audit-start")
+        rows = await open_history(page, base, PROMISE)
+        assert await rows.count() > 3
+        assert "upprättade ett utkast till löftet" in await rows.first.inner_text()
+        await checked(page, axe_source, "admin-audit-history")
+        verdict = await verify_proof(page, 0)
+        assert verdict.startswith(VERIFIED), verdict
+        assert "Verifierat av servern" in await page.locator("#server-verdict").inner_text()
+        await checked(page, axe_source, "admin-audit-proof")
+        tampered = await tamper_proof(page)
+        assert tampered.startswith(NOT_VERIFIED), tampered
+        assert "Sökvägen leder inte till kontrollpunktens rot" in tampered
+        await checked(page, axe_source, "admin-audit-proof-tampered")
+        await page.reload()
+        assert (await browser_verdict(page)).startswith(VERIFIED)
+        rewritten = await tamper_checkpoint(page)
+        assert "Kontrollpunktens signatur stämmer inte" in rewritten, rewritten
+        assert errors == []
+        await page.context.close()
 
-            page, errors = await phone_page(browser)
-            await log_in(page, base, idps, "p-editor", "/app/oversikt")
-            promises = await open_overview(page, base)
-            assert await promises.count() >= 1
-            assert await page.locator(f'tr[data-promise-id="{PROMISE}"]').count() == 1
-            assert await page.get_by_role("table", name="Löften i Upplands-Bro kommun").count() == 1
-            await checked(page, axe_source, "admin-overview")
-            assert errors == []
-        finally:
-            await browser.close()
+        page, errors = await phone_page(browser)
+        await log_in(page, base, idps, "p-editor", "/app/oversikt")
+        promises = await open_overview(page, base)
+        assert await promises.count() >= 1
+        assert await page.locator(f'tr[data-promise-id="{PROMISE}"]').count() == 1
+        assert await page.get_by_role("table", name="Löften i Upplands-Bro kommun").count() == 1
+        await checked(page, axe_source, "admin-overview")
+        assert errors == []

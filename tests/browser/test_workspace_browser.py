@@ -11,17 +11,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright
 
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import PERIOD, TODAY, caught_up, publish_promise
-from tests.browser.served import PHONE, TIMEOUT_MS, checked, workspace_served
+from tests.browser.served import PHONE, TIMEOUT_MS, checked, chromium, workspace_served
 from tests.browser.test_public_page_browser import (
-    ARGS,
-    CHROMIUM,
     axe_source,
-    need_chromium,
 )
 from tests.conftest import Database
 from tests.e2e.test_app_sso import UB
@@ -60,84 +56,75 @@ async def workspace_app(
 async def test_an_editor_logs_in_and_records_an_activity_on_a_phone_with_no_wcag_violation(
     workspace_app: RunningApp, idps: Idps, axe_source: str
 ) -> None:
-    need_chromium()
     base = workspace_app.url
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, timeout=TIMEOUT_MS
+    async with chromium() as browser:
+        # The pages allow no script but their own: axe is injected past the policy here.
+        context = await browser.new_context(viewport=PHONE, locale="sv-SE", bypass_csp=True)
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+
+        login = await page.goto(f"{base}/app/")
+        assert login is not None and login.status == 401
+        assert await page.locator("h1").inner_text() == "Logga in"
+        await checked(page, axe_source, "login")
+        await page.get_by_role("link", name="Logga in med kommun").click()
+        await page.wait_for_url(f"{idps.municipality.issuer}/**")
+        await page.fill("input[name=login]", "ub-editor")
+        await page.fill("input[name=password]", "any")
+        await page.click("button[type=submit]")
+        await page.click("button[type=submit]")  # the provider's consent screen
+        await page.wait_for_url(f"{base}/app/")  # back where the login started
+
+        assert await page.locator("h1").inner_text() == "Att göra"
+        planned = page.locator("li.planned")
+        assert PLAN_TITLE in await planned.inner_text()
+        await checked(page, axe_source, "inbox")
+
+        await page.get_by_role("link", name="Löften", exact=True).click()
+        await page.wait_for_url(f"{base}/app/loften")
+        # htmx (served by the app, allowed by the policy) narrows the list in place.
+        await page.evaluate("() => { window.sameDocument = true; }")
+        await page.select_option("#status", "in_force")
+        await page.wait_for_url(f"{base}/app/loften?status=in_force")
+        assert await page.evaluate("() => window.sameDocument === true")
+        await page.get_by_role("link", name="Upplands-Bro – trygghet i Bro & Kungsängen").click()
+        await page.wait_for_url(f"{base}/app/loften/{PROMISE}")
+        assert await page.locator("li.commitment").count() == 4
+        assert await page.locator("p.pace strong").first.inner_text() in (
+            "i fas",
+            "efter",
+            "risk",
+            "inget mål",
         )
-        try:
-            # The pages allow no script but their own: axe is injected past the policy here.
-            context = await browser.new_context(viewport=PHONE, locale="sv-SE", bypass_csp=True)
-            page = await context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
+        await checked(page, axe_source, "promise")
 
-            login = await page.goto(f"{base}/app/")
-            assert login is not None and login.status == 401
-            assert await page.locator("h1").inner_text() == "Logga in"
-            await checked(page, axe_source, "login")
-            await page.get_by_role("link", name="Logga in med kommun").click()
-            await page.wait_for_url(f"{idps.municipality.issuer}/**")
-            await page.fill("input[name=login]", "ub-editor")
-            await page.fill("input[name=password]", "any")
-            await page.click("button[type=submit]")
-            await page.click("button[type=submit]")  # the provider's consent screen
-            await page.wait_for_url(f"{base}/app/")  # back where the login started
+        await page.get_by_role("link", name="Registrera genomförd insats").click()
+        await page.wait_for_url(f"{base}/app/loften/{PROMISE}/insats")
+        await checked(page, axe_source, "record")
+        await page.select_option("#commitment", "c2")
+        await page.fill("#occurred_on", "1999-05-01")
+        await page.fill("#quantity", "2")
+        await page.get_by_label("Bro centrum", exact=True).check()
+        await page.fill("#summary", "Testdata: gemensam insats med synlig närvaro")
+        await page.get_by_role("button", name="Spara").click()
+        summary = page.locator(".error-summary")
+        assert "utanför löftets period" in await summary.inner_text()
+        focused = await page.evaluate("() => document.activeElement.className")
+        assert focused == "error-summary"  # read first, by a screen reader too
+        await checked(page, axe_source, "record-refused")
+        await summary.get_by_role("link").click()
+        focused = await page.evaluate("() => document.activeElement.id")
+        assert focused == "occurred_on"
+        await page.fill("#occurred_on", PERIOD[0])
+        await page.get_by_role("button", name="Spara").click()
+        assert await page.locator("h1").inner_text() == "Sparat"
+        await checked(page, axe_source, "receipt")
 
-            assert await page.locator("h1").inner_text() == "Att göra"
-            planned = page.locator("li.planned")
-            assert PLAN_TITLE in await planned.inner_text()
-            await checked(page, axe_source, "inbox")
-
-            await page.get_by_role("link", name="Löften", exact=True).click()
-            await page.wait_for_url(f"{base}/app/loften")
-            # htmx (served by the app, allowed by the policy) narrows the list in place.
-            await page.evaluate("() => { window.sameDocument = true; }")
-            await page.select_option("#status", "in_force")
-            await page.wait_for_url(f"{base}/app/loften?status=in_force")
-            assert await page.evaluate("() => window.sameDocument === true")
-            await page.get_by_role(
-                "link", name="Upplands-Bro – trygghet i Bro & Kungsängen"
-            ).click()
-            await page.wait_for_url(f"{base}/app/loften/{PROMISE}")
-            assert await page.locator("li.commitment").count() == 4
-            assert await page.locator("p.pace strong").first.inner_text() in (
-                "i fas",
-                "efter",
-                "risk",
-                "inget mål",
-            )
-            await checked(page, axe_source, "promise")
-
-            await page.get_by_role("link", name="Registrera genomförd insats").click()
-            await page.wait_for_url(f"{base}/app/loften/{PROMISE}/insats")
-            await checked(page, axe_source, "record")
-            await page.select_option("#commitment", "c2")
-            await page.fill("#occurred_on", "1999-05-01")
-            await page.fill("#quantity", "2")
-            await page.get_by_label("Bro centrum", exact=True).check()
-            await page.fill("#summary", "Testdata: gemensam insats med synlig närvaro")
-            await page.get_by_role("button", name="Spara").click()
-            summary = page.locator(".error-summary")
-            assert "utanför löftets period" in await summary.inner_text()
-            focused = await page.evaluate("() => document.activeElement.className")
-            assert focused == "error-summary"  # read first, by a screen reader too
-            await checked(page, axe_source, "record-refused")
-            await summary.get_by_role("link").click()
-            focused = await page.evaluate("() => document.activeElement.id")
-            assert focused == "occurred_on"
-            await page.fill("#occurred_on", PERIOD[0])
-            await page.get_by_role("button", name="Spara").click()
-            assert await page.locator("h1").inner_text() == "Sparat"
-            await checked(page, axe_source, "receipt")
-
-            await page.get_by_role("link", name="Tillbaka till löftet").click()
-            assert (
-                "Testdata: gemensam insats med synlig närvaro"
-                in await page.locator("table.activities").inner_text()
-            )
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.get_by_role("link", name="Tillbaka till löftet").click()
+        assert (
+            "Testdata: gemensam insats med synlig närvaro"
+            in await page.locator("table.activities").inner_text()
+        )
+        assert errors == []

@@ -13,15 +13,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import START, TODAY, caught_up, publish_promise
 from tests.browser import steps_follow
-from tests.browser.served import TIMEOUT_MS, checked, phone_page, workspace_served
+from tests.browser.served import checked, chromium, phone_page, workspace_served
 from tests.browser.steps import log_in
-from tests.browser.test_public_page_browser import ARGS, CHROMIUM, axe_source, need_chromium
+from tests.browser.test_public_page_browser import axe_source
 from tests.conftest import Database
 from tests.e2e.test_app_sso import UB
 from tests.idp.fixtures import Idps, idps
@@ -75,64 +75,55 @@ async def official(browser: Browser, app: RunningApp, idps: Idps, user: str, pat
 async def test_a_follow_up_is_drafted_assessed_approved_and_published_on_phones(
     follow_app: RunningApp, idps: Idps, axe_source: str
 ) -> None:
-    need_chromium()
     base = follow_app.url
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            editor = await official(browser, follow_app, idps, "ub-editor", "/app/")
-            due = editor.locator('li.item[data-action="follow_up_due"]')
-            assert "Uppföljning snart" in await due.inner_text()
-            await due.get_by_role("link", name="Påbörja uppföljningen").click()
-            await editor.wait_for_url(f"{base}/app/loften/{PROMISE}/uppfoljning/ny")
-            assert await editor.locator("#kind-interim").is_checked()
-            await checked(editor, axe_source, "follow-new")
-            path = await steps_follow.draft_follow_up(editor, base, PROMISE)
-            assert (await editor.locator("h1").inner_text()).startswith("Uppföljning: Delrapport")
-            await checked(editor, axe_source, "follow-report")
+    async with chromium() as browser:
+        editor = await official(browser, follow_app, idps, "ub-editor", "/app/")
+        due = editor.locator('li.item[data-action="follow_up_due"]')
+        assert "Uppföljning snart" in await due.inner_text()
+        await due.get_by_role("link", name="Påbörja uppföljningen").click()
+        await editor.wait_for_url(f"{base}/app/loften/{PROMISE}/uppfoljning/ny")
+        assert await editor.locator("#kind-interim").is_checked()
+        await checked(editor, axe_source, "follow-new")
+        path = await steps_follow.draft_follow_up(editor, base, PROMISE)
+        assert (await editor.locator("h1").inner_text()).startswith("Uppföljning: Delrapport")
+        await checked(editor, axe_source, "follow-report")
 
-            # A commitment with a target needs what was achieved: refused, at that field.
-            await steps_follow.assess(editor, "c2", "partly", comment=COMMENT)
-            summary = editor.locator(".error-summary")
-            assert "Ett åtagande med ett mål behöver" in await summary.inner_text()
-            await checked(editor, axe_source, "follow-assess-refused")
-            await summary.get_by_role("link").click()
-            assert await editor.evaluate("() => document.activeElement.id") == "c2-achieved"
-            await steps_follow.assess(editor, "c2", "partly", achieved=3, comment=COMMENT)
-            await steps_follow.assess(editor, "c1", "no_target", comment="Närvaron ökade")
+        # A commitment with a target needs what was achieved: refused, at that field.
+        await steps_follow.assess(editor, "c2", "partly", comment=COMMENT)
+        summary = editor.locator(".error-summary")
+        assert "Ett åtagande med ett mål behöver" in await summary.inner_text()
+        await checked(editor, axe_source, "follow-assess-refused")
+        await summary.get_by_role("link").click()
+        assert await editor.evaluate("() => document.activeElement.id") == "c2-achieved"
+        await steps_follow.assess(editor, "c2", "partly", achieved=3, comment=COMMENT)
+        await steps_follow.assess(editor, "c1", "no_target", comment="Närvaron ökade")
 
-            police = await official(browser, follow_app, idps, "p-editor", path)
-            await steps_follow.assess(police, "c3", "met", achieved=2)
-            await steps_follow.assess(police, "c4", "not_met", achieved=0)
-            assert "4 av 4 åtaganden" in await police.locator("dl.facts").inner_text()
+        police = await official(browser, follow_app, idps, "p-editor", path)
+        await steps_follow.assess(police, "c3", "met", achieved=2)
+        await steps_follow.assess(police, "c4", "not_met", achieved=0)
+        assert "4 av 4 åtaganden" in await police.locator("dl.facts").inner_text()
 
-            for user, name in (
-                ("ub-signatory", "Upplands-Bro kommun"),
-                ("p-signatory", "Lokalpolisområde Järfälla"),
-            ):
-                signer = await official(browser, follow_app, idps, user, "/app/")
-                await signer.get_by_role("link", name="Öppna uppföljningen").click()
-                await signer.wait_for_url(f"{base}{path}")
-                await steps_follow.approve(signer, name)
-                approval = signer.locator(
-                    f'li.approval[data-party="{UB if user[0] == "u" else LPO}"]'
-                )
-                assert "godkänd" in await approval.inner_text()
-                await checked(signer, axe_source, f"follow-approved-{user}")
+        for user, name in (
+            ("ub-signatory", "Upplands-Bro kommun"),
+            ("p-signatory", "Lokalpolisområde Järfälla"),
+        ):
+            signer = await official(browser, follow_app, idps, user, "/app/")
+            await signer.get_by_role("link", name="Öppna uppföljningen").click()
+            await signer.wait_for_url(f"{base}{path}")
+            await steps_follow.approve(signer, name)
+            approval = signer.locator(f'li.approval[data-party="{UB if user[0] == "u" else LPO}"]')
+            assert "godkänd" in await approval.inner_text()
+            await checked(signer, axe_source, f"follow-approved-{user}")
 
-            publisher = await official(browser, follow_app, idps, "ub-publisher", "/app/")
-            await publisher.get_by_role("link", name="Förhandsgranska och publicera").click()
-            await publisher.wait_for_url(f"{base}{path}/publicera")
-            assert "Förhandsvisning" in await publisher.locator(".preview-note").inner_text()
-            assert COMMENT in await publisher.locator("section.preview").inner_text()
-            await checked(publisher, axe_source, "follow-preview")
-            await publisher.go_back()
-            await steps_follow.preview_and_publish(publisher, "Testdata: kommunens webbplats")
-            await checked(publisher, axe_source, "follow-published")
-            await publisher.get_by_role("link", name="Öppna den publika sidan").click()
-            await publisher.wait_for_url(f"{base}/p/{PROMISE}")
-            assert COMMENT in await publisher.locator("main").inner_text()
-        finally:
-            await browser.close()
+        publisher = await official(browser, follow_app, idps, "ub-publisher", "/app/")
+        await publisher.get_by_role("link", name="Förhandsgranska och publicera").click()
+        await publisher.wait_for_url(f"{base}{path}/publicera")
+        assert "Förhandsvisning" in await publisher.locator(".preview-note").inner_text()
+        assert COMMENT in await publisher.locator("section.preview").inner_text()
+        await checked(publisher, axe_source, "follow-preview")
+        await publisher.go_back()
+        await steps_follow.preview_and_publish(publisher, "Testdata: kommunens webbplats")
+        await checked(publisher, axe_source, "follow-published")
+        await publisher.get_by_role("link", name="Öppna den publika sidan").click()
+        await publisher.wait_for_url(f"{base}/p/{PROMISE}")
+        assert COMMENT in await publisher.locator("main").inner_text()

@@ -311,3 +311,52 @@ async def test_another_organisation_sees_no_draft_and_its_forged_post_gets_the_a
     summary = re.search(r'<div class="error-summary".*?</div>', refused.text, re.S)
     assert summary is not None and unescape(summary.group(0)).count(result["message"]) == 1
     assert await stream_version(pool) == before
+
+
+PATH_VALUES = {
+    "promise_id": PROMISE,
+    "commitment_id": "c1",
+    "report_id": "uppf-no-such-report",
+    "plan_id": "ws-plan",
+    "occurrence_id": "ws-plan-1",
+    "walk_id": "vandring-no-such-walk",
+    "finding_id": "no-such-finding",
+    "event_id": str(uuid.UUID(int=1)),
+}
+"""A value for each path parameter of the workspace's routes (known or not: a page that finds
+nothing answers its own 404, with the same headers)."""
+
+
+def workspace_get_paths() -> list[str]:
+    """Every path of the workspace that answers GET, from the journeys' own routes, so a page
+    added later is checked too."""
+    from service.web.workspace.core import Workspace
+    from service.web.workspace.routes import JOURNEYS
+
+    paths = []
+    for journey in JOURNEYS:
+        for route in journey.routes(Workspace(None, ())):  # type: ignore[arg-type]
+            if "GET" in (route.methods or ()):
+                paths.append("/app" + route.path.format(**PATH_VALUES))
+    return paths
+
+
+async def test_every_workspace_page_sends_the_security_headers_and_is_never_an_error(
+    workspace: RunningApp, pool: asyncpg.Pool
+) -> None:
+    roles = frozenset({"editor", "org_admin", "auditor", "signatory", "publisher"})
+    cookie, csrf = await session_for(pool, UB, "ub-every-page", roles)
+    paths = workspace_get_paths()
+    assert len(paths) >= 25 and "/app/oversikt" in paths
+    async with httpx.AsyncClient(timeout=15) as http:
+        official = Official(http, workspace, cookie, csrf)
+        for path in paths:
+            response = await official.get(path)
+            assert response.status_code in (200, 404), (path, response.status_code)
+            assert response.headers["x-content-type-options"] == "nosniff", path
+            assert response.headers["x-frame-options"] == "DENY", path
+            assert response.headers["cache-control"] == "no-store", path
+            if response.headers["content-type"].startswith("text/html"):
+                assert response.headers["content-security-policy"] == CSP, path
+                assert '<html lang="sv">' in response.text, path
+                assert "<script>" not in response.text and " style=" not in response.text, path

@@ -11,11 +11,20 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from playwright.async_api import Page
 
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import PERIOD, TODAY, caught_up, publish_promise
-from tests.browser.served import PHONE, TIMEOUT_MS, checked, chromium, workspace_served
+from tests.browser.served import (
+    PHONE,
+    TIMEOUT_MS,
+    checked,
+    chromium,
+    phone_page,
+    workspace_served,
+)
+from tests.browser.steps import log_in
 from tests.browser.test_public_page_browser import (
     axe_source,
 )
@@ -127,4 +136,99 @@ async def test_an_editor_logs_in_and_records_an_activity_on_a_phone_with_no_wcag
             "Testdata: gemensam insats med synlig närvaro"
             in await page.locator("table.activities").inner_text()
         )
+        assert errors == []
+
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  return e ? (e.id || e.getAttribute('name') || e.getAttribute('href') || e.tagName) : null;
+}"""
+CONTROLS = """() => Array.from(document.querySelectorAll('main form :is(select, textarea,'
+  + ' button, input:not([type=hidden]))'))
+  .filter(e => !e.disabled && e.getClientRects().length > 0)
+  .filter(e => e.type !== 'radio' || e.checked || !(e.form.querySelector(
+    `input[type=radio][name="${e.name}"]:checked`)) && e.form.querySelector(
+    `input[type=radio][name="${e.name}"]`) === e)
+  .map(e => e.id || e.getAttribute('name') || e.tagName)"""
+"""The Tab stops of the page's forms in document order, named as FOCUSED names them: every
+shown control, of a radio group only the chosen button (or the first; arrows move within)."""
+
+
+async def tab_to(page: Page, stop: str) -> None:
+    """Press Tab until the focus is on `stop` (an id, as FOCUSED names it); bounded."""
+    for _ in range(60):
+        await page.keyboard.press("Tab")
+        if await page.evaluate(FOCUSED) == stop:
+            return
+    raise AssertionError(f"{stop} is not reached with Tab")
+
+
+async def tab_stops(page: Page, controls: list[str]) -> list[str]:
+    """The form controls Tab reaches from the top of the page, in the order it reaches them,
+    until the last of `controls` (bounded: no page has 300 stops)."""
+    await page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    visited: list[str] = []
+    for _ in range(300):
+        await page.keyboard.press("Tab")
+        visited.append(await page.evaluate(FOCUSED))
+        if visited[0] != "#innehall":
+            raise AssertionError(f"the first stop is {visited[0]}, not the skip link")
+        if visited[-1] == controls[-1] and visited.count(controls[-1]) == controls.count(
+            controls[-1]
+        ):
+            break
+    in_forms = [stop for stop in visited if stop in controls]
+    # A date input is one control with a stop for each of its year, month and day.
+    return [s for n, s in enumerate(in_forms) if n == 0 or in_forms[n - 1] != s]
+
+
+async def test_the_record_form_is_reached_in_document_order_and_sent_with_the_keyboard_alone(
+    workspace_app: RunningApp, idps: Idps
+) -> None:
+    base = workspace_app.url
+    form = f"{base}/app/loften/{PROMISE}/insats"
+    async with chromium() as browser:
+        page, errors = await phone_page(browser)
+        await log_in(page, base, idps, "ub-editor", f"/app/loften/{PROMISE}/insats")
+        controls = await page.evaluate(CONTROLS)
+        assert controls[-1] == "BUTTON" and "commitment" in controls and "summary" in controls
+
+        # Tab from the top of the page: the skip link first, then every control of the form in
+        # the order it is read, ending at its button.
+        assert await tab_stops(page, controls) == controls
+
+        # Filled in and sent with the keyboard only: a commitment chosen with the arrow keys,
+        # the day as rendered (today), the text typed, the button pressed with Enter.
+        await page.goto(form)
+        await tab_to(page, "commitment")
+        await page.keyboard.press("ArrowDown")
+        assert await page.eval_on_selector("#commitment", "e => e.value") != ""
+        await tab_to(page, "summary")
+        await page.keyboard.type("Testdata: insats registrerad med tangentbordet")
+        await tab_to(page, "BUTTON")
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
+        assert await page.locator("h1").inner_text() == "Sparat"
+        assert errors == []
+
+
+async def test_every_control_of_the_workspace_forms_is_reached_with_tab_in_document_order(
+    workspace_app: RunningApp, idps: Idps
+) -> None:
+    base = workspace_app.url
+    forms = [
+        f"/app/loften/{PROMISE}/planera",
+        f"/app/loften/{PROMISE}/uppfoljning/ny",
+        f"/app/loften/{PROMISE}/andra",
+        "/app/loften/nytt",
+        "/app/vandringar/ny",
+    ]
+    async with chromium() as browser:
+        page, errors = await phone_page(browser)
+        await log_in(page, base, idps, "ub-editor", forms[0])
+        for path in forms:
+            await page.goto(base + path)
+            controls = await page.evaluate(CONTROLS)
+            assert controls, path
+            assert await tab_stops(page, controls) == controls, path
         assert errors == []

@@ -71,11 +71,6 @@ def whole(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) <= 6
 
 
-def incomplete(words: Words) -> views.FieldError:
-    """The error of a form that lost its command id."""
-    return views.FieldError(message=words(N_("The form is incomplete; open it again.")), field=None)
-
-
 @dataclass(slots=True, kw_only=True)
 class PlanForm:
     """The plan form's values, as rendered or as posted."""
@@ -106,7 +101,7 @@ class PlanForm:
     def problems(self, words: Words) -> list[views.FieldError]:
         """What the form itself needs before anything goes to the API: a command id, dates
         and numbers that are dates and numbers (the rules about them are the API's)."""
-        errors = [] if self.command_id else [incomplete(words)]
+        errors = [] if self.command_id else [views.incomplete(words)]
         if self.schedule == "dates":
             if not all(is_date(d) for d in self.dates if d):
                 errors.append(
@@ -221,12 +216,11 @@ class Carry:
         *,
         status_code: int = 200,
     ) -> Response:
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "carry_plan.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=promise,
             form=values,
             errors=errors,
@@ -273,7 +267,7 @@ class Carry:
             )
         words = words_for(language_of(request))
         values = ChangeForm.posted(form)
-        errors = [] if values.command_id else [incomplete(words)]
+        errors = [] if values.command_id else [views.incomplete(words)]
         command_input: dict[str, Any] = {
             "promiseId": promise["id"],
             "planId": plan_id,
@@ -317,12 +311,11 @@ class Carry:
         status_code: int = 200,
     ) -> Response:
         action = "flytta" if mutation == "moveOccurrence" else "stall-in"
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "carry_change.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=promise,
             plan=plan,
             occurrence=occurrence,

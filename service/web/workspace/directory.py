@@ -167,11 +167,7 @@ def missing_fields(
     cannot be sent without (the rules about their values are the API's)."""
     errors: list[views.FieldError] = []
     if not one(form, "command_id"):
-        errors.append(
-            views.FieldError(
-                message=words(N_("The form is incomplete; open it again.")), field=None
-            )
-        )
+        errors.append(views.incomplete(words))
     for name, message in action.required:
         if not one(form, name):
             errors.append(views.FieldError(message=words(message), field=name))

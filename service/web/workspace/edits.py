@@ -81,11 +81,6 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def incomplete(words: Words) -> views.FieldError:
-    """The error of a form that came without its command id."""
-    return views.FieldError(message=words(N_("The form is incomplete; open it again.")), field=None)
-
-
 def date_or_none(
     value: str, field: str, words: Words, errors: list[views.FieldError]
 ) -> str | None:

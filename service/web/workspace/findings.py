@@ -18,7 +18,7 @@ from service.identity.sessions import LiveSession
 from service.web.public.present import N_, Words
 from service.web.public_page import language_of, valid_id, words_for
 from service.web.workspace import pages, views
-from service.web.workspace.carry import incomplete, is_date
+from service.web.workspace.carry import is_date
 from service.web.workspace.core import Workspace, redirect_after
 from service.web.workspace.forms import values_of
 from service.web.workspace.walk_reads import (
@@ -93,7 +93,7 @@ class ActionForm:
     def problems(self, words: Words) -> list[views.FieldError]:
         """What the form itself needs: a command id, a known action, a due date that is one."""
         if not self.command_id or self.action not in MUTATIONS:
-            return [incomplete(words)]
+            return [views.incomplete(words)]
         if self.action == "reassign" and self.due_on and not is_date(self.due_on):
             return [
                 views.FieldError(

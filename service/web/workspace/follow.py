@@ -108,15 +108,10 @@ class PublishForm:
         return values_of(cls, form)
 
 
-def incomplete(words: Words) -> views.FieldError:
-    """A form without its command id (not one this page rendered)."""
-    return views.FieldError(message=words(N_("The form is incomplete; open it again.")), field=None)
-
-
 def dates_well_formed(values: DraftForm, words: Words) -> list[views.FieldError]:
     """What the draft form needs before anything goes to the API: its command id and two days
     (the rules about them are the API's)."""
-    errors = [] if values.command_id else [incomplete(words)]
+    errors = [] if values.command_id else [views.incomplete(words)]
     for name, value in (("covers_from", values.covers_from), ("covers_to", values.covers_to)):
         try:
             dt.date.fromisoformat(value)
@@ -231,12 +226,11 @@ class FollowUps:
         *,
         status_code: int = 200,
     ) -> Response:
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "follow_new.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=data["promise"],
             form=values,
             errors=errors,
@@ -271,7 +265,7 @@ class FollowUps:
         values = AssessForm.posted(form)
         rows = follow_view.rows_of(data["promise"]["progress"], report)
         row = next((r for r in rows if r.commitment_id == values.commitment), None)
-        errors: list[views.FieldError] = [] if values.command_id else [incomplete(words)]
+        errors: list[views.FieldError] = [] if values.command_id else [views.incomplete(words)]
         if values.achieved and not (values.achieved.isascii() and values.achieved.isdigit()):
             field = row.field("achieved") if row is not None else None
             errors.append(
@@ -318,7 +312,7 @@ class FollowUps:
             return self._report_missing(request)
         command_id = one(form, "command_id")
         if not command_id:
-            errors = [incomplete(words_for(language_of(request)))]
+            errors = [views.incomplete(words_for(language_of(request)))]
         else:
             result = await self.ws.command(
                 request,
@@ -350,12 +344,11 @@ class FollowUps:
         promise = data["promise"]
         rows = follow_view.rows_of(promise["progress"], report)
         forms = {row.commitment_id: self._assess_form(row, posted) for row in rows}
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "follow_report.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=promise,
             report=report,
             rows=rows,
@@ -401,7 +394,7 @@ class FollowUps:
             return self._preview_page(request, session, data, report, values, [])
         words = words_for(language_of(request))
         values = PublishForm.posted(form)
-        errors = [] if values.command_id else [incomplete(words)]
+        errors = [] if values.command_id else [views.incomplete(words)]
         if not errors:
             result = await self.ws.command(
                 request,
@@ -445,12 +438,11 @@ class FollowUps:
         shown = follow_view.preview(
             promise["document"], report.report_id, data["organisations"], today(), words
         )
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "follow_preview.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=promise,
             report=report,
             page=shown,

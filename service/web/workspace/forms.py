@@ -99,11 +99,7 @@ def well_formed(values: RecordForm, words: Words) -> list[views.FieldError]:
     and a whole number (the rules about them are the API's)."""
     errors: list[views.FieldError] = []
     if not values.command_id:
-        errors.append(
-            views.FieldError(
-                message=words(N_("The form is incomplete; open it again.")), field=None
-            )
-        )
+        errors.append(views.incomplete(words))
     if not values.occurrence and not values.commitment:
         errors.append(
             views.FieldError(

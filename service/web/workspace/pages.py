@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
+from service.identity.sessions import LiveSession
 from service.web.languages import language_for
 from service.web.public.present import N_
 from service.web.public.templates import STATIC, WEB
@@ -91,6 +92,26 @@ def page(request: Request, template: str, *, status_code: int = 200, **values: A
     }
     return templates().TemplateResponse(
         request, template, dict(context), status_code=status_code, headers=page_headers(language)
+    )
+
+
+def form_page(
+    request: Request,
+    session: LiveSession,
+    template: str,
+    *,
+    status_code: int = 200,
+    **values: Any,
+) -> Response:
+    """A page of `session`'s person holding forms: `page`, with the person and the session's
+    CSRF token every form carries."""
+    return page(
+        request,
+        template,
+        status_code=status_code,
+        person=session.principal,
+        csrf_token=session.csrf,
+        **values,
     )
 
 

@@ -102,12 +102,11 @@ class Record:
             for o in plan["occurrences"]
             if o["status"] in views.OPEN
         ]
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "record.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=promise,
             form=values,
             errors=errors,

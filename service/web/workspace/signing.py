@@ -59,12 +59,11 @@ def confirm_page(
         if name not in ("csrf_token", "acknowledge")
         for value in values
     ]
-    return pages.page(
+    return pages.form_page(
         request,
+        session,
         "write_confirm.html",
         status_code=409,
-        person=session.principal,
-        csrf_token=session.csrf,
         consequences=result["consequences"],
         kinds=sorted({c["kind"] for c in result["consequences"]}),
         action=action,
@@ -106,11 +105,7 @@ class Signing:
         if not command_id or not number.isascii() or not number.isdigit():
             if data is None:
                 return self.ws.not_found(request)
-            errors = [
-                views.FieldError(
-                    message=words(N_("The form is incomplete; open it again.")), field=None
-                )
-            ]
+            errors = [views.incomplete(words)]
             return self._sign_page(request, session, data, command_id, errors, status_code=422)
         result = await self.ws.command(
             request,
@@ -145,12 +140,11 @@ class Signing:
         revs = revisions.revisions_of(promise["document"])
         shown = revs.to_sign or revs.in_force
         own = session.principal.organisation_id
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "write_sign.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=promise,
             revision=shown,
             to_sign=revs.to_sign,
@@ -212,11 +206,7 @@ class Signing:
         words = words_for(language_of(request))
         errors: list[views.FieldError] = []
         if not values["command_id"]:
-            errors.append(
-                views.FieldError(
-                    message=words(N_("The form is incomplete; open it again.")), field=None
-                )
-            )
+            errors.append(views.incomplete(words))
         if not _is_day(values["published_on"]):
             errors.append(
                 views.FieldError(
@@ -252,12 +242,11 @@ class Signing:
         *,
         status_code: int = 200,
     ) -> Response:
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "write_publish.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=data["promise"],
             form=values,
             errors=errors,
@@ -278,11 +267,7 @@ class Signing:
         values = {name: one(form, name) for name in ("command_id", "reason")}
         words = words_for(language_of(request))
         if not values["command_id"]:
-            errors = [
-                views.FieldError(
-                    message=words(N_("The form is incomplete; open it again.")), field=None
-                )
-            ]
+            errors = [views.incomplete(words)]
             return self._amend_page(request, session, data, values, errors, status_code=422)
         result = await self.ws.command(
             request,
@@ -319,12 +304,11 @@ class Signing:
         promise = data["promise"]
         revs = revisions.revisions_of(promise["document"])
         in_force = revs.in_force
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "write_amend.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=promise,
             in_force=in_force,
             next_number=(in_force.number + 1) if in_force else None,

@@ -7,7 +7,7 @@ decides nothing the API has not decided.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,6 +126,11 @@ class FieldError:
 
     message: str
     field: str | None
+
+
+def incomplete(words: Callable[[str], str]) -> FieldError:
+    """The error of a form that came without its command id (not one a page rendered)."""
+    return FieldError(message=words(N_("The form is incomplete; open it again.")), field=None)
 
 
 FORM_FIELDS = {

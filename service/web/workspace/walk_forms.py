@@ -8,7 +8,7 @@ from typing import Any
 
 from service.web.public.present import N_, Words
 from service.web.workspace import views
-from service.web.workspace.carry import incomplete, is_date, short_id, whole
+from service.web.workspace.carry import is_date, short_id, whole
 from service.web.workspace.forms import one, values_of
 
 GROUPS = 2
@@ -57,7 +57,7 @@ class WalkForm:
 
     def problems(self, words: Words) -> list[views.FieldError]:
         """What the form itself needs: a command id, a day, whole numbers."""
-        errors = [] if self.command_id else [incomplete(words)]
+        errors = [] if self.command_id else [views.incomplete(words)]
         if not is_date(self.held_on):
             errors.append(
                 views.FieldError(
@@ -128,7 +128,7 @@ class FindingForm:
 
     def problems(self, words: Words) -> list[views.FieldError]:
         """What the form itself needs: a command id and a due date."""
-        errors = [] if self.command_id else [incomplete(words)]
+        errors = [] if self.command_id else [views.incomplete(words)]
         if not is_date(self.due_on):
             errors.append(
                 views.FieldError(

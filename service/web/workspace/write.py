@@ -29,7 +29,6 @@ from service.web.workspace.edits import (
     WRITE_FIELDS,
     Values,
     date_or_none,
-    incomplete,
     new_id,
     text_or_none,
 )
@@ -84,7 +83,7 @@ class Write:
             return posted
         values = Values(posted)
         command_id = values.one("command_id")
-        errors: list[views.FieldError] = [] if command_id else [incomplete(words)]
+        errors: list[views.FieldError] = [] if command_id else [views.incomplete(words)]
         period = {
             "label": text_or_none(values.one("label")),
             "validFrom": date_or_none(values.one("valid_from"), "valid_from", words, errors),
@@ -122,12 +121,11 @@ class Write:
         status_code: int = 200,
     ) -> Response:
         own = session.principal.organisation_id
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "write_draft.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             form=values,
             errors=errors,
             own=views.names_of(organisations).get(own, own),
@@ -199,12 +197,11 @@ class Write:
         *,
         status_code: int = 200,
     ) -> Response:
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "write_commitment.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=data["promise"],
             working=working,
             names=views.names_of(data["organisations"]),
@@ -236,7 +233,7 @@ class Write:
         command_id = values.one("command_id")
         command_input, errors = edit.read(promise_id, command_id, values, words)
         if not command_id:
-            errors = [incomplete(words), *errors]
+            errors = [views.incomplete(words), *errors]
         if data is None and (errors or not valid_id(promise_id)):
             return self.ws.not_found(request)
         page = f"/app/loften/{promise_id}/skriv"
@@ -320,12 +317,11 @@ class Write:
         if action is not None:
             current.update(posted.values)
             ids[action] = posted.one("command_id") or ids[action]
-        return pages.page(
+        return pages.form_page(
             request,
+            session,
             "write_revision.html",
             status_code=status_code,
-            person=session.principal,
-            csrf_token=session.csrf,
             promise=promise,
             working=working,
             editable=revs.editable is not None,

@@ -1,5 +1,9 @@
-"""The officials' workspace at /app/: Swedish, server-rendered pages for the people who carry
-out the promises (Att göra, Löften, Registrera genomförd insats).
+"""The officials' workspace at /app/: Swedish, server-rendered pages for the people who write,
+sign, carry out and follow up the promises — Att göra (inbox), Löften (list and a promise's
+page), writing and signing (write, edits, signing), recording what was done (record), planning
+and safety walks (carry, walks, findings), follow-ups (follow), the directory, the auditor's
+history and proofs (audit) and a police area's overview (dashboard). Each journey is a module
+whose `routes(workspace)` the app gathers (routes.JOURNEYS); what they share is in `core`.
 
 Why it is built this way:
 

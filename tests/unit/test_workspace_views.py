@@ -59,6 +59,10 @@ def test_a_refusal_links_to_the_form_field_its_path_names_and_otherwise_to_none(
     assert field_of(["input", "placeIds", "0"]) == "places"
     assert field_of(["input", "recordId"]) is None
     assert field_of(["commandId"]) is None
+    nested = {"commitment": "c_text", "commitment.target.quantity": "c_quantity"}
+    assert field_of(["input", "commitment", "target", "quantity"], nested) == "c_quantity"
+    assert field_of(["input", "commitment", "target", "unit"], nested) == "c_text"
+    assert field_of(["input", "details", "title"], nested) is None
     assert field_of([]) is None
     refused = refusal_of(
         {"__typename": "RuleViolated", "message": "utanför", "field": ["input", "occurredOn"]}

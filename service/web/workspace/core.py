@@ -182,4 +182,4 @@ def redirect_after(path: str, result: Mapping[str, Any], anchor: str = "") -> Re
     return RedirectResponse(f"{path}{separator}efter={token}{anchor}", status_code=303)
 
 
-__all__ = ["Workspace", "live_session", "redirect_after"]
+__all__ = ["Workspace", "live_session", "promise_data", "redirect_after"]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.web.public.present import N_
-from service.web.workspace import views
 
 STAGES = {
     "draft": N_("being written"),
@@ -171,30 +170,6 @@ def party_choices(
         for o in organisations
         if o["kind"] in PARTY_KINDS and o["id"] != own
     ]
-
-
-def field_for(path: Sequence[str], fields: Mapping[str, str]) -> str | None:
-    """The form field a refusal's path (["input", "commitment", "target", "quantity"]) is
-    about: the longest prefix of the path below `input` that `fields` names."""
-    if len(path) < 2 or path[0] != "input":
-        return None
-    segments = list(path[1:])
-    while segments:
-        found = fields.get(".".join(segments))
-        if found is not None:
-            return found
-        segments.pop()
-    return None
-
-
-def refusal_of(result: Mapping[str, Any], fields: Mapping[str, str]) -> views.FieldError | None:
-    """The refusal a CommandResult is, linked to its form field (nested input paths too);
-    None when it was accepted."""
-    if result["__typename"] == "CommandAccepted":
-        return None
-    return views.FieldError(
-        message=result["message"], field=field_for(result.get("field") or (), fields)
-    )
 
 
 def acknowledged(form: Mapping[str, Sequence[str]]) -> list[str]:

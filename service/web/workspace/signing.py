@@ -119,7 +119,7 @@ class Signing:
                 "partyId": session.principal.organisation_id,
             },
         )
-        refused = revisions.refusal_of(result, SIGN_FIELDS)
+        refused = views.refusal_of(result, SIGN_FIELDS)
         if refused is None:
             return redirect_after(f"/app/loften/{promise_id}/underteckna", result)
         if data is None:
@@ -178,7 +178,7 @@ class Signing:
             command_id,
             {"promiseId": promise_id},
         )
-        refused = revisions.refusal_of(result, SIGN_FIELDS)
+        refused = views.refusal_of(result, SIGN_FIELDS)
         if refused is None:
             return redirect_after(f"/app/loften/{promise_id}", result)
         return self._sign_page(
@@ -226,7 +226,7 @@ class Signing:
                     "publishedOn": values["published_on"],
                 },
             )
-            refused = revisions.refusal_of(result, PUBLISH_FIELDS)
+            refused = views.refusal_of(result, PUBLISH_FIELDS)
             if refused is None:
                 return redirect_after(f"/app/loften/{promise_id}", result)
             errors = [refused]
@@ -286,7 +286,7 @@ class Signing:
                 form,
                 f"/app/loften/{promise_id}",
             )
-        refused = revisions.refusal_of(result, AMEND_FIELDS)
+        refused = views.refusal_of(result, AMEND_FIELDS)
         if refused is None:
             return redirect_after(f"/app/loften/{promise_id}/skriv", result)
         return self._amend_page(request, session, data, values, [refused], status_code=422)

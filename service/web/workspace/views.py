@@ -147,11 +147,19 @@ FORM_FIELDS = {
 
 
 def field_of(path: Sequence[str], fields: Mapping[str, str] = FORM_FIELDS) -> str | None:
-    """The form field a refusal's path (["input", "occurredOn"]) is about, if any; `fields`
+    """The form field a refusal's path (["input", "occurredOn"], or nested: ["input",
+    "commitment", "target", "quantity"]) is about, if any: the longest prefix of the path
+    below `input` that `fields` names ("commitment.target.quantity", … "commitment"); `fields`
     maps the input's names to the form's field ids."""
     if len(path) < 2 or path[0] != "input":
         return None
-    return fields.get(path[1])
+    segments = [str(segment) for segment in path[1:]]
+    while segments:
+        found = fields.get(".".join(segments))
+        if found is not None:
+            return found
+        segments.pop()
+    return None
 
 
 def refusal_of(

@@ -104,7 +104,7 @@ class Write:
                     "details": {"title": values.one("title"), "period": period},
                 },
             )
-            refused = revisions.refusal_of(result, DRAFT_FIELDS)
+            refused = views.refusal_of(result, DRAFT_FIELDS)
             if refused is None:
                 return redirect_after(f"/app/loften/{promise_id}/skriv", result)
             errors = [refused]
@@ -250,7 +250,7 @@ class Write:
                 return signing.confirm_page(
                     request, session, result, f"{page}/{action}", posted, page
                 )
-            refused = revisions.refusal_of(result, WRITE_FIELDS)
+            refused = views.refusal_of(result, WRITE_FIELDS)
             if refused is not None and data is None:
                 return signing.refused_page(self.ws, request, result)
             if refused is None:

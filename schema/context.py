@@ -158,6 +158,10 @@ class Reader(Protocol):
     witnesses: tuple[str, ...]
     """Names of the witnesses whose cosignatures make an event final."""
 
+    def log_verifier_key(self) -> str | None:
+        """The log's note verifier key (C2SP vkey), which its checkpoints are signed with;
+        None where this process has none."""
+
     async def audit(self, read: Callable[[Any], Awaitable[T]]) -> T:
         """Run an `events.audit_log` read on a pooled connection."""
 

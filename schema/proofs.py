@@ -83,6 +83,17 @@ class ProofQuery:
         stored = await info.context.reader.audit(transparency.latest_checkpoint)
         return None if stored is None else _checkpoint(stored)
 
+    @strawberry.field(
+        description=(
+            "The log's note verifier key (C2SP: name+key id+base64 Ed25519 key) its checkpoints"
+            " are signed with, to check proofs against; compare its key id with the one you"
+            " trust. Null where the server has none."
+        )
+    )
+    def log_verifier_key(self, info: Info[Context, None]) -> str | None:
+        _signed_in(info.context)
+        return info.context.reader.log_verifier_key()
+
     @strawberry.field(description="Proof that an event is in the latest checkpoint's tree.")
     async def inclusion_proof(
         self, info: Info[Context, None], event_id: strawberry.ID

@@ -9,6 +9,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -100,7 +101,7 @@ def create_app(
         pool=lambda: holder["services"].pool,  # sessions live on the primary
     )
     schema = build_schema(dev=settings.dev)
-    contexts = _contexts(domain, holder, login.sessions)
+    contexts = _contexts(domain, holder, login.sessions, vkey_path_for(log_key_path(settings)))
     graphql = _graphql(settings, schema, contexts, holder)
 
     @contextlib.asynccontextmanager
@@ -122,9 +123,7 @@ def create_app(
         *open_data.routes(),
         Mount(
             "/app",
-            app=workspace.app(
-                schema, contexts, login.providers, vkey_path_for(log_key_path(settings))
-            ),
+            app=workspace.app(schema, contexts, login.providers),
         ),
         *(extra_routes or []),
     ]
@@ -195,8 +194,11 @@ def _supervise_workers(services: Services, roles: list[Role]) -> Supervisor:
     return supervisor
 
 
-def _contexts(domain: Domain, holder: dict[str, Services], sessions: SessionStore) -> Contexts:
-    """How a GraphQL context is built per request, from the lifespan's services in `holder`."""
+def _contexts(
+    domain: Domain, holder: dict[str, Services], sessions: SessionStore, log_vkey_file: Path
+) -> Contexts:
+    """How a GraphQL context is built per request, from the lifespan's services in `holder`;
+    `log_vkey_file` is the log's verifier key the proofs are checked against."""
 
     checkpoints = checkpoint_reads(domain.projection_names)
 
@@ -208,6 +210,7 @@ def _contexts(domain: Domain, holder: dict[str, Services], sessions: SessionStor
             {domain.promises.name: domain.promises, domain.agreements.name: domain.agreements},
             route=route,
             checkpoints=checkpoints,
+            log_vkey_file=log_vkey_file,
         )
 
     def make_dispatch(principal: Principal | None, request_id: str) -> Dispatch:

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
@@ -101,6 +102,8 @@ class PgReader:
     projections: tuple[str, ...]
     folds: Mapping[str, DocumentProjection[Any]]
     witnesses: tuple[str, ...] = WITNESSES
+    log_vkey_file: Path | None = None
+    """The log's verifier key file (beside its signing key); None: not known to this reader."""
     poll_interval: float = 0.01
     route: ReadRoute | None = None
     checkpoints: GroupRead[int] | None = None
@@ -108,6 +111,16 @@ class PgReader:
     requests waiting at the same time (built once per app by `checkpoint_reads`); None reads
     it per request."""
     _replica_deadline: float | None = field(default=None, repr=False)
+
+    def log_verifier_key(self) -> str | None:
+        """The log's verifier key, read from its file when asked (the embedded default makes
+        the key pair in the data directory after the app started); None without one."""
+        if self.log_vkey_file is None:
+            return None
+        try:
+            return self.log_vkey_file.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
 
     @property
     def on_replica(self) -> bool:

@@ -83,3 +83,15 @@ async def test_an_anonymous_caller_gets_no_proof(
 ) -> None:
     response = await http.post(f"{dev_app.url}/graphql", json={"query": CHECKPOINT})
     assert response.json()["errors"][0]["message"] == "sign in to read proofs"
+
+
+async def test_the_logs_verifier_key_is_read_over_graphql_and_checks_the_checkpoints(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    auditor = Client(http, dev_app, dev_app.token(UB, "auditor"))
+    latest = await checkpoint_covering(auditor, 1)
+    key = (await auditor.query("{ logVerifierKey }"))["logVerifierKey"]
+    assert key == read_key_file(vkey_path_for(dev_app.settings.data_dir / "log.key"))
+    verify_note(latest["note"], [Verifier.from_vkey(key)])  # raises on a bad signature
+    anonymous = await http.post(f"{dev_app.url}/graphql", json={"query": "{ logVerifierKey }"})
+    assert anonymous.json()["errors"][0]["message"] == "sign in to read proofs"

@@ -37,6 +37,7 @@ query Proof($id: ID!) {
     eventId logIndex treeSize leaf leafHash hashes finality
     checkpoint { size rootHash note signedAt cosignatures { witness } }
   }
+  logVerifierKey
 }
 """
 TITLE = """
@@ -215,7 +216,7 @@ class Audit:
         proof = data["inclusionProof"]
         if proof is None:
             return self._no_proof(request)
-        log_vkey = self.ws.log_vkey()
+        log_vkey = data["logVerifierKey"]
         note_text, _, signatures = proof["checkpoint"]["note"].rpartition("\n\n")
         return pages.page(
             request,

@@ -5,7 +5,6 @@ refused)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -35,23 +34,9 @@ class Workspace:
     """The schema the pages run on, the login providers to offer, and the handlers' common
     steps. A journey's module takes one and returns its routes."""
 
-    def __init__(
-        self, graph: Graph, providers: Sequence[str], log_vkey_file: Path | None = None
-    ) -> None:
+    def __init__(self, graph: Graph, providers: Sequence[str]) -> None:
         self.graph = graph
         self.providers = tuple(providers)
-        self.log_vkey_file = log_vkey_file
-
-    def log_vkey(self) -> str | None:
-        """The log's public key (a note verifier key), which proofs are checked against; None
-        when this process has none. Read when asked: the key may be made after the app
-        started (the embedded default generates it in the data directory)."""
-        if self.log_vkey_file is None:
-            return None
-        try:
-            return self.log_vkey_file.read_text(encoding="utf-8").strip() or None
-        except OSError:
-            return None
 
     def login(self, request: Request) -> Response:
         """The "Logga in" page, its links coming back to the page asked for."""

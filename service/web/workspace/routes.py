@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import strawberry
 from starlette.applications import Starlette
@@ -57,11 +56,9 @@ def routes(
     schema: strawberry.Schema,
     contexts: Contexts,
     providers: Sequence[str],
-    log_vkey_file: Path | None = None,
 ) -> list[BaseRoute]:
-    """The workspace's routes, to be mounted at /app; `log_vkey_file` holds the log's public
-    key the auditor's pages check proofs against."""
-    workspace = Workspace(Graph(schema, contexts), providers, log_vkey_file)
+    """The workspace's routes, to be mounted at /app."""
+    workspace = Workspace(Graph(schema, contexts), providers)
     gathered: list[BaseRoute] = [
         route for journey in JOURNEYS for route in journey.routes(workspace)
     ]
@@ -73,12 +70,11 @@ def app(
     schema: strawberry.Schema,
     contexts: Contexts,
     providers: Sequence[str],
-    log_vkey_file: Path | None = None,
 ) -> Starlette:
     """The workspace as the application mounted at /app: its routes, and its own pages for an
     unknown address, a database outage and a failed read (never a JSON answer or a bare 500)."""
     return Starlette(
-        routes=routes(schema, contexts, providers, log_vkey_file),
+        routes=routes(schema, contexts, providers),
         middleware=[Middleware(AnswerUnavailable, answer=pages.error_page)],
         exception_handlers={HTTPException: http_exception_page, GraphFailed: graph_failed_page},
     )

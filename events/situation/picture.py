@@ -26,13 +26,14 @@ from events.situation.events import (
 from events.situation.rules import (
     check_decision,
     check_indicators,
-    check_owners,
     check_places,
     indicator_links,
+    new_owners,
     place_links,
     require_adoptable,
+    require_changed,
     require_owner_editor,
-    require_seen,
+    require_seen_versions,
 )
 from events.situation.state import NONE, SituationPictureState, evolve_situation_picture
 from events.well_formed import (
@@ -85,8 +86,9 @@ def picture_gate(command: Command, state: SituationPictureState) -> None:
     """Non-members see only an adopted lägesbild; anything else answers as not compiled."""
     if isinstance(command, CompileSituationPicture) or state.status == NONE:
         return
-    public = any(v.adopted is not None for v in state.versions)
-    require_seen(command.actor, state.owners, public, situation_picture_not_found())
+    require_seen_versions(
+        command.actor, state.owners, state.versions, situation_picture_not_found()
+    )
 
 
 def decide_situation_picture(
@@ -104,12 +106,14 @@ def decide_situation_picture(
                     message="The lägesbild {situation_picture} already exists.",
                     params={"situation_picture": command.situation_picture_id},
                 )
-            check_owners(context, command.municipality_id, command.police_area_id, day)
-            owners = (
+            new_owners(
+                context,
+                command.actor,
                 command.municipality_id,
-                *((command.police_area_id,) if command.police_area_id else ()),
+                command.police_area_id,
+                day,
+                "compile a lägesbild",
             )
-            require_owner_editor(context, command.actor, owners, day, "compile a lägesbild")
             _compiled_by_today(command.content, command)
             check_picture_content(command.content, command.municipality_id, context)
             return [
@@ -125,10 +129,7 @@ def decide_situation_picture(
             require_owner_editor(context, command.actor, state.owners, day, "revise a lägesbild")
             _compiled_by_today(command.content, command)
             check_picture_content(command.content, state.municipality_id, context)
-            if command.content == state.versions[-1].content:
-                raise RuleViolated(
-                    code="no_changes", message="The new version says what the latest one says."
-                )
+            require_changed(command.content, state.versions[-1].content)
             return [
                 SituationPictureRevised(
                     version=state.versions[-1].version + 1, content=command.content

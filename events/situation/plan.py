@@ -35,13 +35,14 @@ from events.situation.picture import situation_picture_not_found
 from events.situation.rules import (
     check_decision,
     check_indicators,
-    check_owners,
     check_places,
     indicator_links,
+    new_owners,
     place_links,
     require_adoptable,
+    require_changed,
     require_owner_editor,
-    require_seen,
+    require_seen_versions,
 )
 from events.situation.state import NONE, ActionPlanState, SituationPictureState, evolve_action_plan
 from events.well_formed import require_id, require_text, require_unique
@@ -174,8 +175,7 @@ def plan_gate(command: Command, state: ActionPlanState) -> None:
     """Non-members see only an adopted åtgärdsplan; anything else answers as not drafted."""
     if isinstance(command, DraftActionPlan) or state.status == NONE:
         return
-    public = any(v.adopted is not None for v in state.versions)
-    require_seen(command.actor, state.owners, public, action_plan_not_found())
+    require_seen_versions(command.actor, state.owners, state.versions, action_plan_not_found())
 
 
 def decide_action_plan(
@@ -193,12 +193,14 @@ def decide_action_plan(
                     message="The åtgärdsplan {action_plan} already exists.",
                     params={"action_plan": command.action_plan_id},
                 )
-            check_owners(context, command.municipality_id, command.police_area_id, day)
-            owners = (
+            new_owners(
+                context,
+                command.actor,
                 command.municipality_id,
-                *((command.police_area_id,) if command.police_area_id else ()),
+                command.police_area_id,
+                day,
+                "draft an åtgärdsplan",
             )
-            require_owner_editor(context, command.actor, owners, day, "draft an åtgärdsplan")
             check_plan_content(command.content, command.municipality_id, command.actor, context)
             return [
                 ActionPlanDrafted(
@@ -212,10 +214,7 @@ def decide_action_plan(
             _existing(state)
             require_owner_editor(context, command.actor, state.owners, day, "revise an åtgärdsplan")
             check_plan_content(command.content, state.municipality_id, command.actor, context)
-            if command.content == state.versions[-1].content:
-                raise RuleViolated(
-                    code="no_changes", message="The new version says what the latest one says."
-                )
+            require_changed(command.content, state.versions[-1].content)
             return [
                 ActionPlanRevised(version=state.versions[-1].version + 1, content=command.content)
             ]

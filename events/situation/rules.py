@@ -9,6 +9,7 @@ the day of the command (the directory's links, as for shared places: `may_change
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from events.access import require_party_seen
 from events.context import DecisionContext
@@ -101,11 +102,40 @@ def require_owner_editor(
     require_any_role(actor, EDITORS, action)
 
 
-def require_seen(
-    actor: Principal, owners: tuple[str, ...], public: bool, missing: NotFound
+def require_seen_versions(
+    actor: Principal,
+    owners: tuple[str, ...],
+    versions: Sequence[PictureVersion] | Sequence[PlanVersion],
+    missing: NotFound,
 ) -> None:
-    """Refuse an actor who may not see the stream as if it did not exist (events.access)."""
+    """The gate of a lägesbild or åtgärdsplan: non-owners see it only once a version is
+    adopted; anyone else is answered as if it did not exist (events.access)."""
+    public = any(v.adopted is not None for v in versions)
     require_party_seen(actor, owners, public=public, missing=missing)
+
+
+def new_owners(
+    context: DecisionContext,
+    actor: Principal,
+    municipality_id: str,
+    police_area_id: str | None,
+    day: dt.date,
+    action: str,
+) -> tuple[str, ...]:
+    """The owners a new lägesbild or åtgärdsplan would have (the municipality, and a police
+    area serving it for a joint one), once the actor may `action` for them."""
+    check_owners(context, municipality_id, police_area_id, day)
+    owners = (municipality_id, *((police_area_id,) if police_area_id else ()))
+    require_owner_editor(context, actor, owners, day, action)
+    return owners
+
+
+def require_changed(content: object, latest: object) -> None:
+    """A new version must say something the latest does not."""
+    if content == latest:
+        raise RuleViolated(
+            code="no_changes", message="The new version says what the latest one says."
+        )
 
 
 def check_decision(decision: Decision, today: dt.date) -> None:

@@ -1,35 +1,77 @@
 """The executor: graphql-core's, as Strawberry configures it, with a shorter path for the
-commonest field there is, a plain attribute holding a scalar.
+commonest fields there are — a plain attribute holding a scalar, and a list of objects made
+only of such attributes.
 
 A page of 20 promises with their progress is about 600 fields, nearly all of them attributes
-of a Strawberry object holding a string, a number or an enum value; for each, graphql-core
-builds a resolve-info object, asks twice whether the result is awaitable and walks
-`complete_value` through the non-null wrapper to the scalar's serialiser, which costs more than
-the rest of the request's Python together. For a field Strawberry itself marks as basic (no
-resolver, no permission or field extension: its resolver only reads the attribute and ignores
-the info), without arguments and without a field middleware, whose type is a scalar or enum
-(nullable or not), this reads the attribute and serialises it directly. Anything else, and any
+of a Strawberry object holding a string, a number or an enum value, and 120 of them objects
+holding nothing else. For each leaf, graphql-core builds a path entry and a resolve-info
+object, asks twice whether the result is awaitable and walks `complete_value` through the
+non-null wrapper to the scalar's serialiser; for each object in a list, it adds a path entry
+and walks seven calls down to the same loop over its fields. Together that costs more than the
+rest of the request's Python.
+
+A field is *plain* when Strawberry itself marks it as basic (no resolver, no permission or
+field extension: its value is the attribute read with the schema's default resolver,
+`getattr`), it has no arguments and no directives, no field middleware runs, and its type is a
+scalar or enum (nullable or not). A plain field is read and serialised directly, without a
+path entry. A list whose items are objects (no `is_type_of` predicate, no deferred or streamed
+part) whose selected fields are all plain is completed in one loop. Anything else, and any
 value that is not plainly serialisable (None for a non-null field, an exception, an awaitable,
-a value the serialiser refuses), takes graphql-core's own path from the start, so results and
-errors stay exactly graphql-core's.
+a value the serialiser refuses), takes graphql-core's own path from the start — for a list,
+the whole list — so results and errors stay exactly graphql-core's. Reading a plain field
+twice is harmless: it is an attribute read.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     is_leaf_type,
 )
-from graphql.pyutils import Path, Undefined
+from graphql.pyutils import Path, Undefined, gather_with_cancel, is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 _NOT_PLAIN = object()
 """The short path does not apply; graphql-core's path answers."""
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+"""GraphQL's Int: a signed 32-bit integer."""
+
+
+def _as_is(leaf_type: GraphQLLeafType) -> type | None:
+    """The Python type whose values the scalar's serialiser returns unchanged (an `int` only
+    within GraphQL's Int range), or None."""
+    if leaf_type in (GraphQLString, GraphQLID):
+        return str
+    if leaf_type is GraphQLInt:
+        return int
+    if leaf_type is GraphQLBoolean:
+        return bool
+    return None
+
+
+_SYNC = frozenset({str, int, float, bool})
+"""Types of value that are never awaitable nor an exception."""
+
+_Plain = tuple[Callable[[Any], Any], GraphQLLeafType, bool, type | None]
+"""A plain field's attribute reader, scalar or enum type, whether null is allowed, and the type
+of value that is its own serialisation (see _as_is)."""
+
+_Planned = tuple[str, Any, _Plain | None]
+"""One entry of an object's selection: response name, field group, the plain reading or
+None."""
 
 
 def _leaf_of(return_type: GraphQLOutputType) -> tuple[GraphQLLeafType, bool] | None:
@@ -40,34 +82,39 @@ def _leaf_of(return_type: GraphQLOutputType) -> tuple[GraphQLLeafType, bool] | N
     return (return_type, True) if is_leaf_type(return_type) else None
 
 
-_Plain = tuple[Any, GraphQLLeafType, bool]
-"""A plain leaf field's resolver, scalar or enum type, and whether null is allowed."""
+def _plain_value(plain: _Plain, source: Any) -> Any:
+    """The serialised value of a plain field of `source`, or _NOT_PLAIN."""
+    read, leaf_type, nullable, as_is = plain
+    try:
+        value = read(source)
+    except Exception:  # graphql-core reads it again and reports it as it does
+        return _NOT_PLAIN
+    kind = type(value)
+    if kind is as_is and (kind is not int or _INT_MIN <= value <= _INT_MAX):
+        return value
+    if value is None or value is Undefined:
+        return None if nullable else _NOT_PLAIN
+    if kind not in _SYNC and (isinstance(value, Exception) or is_awaitable(value)):
+        return _NOT_PLAIN
+    try:
+        coerced = leaf_type.coerce_output_value(value)
+    except Exception:  # graphql-core raises the same and locates the error
+        return _NOT_PLAIN
+    if coerced is None or coerced is Undefined:
+        return _NOT_PLAIN
+    return coerced
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor with the short path for plain scalar attributes (one per
-    request, like graphql-core's)."""
+    """Strawberry's executor with the short paths for plain fields and lists of plain objects
+    (one per request, like graphql-core's)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         middleware = self.middleware_manager
         self._middleware = middleware is not None and bool(middleware.middlewares)
         self._plain: dict[tuple[str, str], _Plain | None] = {}
-
-    def execute_field(
-        self,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        path: Path,
-        position_context: Any,
-    ) -> Any:
-        value = self._plain_leaf(parent_type, source, field_details_list)
-        if value is not _NOT_PLAIN:
-            return value
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
+        self._plans: dict[tuple[str, int], tuple[Any, list[_Planned], bool]] = {}
 
     def _plain_field(self, parent_type: GraphQLObjectType, name: str) -> _Plain | None:
         """What the short path needs for this field, or None when it does not apply."""
@@ -79,33 +126,140 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         resolve = field_def.resolve
         if resolve is None or not getattr(resolve, "_is_default", False):
             return None
+        field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if field is None or field.default_resolver is not getattr or not field.python_name:
+            return None
         leaf = _leaf_of(field_def.type)
-        return None if leaf is None else (resolve, leaf[0], leaf[1])
+        if leaf is None:
+            return None
+        leaf_type, nullable = leaf
+        return (operator.attrgetter(field.python_name), leaf_type, nullable, _as_is(leaf_type))
 
-    def _plain_leaf(self, parent_type: GraphQLObjectType, source: Any, details: Any) -> Any:
-        node = details[0].node
-        if node.arguments:
-            return _NOT_PLAIN
-        key = (parent_type.name, node.name.value)
+    def _plan(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> tuple[list[_Planned], bool]:
+        """The selection of an object type, each field with its plain reading (or None), and
+        whether all of them are plain. Memoised on the identity of the field set, which is
+        kept alive with it so that its id cannot be reused during the request."""
+        key = (parent_type.name, id(grouped_field_set))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[1], cached[2]
+        planned: list[_Planned] = []
+        for name, group in grouped_field_set.items():
+            node = group[0].node
+            plain = None
+            if len(group) == 1 and not node.arguments and not node.directives:
+                field_key = (parent_type.name, node.name.value)
+                if field_key not in self._plain:
+                    self._plain[field_key] = self._plain_field(parent_type, node.name.value)
+                plain = self._plain[field_key]
+            planned.append((name, group, plain))
+        every = all(plain is not None for _, _, plain in planned)
+        self._plans[key] = (grouped_field_set, planned, every)
+        return planned, every
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `execute_fields`, reading plain fields directly."""
+        planned, _ = self._plan(parent_type, grouped_field_set)
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        execute_field = super().execute_field
         try:
-            plain = self._plain[key]
-        except KeyError:
-            plain = self._plain[key] = self._plain_field(parent_type, node.name.value)
-        if plain is None:
-            return _NOT_PLAIN
-        resolve, leaf_type, nullable = plain
-        try:
-            value = resolve(source, None)
-        except Exception:  # graphql-core reads it again and reports it as it does
-            return _NOT_PLAIN
-        if value is None or value is Undefined:
-            return None if nullable else _NOT_PLAIN
-        if isinstance(value, Exception) or self.is_awaitable(value):
-            return _NOT_PLAIN
-        try:
-            coerced = leaf_type.coerce_output_value(value)
-        except Exception:  # graphql-core raises the same and locates the error
-            return _NOT_PLAIN
-        if coerced is None or coerced is Undefined:
-            return _NOT_PLAIN
-        return coerced
+            for response_name, group, plain in planned:
+                if plain is not None:
+                    value = _plain_value(plain, source_value)
+                    if value is not _NOT_PLAIN:
+                        results[response_name] = value
+                        continue
+                result = execute_field(
+                    parent_type,
+                    source_value,
+                    group,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return self._gathered(results, awaitable_fields)
+
+    async def _gathered(self, results: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+        """The results with their awaitable fields awaited, as graphql-core gathers them."""
+        if len(fields) == 1:
+            results[fields[0]] = await results[fields[0]]
+            return results
+        awaited = await gather_with_cancel(*(results[field] for field in fields))
+        results.update(zip(fields, awaited, strict=True))
+        return results
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        """A list of plain objects in one loop; anything else as graphql-core does."""
+        completed = self._plain_objects(item_type, field_details_list, items)
+        if completed is not None:
+            return completed
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
+    def _plain_objects(
+        self, item_type: GraphQLOutputType, field_details_list: Any, items: Any
+    ) -> list[dict[str, Any]] | None:
+        """The completed list when every item is an object whose selected fields are all
+        plain and plainly serialisable; None when graphql-core's path must answer."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if (
+            not isinstance(object_type, GraphQLObjectType)
+            or object_type.is_type_of is not None
+            or not isinstance(items, list | tuple)
+            or any(details.node.directives for details in field_details_list)
+        ):
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return None
+        planned, every = self._plan(object_type, grouped_field_set)
+        if not every:
+            return None
+        return _objects(items, planned)
+
+
+def _objects(items: Sequence[Any], planned: list[_Planned]) -> list[dict[str, Any]] | None:
+    """Each item's plain fields, or None as soon as one item or value is not plain."""
+    completed: list[dict[str, Any]] = []
+    for item in items:
+        if item is None:
+            return None
+        out: dict[str, Any] = {}
+        for name, _, plain in planned:
+            value = _plain_value(plain, item)  # type: ignore[arg-type]
+            if value is _NOT_PLAIN:
+                return None
+            out[name] = value
+        completed.append(out)
+    return completed

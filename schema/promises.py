@@ -319,7 +319,7 @@ class PromisePublication:
     evidence: Evidence | None
 
 
-def signatures_of(revision: dict[str, Any] | None) -> list[PromiseSignature]:
+def signatures_of(revision: Mapping[str, Any] | None) -> list[PromiseSignature]:
     """The typed signatures of a stored revision."""
     return [
         PromiseSignature(
@@ -368,10 +368,6 @@ class Promise:
         description="The revision shown: the one in force (or asked for with inForceOn), else "
         "the working revision for a party's members."
     )
-    signatures: list[PromiseSignature] = strawberry.field(
-        description="The signatures of the revision shown."
-    )
-    publications: list[PromisePublication]
     in_force_from: dt.date | None = strawberry.field(
         description="The first day the revision shown was in force."
     )
@@ -379,6 +375,18 @@ class Promise:
         description="The last day the revision shown was in force, once it ended."
     )
     source: strawberry.Private[DocumentSource]
+    shown_revision: strawberry.Private[Mapping[str, Any] | None]
+    """The stored revision shown, typed only when its signatures are asked for."""
+    shown_publications: strawberry.Private[list[dict[str, Any]]]
+    """The stored publications shown, typed only when asked for."""
+
+    @strawberry.field(description="The signatures of the revision shown.")
+    def signatures(self) -> list[PromiseSignature]:
+        return signatures_of(self.shown_revision)
+
+    @strawberry.field
+    def publications(self) -> list[PromisePublication]:
+        return publications_of(self.shown_publications)
 
     @strawberry.field(
         description="The full read-model document: revisions (content, content hash, "
@@ -503,9 +511,7 @@ def _progress(
             **{**item, "periods": [_period(p) for p in item["periods"]]}, promise_period=shown
         )
         if item.get("periods")
-        else CommitmentProgress(
-            **{k: v for k, v in item.items() if k != "periods"}, promise_period=shown
-        )
+        else CommitmentProgress(**item, promise_period=shown)  # no sub-periods: none to type
         for item in items
     ]
 
@@ -538,8 +544,8 @@ def member_view(key: str, doc: dict[str, Any], stored: bool = True) -> Promise:
     revision = state.get("in_force") or state.get("working")
     return Promise(
         revision_no=None if revision is None else revision["revision_no"],
-        signatures=signatures_of(revision),
-        publications=publications_of(state.get("publications", [])),
+        shown_revision=revision,
+        shown_publications=state.get("publications", []),
         in_force_from=_date((revision or {}).get("in_force_from")),
         in_force_until=_date((revision or {}).get("in_force_until")),
         id=strawberry.ID(state["promise_id"]),
@@ -565,8 +571,8 @@ def public_view(key: str, doc: dict[str, Any], stored: bool = True) -> Promise |
     period = details.get("period") or {}
     return Promise(
         revision_no=revision["revision_no"],
-        signatures=signatures_of(revision),
-        publications=publications_of(public.get("publications", [])),
+        shown_revision=revision,
+        shown_publications=public.get("publications", []),
         in_force_from=_date(revision.get("in_force_from")),
         in_force_until=_date(revision.get("in_force_until")),
         id=strawberry.ID(public["promise_id"]),
@@ -608,8 +614,8 @@ def in_force_view(ctx: Context, doc: dict[str, Any], day: dt.date) -> Promise | 
         public_only=not member,
         progress=_progress([dataclasses.asdict(p) for p in progress(shown)], details.period),
         revision_no=revision.revision_no,
-        signatures=signatures_of(plain),
-        publications=publications_of(_plain_list(published)),
+        shown_revision=plain,
+        shown_publications=_plain_list(published),
         in_force_from=revision.in_force_from,
         in_force_until=revision.in_force_until,
         source=DocumentSource({"revision": plain}, None),

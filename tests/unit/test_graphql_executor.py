@@ -9,6 +9,9 @@ from typing import Any, NewType
 
 import pytest
 import strawberry
+from graphql.execution.executor import Executor as CoreExecutor
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -127,6 +130,68 @@ def test_aliases_fragments_and_typenames_answer_as_graphql_core_does() -> None:
     )
     fast, plain = both(query)
     assert fast == plain
+
+
+PLAIN_FIELDS = ("name", "count", "maybe", "colour", "day", "odd", "ratio", "flag", "ident")
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.text(max_size=5),
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.integers(min_value=-(2**31) - 2, max_value=-(2**31) + 2),
+    st.integers(min_value=2**31 - 2, max_value=2**31 + 2),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.sampled_from([Colour.GREEN, Colour.RED, "green", "purple", dt.date(2026, 1, 2)]),
+    st.builds(ValueError, st.text(max_size=3)),
+)
+"""Any value in any plain field: well-typed, out of range, of the wrong type, or an
+exception."""
+
+ITEM = st.builds(
+    item, **{name: st.one_of(ANY_VALUE, st.just(item().__dict__[name])) for name in PLAIN_FIELDS}
+)
+
+SELECTIONS = st.lists(
+    st.tuples(st.sampled_from(PLAIN_FIELDS), st.sampled_from(["", "a1: ", "a2: "])),
+    min_size=1,
+    max_size=6,
+).map(lambda chosen: " ".join(alias + name for name, alias in chosen))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=st.lists(st.one_of(ITEM, st.none()), max_size=4),
+    selection=SELECTIONS,
+    extra=st.sampled_from(["", "__typename", "loud", "tags"]),
+)
+def test_a_list_of_plain_objects_answers_as_graphql_core_does(
+    items: list[Any], selection: str, extra: str
+) -> None:
+    ITEMS[:] = items
+    for field in ("items", "nullable_items"):
+        fast, plain = both(f"{{ {field} {{ {selection} {extra} }} }}")
+        assert fast == plain
+
+
+def test_a_list_of_plain_objects_is_completed_without_graphql_cores_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walked: list[Any] = []
+    walk = CoreExecutor.complete_list_item_value
+
+    def counted(self: Any, item: Any, *args: Any) -> Any:
+        walked.append(item)
+        return walk(self, item, *args)
+
+    monkeypatch.setattr(CoreExecutor, "complete_list_item_value", counted)
+    ITEMS[:] = [item(), item(name="b", count=2)]
+    fast, plain = both("{ items { name count colour day } }")
+    assert fast == plain
+    assert len(walked) == 2  # graphql-core's own executor walked each item; ours none
+    walked.clear()
+    both("{ items { name loud } }")  # a resolver among the fields: graphql-core's walk
+    assert len(walked) == 4
 
 
 def test_the_service_schema_uses_the_short_path() -> None:

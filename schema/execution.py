@@ -1,6 +1,6 @@
 """The executor: graphql-core's, as Strawberry configures it, with a shorter path for the
-commonest fields there are — a plain attribute holding a scalar, and a list of objects made
-only of such attributes.
+commonest fields there are — plain attributes holding a scalar, or a list of objects made only
+of such fields.
 
 A page of 20 promises with their progress is about 600 fields, nearly all of them attributes
 of a Strawberry object holding a string, a number or an enum value, and 120 of them objects
@@ -10,29 +10,31 @@ non-null wrapper to the scalar's serialiser; for each object in a list, it adds 
 and walks seven calls down to the same loop over its fields. Together that costs more than the
 rest of the request's Python.
 
-A field is *plain* when Strawberry itself marks it as basic (no resolver, no permission or
-field extension: its value is the attribute read with the schema's default resolver,
-`getattr`), it has no arguments and no directives, no field middleware runs, and its type is a
-scalar or enum (nullable or not). A plain field is read and serialised directly, without a
-path entry. A list whose items are objects (no `is_type_of` predicate, no deferred or streamed
-part) whose selected fields are all plain is completed in one loop. Anything else, and any
-value that is not plainly serialisable (None for a non-null field, an exception, an awaitable,
-a value the serialiser refuses), takes graphql-core's own path from the start — for a list,
-the whole list — so results and errors stay exactly graphql-core's. Reading a plain field
-twice is harmless: it is an attribute read.
+A field is *basic* when Strawberry itself marks it so (no resolver, no permission or field
+extension: its value is the attribute read with the schema's default resolver, `getattr`), it
+has no arguments and no directives, and no field middleware runs. A basic field is *plain*
+when its type is a scalar or enum (nullable or not), or a list of objects (no `is_type_of`
+predicate, no deferred or streamed part) whose selected fields are all plain. A plain field is
+read and completed directly, without a path entry or a resolve-info object; so is a list
+whose items are such objects, whatever field returned it. Anything else, and any value that is
+not plainly completed (None where null is not allowed, an exception, an awaitable, a value the
+serialiser refuses, anything but a list or tuple where a list is expected), takes
+graphql-core's own path from the start — for a list, the whole list — so results and errors
+stay exactly graphql-core's. Reading a plain field twice is harmless: it is an attribute read.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLBoolean,
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -65,13 +67,29 @@ def _as_is(leaf_type: GraphQLLeafType) -> type | None:
 _SYNC = frozenset({str, int, float, bool})
 """Types of value that are never awaitable nor an exception."""
 
-_Plain = tuple[Callable[[Any], Any], GraphQLLeafType, bool, type | None]
-"""A plain field's attribute reader, scalar or enum type, whether null is allowed, and the type
-of value that is its own serialisation (see _as_is)."""
 
-_Planned = tuple[str, Any, _Plain | None]
-"""One entry of an object's selection: response name, field group, the plain reading or
-None."""
+class _Leaf(NamedTuple):
+    """A plain scalar or enum field."""
+
+    read: Callable[[Any], Any]
+    leaf_type: GraphQLLeafType
+    nullable: bool
+    as_is: type | None
+    """The type of value that is its own serialisation (see _as_is)."""
+
+
+class _Objects(NamedTuple):
+    """A plain list of objects: the items' selection, every field plain."""
+
+    read: Callable[[Any], Any]
+    fields: list[_Planned]
+    nullable: bool
+    """Whether the list itself may be null."""
+
+
+_Planned = tuple[str, Any, "_Leaf | _Objects | None"]
+"""One entry of an object's selection: response name, field group, and how to read it plainly
+(None: graphql-core's path)."""
 
 
 def _leaf_of(return_type: GraphQLOutputType) -> tuple[GraphQLLeafType, bool] | None:
@@ -82,9 +100,11 @@ def _leaf_of(return_type: GraphQLOutputType) -> tuple[GraphQLLeafType, bool] | N
     return (return_type, True) if is_leaf_type(return_type) else None
 
 
-def _plain_value(plain: _Plain, source: Any) -> Any:
-    """The serialised value of a plain field of `source`, or _NOT_PLAIN."""
-    read, leaf_type, nullable, as_is = plain
+def _plain_value(plain: _Leaf | _Objects, source: Any) -> Any:
+    """The completed value of a plain field of `source`, or _NOT_PLAIN."""
+    if type(plain) is _Objects:
+        return _plain_list(plain, source)
+    read, leaf_type, nullable, as_is = plain  # type: ignore[misc]
     try:
         value = read(source)
     except Exception:  # graphql-core reads it again and reports it as it does
@@ -105,6 +125,20 @@ def _plain_value(plain: _Plain, source: Any) -> Any:
     return coerced
 
 
+def _plain_list(plain: _Objects, source: Any) -> Any:
+    """The completed list of a plain list field of `source`, or _NOT_PLAIN."""
+    try:
+        items = plain.read(source)
+    except Exception:  # graphql-core reads it again and reports it as it does
+        return _NOT_PLAIN
+    if items is None:
+        return None if plain.nullable else _NOT_PLAIN
+    if not isinstance(items, list | tuple):
+        return _NOT_PLAIN
+    completed = _objects(items, plain.fields)
+    return _NOT_PLAIN if completed is None else completed
+
+
 class Executor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor with the short paths for plain fields and lists of plain objects
     (one per request, like graphql-core's)."""
@@ -113,11 +147,13 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         middleware = self.middleware_manager
         self._middleware = middleware is not None and bool(middleware.middlewares)
-        self._plain: dict[tuple[str, str], _Plain | None] = {}
+        self._basic: dict[tuple[str, str], tuple[Callable[[Any], Any], Any] | None] = {}
         self._plans: dict[tuple[str, int], tuple[Any, list[_Planned], bool]] = {}
 
-    def _plain_field(self, parent_type: GraphQLObjectType, name: str) -> _Plain | None:
-        """What the short path needs for this field, or None when it does not apply."""
+    def _basic_field(
+        self, parent_type: GraphQLObjectType, name: str
+    ) -> tuple[Callable[[Any], Any], Any] | None:
+        """(the attribute reader, the return type) of a basic field, else None."""
         if self._middleware:
             return None
         field_def = self.schema.get_field(parent_type, name)
@@ -129,11 +165,44 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
         if field is None or field.default_resolver is not getattr or not field.python_name:
             return None
-        leaf = _leaf_of(field_def.type)
-        if leaf is None:
+        return operator.attrgetter(field.python_name), field_def.type
+
+    def _reading(self, parent_type: GraphQLObjectType, group: Any) -> _Leaf | _Objects | None:
+        """How to read the field of `group` plainly, or None."""
+        node = group[0].node
+        if len(group) != 1 or node.arguments or node.directives:
             return None
-        leaf_type, nullable = leaf
-        return (operator.attrgetter(field.python_name), leaf_type, nullable, _as_is(leaf_type))
+        key = (parent_type.name, node.name.value)
+        if key not in self._basic:
+            self._basic[key] = self._basic_field(parent_type, node.name.value)
+        basic = self._basic[key]
+        if basic is None:
+            return None
+        read, return_type = basic
+        leaf = _leaf_of(return_type)
+        if leaf is not None:
+            leaf_type, nullable = leaf
+            return _Leaf(read, leaf_type, nullable, _as_is(leaf_type))
+        nullable = not isinstance(return_type, GraphQLNonNull)
+        list_type = return_type if nullable else return_type.of_type
+        if not isinstance(list_type, GraphQLList):
+            return None
+        fields = self._plain_selection(list_type.of_type, group)
+        return None if fields is None else _Objects(read, fields, nullable)
+
+    def _plain_selection(self, item_type: Any, group: Any) -> list[_Planned] | None:
+        """The selection of the objects of a list, when their type allows the short path and
+        every selected field is plain; else None."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+            return None
+        if any(details.node.directives for details in group):
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, group)
+        if new_defer_usages:
+            return None
+        planned, every = self._plan(object_type, grouped_field_set)
+        return planned if every else None
 
     def _plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any
@@ -145,16 +214,10 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         cached = self._plans.get(key)
         if cached is not None:
             return cached[1], cached[2]
-        planned: list[_Planned] = []
-        for name, group in grouped_field_set.items():
-            node = group[0].node
-            plain = None
-            if len(group) == 1 and not node.arguments and not node.directives:
-                field_key = (parent_type.name, node.name.value)
-                if field_key not in self._plain:
-                    self._plain[field_key] = self._plain_field(parent_type, node.name.value)
-                plain = self._plain[field_key]
-            planned.append((name, group, plain))
+        planned: list[_Planned] = [
+            (name, group, self._reading(parent_type, group))
+            for name, group in grouped_field_set.items()
+        ]
         every = all(plain is not None for _, _, plain in planned)
         self._plans[key] = (grouped_field_set, planned, every)
         return planned, every
@@ -229,24 +292,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         self, item_type: GraphQLOutputType, field_details_list: Any, items: Any
     ) -> list[dict[str, Any]] | None:
         """The completed list when every item is an object whose selected fields are all
-        plain and plainly serialisable; None when graphql-core's path must answer."""
-        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        if (
-            not isinstance(object_type, GraphQLObjectType)
-            or object_type.is_type_of is not None
-            or not isinstance(items, list | tuple)
-            or any(details.node.directives for details in field_details_list)
-        ):
+        plain and plainly completed; None when graphql-core's path must answer."""
+        if not isinstance(items, list | tuple):
             return None
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-            object_type, field_details_list
-        )
-        if new_defer_usages:
-            return None
-        planned, every = self._plan(object_type, grouped_field_set)
-        if not every:
-            return None
-        return _objects(items, planned)
+        fields = self._plain_selection(item_type, field_details_list)
+        return None if fields is None else _objects(items, fields)
 
 
 def _objects(items: Sequence[Any], planned: list[_Planned]) -> list[dict[str, Any]] | None:
@@ -257,7 +307,7 @@ def _objects(items: Sequence[Any], planned: list[_Planned]) -> list[dict[str, An
             return None
         out: dict[str, Any] = {}
         for name, _, plain in planned:
-            value = _plain_value(plain, item)  # type: ignore[arg-type]
+            value = _plain_value(plain, item)  # type: ignore[arg-type]  # all plain
             if value is _NOT_PLAIN:
                 return None
             out[name] = value

@@ -76,7 +76,21 @@ ITEMS: list[Any] = []
 
 
 @strawberry.type
+class Group:
+    label: str
+    members: list[Item]
+    maybe_members: list[Item | None] | None
+
+
+GROUPS: list[Any] = []
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def groups(self) -> list[Group]:
+        return GROUPS
+
     @strawberry.field
     def items(self) -> list[Item]:
         return ITEMS
@@ -174,6 +188,36 @@ def test_a_list_of_plain_objects_answers_as_graphql_core_does(
         assert fast == plain
 
 
+MEMBERS = st.one_of(
+    st.lists(st.one_of(ITEM, st.none()), max_size=3),
+    st.lists(ITEM, max_size=3).map(tuple),
+    st.none(),
+    st.just("not a list"),
+)
+
+GROUP = st.builds(
+    Group, label=st.one_of(st.just("g"), ANY_VALUE), members=MEMBERS, maybe_members=MEMBERS
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    groups=st.lists(GROUP, max_size=3),
+    selection=SELECTIONS,
+    extra=st.sampled_from(["", "__typename", "loud"]),
+)
+def test_lists_of_plain_objects_inside_objects_answer_as_graphql_core_does(
+    groups: list[Any], selection: str, extra: str
+) -> None:
+    GROUPS[:] = groups
+    query = (
+        f"{{ groups {{ label members {{ {selection} {extra} }} "
+        f"m: maybeMembers {{ {selection} }} }} }}"
+    )
+    fast, plain = both(query)
+    assert fast == plain
+
+
 def test_a_list_of_plain_objects_is_completed_without_graphql_cores_walk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -192,6 +236,11 @@ def test_a_list_of_plain_objects_is_completed_without_graphql_cores_walk(
     walked.clear()
     both("{ items { name loud } }")  # a resolver among the fields: graphql-core's walk
     assert len(walked) == 4
+    walked.clear()
+    GROUPS[:] = [Group(label="g", members=[item(), item()], maybe_members=None)]
+    fast, plain = both("{ groups { label members { name count } maybeMembers { name } } }")
+    assert fast == plain
+    assert len(walked) == 3  # graphql-core's walked the group and its two members; ours none
 
 
 def test_the_service_schema_uses_the_short_path() -> None:

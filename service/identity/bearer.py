@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,8 +117,35 @@ def _public_signing_keys(jwks: Mapping[str, Any]) -> KeySet:
         raise InvalidToken("issuer JWKS has no usable signing keys") from exc
 
 
+VERIFIED_TOKENS = 10_000
+"""Tokens a validator remembers having verified (the least recently used are forgotten)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token that verified, and what its verification depended on."""
+
+    entry: IssuerEntry | None
+    """Its issuer's registry entry; None for a development token."""
+    keys: KeySet | None
+    """The issuer's key set it verified against; None for a development token."""
+    claims: Mapping[str, Any]
+    principal: Principal
+
+
 class BearerValidator:
-    """Validates bearer access tokens and maps them to a `Principal` through the registry."""
+    """Validates bearer access tokens and maps them to a `Principal` through the registry.
+
+    A client sends the same token with every request until it expires, and checking its
+    signature and reading its JSON is most of the work. So a token that verified is remembered
+    with its claims, its principal, its issuer's registry entry and the key set it verified
+    against. The next request with the same token (the same bytes) is answered from that
+    after its time claims (expiry, not-before) are checked again, now, and only while the
+    issuer's entry and the key set the JWKS cache holds for it are still the ones it verified
+    against: once the keys are refetched (their TTL, or a key id nobody knew) the token is
+    verified again. Everything else the answer depends on is in the token's bytes, so the
+    answer is the one a full validation gives. Tokens that fail are not remembered.
+    """
 
     def __init__(
         self,
@@ -128,6 +156,7 @@ class BearerValidator:
         dev_issuer: DevIssuer | None = None,
         dev_mode: bool = False,
         clock: Callable[[], float] = time.time,
+        remember: int = VERIFIED_TOKENS,
     ) -> None:
         self._registry = registry
         self._keys = keys
@@ -135,9 +164,59 @@ class BearerValidator:
         self._dev_issuer = dev_issuer
         self._dev_mode = dev_mode
         self._clock = clock
+        self._remember = remember
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
 
     async def validate(self, token: str) -> Principal:
         """The principal a valid access token speaks for; `InvalidToken` (401) otherwise."""
+        known = self._verified.get(token)
+        if known is not None:
+            try:
+                principal = await self._still_valid(known)
+            except InvalidToken:
+                self._verified.pop(token, None)
+                raise
+            if principal is not None:
+                if token in self._verified:  # (another request may have dropped it meanwhile)
+                    self._verified.move_to_end(token)
+                return principal
+            self._verified.pop(token, None)
+        verified = await self._verify(token)
+        self._verified[token] = verified
+        if len(self._verified) > self._remember:
+            self._verified.popitem(last=False)
+        return self._principal(verified)
+
+    def _principal(self, verified: _Verified) -> Principal:
+        if verified.entry is None:  # a dev token names any organisation; an oversight
+            # body's scope still comes from the registry, as for every other issuer
+            return self._registry.grants.apply(verified.principal)
+        return verified.principal
+
+    async def _still_valid(self, known: _Verified) -> Principal | None:
+        """A remembered token's principal, its time claims checked now; None when what it was
+        verified against changed (verify it again); `InvalidToken` when it expired."""
+        if known.entry is None:
+            assert self._dev_issuer is not None
+            self._dev_issuer.recheck(known.claims)
+            return self._principal(known)
+        entry = self._registry.lookup(known.entry.issuer)
+        if entry is not known.entry or await self._keys.keys(entry) is not known.keys:
+            return None
+        self._check(known.claims, entry)
+        return known.principal
+
+    def _check(self, claims: Mapping[str, Any], entry: IssuerEntry) -> None:
+        check_claims(
+            claims,
+            issuer=entry.issuer,
+            audiences=entry.audiences,
+            leeway_s=self._policy.leeway_s,
+            now=int(self._clock()),
+        )
+
+    async def _verify(self, token: str) -> _Verified:
+        """A full validation: the signature against the issuer's keys, then the claims."""
         seen = peek(token)
         alg = seen.header.get("alg")
         if not isinstance(alg, str) or alg.lower() == "none":
@@ -151,28 +230,20 @@ class BearerValidator:
         if issuer == DEV_ISSUER:
             if self._dev_issuer is None:
                 raise InvalidToken("development tokens are accepted only in dev mode")
-            # A dev token names any organisation; an oversight body's scope still comes from
-            # the registry, as for every other issuer.
-            dev = self._dev_issuer.validate(token, dev_mode=self._dev_mode)
-            return self._registry.grants.apply(dev)
+            claims = self._dev_issuer.verify(token, dev_mode=self._dev_mode)
+            return _Verified(None, None, claims, self._dev_issuer.principal_of(claims))
         entry = self._registry.lookup(issuer)
         if alg not in entry.algorithms:
             raise InvalidToken(f"algorithm {alg} is not allowed for this issuer")
-        key = await self._key_for(entry, seen.header.get("kid"), alg)
+        keys, key = await self._key_for(entry, seen.header.get("kid"), alg)
         try:
             verified = jwt.decode(token, key, algorithms=[alg])
         except JoseError as exc:
             raise InvalidToken("signature does not verify") from exc
-        check_claims(
-            verified.claims,
-            issuer=entry.issuer,
-            audiences=entry.audiences,
-            leeway_s=self._policy.leeway_s,
-            now=int(self._clock()),
-        )
-        return entry.principal(verified.claims)
+        self._check(verified.claims, entry)
+        return _Verified(entry, keys, verified.claims, entry.principal(verified.claims))
 
-    async def _key_for(self, entry: IssuerEntry, kid: Any, alg: str) -> Key:
+    async def _key_for(self, entry: IssuerEntry, kid: Any, alg: str) -> tuple[KeySet, Key]:
         if kid is not None and not isinstance(kid, str):
             raise InvalidToken("token key id is not a string")
         for force in (False, True):
@@ -183,5 +254,5 @@ class BearerValidator:
                 continue  # unknown kid: the issuer may have rotated; refetch once
             if key.get("alg") not in (None, alg):
                 raise InvalidToken("token algorithm does not match its key")
-            return key
+            return keys, key
         raise InvalidToken("unknown key id")

@@ -7,8 +7,9 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -105,6 +106,11 @@ class DevIssuer:
 
     def validate(self, token: str, *, dev_mode: bool) -> Principal:
         """The principal of a development token; refused unless `dev_mode` is explicitly on."""
+        return self.principal_of(self.verify(token, dev_mode=dev_mode))
+
+    def verify(self, token: str, *, dev_mode: bool) -> dict[str, Any]:
+        """The claims of a development token whose signature and claims check; refused unless
+        `dev_mode` is explicitly on."""
         if dev_mode is not True:
             raise InvalidToken("development tokens are accepted only in dev mode")
         seen = peek(token)
@@ -115,7 +121,12 @@ class DevIssuer:
             verified = jwt.decode(token, self._key, algorithms=[DEV_ALGORITHM])
         except JoseError as exc:
             raise InvalidToken("signature does not verify") from exc
-        claims = verified.claims
+        claims: dict[str, Any] = verified.claims
+        self.recheck(claims)
+        return claims
+
+    def recheck(self, claims: Mapping[str, Any]) -> None:
+        """Check a verified token's claims again, now (its expiry and not-before)."""
         check_claims(
             claims,
             issuer=DEV_ISSUER,
@@ -123,6 +134,9 @@ class DevIssuer:
             leeway_s=self._leeway_s,
             now=int(self._clock()),
         )
+
+    def principal_of(self, claims: Mapping[str, Any]) -> Principal:
+        """The principal verified development claims speak for."""
         organisation = claims.get("org")
         roles = claims.get("roles")
         if not isinstance(organisation, str) or not organisation:

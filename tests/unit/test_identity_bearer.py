@@ -350,3 +350,77 @@ def test_the_www_authenticate_header_names_the_reason() -> None:
 def test_peek_refuses_oversized_tokens() -> None:
     with pytest.raises(InvalidToken, match="too large"):
         peek("a" * 20_000)
+
+
+class Verifications:
+    """Counts signature verifications (joserfc's `jwt.decode`) while the test runs."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        decode = jwt.decode
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return decode(*args, **kwargs)
+
+        monkeypatch.setattr(jwt, "decode", counted)
+
+
+@pytest.fixture
+def verifications(monkeypatch: pytest.MonkeyPatch) -> Verifications:
+    return Verifications(monkeypatch)
+
+
+@pytest.mark.asyncio
+async def test_a_token_seen_before_is_not_verified_again_yet_still_expires(
+    fake: FakeIssuer, cache: JwksCache, verifications: Verifications
+) -> None:
+    clock = Clock()
+    clock.now = time.time()
+    validator = BearerValidator(registry(), cache, clock=clock)
+    token = fake.sign(exp=int(clock.now) + 60)
+    first = await validator.validate(token)
+    assert await validator.validate(token) == first
+    assert verifications.count == 1
+    clock.now += 60 + BearerPolicy().leeway_s + 1
+    assert await refused(validator, token) == "token has expired"
+    assert await refused(validator, token) == "token has expired"
+
+
+@pytest.mark.asyncio
+async def test_a_remembered_token_is_verified_again_once_its_issuers_keys_are_refetched(
+    fake: FakeIssuer, validator: BearerValidator, monotonic: Clock, verifications: Verifications
+) -> None:
+    token = fake.sign()
+    await validator.validate(token)
+    monotonic.now += BearerPolicy().jwks_ttl_s + 1
+    await validator.validate(token)
+    assert verifications.count == 2
+    fake.keys[ISSUER] = [_key("a2")]  # the key that signed it is withdrawn
+    monotonic.now += BearerPolicy().jwks_ttl_s + 1
+    assert await refused(validator, token) == "unknown key id"
+
+
+@pytest.mark.asyncio
+async def test_a_forged_token_is_refused_after_the_genuine_one_was_remembered(
+    fake: FakeIssuer, validator: BearerValidator
+) -> None:
+    token = fake.sign()
+    await validator.validate(token)
+    head, _, sig = token.split(".")
+    payload = fake.sign(sub="someone-else", org="LPO Järfälla").split(".")[1]
+    assert await refused(validator, f"{head}.{payload}.{sig}") == "signature does not verify"
+    assert await refused(validator, token + "x") == "signature does not verify"
+
+
+@pytest.mark.asyncio
+async def test_the_validator_remembers_a_bounded_number_of_tokens(
+    fake: FakeIssuer, cache: JwksCache, verifications: Verifications
+) -> None:
+    validator = BearerValidator(registry(), cache, remember=2)
+    one, two, three = (fake.sign(sub=f"svc-{n}") for n in range(3))
+    for token in (one, two, three, three, two):
+        await validator.validate(token)
+    assert verifications.count == 3
+    await validator.validate(one)  # forgotten when the third came
+    assert verifications.count == 4

@@ -125,3 +125,18 @@ async def test_the_bearer_validator_accepts_dev_tokens_in_explicit_dev_mode(
     validator = BearerValidator(REGISTRY, JwksCache(http), dev_issuer=dev, dev_mode=True)
     principal = await validator.validate(mint(dev))
     assert principal.organisation_id == "kommun-upplands-bro"
+
+
+@pytest.mark.asyncio
+async def test_a_remembered_dev_token_still_expires_on_the_dev_issuers_clock(
+    tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    now = [time.time()]
+    dev = DevIssuer.load_or_create(tmp_path, clock=lambda: now[0])
+    validator = BearerValidator(REGISTRY, JwksCache(http), dev_issuer=dev, dev_mode=True)
+    token = dev.mint(organisation_id="kommun-upplands-bro", roles=["viewer"], subject="s", ttl_s=60)
+    first = await validator.validate(token)
+    assert await validator.validate(token) == first
+    now[0] += 120
+    with pytest.raises(InvalidToken, match="expired"):
+        await validator.validate(token)

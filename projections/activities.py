@@ -289,7 +289,9 @@ def public_records(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
 def attach(doc: dict[str, Any], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """A stored promise document with its activity records (plain, in position order) back in
     the state and, the standing ones, in the public view."""
-    whole = {**doc, "state": {**doc["state"], "activities": list(records)}}
+    whole = dict(doc)
+    if "state" in doc:  # (a public reader's document holds only the public view)
+        whole["state"] = {**doc["state"], "activities": list(records)}
     if "public" in doc:
         whole["public"] = {**doc["public"], "activities": public_records(records)}
     return whole

@@ -55,7 +55,10 @@ async def serving_documents(
 
 
 PROMISE_DOCUMENTS = """
-SELECT d.key, d.doc FROM documents d JOIN projection_state p
+SELECT d.key,
+       CASE WHEN $6 OR d.organisations && $7::text[] THEN d.doc
+            ELSE jsonb_build_object('public', d.doc -> 'public') END
+FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1
   AND ($2::text IS NULL OR $2 = ANY (d.organisations))
@@ -85,7 +88,8 @@ async def promise_documents(
     """Serving promise documents in key order after `after`: all of them when `everything`,
     else those an organisation in `member_of` is party to and the published ones;
     `organisation`, `status`, `title` (a substring, any case) and `active_on` (a day the period
-    covers) filter."""
+    covers) filter. Of a published promise the caller reads only as the public does, only the
+    public view is read (`{"public": …}`): the rest is neither sent nor decoded."""
     rows = await conn.fetch(
         PROMISE_DOCUMENTS,
         PROMISES,
@@ -429,7 +433,10 @@ async def agreement_promises(
 
 
 AREA_PROMISE_DOCUMENTS = """
-SELECT d.key, d.doc FROM documents d JOIN projection_state p
+SELECT d.key,
+       CASE WHEN $6 OR d.organisations && $7::text[] THEN d.doc
+            ELSE jsonb_build_object('public', d.doc -> 'public') END
+FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1
   AND d.organisations && $2::text[]

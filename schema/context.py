@@ -68,7 +68,9 @@ class Reader(Protocol):
         everything: bool,
         active_on: dt.date | None = None,
     ) -> Sequence[tuple[str, dict[str, Any]]]:
-        """Promise documents in key order; `active_on` keeps those whose period covers a day."""
+        """Promise documents in key order; `active_on` keeps those whose period covers a day.
+        Of a promise the caller reads only as the public does, only its public view
+        (`{"public": …}`)."""
 
     async def agreement_documents(
         self,

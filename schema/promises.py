@@ -655,8 +655,10 @@ def not_in_force(ctx: Context, day: dt.date) -> errors.NotFound:
 
 
 def visible(ctx: Context, key: str, doc: dict[str, Any], stored: bool = True) -> Promise | None:
-    """The promise as this caller may see it (`stored`: see member_view)."""
-    if sees_parties(ctx, doc["state"]["parties"]):
+    """The promise as this caller may see it (`stored`: see member_view); `doc` may hold only
+    the public view (the reader leaves the rest out for a caller who is not a party)."""
+    state = doc.get("state")
+    if state is not None and sees_parties(ctx, state["parties"]):
         return member_view(key, doc, stored)
     return public_view(key, doc, stored)
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from projections import serving
+from service.database import create_pool
 from tests.api.conftest import RunningApp
 
 UB, LPO = "org-upplands-bro", "org-lpo-jarfalla"
@@ -351,3 +353,50 @@ async def test_anonymous_callers_see_no_unpublished_promise(
     ids = {p["id"] for p in listed["promises"]["promises"]}
     assert {"upplands-bro-2018", "arjeplog-pitea-alvdal-2023-2024"} <= ids
     assert "medborgarlofte-2022" not in ids
+
+
+async def test_the_public_reads_only_the_public_view_of_a_listed_promise_and_a_party_all(
+    dev_app: RunningApp, http: httpx.AsyncClient
+) -> None:
+    assert dev_app.settings.app_database_url is not None
+    pool = await create_pool(dev_app.settings.app_database_url, min_size=1, max_size=1)
+    try:
+
+        async def listed(member_of: frozenset[str]) -> dict[str, dict[str, Any]]:
+            rows = await serving.promise_documents(
+                pool,
+                organisation=None,
+                status=None,
+                title=None,
+                after=None,
+                limit=100,
+                member_of=member_of,
+                everything=False,
+            )
+            return dict(rows)
+
+        public = await listed(frozenset())
+        party = await listed(frozenset({"org-upplands-bro"}))
+    finally:
+        await pool.close()
+    assert "promise-medborgarlofte-2022" not in public  # signed, never published
+    assert all(set(doc) == {"public"} for doc in public.values())
+    whole = party["promise-upplands-bro-2018"]
+    assert {"state", "public", "progress"} <= set(whole)
+    assert public["promise-upplands-bro-2018"]["public"] == whole["public"]
+    assert set(party["promise-arjeplog-pitea-alvdal-2023-2024"]) == {"public"}  # not a party
+    # What each caller is answered is unchanged: the public view, or the whole promise.
+    anonymous = Client(http, dev_app, None)
+    seen = await anonymous.query(PROMISE_LIST_WITH_DOCUMENTS)
+    assert all(p["publicOnly"] for p in seen["promises"]["promises"])
+    editor = Client(http, dev_app, dev_app.token("org-upplands-bro", "editor"))
+    mine = {
+        p["id"]: p
+        for p in (await editor.query(PROMISE_LIST_WITH_DOCUMENTS))["promises"]["promises"]
+    }
+    assert mine["upplands-bro-2018"]["publicOnly"] is False
+    assert "state" in mine["upplands-bro-2018"]["document"]
+    assert mine["arjeplog-pitea-alvdal-2023-2024"]["publicOnly"] is True
+
+
+PROMISE_LIST_WITH_DOCUMENTS = "{ promises(first: 100) { promises { id publicOnly document } } }"

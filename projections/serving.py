@@ -54,10 +54,7 @@ async def serving_documents(
     return [found.get(k) for k in keys]
 
 
-PROMISE_DOCUMENTS = """
-SELECT d.key,
-       CASE WHEN $6 OR d.organisations && $7::text[] THEN d.doc
-            ELSE jsonb_build_object('public', d.doc -> 'public') END
+_LISTED = """
 FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1
@@ -71,6 +68,17 @@ WHERE d.projection = $1
                             AND (d.valid_from IS NOT NULL OR d.valid_to IS NOT NULL)))
 ORDER BY d.key
 LIMIT $8"""
+"""The documents a list shows, in key order: $1 projection; filters $2 organisation, $3
+statuses, $4 title, $5 after (key), $9 active on (day); $6 everything, $7 the organisations
+whose unpublished documents the caller reads; $8 limit."""
+
+PROMISE_DOCUMENTS = (
+    """
+SELECT d.key,
+       CASE WHEN $6 OR d.organisations && $7::text[] THEN d.doc
+            ELSE jsonb_build_object('public', d.doc -> 'public') END"""
+    + _LISTED
+)
 
 
 async def promise_documents(
@@ -242,7 +250,7 @@ async def serving_checkpoint(
     return int(await conn.fetchval(SERVING_CHECKPOINT, list(projections)))
 
 
-AGREEMENT_DOCUMENTS = PROMISE_DOCUMENTS
+AGREEMENT_DOCUMENTS = "SELECT d.key, d.doc" + _LISTED
 """Agreements are listed with the very filters, visibility and order of promises."""
 
 
@@ -433,10 +441,7 @@ async def agreement_promises(
 
 
 AREA_PROMISE_DOCUMENTS = """
-SELECT d.key,
-       CASE WHEN $6 OR d.organisations && $7::text[] THEN d.doc
-            ELSE jsonb_build_object('public', d.doc -> 'public') END
-FROM documents d JOIN projection_state p
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1
   AND d.organisations && $2::text[]

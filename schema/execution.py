@@ -26,6 +26,7 @@ stay exactly graphql-core's. Reading a plain field twice is harmless: it is an a
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -38,6 +39,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
     GraphQLString,
     is_leaf_type,
 )
@@ -86,6 +88,19 @@ class _Objects(NamedTuple):
     nullable: bool
     """Whether the list itself may be null."""
 
+
+class _ListOf(NamedTuple):
+    """A basic field holding a list: plain when its items' selection is."""
+
+    read: Callable[[Any], Any]
+    item_type: Any
+    nullable: bool
+
+
+_FIELDS: weakref.WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], _Leaf | _ListOf | None]]
+_FIELDS = weakref.WeakKeyDictionary()
+"""Per schema, the plain reading of each (type, field) asked for: it depends on the schema
+alone, so it is worked out once, not in every request."""
 
 _Planned = tuple[str, Any, "_Leaf | _Objects | None"]
 """One entry of an object's selection: response name, field group, and how to read it plainly
@@ -147,15 +162,12 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         middleware = self.middleware_manager
         self._middleware = middleware is not None and bool(middleware.middlewares)
-        self._basic: dict[tuple[str, str], tuple[Callable[[Any], Any], Any] | None] = {}
+        self._fields = _FIELDS.setdefault(self.schema, {})
         self._plans: dict[tuple[str, int], tuple[Any, list[_Planned], bool]] = {}
 
-    def _basic_field(
-        self, parent_type: GraphQLObjectType, name: str
-    ) -> tuple[Callable[[Any], Any], Any] | None:
-        """(the attribute reader, the return type) of a basic field, else None."""
-        if self._middleware:
-            return None
+    def _field(self, parent_type: GraphQLObjectType, name: str) -> _Leaf | _ListOf | None:
+        """A basic field's plain reading: a scalar or enum, or a list (of objects, if plain
+        at all); None for anything else."""
         field_def = self.schema.get_field(parent_type, name)
         if field_def is None or field_def.args:
             return None
@@ -165,20 +177,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
         if field is None or field.default_resolver is not getattr or not field.python_name:
             return None
-        return operator.attrgetter(field.python_name), field_def.type
-
-    def _reading(self, parent_type: GraphQLObjectType, group: Any) -> _Leaf | _Objects | None:
-        """How to read the field of `group` plainly, or None."""
-        node = group[0].node
-        if len(group) != 1 or node.arguments or node.directives:
-            return None
-        key = (parent_type.name, node.name.value)
-        if key not in self._basic:
-            self._basic[key] = self._basic_field(parent_type, node.name.value)
-        basic = self._basic[key]
-        if basic is None:
-            return None
-        read, return_type = basic
+        read = operator.attrgetter(field.python_name)
+        return_type: Any = field_def.type
         leaf = _leaf_of(return_type)
         if leaf is not None:
             leaf_type, nullable = leaf
@@ -187,8 +187,22 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         list_type = return_type if nullable else return_type.of_type
         if not isinstance(list_type, GraphQLList):
             return None
-        fields = self._plain_selection(list_type.of_type, group)
-        return None if fields is None else _Objects(read, fields, nullable)
+        return _ListOf(read, list_type.of_type, nullable)
+
+    def _reading(self, parent_type: GraphQLObjectType, group: Any) -> _Leaf | _Objects | None:
+        """How to read the field of `group` plainly, or None."""
+        node = group[0].node
+        if self._middleware or len(group) != 1 or node.arguments or node.directives:
+            return None
+        key = (parent_type.name, node.name.value)
+        if key not in self._fields:
+            self._fields[key] = self._field(parent_type, node.name.value)
+        field = self._fields[key]
+        if field is None or type(field) is _Leaf:
+            return field
+        assert type(field) is _ListOf
+        fields = self._plain_selection(field.item_type, group)
+        return None if fields is None else _Objects(field.read, fields, field.nullable)
 
     def _plain_selection(self, item_type: Any, group: Any) -> list[_Planned] | None:
         """The selection of the objects of a list, when their type allows the short path and

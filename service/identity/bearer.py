@@ -117,8 +117,10 @@ def _public_signing_keys(jwks: Mapping[str, Any]) -> KeySet:
         raise InvalidToken("issuer JWKS has no usable signing keys") from exc
 
 
-VERIFIED_TOKENS = 10_000
-"""Tokens a validator remembers having verified (the least recently used are forgotten)."""
+VERIFIED_TOKENS = 4_096
+"""Tokens a validator remembers having verified (the least recently used are forgotten): the
+tokens of a few thousand clients at once, at most 64 MiB even if every one were as long as
+`peek` allows (16 kB), a few MiB for tokens of the usual kilobyte."""
 
 
 @dataclass(frozen=True, slots=True)

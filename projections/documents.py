@@ -50,19 +50,19 @@ WHERE projection = $1 AND version = $2 AND key = ANY($3)"""
 
 UPSERT = """
 INSERT INTO documents (projection, version, key, doc, organisations, status, title,
-                       valid_from, valid_to, log_index)
+                       valid_from, valid_to, log_index, attention_from)
 SELECT $1, $2, u.key, u.doc::jsonb, coalesce(string_to_array(nullif(u.orgs, ''), ','), '{}'),
        u.status, u.title,
-       u.valid_from, u.valid_to, u.log_index
+       u.valid_from, u.valid_to, u.log_index, u.attention_from
 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
-            $9::date[], $10::bigint[])
-     AS u(key, doc, orgs, status, title, valid_from, valid_to, log_index)
+            $9::date[], $10::bigint[], $11::date[])
+     AS u(key, doc, orgs, status, title, valid_from, valid_to, log_index, attention_from)
 ON CONFLICT (projection, version, key) DO UPDATE SET
     doc = excluded.doc, organisations = excluded.organisations, status = excluded.status,
     title = excluded.title, valid_from = excluded.valid_from, valid_to = excluded.valid_to,
-    log_index = excluded.log_index"""
+    log_index = excluded.log_index, attention_from = excluded.attention_from"""
 
-UPSERT_WITHOUT_ROWS = UPSERT.replace("u.doc::jsonb", "u.doc::jsonb #- $11::text[]")
+UPSERT_WITHOUT_ROWS = UPSERT.replace("u.doc::jsonb", "u.doc::jsonb #- $12::text[]")
 """UPSERT for a projection whose state keeps items in rows of their own: the (emptied) items
 are left out of the stored document."""
 
@@ -109,6 +109,10 @@ class Columns:
     title: str | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    attention_from: dt.date | None = None
+    """The first day the document may ask something of a party (the inbox reads it from that
+    day on); `dt.date.max` (stored as infinity) when it asks nothing on any day, None when the
+    projection does not say (every such document is read)."""
 
 
 class StateRows(Protocol[S]):
@@ -271,7 +275,7 @@ class DocumentProjection(Generic[S]):
     async def _upsert(
         self, conn: asyncpg.Connection, version: int, held: Held[S], keys: list[str]
     ) -> None:
-        docs, orgs, status, title, vfrom, vto, last = [], [], [], [], [], [], []
+        docs, orgs, status, title, vfrom, vto, last, attention = [], [], [], [], [], [], [], []
         for key in keys:
             at, state = held[key]
             cols = self.columns(state)
@@ -282,7 +286,8 @@ class DocumentProjection(Generic[S]):
             vfrom.append(cols.valid_from)
             vto.append(cols.valid_to)
             last.append(at)
-        args = (self.name, version, keys, docs, orgs, status, title, vfrom, vto, last)
+            attention.append(cols.attention_from)
+        args = (self.name, version, keys, docs, orgs, status, title, vfrom, vto, last, attention)
         if self.rows is None:
             await conn.execute(UPSERT, *args)
         else:

@@ -7,11 +7,14 @@ a revision whose signatures were voided, or an unpublished follow-up never enter
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from events.codec import Registry
 from events.decider import Decider
+from events.promise.revision import STAGE_PROPOSED
+from events.promise.rhythm import due_soon_from, met_by
 from events.promise.state import Plan, PromiseState, evolve_promise_all
 from projections.activities import ActivityRecords, public_records
 from projections.documents import Columns, DocumentProjection, plain
@@ -21,10 +24,13 @@ NAME = "promises"
 
 
 def columns(state: PromiseState) -> Columns:
-    """Filter columns: parties, status, title and period of the newest content."""
+    """Filter columns: parties, status, title and period of the newest content, and the first
+    day the promise may ask something of a party."""
     revision = state.working or state.in_force
     if revision is None:
-        return Columns(organisations=state.parties, status=state.status)
+        return Columns(
+            organisations=state.parties, status=state.status, attention_from=attention_from(state)
+        )
     details = revision.content.details
     return Columns(
         organisations=state.parties,
@@ -32,6 +38,29 @@ def columns(state: PromiseState) -> Columns:
         title=details.title,
         valid_from=details.period.valid_from,
         valid_to=details.period.valid_to,
+        attention_from=attention_from(state),
+    )
+
+
+def attention_from(state: PromiseState) -> dt.date:
+    """The first day the inbox may list something of this promise (schema.promises.inbox_items):
+    at once (`dt.date.min`) while a revision waits for signatures, a follow-up report for
+    approval or publication, or the revision in force for its publication; else the day the
+    first planned follow-up not yet met is due soon; `dt.date.max` when nothing waits."""
+    working = state.working
+    if (
+        (working is not None and working.stage == STAGE_PROPOSED)
+        or any(not report.published for report in state.follow_ups)
+        or (state.in_force is not None and not is_public(state))
+    ):
+        return dt.date.min
+    return min(
+        (
+            due_soon_from(due)
+            for due in state.follow_up_schedule
+            if met_by(due, state.follow_ups) is None
+        ),
+        default=dt.date.max,
     )
 
 

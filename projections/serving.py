@@ -113,6 +113,24 @@ async def promise_documents(
     return [(r[0], r[1]) for r in rows]
 
 
+AWAITING = """
+SELECT d.key, d.doc FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND $2 = ANY (d.organisations)
+  AND (d.attention_from IS NULL OR d.attention_from <= $3)
+ORDER BY d.key"""
+
+
+async def awaiting(
+    conn: asyncpg.Connection | asyncpg.Pool, projection: str, organisation: str, day: dt.date
+) -> list[tuple[str, dict[str, Any]]]:
+    """The serving documents of `projection` that `organisation` is party to and that may ask
+    something of a party on `day` (their `attention_from` has come, or they were written
+    before it was kept), in key order: every document whose inbox items `day` can hold, and
+    no others of the many that ask nothing."""
+    return [(r[0], r[1]) for r in await conn.fetch(AWAITING, projection, organisation, day)]
+
+
 PUBLIC_RECORDS = """
 jsonb_set(d.doc -> 'public', '{activities}', coalesce((
   SELECT jsonb_agg(jsonb_build_object(

@@ -10,6 +10,7 @@ of it is the schema's choice (schema.walks).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from events.codec import Registry, to_plain
 from events.decider import Decider
 from events.place import STREAM_PREFIX as PLACE_STREAM
 from events.walk import WalkState
+from events.walk.state import CLOSED
 from projections.documents import Columns, DocumentProjection
 from projections.places import NAME as PLACES
 
@@ -40,9 +42,26 @@ def organisations(state: WalkState) -> tuple[str, ...]:
 def columns(state: WalkState) -> Columns:
     """Filter columns: the organisations concerned, the status and the day held."""
     if state.status == "none":
-        return Columns(status=state.status)
+        return Columns(status=state.status, attention_from=dt.date.max)
     return Columns(
-        organisations=organisations(state), status=state.status, valid_from=state.held_on
+        organisations=organisations(state),
+        status=state.status,
+        valid_from=state.held_on,
+        attention_from=attention_from(state),
+    )
+
+
+def attention_from(state: WalkState) -> dt.date:
+    """The first day the inbox may list a finding of this walk as overdue
+    (schema.promises.overdue_findings): the day after the earliest due day of a finding still
+    open; `dt.date.max` when every finding is closed."""
+    return min(
+        (
+            finding.due_on + dt.timedelta(days=1) if finding.due_on < dt.date.max else dt.date.max
+            for finding in state.findings
+            if finding.status not in CLOSED
+        ),
+        default=dt.date.max,
     )
 
 

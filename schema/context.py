@@ -91,6 +91,12 @@ class Reader(Protocol):
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Serving place documents in key order (projections.places.place_documents)."""
 
+    async def awaiting(
+        self, projection: str, organisation: str, day: dt.date
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Serving documents of `projection` that `organisation` is party to and that may ask
+        something of a party on `day`, in key order (projections.serving.awaiting)."""
+
     async def walk_documents(
         self, *, municipality: str | None, organisation: str | None, after: str | None, limit: int
     ) -> Sequence[tuple[str, dict[str, Any]]]:

@@ -26,6 +26,7 @@ from projections.activities import attach
 from projections.progress import Pace, Progress, pace, progress
 from projections.progress import PeriodProgress as StoredPeriod
 from projections.promises import NAME as PROMISE_PROJECTION
+from projections.walks import NAME as WALK_PROJECTION
 from schema import errors, time_travel
 from schema.access import member_organisation, read_scope, sees_parties
 from schema.consistency import read_after
@@ -788,19 +789,9 @@ class PromiseQuery:
         if org is None:
             return []
         items = []
-        for key, doc in await ctx.reader.promise_documents(
-            organisation=org,
-            status=None,
-            title=None,
-            after=None,
-            limit=500,
-            member_of=frozenset({org}),
-            everything=False,
-        ):
+        for key, doc in await ctx.reader.awaiting(PROMISE_PROJECTION, org, day):
             items.extend(inbox_items(org, key, doc, day))
-        for _key, doc in await ctx.reader.walk_documents(
-            municipality=None, organisation=org, after=None, limit=500
-        ):
+        for _key, doc in await ctx.reader.awaiting(WALK_PROJECTION, org, day):
             items.extend(overdue_findings(org, doc, day))
         return items
 

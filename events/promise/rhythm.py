@@ -68,9 +68,18 @@ def due_status(
         return DueStatus(status=MET, met_by=report)
     if day > due.due_on:
         return DueStatus(status=OVERDUE)
-    if day >= due.due_on - dt.timedelta(days=DUE_SOON_DAYS):
+    if day >= due_soon_from(due):
         return DueStatus(status=DUE_SOON)
     return DueStatus(status=UPCOMING)
+
+
+_SOON = dt.timedelta(days=DUE_SOON_DAYS)
+
+
+def due_soon_from(due: ScheduledFollowUp) -> dt.date:
+    """The first day a follow-up is due soon: until it is met, it is due soon or overdue on
+    that day and every day after."""
+    return due.due_on - _SOON if due.due_on > dt.date.min + _SOON else dt.date.min
 
 
 def _require_due_after_covered(covers_to: dt.date, due_on: dt.date) -> None:

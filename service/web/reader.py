@@ -313,6 +313,12 @@ class PgReader:
             lambda p: situation.plans_naming(p, kind=kind, named_id=named_id, limit=limit)
         )
 
+    async def awaiting(
+        self, projection: str, organisation: str, day: dt.date
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Documents of `projection` that may ask something of `organisation` on `day`."""
+        return await self._read(lambda p: serving.awaiting(p, projection, organisation, day))
+
     async def walk_documents(
         self, *, municipality: str | None, organisation: str | None, after: str | None, limit: int
     ) -> Sequence[tuple[str, dict[str, Any]]]:

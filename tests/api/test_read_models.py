@@ -319,6 +319,8 @@ async def test_planned_follow_ups_come_due_in_the_inbox_and_stay_private_to_the_
         return [i["action"] for i in items if i["promiseId"] == promise]
 
     assert "follow_up_due" in await inbox(LPO, "2018-08-15")
+    assert "follow_up_due" in await inbox(LPO, "2018-08-01")  # due soon from 30 days before
+    assert "follow_up_due" not in await inbox(LPO, "2018-07-31")
     assert "follow_up_overdue" in await inbox(UB, "2018-09-15")
     assert not {"follow_up_due", "follow_up_overdue"} & set(await inbox(UB, "2018-07-01"))
     outsider = Client(http, dev_app, dev_app.token(ARJEPLOG, "editor"))

@@ -23,7 +23,7 @@ from tests.integration.test_indicators import AT, EDITOR, PROMISE_ID, QUESTION, 
 from tests.integration.test_projections_promises import sequence
 
 ROWS = """
-SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index
+SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index, attention_from
 FROM documents WHERE projection = $1 AND version = $2 ORDER BY key"""
 
 

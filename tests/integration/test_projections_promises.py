@@ -50,7 +50,7 @@ KEY = f"promise-{PROMISE_ID}"
 _ids = itertools.count()
 
 DOCUMENT_ROWS = """
-SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index
+SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index, attention_from
 FROM documents WHERE projection = 'promises' AND version = $1 ORDER BY key"""
 
 LIVE_DOCUMENT = """

@@ -359,7 +359,7 @@ async def test_a_refused_adoption_leaves_the_stream_as_it_was(
 
 
 DOCUMENT_ROWS = """
-SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index
+SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index, attention_from
 FROM documents WHERE projection = $1 AND version = $2 ORDER BY key"""
 
 

@@ -55,7 +55,7 @@ MARCH = dt.date(2026, 3, 10)
 WALK_KEY = "walk-ub-2026-03"
 
 DOCUMENT_ROWS = """
-SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index
+SELECT key, doc, organisations, status, title, valid_from, valid_to, log_index, attention_from
 FROM documents WHERE projection = 'walks' AND version = $1 ORDER BY key"""
 
 WALK = """query($id: ID!) {

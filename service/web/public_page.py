@@ -181,7 +181,8 @@ async def answer(
 ) -> Response:
     """The page built by `build(updated)`, or 304 when the client's copy is current; the
     page's version is the log `positions` it is made of (and, for a list, how many items
-    it has), kept for the next conditional GET."""
+    it has), kept for the next conditional GET, and the body made for that version is sent
+    again, not built, while the version stands."""
     marks = list(positions)
     newest = max(marks, default=-1)
     updated = await serving.log_time(db, newest) if newest >= 0 else None
@@ -191,7 +192,12 @@ async def answer(
     headers = _fresh_headers(tag, updated, chrome=chrome, language=language)
     if freshness.not_modified(request, tag, updated):
         return Response(status_code=304, headers=headers)
-    return HTMLResponse(build(updated), headers=headers)
+    base = str(request.base_url)
+    body = versions_of(request).body(tag, base)
+    if body is None:
+        body = build(updated).encode()
+        versions_of(request).keep_body(tag, base, body)
+    return HTMLResponse(body, headers=headers)
 
 
 async def directory_of(db: asyncpg.Connection) -> tuple[int, Directory]:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from babel.dates import format_date
 
+from service.web import public_page
 from service.web.public_page import COLOUR_FILL
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
@@ -480,6 +481,51 @@ async def test_a_conditional_get_is_304_until_a_new_activity_is_published(
     page = (await http.get(f"{published.url}/p/{CURRENT}")).text
     assert f"6 insatser kvar före {long_date(END)}" in page
     assert long_date(TODAY - dt.timedelta(days=5)) in page
+
+
+async def test_a_page_whose_version_stands_is_sent_again_without_rendering_it(
+    published: RunningApp, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []
+    render = public_page.templates.render
+
+    def counted(name: str, *args: object, **kwargs: object) -> str:
+        rendered.append(name)
+        return render(name, *args, **kwargs)
+
+    monkeypatch.setattr(public_page.templates, "render", counted)
+    path = f"/p/{CURRENT}"
+    first = await http.get(published.url + path)
+    again = await http.get(published.url + path)
+    assert again.status_code == 200 and again.headers["etag"] == first.headers["etag"]
+    assert again.content == first.content
+    assert rendered.count("promise.html") <= 1  # the second is the kept body
+
+    # The page links to itself: another host asked is another body, made for it.
+    host = published.url.replace("127.0.0.1", "localhost")
+    other = await http.get(published.url + path, headers={"host": host.split("//")[1]})
+    assert other.headers["etag"] == first.headers["etag"]
+    assert f"{host}{path}/embed" in other.text and f"{host}{path}/embed" not in first.text
+    assert rendered.count("promise.html") in (1, 2) and rendered[-1] == "promise.html"
+
+    # A new version is rendered anew and shows what changed.
+    before = len(rendered)
+    editor = Client(http, published, published.token(LPO, "editor"))
+    recorded = await editor.ok(
+        "recordActivity",
+        promiseId=CURRENT,
+        recordId="c2-r-kept-body",
+        commitmentId="c2",
+        occurredOn=(TODAY - dt.timedelta(days=4)).isoformat(),
+        performedBy=[LPO],
+        summary=SUMMARY,
+        placeIds=["bro-centrum"],
+    )
+    await caught_up(editor, CURRENT, recorded["consistencyToken"])
+    changed = await http.get(published.url + path)
+    assert changed.headers["etag"] != first.headers["etag"]
+    assert len(rendered) == before + 1 and changed.content != first.content
+    assert long_date(TODAY - dt.timedelta(days=4)) in changed.text
 
 
 async def test_the_page_speaks_english_when_the_browser_prefers_it_and_swedish_otherwise(

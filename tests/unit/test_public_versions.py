@@ -46,3 +46,27 @@ def test_the_kept_versions_are_bounded_and_the_oldest_goes_first() -> None:
     assert [versions.current(n, "s", DAY) for n in (2, 3, 4)] == [
         known("s", f'"{n}"') for n in (2, 3, 4)
     ]
+
+
+def test_kept_bodies_stay_within_their_byte_budget_least_recently_sent_out() -> None:
+    versions = Versions(body_bytes=100)
+    for n in range(5):
+        versions.keep_body(f'"t{n}"', "http://a/", bytes(30))
+    assert versions.body_bytes <= 100
+    assert versions.body('"t0"', "http://a/") is None  # the oldest went
+    assert versions.body('"t4"', "http://a/") == bytes(30)
+    versions.body('"t2"', "http://a/")  # sent again: now the most recent
+    versions.keep_body('"t5"', "http://a/", bytes(30))
+    assert versions.body('"t2"', "http://a/") is not None
+    assert versions.body('"t3"', "http://a/") is None
+    versions.keep_body('"huge"', "http://a/", bytes(101))  # larger than the budget: not kept
+    assert versions.body('"huge"', "http://a/") is None and versions.body_bytes <= 100
+
+
+def test_a_kept_body_is_the_one_made_for_its_tag_and_base() -> None:
+    versions = Versions()
+    versions.keep_body('"t"', "http://a/", b"a")
+    versions.keep_body('"t"', "http://b/", b"b")
+    assert versions.body('"t"', "http://a/") == b"a"
+    assert versions.body('"t"', "http://b/") == b"b"
+    assert versions.body('"u"', "http://a/") is None

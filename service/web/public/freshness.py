@@ -8,6 +8,9 @@ ends and "saknades" after), and a digest of the templates, styles and catalogues
 release does not answer 304 with an old page. `Last-Modified` is when the log took the newest
 of those positions.
 
+The version names the page's bytes, so the body made for it is kept too (within a byte
+budget) and sent again while the version stands, without rendering it anew.
+
 Answering a conditional GET needs only the version, not the page: `Versions` keeps, per page,
 the last version made and where the serving projections stood (their checkpoints) before its
 documents were read. Documents change only in the transaction that moves their projection's
@@ -22,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
@@ -116,15 +120,21 @@ class Known:
 VERSIONS_KEPT = 4096
 """Pages whose last version is kept; beyond it the oldest entry goes."""
 
+BODIES_KEPT_BYTES = 32 * 2**20
+"""Bytes of page bodies kept to be sent again; beyond it the least recently sent go."""
+
 
 class Versions:
     """The last version made of each page (bounded), to answer a conditional GET without
     reading or rendering its documents."""
 
-    def __init__(self, limit: int = VERSIONS_KEPT) -> None:
+    def __init__(self, limit: int = VERSIONS_KEPT, body_bytes: int = BODIES_KEPT_BYTES) -> None:
         self._known: dict[Hashable, Known] = {}
         self._limit = limit
         self._standing: GroupRead[str] = GroupRead(standing)
+        self._bodies: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._body_bytes = body_bytes
+        self._kept_bytes = 0
 
     async def standing(self, pool: asyncpg.Pool) -> str:
         """Where every serving projection stands, read after this call began (one read
@@ -147,3 +157,28 @@ class Versions:
 
     def __len__(self) -> int:
         return len(self._known)
+
+    def body(self, tag: str, base: str) -> bytes | None:
+        """The body made for the strong ETag `tag` with links under `base`, when kept: the
+        tag names everything a page's bytes are made of (its documents' log positions, the
+        language, the day, the release), so the same tag is the same page."""
+        key = (tag, base)
+        body = self._bodies.get(key)
+        if body is not None:
+            self._bodies.move_to_end(key)
+        return body
+
+    def keep_body(self, tag: str, base: str, body: bytes) -> None:
+        """Keep `body` as the page of `tag` under `base`, within the byte budget."""
+        if len(body) > self._body_bytes or (tag, base) in self._bodies:
+            return
+        self._bodies[(tag, base)] = body
+        self._kept_bytes += len(body)
+        while self._kept_bytes > self._body_bytes:
+            _, dropped = self._bodies.popitem(last=False)
+            self._kept_bytes -= len(dropped)
+
+    @property
+    def body_bytes(self) -> int:
+        """Bytes of bodies kept now."""
+        return self._kept_bytes

@@ -84,6 +84,9 @@ class Settings:
     expiry_interval_s: float = 86_400.0
     """How often the expiry job marks promises and agreements whose period ended as expired,
     after its sweep at start (`SAMVERKAN_EXPIRY_INTERVAL_S`, default daily)."""
+    kept_answers_mb: int = 32
+    """MiB of anonymous GraphQL answers an API process keeps to send again while what they
+    read stands (`SAMVERKAN_KEPT_ANSWERS_MB`; 0: none kept)."""
 
     @property
     def base_url(self) -> str:
@@ -141,7 +144,19 @@ class Settings:
             session_max_age_s=session_max_age_s,
             session_recheck_s=session_recheck_s,
             expiry_interval_s=_expiry_interval(env),
+            kept_answers_mb=_kept_answers_mb(env),
         )
+
+
+def _kept_answers_mb(env: Mapping[str, str]) -> int:
+    """SAMVERKAN_KEPT_ANSWERS_MB: MiB of kept anonymous answers (0 to 4096; 0: none)."""
+    try:
+        mb = int(env.get("SAMVERKAN_KEPT_ANSWERS_MB", "32"))
+    except ValueError as exc:
+        raise SettingsError("SAMVERKAN_KEPT_ANSWERS_MB must be a whole number of MiB") from exc
+    if not 0 <= mb <= 4096:
+        raise SettingsError("SAMVERKAN_KEPT_ANSWERS_MB must be between 0 and 4096")
+    return mb
 
 
 def _expiry_interval(env: Mapping[str, str]) -> float:

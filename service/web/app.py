@@ -42,6 +42,7 @@ from service.settings import Settings
 from service.supervisor import Role, Supervisor
 from service.web import errors, health, open_data, public_page, workspace
 from service.web.graphql_view import Contexts, GraphQLEndpoint, View
+from service.web.kept_answers import KeptAnswers
 from service.web.metrics import CountResponses, Metrics, graphql_operation
 from service.web.metrics_access import metrics_refusal
 from service.web.middleware import AnswerUnavailable, SecurityHeaders
@@ -260,7 +261,18 @@ def _graphql(
         operation = m.operation_label(graphql_operation.get())
         m.request_seconds.labels(route=route, operation=operation).observe(seconds)
 
-    return GraphQLEndpoint(view, authenticate, request_id, observe)
+    def counted(outcome: str) -> None:
+        holder["services"].metrics.kept_answers.labels(outcome=outcome).inc()
+
+    return GraphQLEndpoint(
+        view,
+        authenticate,
+        request_id,
+        observe,
+        answers=KeptAnswers(settings.kept_answers_mb * 2**20) if settings.kept_answers_mb else None,
+        read_pool=lambda: holder["services"].reads.read_pool(),
+        counted=counted,
+    )
 
 
 def session_secret(settings: Settings) -> str:

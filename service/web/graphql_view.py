@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import orjson
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
@@ -36,9 +37,11 @@ from schema.errors import ClientError
 from service import database
 from service.identity.connections import stop_watching, watch_until_ended, websocket_grant
 from service.identity.errors import CsrfMissing, InvalidToken, SessionEnded
+from service.web import kept_answers
 from service.web.errors import graphql_error
+from service.web.kept_answers import MAX_KEPT_BODY, KeptAnswers, Made, QueriesOnly
 from service.web.languages import language_for
-from service.web.metrics import RecordOperation
+from service.web.metrics import RecordOperation, graphql_operation
 from service.web.reader import PgReader
 from service.web.request_body import BodyRefused, json_object
 from service.web.typed_errors import TypedUnstorable
@@ -88,6 +91,10 @@ def _unavailable(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
         if any((e.get("extensions") or {}).get("code") == UNAVAILABLE for e in errors):
             return True
     return False
+
+
+def _with_errors(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    return any(r.get("errors") for r in (data if isinstance(data, list) else [data]))
 
 
 def _json_body(data: object) -> bytes:
@@ -162,6 +169,8 @@ class View(GraphQL[Context, None]):
             schema.extensions = (*schema.extensions, RecordOperation)
         if TypedUnstorable not in schema.extensions:
             schema.extensions = (*schema.extensions, TypedUnstorable)
+        if QueriesOnly not in schema.extensions:
+            schema.extensions = (*schema.extensions, QueriesOnly)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Strawberry answers its refusals as plain text; ours are typed, GraphQL-shaped.
@@ -236,6 +245,8 @@ class View(GraphQL[Context, None]):
         """Strawberry's HTTP response, with the body written by orjson (several times faster
         than the standard library's encoder on a page of promises); the WebSocket messages
         keep Strawberry's text encoder."""
+        if _with_errors(response_data):
+            kept_answers.not_kept()
         if _unavailable(response_data):
             sub_response.status_code = 503
             sub_response.headers["Retry-After"] = str(RETRY_AFTER_S)
@@ -284,11 +295,17 @@ class GraphQLEndpoint:
         authenticate: Callable[[Request], Awaitable[Principal | None]],
         request_id: Callable[[], str],
         observe: Callable[[str, float], None],
+        answers: KeptAnswers | None = None,
+        read_pool: Callable[[], asyncpg.Pool] | None = None,
+        counted: Callable[[str], None] = lambda outcome: None,
     ) -> None:
         self._view = view
         self._authenticate = authenticate
         self._request_id = request_id
         self._observe = observe
+        self._answers = answers
+        self._read_pool = read_pool
+        self._counted = counted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -323,8 +340,85 @@ class GraphQLEndpoint:
             )
             await response(scope, receive, send)
             return
-        await self._view(scope, _limited(receive, MAX_BODY_BYTES), send)
+        if scope["state"]["principal"] is None and _keepable(request):
+            await self._anonymous(scope, request, receive, send)
+        else:
+            await self._view(scope, _limited(receive, MAX_BODY_BYTES), send)
         self._observe("http", time.perf_counter() - started)
+
+    async def _anonymous(
+        self, scope: Scope, request: Request, receive: Receive, send: Send
+    ) -> None:
+        """An anonymous read: its kept answer while what it read stands, else run (and kept
+        when it may be: service.web.kept_answers)."""
+        if self._answers is None or self._read_pool is None:
+            await self._view(scope, _limited(receive, MAX_BODY_BYTES), send)
+            return
+        body = await request.body()
+        day = dt.datetime.now(dt.UTC).date()
+        key = (body, language_for(request.headers.get("accept-language")), day)
+        pool = self._read_pool()
+        try:
+            stand = await self._answers.standing(pool)
+        except Exception:  # the database is away: the view answers as it does then
+            await self._view(scope, _replay(body, receive), send)
+            return
+        kept = self._answers.answer(key, stand)
+        if kept is not None:
+            self._counted("sent_again")
+            graphql_operation.set(kept.operation)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": kept.status,
+                    "headers": list(kept.headers),
+                }
+            )
+            await send({"type": "http.response.body", "body": kept.body})
+            return
+        self._counted("run")
+        made = Made()
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                made.status = message["status"]
+                made.headers = list(message.get("headers", ()))
+            elif message["type"] == "http.response.body":
+                made.body.append(message.get("body", b""))
+            await send(message)
+
+        with kept_answers.reading(pool) as found:
+            await self._view(scope, _replay(body, receive), sending)
+        if dt.datetime.now(dt.UTC).date() == day:
+            made.operation = graphql_operation.get()
+            self._answers.keep(key, found, stand, made)
+
+
+def _keepable(request: Request) -> bool:
+    """A JSON POST with a small body of known length: one whose answer may be kept."""
+    length = request.headers.get("content-length")
+    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return (
+        request.method == "POST"
+        and content_type == "application/json"
+        and length is not None
+        and length.isdigit()
+        and int(length) <= MAX_KEPT_BODY
+    )
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives `body` (already read) first, then what the client sends."""
+    given = False
+
+    async def replayed() -> Any:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

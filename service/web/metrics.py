@@ -96,6 +96,7 @@ class Metrics:
     appends: Counter
     responses: Counter
     role_restarts: Counter
+    kept_answers: Counter
     sequencer_lag: Gauge
     projection_lag: Gauge
     checkpoint_age: Gauge
@@ -151,6 +152,12 @@ class Metrics:
                 "samverkan_role_restarts_total",
                 "Restarts of a background role by its supervisor after it failed",
                 ["role"],
+                registry=registry,
+            ),
+            kept_answers=Counter(
+                "samverkan_kept_answers_total",
+                "Anonymous GraphQL reads sent again from a kept answer (sent_again) or run",
+                ["outcome"],
                 registry=registry,
             ),
             sequencer_lag=gauge(

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,8 +22,11 @@ import asyncpg
 from events.log import store
 from projections import activities as activity_records
 from projections import history, indicators, places, serving, situation, surveys, walks
+from projections.agreements import NAME as AGREEMENTS
 from projections.documents import DocumentProjection
+from projections.promises import NAME as PROMISES
 from service.settings import WITNESSES
+from service.web import kept_answers
 from service.web.group_read import GroupRead
 
 _log = logging.getLogger(__name__)
@@ -131,17 +134,29 @@ class PgReader:
         if self.route is not None:
             self.pool = self.route.primary
 
-    async def _read(self, query: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
-        """Run `query` on this request's pool; on a replica failure, again on the primary."""
+    async def _read(
+        self, query: Callable[[asyncpg.Pool], Awaitable[T]], reads: Collection[str] = ()
+    ) -> T:
+        """Run `query` on this request's pool; on a replica failure, again on the primary.
+        `reads` names the projections whose serving documents (and rows) the query reads and
+        nothing else; empty: it reads something else too (the log, the streams), which an
+        anonymous answer kept by the projections' checkpoints cannot follow
+        (service.web.kept_answers)."""
         if not self.on_replica:
-            return await query(self.pool)
+            found = await query(self.pool)
+            kept_answers.note(self.pool, reads)
+            return found
         try:
-            return await query(self.pool)
+            found = await query(self.pool)
+            kept_answers.note(self.pool, reads)
+            return found
         except REPLICA_FAILURES as exc:
             assert self.route is not None
             self.route.replica_failed(exc)
             self._to_primary()
-        return await query(self.pool)
+        found = await query(self.pool)
+        kept_answers.note(self.pool, reads)
+        return found
 
     def _replica_wait_left(self) -> float:
         """Seconds this request may still wait for the replica (one budget per request)."""
@@ -155,6 +170,7 @@ class PgReader:
         self, probe: Callable[[asyncpg.Pool], Awaitable[T | None]], timeout_s: float
     ) -> T | None:
         """Poll `probe` until it answers; the replica for its budget, then the primary."""
+        kept_answers.not_kept()  # what it waits for is the log's, not a projection's
         deadline = time.monotonic() + timeout_s
         if self.on_replica:
             replica_deadline = min(deadline, time.monotonic() + self._replica_wait_left())
@@ -195,7 +211,9 @@ class PgReader:
 
     async def document_at(self, projection: str, key: str) -> tuple[int, dict[str, Any]] | None:
         """One serving document with the log index it was last changed at."""
-        return await self._read(lambda p: serving.serving_document(p, projection, key))
+        return await self._read(
+            lambda p: serving.serving_document(p, projection, key), reads=(projection,)
+        )
 
     async def log_index_at(self, moment: dt.datetime) -> int | None:
         """The last log index recorded at or before `moment` (None before the first)."""
@@ -206,7 +224,9 @@ class PgReader:
         self, keys: Sequence[tuple[str, str]]
     ) -> list[dict[str, Any] | None]:
         """Serving documents for (projection, key) pairs in one query, in the order asked."""
-        return await self._read(lambda p: serving.serving_documents(p, keys))
+        return await self._read(
+            lambda p: serving.serving_documents(p, keys), reads={k[0] for k in keys}
+        )
 
     async def fold_as_of(self, projection: str, key: str, log_index: int) -> dict[str, Any] | None:
         """Time travel with the projection's own fold."""
@@ -242,7 +262,8 @@ class PgReader:
                 member_of=member_of,
                 everything=everything,
                 active_on=active_on,
-            )
+            ),
+            reads=(PROMISES,),
         )
 
     async def agreement_documents(
@@ -269,7 +290,8 @@ class PgReader:
                 member_of=member_of,
                 everything=everything,
                 active_on=active_on,
-            )
+            ),
+            reads=(AGREEMENTS,),
         )
 
     async def place_documents(
@@ -279,7 +301,8 @@ class PgReader:
         return await self._read(
             lambda p: places.place_documents(
                 p, municipality=municipality, unsafe_only=unsafe_only, after=after, limit=limit
-            )
+            ),
+            reads=(places.NAME,),
         )
 
     async def situation_documents(
@@ -302,7 +325,8 @@ class PgReader:
                 limit=limit,
                 member_of=member_of,
                 everything=everything,
-            )
+            ),
+            reads=(projection,),
         )
 
     async def plans_naming(
@@ -310,14 +334,17 @@ class PgReader:
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Adopted åtgärdsplan documents naming an agreement or promise."""
         return await self._read(
-            lambda p: situation.plans_naming(p, kind=kind, named_id=named_id, limit=limit)
+            lambda p: situation.plans_naming(p, kind=kind, named_id=named_id, limit=limit),
+            reads=(situation.PLANS,),
         )
 
     async def awaiting(
         self, projection: str, organisation: str, day: dt.date
     ) -> Sequence[tuple[str, dict[str, Any]]]:
         """Documents of `projection` that may ask something of `organisation` on `day`."""
-        return await self._read(lambda p: serving.awaiting(p, projection, organisation, day))
+        return await self._read(
+            lambda p: serving.awaiting(p, projection, organisation, day), reads=(projection,)
+        )
 
     async def walk_documents(
         self, *, municipality: str | None, organisation: str | None, after: str | None, limit: int
@@ -326,7 +353,8 @@ class PgReader:
         return await self._read(
             lambda p: walks.walk_documents(
                 p, municipality=municipality, organisation=organisation, after=after, limit=limit
-            )
+            ),
+            reads=(walks.NAME,),
         )
 
     async def survey_documents(
@@ -347,7 +375,8 @@ class PgReader:
                 everything=everything,
                 after=after,
                 limit=limit,
-            )
+            ),
+            reads=(surveys.NAME,),
         )
 
     async def indicator_documents(
@@ -369,7 +398,8 @@ class PgReader:
                 linked_id=linked_id,
                 after=after,
                 limit=limit,
-            )
+            ),
+            reads=(indicators.NAME,),
         )
 
     async def agreement_promises(
@@ -383,7 +413,8 @@ class PgReader:
                 member_of=member_of,
                 everything=everything,
                 limit=limit,
-            )
+            ),
+            reads=(PROMISES,),
         )
 
     async def area_promise_documents(
@@ -404,7 +435,8 @@ class PgReader:
                 member_of=member_of,
                 everything=everything,
                 limit=limit,
-            )
+            ),
+            reads=(PROMISES,),
         )
 
     async def log_head(self) -> int:
@@ -448,7 +480,7 @@ class PgReader:
 
     async def promise_records(self, key: str) -> list[dict[str, Any]]:
         """Every activity record of one serving promise, plain, in position order."""
-        return await self._read(lambda p: serving.promise_records(p, key))
+        return await self._read(lambda p: serving.promise_records(p, key), reads=(PROMISES,))
 
     async def document(self, projection: str, key: str) -> dict[str, Any] | None:
         """One serving document."""
@@ -475,5 +507,6 @@ class PgReader:
                 member_of=member_of,
                 after=after,
                 limit=limit,
-            )
+            ),
+            reads=(PROMISES,),
         )

@@ -66,3 +66,17 @@ def test_unusable_session_times_are_a_clear_settings_error(
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_kept_answers_default_to_32_mib_and_zero_keeps_none() -> None:
+    assert Settings.from_env({}).kept_answers_mb == 32
+    assert Settings.from_env({"SAMVERKAN_KEPT_ANSWERS_MB": "0"}).kept_answers_mb == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("lots", "whole number of MiB"), ("-1", "between 0 and 4096"), ("5000", "between 0 and 4096")],
+)
+def test_unusable_kept_answer_budgets_are_a_clear_settings_error(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({"SAMVERKAN_KEPT_ANSWERS_MB": value})

@@ -1,0 +1,197 @@
+"""Answers to anonymous GraphQL reads, kept and sent again while what they were read from stands.
+
+An anonymous query's answer is a function of its request body, the language, the day and the
+serving documents of the projections its resolvers read. A projection's documents change only
+in the transaction that moves its checkpoint (or with a new serving version), so while each
+projection a query read stands where it stood before the query ran, the same body in the same
+language on the same day has the same answer: it is sent again without running the query.
+
+While an anonymous query runs, the request's reader notes which projections it reads
+(`note`). Anything else — the log, the streams, a consistency wait, time travel, a read on
+another pool than the one the standing was read on (a replica that failed over), an error in
+the answer, an operation that is not a query — makes the answer one that is not kept. Where
+the projections stand is one shared read per burst of requests (service.web.group_read), read
+before the query runs: documents are read after it, so they are never older than the marks
+they are kept under.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+
+import asyncpg
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from service.web.group_read import GroupRead
+from service.web.public.freshness import STANDING
+
+KEPT_BYTES = 32 * 2**20
+"""Bytes of kept answers (request bodies included) per API process; least recently sent out."""
+
+MAX_KEPT_BODY = 16 * 1024
+"""Requests with a larger body are answered as always, never kept."""
+
+Key = tuple[bytes, str, dt.date]
+"""The request body, the language and the day (UTC, as the resolvers' `now`)."""
+
+
+@dataclass(slots=True)
+class Reading:
+    """What one anonymous query read: the projections, and whether all of it was theirs."""
+
+    pool: asyncpg.Pool
+    projections: set[str] = field(default_factory=set)
+    exact: bool = True
+
+
+_reading: contextvars.ContextVar[Reading | None] = contextvars.ContextVar(
+    "kept_answer_reading", default=None
+)
+
+
+def note(pool: asyncpg.Pool, projections: Collection[str]) -> None:
+    """A read of the serving documents of `projections` on `pool` (none: something else)."""
+    reading = _reading.get()
+    if reading is None:
+        return
+    if not projections or pool is not reading.pool:
+        reading.exact = False
+    else:
+        reading.projections.update(projections)
+
+
+def not_kept() -> None:
+    """The answer being made must not be kept (an error, a mutation, …)."""
+    reading = _reading.get()
+    if reading is not None:
+        reading.exact = False
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A kept answer and the marks (projection → version and checkpoint) it was read at."""
+
+    marks: tuple[tuple[str, str], ...]
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    operation: str | None
+
+    def current(self, stand: Mapping[str, str]) -> bool:
+        return all(stand.get(projection) == mark for projection, mark in self.marks)
+
+
+def parse_standing(found: str) -> dict[str, str]:
+    """`freshness.STANDING` ("projection:version:checkpoint,…") as projection → its mark."""
+    stand: dict[str, str] = {}
+    for part in found.split(",") if found else ():
+        projection, _, mark = part.partition(":")
+        stand[projection] = mark
+    return stand
+
+
+async def _standing(pool: asyncpg.Pool) -> dict[str, str]:
+    return parse_standing(await pool.fetchval(STANDING))
+
+
+class KeptAnswers:
+    """The kept answers of one API process (bounded by bytes, least recently sent out)."""
+
+    def __init__(self, budget: int = KEPT_BYTES) -> None:
+        self._answers: OrderedDict[Key, Answer] = OrderedDict()
+        self._budget = budget
+        self._bytes = 0
+        self._standing: GroupRead[dict[str, str]] = GroupRead(_standing)
+        self.hits = 0
+        self.misses = 0
+
+    async def standing(self, pool: asyncpg.Pool) -> dict[str, str]:
+        """Where every serving projection stands on `pool`, read after this call began."""
+        return await self._standing.read(pool)
+
+    def answer(self, key: Key, stand: Mapping[str, str]) -> Answer | None:
+        """The kept answer of `key` when every projection it read still stands as it did."""
+        kept = self._answers.get(key)
+        if kept is None or not kept.current(stand):
+            self.misses += 1
+            return None
+        self._answers.move_to_end(key)
+        self.hits += 1
+        return kept
+
+    def keep(self, key: Key, reading: Reading, stand: Mapping[str, str], made: Made) -> None:
+        """Keep what `reading` made, when all it read was projections standing in `stand`."""
+        if not reading.exact or made.status != 200 or not reading.projections:
+            return
+        if any(p not in stand for p in reading.projections):
+            return  # a projection that does not serve yet
+        answer = Answer(
+            marks=tuple(sorted((p, stand[p]) for p in reading.projections)),
+            status=made.status,
+            headers=list(made.headers),
+            body=b"".join(made.body),
+            operation=made.operation,
+        )
+        size = _size(key, answer)
+        if size > self._budget:
+            return
+        old = self._answers.pop(key, None)
+        if old is not None:
+            self._bytes -= _size(key, old)
+        self._answers[key] = answer
+        self._bytes += size
+        while self._bytes > self._budget:
+            dropped_key, dropped = self._answers.popitem(last=False)
+            self._bytes -= _size(dropped_key, dropped)
+
+    @property
+    def kept_bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
+def _size(key: Key, answer: Answer) -> int:
+    return len(key[0]) + len(answer.body) + sum(len(k) + len(v) for k, v in answer.headers) + 200
+
+
+@dataclass(slots=True)
+class Made:
+    """A response as the view sent it."""
+
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: list[bytes] = field(default_factory=list)
+    operation: str | None = None
+
+
+@contextlib.contextmanager
+def reading(pool: asyncpg.Pool) -> Iterator[Reading]:
+    """Note what the query run in this block reads (on `pool`)."""
+    found = Reading(pool)
+    token = _reading.set(found)
+    try:
+        yield found
+    finally:
+        _reading.reset(token)
+
+
+class QueriesOnly(SchemaExtension):
+    """A mutation's or subscription's answer is never kept."""
+
+    def on_execute(self) -> Iterator[None]:
+        if _reading.get() is not None:
+            try:
+                operation = self.execution_context.operation_type
+            except RuntimeError:  # no document: nothing ran
+                operation = None
+            if operation is not OperationType.QUERY:
+                not_kept()
+        yield

@@ -1,0 +1,197 @@
+"""Anonymous GraphQL reads are sent again from a kept answer while every projection they read
+stands where it stood, and never otherwise: a kept answer always equals the answer a fresh run
+gives at that moment (random reads and writes, hypothesis), and signed-in reads, mutations,
+answers with errors and reads that wait for a consistency token are always run."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schema import promises
+from tests.api.conftest import RunningApp, serve_app
+from tests.api.test_promise_lifecycle import Client
+from tests.api.test_public_page import COVERS, DAYS, LPO, SUMMARY, TODAY, UB, publish_promise
+
+FIRST, SECOND = "ub-kept-answers-1", "ub-kept-answers-2"
+ONE = """query($id: ID!) { promise(id: $id) { id status title
+  progress { commitmentId achieved target status colour } } }"""
+LIST = """query { promises(first: 20) { promises { id title periodLabel
+  progress { commitmentId achieved status } } pageInfo { endCursor hasNextPage } } }"""
+WITH_TOKEN = "query($id: ID!, $t: String) { promise(id: $id, consistencyToken: $t) { id } }"
+SENT_AGAIN = re.compile(r'^samverkan_kept_answers_total\{outcome="sent_again"\} (\S+)$', re.M)
+_records = itertools.count()
+
+
+@pytest.fixture(scope="module")
+async def published(dev_app: RunningApp) -> AsyncIterator[RunningApp]:
+    async with httpx.AsyncClient(timeout=10) as http:
+        await publish_promise(dev_app, http, FIRST)
+        await publish_promise(dev_app, http, SECOND, days=DAYS, covers=COVERS)
+    yield dev_app
+
+
+async def post(
+    http: httpx.AsyncClient,
+    app: RunningApp,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    language: str | None = None,
+    token: str | None = None,
+) -> bytes:
+    headers = {"content-type": "application/json"}
+    if language:
+        headers["accept-language"] = language
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    body = json.dumps({"query": query, "variables": variables or {}})
+    response = await http.post(f"{app.url}/graphql", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+async def sent_again(http: httpx.AsyncClient, app: RunningApp) -> float:
+    found = SENT_AGAIN.search((await http.get(f"{app.url}/metrics")).text)
+    return 0.0 if found is None else float(found.group(1))
+
+
+async def record(http: httpx.AsyncClient, app: RunningApp, promise_id: str) -> str:
+    """Record an activity and wait until the projections show it; its consistency token."""
+    editor = Client(http, app, app.token(LPO, "editor"))
+    done = await editor.ok(
+        "recordActivity",
+        promiseId=promise_id,
+        recordId=f"kept-{next(_records)}",
+        commitmentId="c2",
+        occurredOn=TODAY.isoformat(),
+        performedBy=[LPO],
+        summary=SUMMARY,
+        placeIds=["bro-centrum"],
+    )
+    await editor.query(WITH_TOKEN, id=promise_id, t=done["consistencyToken"])
+    return str(done["consistencyToken"])
+
+
+def achieved(answer: bytes) -> int:
+    progress = json.loads(answer)["data"]["promise"]["progress"]
+    return int(next(p["achieved"] for p in progress if p["commitmentId"] == "c2"))
+
+
+async def test_an_anonymous_read_is_sent_again_until_what_it_read_changes(
+    published: RunningApp, http: httpx.AsyncClient
+) -> None:
+    first = await post(http, published, ONE, {"id": FIRST})
+    before = await sent_again(http, published)
+    again = await post(http, published, ONE, {"id": FIRST})
+    assert again == first
+    assert await sent_again(http, published) == before + 1
+
+    await record(http, published, FIRST)
+    changed = await post(http, published, ONE, {"id": FIRST})
+    assert achieved(changed) == achieved(first) + 1
+    assert await sent_again(http, published) == before + 1  # run anew, not sent again
+    assert await post(http, published, ONE, {"id": FIRST}) == changed
+    # Another language is another answer (the progress rows' words are the same here).
+    await post(http, published, ONE, {"id": FIRST}, language="en")
+    assert await sent_again(http, published) == before + 2
+
+
+async def test_signed_in_reads_waits_for_a_token_and_mutations_are_always_run(
+    published: RunningApp, http: httpx.AsyncClient
+) -> None:
+    editor = published.token(UB, "editor")
+    mutation = (
+        f'mutation {{ result: recordActivity(commandId: "{uuid.uuid4()}", input: {{promiseId: '
+        f'"{FIRST}", recordId: "anon", commitmentId: "c2", occurredOn: "{TODAY.isoformat()}", '
+        f'performedBy: ["{LPO}"], summary: "x", placeIds: []}}) {{ __typename }} }}'
+    )
+    token = await record(http, published, SECOND)  # a read with it waits for it every time
+    before = await sent_again(http, published)
+    for _ in range(2):
+        await post(http, published, ONE, {"id": FIRST}, token=editor)
+        refused = json.loads(await post(http, published, mutation))
+        assert refused == {"data": {"result": {"__typename": "Forbidden"}}}
+        await post(http, published, WITH_TOKEN, {"id": FIRST, "t": token})
+    assert await sent_again(http, published) == before
+
+
+async def test_an_answer_with_an_error_is_not_kept(
+    published: RunningApp, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = promises.visible
+    failures = iter([RuntimeError("the typing said no")])
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:  # after the document was read
+            raise failure
+        return shown(*args, **kwargs)
+
+    monkeypatch.setattr(promises, "visible", failing_once)
+    query = ONE.replace("query(", "query Failing(")
+    failed = json.loads(await post(http, published, query, {"id": SECOND}))
+    assert failed["errors"][0]["message"] == "Internal error"
+    answered = json.loads(await post(http, published, query, {"id": SECOND}))
+    assert "errors" not in answered and answered["data"]["promise"]["id"] == SECOND
+
+
+READS = st.one_of(
+    st.tuples(st.just(ONE), st.sampled_from((FIRST, SECOND, "no-such-promise"))),
+    st.tuples(st.just(LIST), st.none()),
+)
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("read"), READS, st.sampled_from((None, "en", "sv"))),
+        st.tuples(st.just("write"), st.sampled_from((FIRST, SECOND)), st.none()),
+    ),
+    min_size=1,
+    max_size=8,
+)
+_fresh = itertools.count(1)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=STEPS)
+async def test_a_kept_answer_always_equals_a_fresh_run(
+    published: RunningApp, http: httpx.AsyncClient, steps: list[tuple[str, Any, Any]]
+) -> None:
+    for kind, what, language in steps:
+        if kind == "write":
+            await record(http, published, what)
+            continue
+        query, promise_id = what
+        variables = {} if promise_id is None else {"id": promise_id}
+        kept = await post(http, published, query, variables, language=language)
+        # The same query with whitespace of its own: a body never asked before, so it runs.
+        fresh = await post(
+            http, published, query + " " * next(_fresh), variables, language=language
+        )
+        assert kept == fresh
+
+
+async def test_with_no_budget_nothing_is_kept(
+    published: RunningApp, http: httpx.AsyncClient
+) -> None:
+    async with serve_app(replace(published.settings, kept_answers_mb=0)) as app:
+        first = await post(http, app, ONE, {"id": FIRST})
+        assert await post(http, app, ONE, {"id": FIRST}) == first
+        assert await sent_again(http, app) == 0
+        assert (
+            'samverkan_kept_answers_total{outcome="run"}'
+            not in (await http.get(f"{app.url}/metrics")).text
+        )

@@ -1,0 +1,113 @@
+"""The bookkeeping of kept anonymous answers (service/web/kept_answers.py): what a reading
+may be kept under, the marks it is current for, the byte budget, and that only a query's
+answer is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+import asyncpg
+import strawberry
+
+from service.web import kept_answers
+from service.web.kept_answers import KeptAnswers, Made, QueriesOnly, parse_standing
+
+POOL = cast(asyncpg.Pool, object())
+OTHER_POOL = cast(asyncpg.Pool, object())
+DAY = dt.date(2026, 12, 4)
+STAND = parse_standing("agreements:1:40,directory:2:41,promises:1:42")
+
+
+def made(body: bytes = b'{"data":{}}', status: int = 200) -> Made:
+    return Made(status=status, headers=[(b"content-type", b"application/json")], body=[body])
+
+
+def kept_after(*reads: tuple[asyncpg.Pool, tuple[str, ...]]) -> kept_answers.Reading:
+    with kept_answers.reading(POOL) as found:
+        for pool, projections in reads:
+            kept_answers.note(pool, projections)
+    return found
+
+
+def test_the_standing_is_read_as_each_projections_version_and_checkpoint() -> None:
+    assert STAND == {"agreements": "1:40", "directory": "2:41", "promises": "1:42"}
+    assert parse_standing("") == {}
+
+
+def test_an_answer_is_current_while_the_projections_it_read_stand_where_they_stood() -> None:
+    answers = KeptAnswers()
+    key = (b"{}", "sv", DAY)
+    answers.keep(key, kept_after((POOL, ("promises",))), STAND, made())
+    assert answers.answer(key, STAND) is not None
+    moved_elsewhere = {**STAND, "agreements": "1:99"}
+    assert answers.answer(key, moved_elsewhere) is not None  # it read no agreement
+    assert answers.answer(key, {**STAND, "promises": "1:43"}) is None
+    assert answers.answer(key, {**STAND, "promises": "2:42"}) is None  # a new version serves
+    assert answers.answer((b"{}", "en", DAY), STAND) is None
+
+
+def test_what_read_anything_else_or_elsewhere_or_failed_is_not_kept() -> None:
+    answers = KeptAnswers()
+    cases = {
+        b"log": kept_after((POOL, ("promises",)), (POOL, ())),
+        b"other pool": kept_after((OTHER_POOL, ("promises",))),
+        b"nothing": kept_after(),
+        b"not serving": kept_after((POOL, ("surveys",))),
+    }
+    for body, found in cases.items():
+        answers.keep((body, "sv", DAY), found, STAND, made())
+    answers.keep((b"500", "sv", DAY), kept_after((POOL, ("promises",))), STAND, made(status=500))
+    with kept_answers.reading(POOL) as failed:
+        kept_answers.note(POOL, ("promises",))
+        kept_answers.not_kept()
+    answers.keep((b"failed", "sv", DAY), failed, STAND, made())
+    assert len(answers) == 0
+
+
+def test_noting_outside_an_anonymous_read_records_nothing() -> None:
+    kept_answers.note(POOL, ())
+    kept_answers.not_kept()
+    assert kept_answers._reading.get() is None
+
+
+def test_kept_answers_stay_within_their_byte_budget_least_recently_sent_out() -> None:
+    answers = KeptAnswers(budget=3000)
+    reading = kept_after((POOL, ("promises",)))
+    for n in range(6):
+        answers.keep((b"q%d" % n, "sv", DAY), reading, STAND, made(bytes(500)))
+    assert answers.kept_bytes <= 3000
+    assert answers.answer((b"q0", "sv", DAY), STAND) is None
+    assert answers.answer((b"q5", "sv", DAY), STAND) is not None
+    answers.keep((b"huge", "sv", DAY), reading, STAND, made(bytes(4000)))
+    assert answers.answer((b"huge", "sv", DAY), STAND) is None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def hello(self) -> str:
+        kept_answers.note(POOL, ("promises",))
+        return "hej"
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    def touch(self) -> str:
+        kept_answers.note(POOL, ("promises",))
+        return "ok"
+
+
+SCHEMA = strawberry.Schema(query=Query, mutation=Mutation, extensions=[QueriesOnly])
+
+
+async def run(document: str) -> tuple[Any, bool]:
+    with kept_answers.reading(POOL) as found:
+        result = await SCHEMA.execute(document)
+    return result.data, found.exact
+
+
+async def test_only_a_querys_answer_may_be_kept() -> None:
+    assert await run("{ hello }") == ({"hello": "hej"}, True)
+    assert await run("mutation { touch }") == ({"touch": "ok"}, False)

@@ -23,7 +23,9 @@ moved on), so a state folded from a payload read before its erasure is never reu
 
 from __future__ import annotations
 
+import asyncio
 import os
+import random
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -44,7 +46,13 @@ from events.messages import Command, Event
 from projections import snapshots
 from service.settings import SettingsError
 
-MAX_REDECIDES = 3
+MAX_REDECIDES = 8
+"""Attempts of a command without an expected version: each conflict means another write to
+the stream landed in between, so as many concurrent writers as this always all land."""
+
+REDECIDE_PAUSE_S = 0.002
+"""Before deciding again, a random pause of up to this, doubling with each conflict, so
+writers that conflicted do not meet again in step."""
 
 STATE_CACHE_DEFAULT = 10_000
 """Streams whose folded state a dispatcher keeps, unless SAMVERKAN_STATE_CACHE says otherwise."""
@@ -406,6 +414,7 @@ class Dispatcher:
                     self.cache.drop(stream_id)
                     if attempt + 1 == attempts:
                         raise
+                    await asyncio.sleep(random.uniform(0, REDECIDE_PAUSE_S * 2**attempt))
                     continue
                 except BaseException:
                     self.cache.drop(stream_id)

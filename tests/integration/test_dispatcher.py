@@ -14,12 +14,13 @@ from events.promise.commands import (
     AddFocusArea,
     DraftPromise,
     ProposePromise,
+    ReopenPromise,
     RevisePromiseDetails,
 )
 from events.promise.content import FocusArea, Period, PromiseDetails
 from service.bootstrap import build_domain
 from service.demo.load import load_demo
-from service.dispatcher import Dispatcher
+from service.dispatcher import MAX_REDECIDES, Dispatcher
 
 AT = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
 # A promise of the demo's parties proposed for signing: the demo's own promises are all
@@ -143,3 +144,44 @@ async def test_concurrent_commands_fold_the_directory_exactly_once(
     for context in contexts:
         assert context.directory == expected_directory
     assert fresh._directory_state == expected_directory
+
+
+async def test_as_many_nodes_as_attempts_writing_one_stream_at_once_all_land(
+    dispatcher: Dispatcher,
+) -> None:
+    """Without an expected version a conflict is decided again: a writer conflicts only when
+    another one's write landed in between, so MAX_REDECIDES writers at once all land."""
+    await load_demo_and_propose(dispatcher)
+    actor = editor("org-upplands-bro", "drafter")
+    reopened = ReopenPromise(
+        command_id=str(uuid.uuid4()), actor=actor, at=AT, promise_id=PROMISE, reason="Fler områden"
+    )
+    await dispatcher.dispatch(reopened)
+    nodes = [build_domain().dispatcher(dispatcher.pool) for _ in range(MAX_REDECIDES)]
+    before = await events_in(dispatcher.pool, f"promise-{PROMISE}")
+    for node in nodes:  # each node has folded the stream as it stands
+        await node.dispatch(
+            AddFocusArea(
+                command_id=str(uuid.uuid4()),
+                actor=actor,
+                at=AT,
+                promise_id=PROMISE,
+                focus_area=FocusArea(focus_area_id=f"warm-{id(node)}", title="Förberedd"),
+            )
+        )
+    written = await asyncio.gather(
+        *(
+            node.dispatch(
+                AddFocusArea(
+                    command_id=str(uuid.uuid4()),
+                    actor=actor,
+                    at=AT,
+                    promise_id=PROMISE,
+                    focus_area=FocusArea(focus_area_id=f"fa-node-{n}", title=f"Område {n}"),
+                )
+            )
+            for n, node in enumerate(nodes)
+        )
+    )
+    assert len({w.version for w in written}) == MAX_REDECIDES
+    assert await events_in(dispatcher.pool, f"promise-{PROMISE}") == before + 2 * MAX_REDECIDES

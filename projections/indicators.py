@@ -99,7 +99,7 @@ _LINKED_TO_PUBLISHED = """EXISTS (
     JOIN documents pd ON pd.projection = $2 AND pd.key = 'promise-' || (l ->> 'target_id')
     JOIN projection_state pp
       ON pp.projection = pd.projection AND pp.version = pd.version AND pp.status = 'serving'
-    WHERE l ->> 'kind' = 'promise' AND pd.doc ? 'public')"""
+    WHERE l ->> 'kind' = 'promise' AND pd.published)"""
 
 PUBLIC_INDICATORS = f"""
 SELECT d.key, d.doc FROM documents d JOIN projection_state p

@@ -62,7 +62,7 @@ WHERE d.projection = $1
   AND ($3::text[] IS NULL OR d.status = ANY ($3))
   AND ($4::text IS NULL OR d.title ILIKE '%' || $4 || '%')
   AND ($5::text IS NULL OR d.key > $5)
-  AND ($6 OR d.organisations && $7::text[] OR d.doc ? 'public')
+  AND ($6 OR d.organisations && $7::text[] OR d.published)
   AND ($9::date IS NULL OR ((d.valid_from IS NULL OR d.valid_from <= $9)
                             AND (d.valid_to IS NULL OR d.valid_to >= $9)
                             AND (d.valid_from IS NOT NULL OR d.valid_to IS NOT NULL)))
@@ -148,7 +148,7 @@ jsonb_set(d.doc -> 'public', '{activities}', coalesce((
 PUBLIC_VIEW = f"""
 SELECT {PUBLIC_RECORDS} FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = $1 AND d.key = $2 AND d.doc ? 'public'"""
+WHERE d.projection = $1 AND d.key = $2 AND d.published"""
 
 
 async def public_view(conn: asyncpg.Connection | asyncpg.Pool, key: str) -> dict[str, Any] | None:
@@ -160,7 +160,7 @@ async def public_view(conn: asyncpg.Connection | asyncpg.Pool, key: str) -> dict
 PUBLIC_VIEWS = f"""
 SELECT d.key, {PUBLIC_RECORDS} FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = $1 AND d.doc ? 'public'
+WHERE d.projection = $1 AND d.published
 ORDER BY d.key"""
 
 
@@ -305,7 +305,7 @@ async def agreement_documents(
 PUBLIC_VIEWS_OF = """
 SELECT d.key, d.doc->'public' FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = $1 AND d.doc ? 'public'
+WHERE d.projection = $1 AND d.published
 ORDER BY d.key"""
 
 
@@ -321,7 +321,7 @@ PUBLISHED_POSITIONS = """
 SELECT d.projection, d.version, count(*), max(d.log_index) FROM documents d
 JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = ANY($1) AND (d.doc ? 'public' OR d.key = ANY($2))
+WHERE d.projection = ANY($1) AND (d.published OR d.key = ANY($2))
 GROUP BY d.projection, d.version
 ORDER BY d.projection"""
 
@@ -347,7 +347,7 @@ SELECT d.log_index,
        CASE WHEN d.projection = '{PROMISES}' THEN {PUBLIC_RECORDS} ELSE d.doc->'public' END
 FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = $1 AND d.key = $2 AND d.doc ? 'public'"""
+WHERE d.projection = $1 AND d.key = $2 AND d.published"""
 
 
 async def published_document(
@@ -364,7 +364,7 @@ SELECT d.projection, d.key, d.log_index,
        (d.doc->'public') - 'activities' - 'progress' - 'follow_ups'
 FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
-WHERE d.projection = ANY($1) AND d.doc ? 'public'
+WHERE d.projection = ANY($1) AND d.published
   AND ($2::text IS NULL OR $2 = ANY (d.organisations))
 ORDER BY d.projection, d.key"""
 
@@ -464,7 +464,7 @@ SELECT d.key, d.doc FROM documents d JOIN projection_state p
 WHERE d.projection = $1
   AND d.organisations && $2::text[]
   AND d.organisations && $3::text[]
-  AND ($4 OR d.organisations && $5::text[] OR d.doc ? 'public')
+  AND ($4 OR d.organisations && $5::text[] OR d.published)
 ORDER BY d.key
 LIMIT $6"""
 

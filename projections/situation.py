@@ -117,7 +117,7 @@ SELECT d.key, d.doc FROM documents d JOIN projection_state p
 WHERE d.projection = $1
   AND ($2::text IS NULL OR d.doc #>> '{state,municipality_id}' = $2)
   AND ($3::text IS NULL OR d.key > $3)
-  AND ($4 OR d.organisations && $5::text[] OR d.doc ? 'public')
+  AND ($4 OR d.organisations && $5::text[] OR d.published)
 ORDER BY d.key
 LIMIT $6"""
 

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import os
 import signal
 import socket
@@ -537,11 +538,14 @@ async def alternating(
     label: str,
     *,
     after_each: Callable[[], Awaitable[None]] | None = None,
+    names: tuple[str, str] = ("graphql", "plain"),
 ) -> dict[str, list[LoadResult]]:
-    """`reps` runs of `load(graphql)` for GraphQL and its plain peer, the order reversed every
-    other repetition so neither always runs on a warmer (or busier) machine."""
-    runs: dict[str, list[LoadResult]] = {"graphql": [], "plain": []}
-    order = [("plain", False), ("graphql", True)]
+    """`reps` runs of `load(True)` (GraphQL, named `names[0]`) and of its peer `load(False)`
+    (`names[1]`), the order reversed every other repetition so neither always runs on a
+    warmer (or busier) machine."""
+    ours, peer = names
+    runs: dict[str, list[LoadResult]] = {ours: [], peer: []}
+    order = [(peer, False), (ours, True)]
     for rep in range(reps):
         for key, graphql in order if rep % 2 == 0 else reversed(order):
             result = await load(graphql)
@@ -587,6 +591,36 @@ async def list_load(base: str, token: str, sizes: Sizes, graphql: bool) -> LoadR
             )
 
         return await closed_loop(sizes.clients, sizes, call_graphql if graphql else call_plain)
+
+
+ANONYMOUS_LIST = """query { promises(first: 20) { promises { id title periodLabel
+  progress { commitmentId achieved target status colour } } } }"""
+"""What a citizen's app or a dashboard polls: the published promises, without a token."""
+
+
+async def anonymous_list_load(base: str, sizes: Sizes, kept: bool) -> LoadResult:
+    """The anonymous list with its answer kept (the same body each time), or its peer: the
+    same query with a variable it does not use, a body never sent before, so every request
+    runs it (service.web.kept_answers)."""
+    headers = {"content-type": "application/json"}
+    fresh = itertools.count()
+    async with aiohttp_session(sizes.clients) as http:
+
+        async def call(_: int, __: int) -> bool:
+            variables = {} if kept else {"nonce": next(fresh)}
+            body = orjson.dumps({"query": ANONYMOUS_LIST, "variables": variables})
+            try:
+                async with http.post(f"{base}/graphql", data=body, headers=headers) as r:
+                    content = await r.read()
+                    if r.status != 200:
+                        return False
+                return len(orjson.loads(content)["data"]["promises"]["promises"]) > 0
+            except (aiohttp.ClientError, TimeoutError):
+                return False
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                return False
+
+        return await closed_loop(sizes.clients, sizes, call)
 
 
 async def list_open_loop(
@@ -818,6 +852,13 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
                 lambda graphql: list_open_loop(base, token, sizes, half, graphql),
                 f"list at {half}/s open loop ",
             )
+            await server.settle(sizes.pause_s)
+            anonymous = await alternating(
+                sizes.reps,
+                lambda kept: anonymous_list_load(base, sizes, kept),
+                "anonymous list ",
+                names=("kept", "run"),
+            )
             gets = await conditional_gets(base, token, sizes)
             await server.settle(sizes.pause_s)
             record = await alternating(
@@ -835,6 +876,7 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
     notes["mutations"] = asdict(mutations)
     notes["record_activity"] = {k: [asdict(r) for r in v] for k, v in record.items()}
     notes["conditional_gets"] = {k: [asdict(r) for r in v] for k, v in gets.items()}
+    notes["anonymous_list"] = {k: [asdict(r) for r in v] for k, v in anonymous.items()}
     notes["lag"] = asdict(lag)
     errors = sum(r.errors for v in runs.values() for r in v)
     notes["list_errors"] = errors
@@ -889,6 +931,17 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             and all(r.errors == 0 for r in open_list["graphql"]),
             [r.p99_ms for r in open_list["graphql"]],
             [r.p99_ms for r in open_list["plain"]],
+        ),
+        Row(
+            f"anonymous promise list, {c} clients, answer kept (requests/s; no writes)",
+            "/s",
+            median([r.rate for r in anonymous["kept"]]),
+            median([r.rate for r in anonymous["run"]]),
+            "the same query run for every request",
+            "–",
+            None,
+            [r.rate for r in anonymous["kept"]],
+            [r.rate for r in anonymous["run"]],
         ),
         Row(
             f"recordActivity mutations, {sizes.mutation_clients} clients (mutations/s)",

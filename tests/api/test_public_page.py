@@ -195,6 +195,24 @@ async def caught_up(client: Client, promise_id: str, token: str) -> None:
     )
 
 
+async def record_on_current(
+    app: RunningApp, http: httpx.AsyncClient, record_id: str, *, days_ago: int
+) -> None:
+    """The police record an activity on CURRENT's c2 `days_ago`; the pages then show it."""
+    editor = Client(http, app, app.token(LPO, "editor"))
+    recorded = await editor.ok(
+        "recordActivity",
+        promiseId=CURRENT,
+        recordId=record_id,
+        commitmentId="c2",
+        occurredOn=(TODAY - dt.timedelta(days=days_ago)).isoformat(),
+        performedBy=[LPO],
+        summary=SUMMARY,
+        placeIds=["bro-centrum"],
+    )
+    await caught_up(editor, CURRENT, recorded["consistencyToken"])
+
+
 @pytest.fixture(scope="module")
 async def published(dev_app: RunningApp) -> AsyncIterator[RunningApp]:
     """The dev app with the published test promises: two running now (one followed up, one
@@ -462,18 +480,7 @@ async def test_a_conditional_get_is_304_until_a_new_activity_is_published(
     )
     assert english.status_code == 200  # another language is another version
 
-    editor = Client(http, published, published.token(LPO, "editor"))
-    recorded = await editor.ok(
-        "recordActivity",
-        promiseId=CURRENT,
-        recordId="c2-r-new",
-        commitmentId="c2",
-        occurredOn=(TODAY - dt.timedelta(days=5)).isoformat(),
-        performedBy=[LPO],
-        summary=SUMMARY,
-        placeIds=["bro-centrum"],
-    )
-    await caught_up(editor, CURRENT, recorded["consistencyToken"])
+    await record_on_current(published, http, "c2-r-new", days_ago=5)
     for path in paths:
         after = await http.get(published.url + path, headers={"if-none-match": tags[path]})
         assert after.status_code == 200, path
@@ -510,18 +517,7 @@ async def test_a_page_whose_version_stands_is_sent_again_without_rendering_it(
 
     # A new version is rendered anew and shows what changed.
     before = len(rendered)
-    editor = Client(http, published, published.token(LPO, "editor"))
-    recorded = await editor.ok(
-        "recordActivity",
-        promiseId=CURRENT,
-        recordId="c2-r-kept-body",
-        commitmentId="c2",
-        occurredOn=(TODAY - dt.timedelta(days=4)).isoformat(),
-        performedBy=[LPO],
-        summary=SUMMARY,
-        placeIds=["bro-centrum"],
-    )
-    await caught_up(editor, CURRENT, recorded["consistencyToken"])
+    await record_on_current(published, http, "c2-r-kept-body", days_ago=4)
     changed = await http.get(published.url + path)
     assert changed.headers["etag"] != first.headers["etag"]
     assert len(rendered) == before + 1 and changed.content != first.content

@@ -36,6 +36,7 @@ CASES = {
         "promise list p50, 50 clients",
         "promise list p99, 50 clients",
         "promise list p99, open loop at",
+        "anonymous promise list, 50 clients, answer kept",
         "recordActivity mutations",
         "mutation → visible p50 at 100 mutations/s",
         "mutation → visible p99 at 100 mutations/s",

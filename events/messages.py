@@ -12,6 +12,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+from zoneinfo import ZoneInfo
+
+HOME = ZoneInfo("Europe/Stockholm")
+"""Where the promises are kept: a command's business day is its day here."""
 
 ROLES: frozenset[str] = frozenset(
     {"viewer", "editor", "signatory", "publisher", "org_admin", "auditor", "service"}
@@ -76,6 +80,14 @@ class Command:
     actor: Principal
     at: dt.datetime
     acknowledge: frozenset[str] = frozenset()
+
+    @property
+    def day(self) -> dt.date:
+        """The day the command was given where the promises are kept (Swedish time): a
+        record made at 00:30 on 5 December in Sweden is made on the 5th, though it is still
+        the 4th in UTC. A naive `at` is taken as that time already."""
+        at = self.at if self.at.tzinfo is None else self.at.astimezone(HOME)
+        return at.date()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

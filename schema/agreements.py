@@ -137,7 +137,7 @@ class Agreement:
     ) -> list[IndicatorTrend]:
         if self.public_only:
             return []
-        day = on or info.context.now().date()
+        day = on or info.context.today()
         return await linked_trends(info.context, AGREEMENT_LINK, str(self.id), day)
 
 
@@ -226,7 +226,7 @@ def agreement_of(source: Mapping[str, Any], *, public_only: bool, today: dt.date
 
 def visible(ctx: Context, doc: Mapping[str, Any]) -> Agreement | None:
     """The agreement as this caller may see it, or None."""
-    today = ctx.now().date()
+    today = ctx.today()
     state = doc["state"]
     parties = (state.get("content") or {}).get("parties") or []
     if state.get("content") is not None and sees_parties(ctx, parties):

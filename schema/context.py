@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from events.messages import Command, Principal
+from events.messages import HOME, Command, Principal
 from projections.activities import ActivityRow
 from projections.history import HistoryEntry
 
@@ -242,3 +242,9 @@ class Context:
     sessions: SessionAdmin | None = None
     """Browser sessions, for an org_admin's revocation (None: the app has no session store)."""
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def today(self) -> dt.date:
+        """The day it is now where the promises are kept (Swedish time), as commands count
+        their day (`events.messages.Command.day`)."""
+        now: dt.datetime = self.now()
+        return now.astimezone(HOME).date()

@@ -138,7 +138,7 @@ class Indicator:
 
     @strawberry.field(description="Baseline → latest value by `on` (default today) and trend.")
     def trend(self, info: Info[Context, None], on: dt.date | None = None) -> IndicatorTrend:
-        return trend_of(self.state, on or info.context.now().date())
+        return trend_of(self.state, on or info.context.today())
 
 
 @strawberry.type

@@ -226,7 +226,7 @@ async def police_area_overview(
     ctx: Context, area_id: str, on: dt.date | None
 ) -> PoliceAreaOverview | errors.NotFound:
     """The police area's overview on `on` (default today) as the caller sees it."""
-    day = on or ctx.now().date()
+    day = on or ctx.today()
     directory = await _directory(ctx)
     if directory.kind_of(area_id) != POLICE_AREA:
         return _unknown_area(ctx, area_id)
@@ -317,7 +317,7 @@ class OverviewQuery:
     ) -> PoliceRegionOverviewResult:
         ctx = info.context
         await read_after(ctx, consistency_token)
-        day = on or ctx.now().date()
+        day = on or ctx.today()
         directory = await _directory(ctx)
         region_id = str(police_region_id)
         region = directory.organisation(region_id)

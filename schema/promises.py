@@ -104,7 +104,7 @@ class CommitmentProgress:
         "no_target without a numeric target; not_assessable when the period has no dates."
     )
     def pace(self, info: Info[Context, None], on: dt.date | None = None) -> CommitmentPace:
-        found = self.pace_on(on or info.context.now().date())
+        found = self.pace_on(on or info.context.today())
         return CommitmentPace(status=found.status, expected=found.expected, achieved=found.achieved)
 
     def pace_on(self, day: dt.date) -> Pace:
@@ -410,7 +410,7 @@ class Promise:
     def follow_up_schedule(
         self, info: Info[Context, None], on: dt.date | None = None
     ) -> list[PlannedFollowUp]:
-        return self.planned_on(on or info.context.now().date())
+        return self.planned_on(on or info.context.today())
 
     @strawberry.field(
         description="The activities planned for its commitments, with their occurrences, in "
@@ -440,7 +440,7 @@ class Promise:
     async def indicators(
         self, info: Info[Context, None], on: dt.date | None = None
     ) -> list[IndicatorTrend]:
-        day = on or info.context.now().date()
+        day = on or info.context.today()
         return await linked_trends(info.context, "promise", str(self.id), day)
 
     @strawberry.field(
@@ -784,7 +784,7 @@ class PromiseQuery:
     )
     async def inbox(self, info: Info[Context, None], on: dt.date | None = None) -> list[InboxItem]:
         ctx = info.context
-        day = on or ctx.now().date()
+        day = on or ctx.today()
         org = member_organisation(ctx)
         if org is None:
             return []

@@ -150,7 +150,7 @@ def walk_of(doc: Mapping[str, Any], *, private: bool, today: dt.date) -> Walk:
 def visible_walk(ctx: Context, doc: Mapping[str, Any]) -> Walk:
     """The walk as this caller reads it: reasons only for those the walk concerns."""
     private = sees_parties(ctx, doc.get("concerns") or ())
-    return walk_of(doc, private=private, today=ctx.now().date())
+    return walk_of(doc, private=private, today=ctx.today())
 
 
 @strawberry.type

@@ -30,7 +30,7 @@ from events.agreement import ExpireAgreement
 from events.idempotency import IdempotencyKeyReused
 from events.log.connection import dedicated
 from events.log.wakeup import wait_any
-from events.messages import Command, Principal, Refusal, VersionConflict
+from events.messages import HOME, Command, Principal, Refusal, VersionConflict
 from events.promise.commands import ExpirePromise
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from projections.agreements import NAME as AGREEMENTS
@@ -90,14 +90,14 @@ async def sweep(
     now: dt.datetime,
     actor: Principal = EXPIRY_PRINCIPAL,
 ) -> SweepResult:
-    """Expire every promise and agreement whose period ended before `now`'s date, once."""
+    """Expire every promise and agreement whose period ended before `now`'s day in Sweden
+    (the day the deciders count), once."""
     expired: list[str] = []
     refused: list[str] = []
+    today = now.astimezone(HOME).date() if now.tzinfo else now.date()
     for projection, status in DUE:
         after = ""
-        while due := await ended_periods(
-            dispatcher.pool, projection, status, now.date(), after, BATCH
-        ):
+        while due := await ended_periods(dispatcher.pool, projection, status, today, after, BATCH):
             after = due[-1][0]
             for key, valid_to in due:
                 command = expiry_command(projection, key, valid_to, now, actor)

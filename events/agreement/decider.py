@@ -189,7 +189,7 @@ def _decide_signing(
     actor = command.actor
     require_party_member(actor, state.parties, SIGNATORIES, "sign an agreement")
     _require_proposed(command, state)
-    today = command.at.date()
+    today = command.day
     if command.signed_on is not None:
         require_not_after(command.signed_on, today, "signed_on")
     day = command.signed_on or today
@@ -214,7 +214,7 @@ def _decide_recorded_signature(
     actor = command.actor
     require_party_member(actor, state.parties, EDITORS, "record a signature")
     _require_proposed(command, state)
-    today = command.at.date()
+    today = command.day
     check_recorded_signature(
         party_id=command.party_id,
         parties=state.parties,
@@ -248,7 +248,7 @@ def _decide_publication(
     _require_status(state, PUBLISHABLE, action)
     roles = EDITORS if recorded else PUBLISHERS
     require_party_member(command.actor, state.parties, roles, action)
-    today = command.at.date()
+    today = command.day
     published_on = command.published_on if recorded else (command.published_on or today)
     evidence = command.evidence if isinstance(command, RecordAgreementPublication) else None
     checked_publication(
@@ -304,7 +304,7 @@ def _decide_expiry(command: ExpireAgreement, state: AgreementState) -> list[Even
     if not operates_platform(command.actor):
         require_party_member(command.actor, state.parties, STEWARDS, "expire an agreement")
     valid_to = state.content.period.valid_to if state.content is not None else None
-    if valid_to is None or valid_to >= command.at.date():
+    if valid_to is None or valid_to >= command.day:
         raise RuleViolated(code="period_not_over", message="The agreement period has not ended.")
     return [AgreementExpired(expired_on=valid_to + dt.timedelta(days=1))]
 
@@ -367,7 +367,7 @@ def decide_agreement(
             _require_status(state, frozenset({"signed"}), "end")
             require_party_member(actor, state.parties, SIGNATORIES, "end an agreement")
             require_text(command.reason, "reason")
-            return [AgreementEnded(ended_on=command.at.date(), reason=command.reason)]
+            return [AgreementEnded(ended_on=command.day, reason=command.reason)]
     raise unknown_command(command)
 
 

@@ -83,7 +83,7 @@ def _decide_definition(
             field_path=("municipality_id",),
         )
     require_local_editor(
-        context, command.actor, command.municipality_id, command.at.date(), "define an indicator"
+        context, command.actor, command.municipality_id, command.day, "define an indicator"
     )
     require_text(command.name, "name", max_length=NAME_MAX, multiline=False)
     require_choice(command.unit, UNITS, "unit")
@@ -221,7 +221,7 @@ def _changeable(command: IndicatorCommand, state: IndicatorState, context: Decis
     if state.status == "none":
         raise _not_found(command.indicator_id)
     require_local_editor(
-        context, command.actor, state.municipality_id, command.at.date(), "change an indicator"
+        context, command.actor, state.municipality_id, command.day, "change an indicator"
     )
 
 

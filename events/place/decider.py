@@ -207,7 +207,7 @@ def _decide_registration(
             message="No municipality {municipality}.",
             params={"municipality": command.municipality_id},
         )
-    day = command.at.date()
+    day = command.day
     require_local_editor(context, command.actor, command.municipality_id, day, "register a place")
     require_text(command.name, "name", max_length=NAME_MAX, multiline=False)
     require_choice(command.kind, PLACE_KINDS, "kind")
@@ -226,7 +226,7 @@ def _decide_registration(
 
 def _decide_mark(command: MarkPlaceUnsafe | ClearPlaceUnsafeMark, state: PlaceState) -> list[Event]:
     require_text(command.source, "source", max_length=SOURCE_MAX, multiline=False)
-    require_not_after(command.as_of, command.at.date(), "as_of")
+    require_not_after(command.as_of, command.day, "as_of")
     _require_in_order(state, command.as_of)
     if isinstance(command, MarkPlaceUnsafe):
         return [PlaceMarkedUnsafe(source=command.source, as_of=command.as_of)]
@@ -245,7 +245,7 @@ def _changeable(
     """The place exists, the actor may change it and it is not retired; the command's day."""
     if state.status == "none":
         raise _not_found(command.place_id)
-    day = command.at.date()
+    day = command.day
     require_local_editor(context, command.actor, state.municipality_id, day, action)
     _require_active(state, command.place_id)
     return day

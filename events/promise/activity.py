@@ -103,7 +103,7 @@ def _check_content(
             params={"commitment": commitment_id, "revision": revision.revision_no},
         )
     require_in_period(content.details.period, command.occurred_on, ("occurred_on",))
-    require_not_after(command.occurred_on, command.at.date(), "occurred_on")
+    require_not_after(command.occurred_on, command.day, "occurred_on")
     require_text(command.summary, "summary")
     if command.quantity < 1:
         raise InvalidInput(
@@ -209,7 +209,7 @@ def require_recorder(
 def decide_activity(command: Command, state: PromiseState, context: DecisionContext) -> list[Event]:
     """Decide RecordActivity, CorrectActivityRecord or VoidActivityRecord."""
     _require_role(command, state, "record activities")
-    revision = _open_revision(state, command.at.date())
+    revision = _open_revision(state, command.day)
     match command:
         case RecordActivity():
             require_id(command.record_id, "record_id")

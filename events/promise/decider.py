@@ -167,7 +167,7 @@ def _sign(command: SignPromise, state: PromiseState, context: DecisionContext) -
     _require_proposed_revision(command, working)
     digest = working.content_hash
     assert digest is not None  # a proposed revision always carries its hash
-    today = command.at.date()
+    today = command.day
     if command.signed_on is not None:
         require_not_after(command.signed_on, today, "signed_on")
         if command.date_unknown:
@@ -207,7 +207,7 @@ def _record_signature(command: RecordPromiseSignature, state: PromiseState) -> l
         raise RuleViolated(code="not_proposed", message="No revision is proposed for signing.")
     _require_proposed_revision(command, working)
     assert working.content_hash is not None  # a proposed revision always carries its hash
-    today = command.at.date()
+    today = command.day
     check_recorded_signature(
         party_id=command.party_id,
         parties=state.parties,
@@ -327,12 +327,12 @@ def _enter_into_force(command: EnterPromiseIntoForce, state: PromiseState) -> li
     require_party_member(command.actor, state.parties, STEWARDS, "put a promise in force")
     working = state.working
     assert working is not None and working.fully_signed()  # status SIGNED guarantees both
-    if not _may_enter_force(working, command.at.date()):
+    if not _may_enter_force(working, command.day):
         raise RuleViolated(
             code="period_not_begun",
             message="The promise enters into force only once its valid_from is known and reached.",
         )
-    return _entering(working, command.at.date())
+    return _entering(working, command.day)
 
 
 def _publish(
@@ -346,7 +346,7 @@ def _publish(
         require_party_member(command.actor, state.parties, EDITORS, "record a publication")
     else:
         require_party_member(command.actor, state.parties, frozenset({"publisher"}), "publish")
-    today = command.at.date()
+    today = command.day
     published_on = command.published_on if recorded else (command.published_on or today)
     revision = state.in_force or state.working
     assert revision is not None
@@ -375,7 +375,7 @@ def _decide_lifecycle(
     command: Command, state: PromiseState, context: DecisionContext
 ) -> list[Event]:
     actor = command.actor
-    today = command.at.date()
+    today = command.day
     match command:
         case ReopenPromise():
             require_party_member(actor, state.parties, EDITORS, "reopen a promise")

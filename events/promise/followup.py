@@ -114,7 +114,7 @@ def decide_follow_up(
             ]
         case ApproveFollowUp():
             report = _report(state, command.report_id)
-            day = command.at.date()
+            day = command.day
             require_party_member(actor, state.parties, frozenset({"signatory"}), "approve")
             person_id = require_signing_mandate(
                 context.directory, actor, actor.organisation_id, day, "approve a follow-up"
@@ -147,8 +147,8 @@ def decide_follow_up(
             if report.published:
                 raise RuleViolated(code="already_published", message="Already published.")
             require_text(command.channel, "channel", max_length=200)
-            published_on = command.published_on or command.at.date()
-            require_not_after(published_on, command.at.date(), "published_on")
+            published_on = command.published_on or command.day
+            require_not_after(published_on, command.day, "published_on")
             return [
                 FollowUpPublished(
                     report_id=report.report_id,

@@ -79,7 +79,7 @@ def check_picture_content(
 
 
 def _compiled_by_today(content: SituationPictureContent, command: Command) -> None:
-    require_not_after(content.compiled_on, command.at.date(), ("content", "compiled_on"))
+    require_not_after(content.compiled_on, command.day, ("content", "compiled_on"))
 
 
 def picture_gate(command: Command, state: SituationPictureState) -> None:
@@ -96,7 +96,7 @@ def decide_situation_picture(
 ) -> list[Event]:
     """Decide any command on a lägesbild stream."""
     picture_gate(command, state)
-    day = command.at.date()
+    day = command.day
     match command:
         case CompileSituationPicture():
             require_id(command.situation_picture_id, "situation_picture_id")

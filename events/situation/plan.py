@@ -183,7 +183,7 @@ def decide_action_plan(
 ) -> list[Event]:
     """Decide any command on an åtgärdsplan stream."""
     plan_gate(command, state)
-    day = command.at.date()
+    day = command.day
     match command:
         case DraftActionPlan():
             require_id(command.action_plan_id, "action_plan_id")

@@ -173,7 +173,7 @@ def _decide_record(
             params={"municipality": command.municipality_id},
             field_path=("municipality_id",),
         )
-    day = command.at.date()
+    day = command.day
     require_local_editor(context, command.actor, command.municipality_id, day, "record a survey")
     _check_police_area(command, context, day)
     require_choice(command.kind, KINDS, "kind")
@@ -205,7 +205,7 @@ def _decide_correction(
 ) -> list[Event]:
     if state.status == "none":
         raise survey_not_found(command.survey_id)
-    day = command.at.date()
+    day = command.day
     require_local_editor(context, command.actor, state.municipality_id, day, "correct a survey")
     require_text(command.reason, "reason")
     check_numbers(command.asked, command.respondents, command.results)

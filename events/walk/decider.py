@@ -193,7 +193,7 @@ def _decide_walk(command: RecordWalk, state: WalkState, context: DecisionContext
     require_local_editor(
         context, command.actor, command.municipality_id, command.held_on, "record a safety walk"
     )
-    require_not_after(command.held_on, command.at.date(), "held_on")
+    require_not_after(command.held_on, command.day, "held_on")
     _require_organisation(context, command.organiser_id, ("organiser_id",))
     _check_participants(command.participants, context)
     _check_route(command.route, command.municipality_id, context)
@@ -322,7 +322,7 @@ def _decide_move(
     command: FindingCommand, state: WalkState, context: DecisionContext
 ) -> list[Event]:
     finding = _finding(command, state)
-    day = command.at.date()
+    day = command.day
     match command:
         case StartFinding():
             _require_owner(command.actor, finding, "start on a finding")
@@ -381,7 +381,7 @@ def _decide_reassign(
             finding_id=finding.finding_id,
             owner_id=command.owner_id,
             due_on=due_on,
-            reassigned_on=command.at.date(),
+            reassigned_on=command.day,
             reason=command.reason,
         )
     ]

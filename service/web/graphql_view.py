@@ -31,7 +31,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from events.messages import Principal
+from events.messages import HOME, Principal
 from schema.context import Context, Dispatch, SessionAdmin
 from schema.errors import ClientError
 from service import database
@@ -355,7 +355,7 @@ class GraphQLEndpoint:
             await self._view(scope, _limited(receive, MAX_BODY_BYTES), send)
             return
         body = await request.body()
-        day = dt.datetime.now(dt.UTC).date()
+        day = dt.datetime.now(HOME).date()
         key = (body, language_for(request.headers.get("accept-language")), day)
         pool = self._read_pool()
         try:
@@ -389,7 +389,7 @@ class GraphQLEndpoint:
 
         with kept_answers.reading(pool) as found:
             await self._view(scope, _replay(body, receive), sending)
-        if dt.datetime.now(dt.UTC).date() == day:
+        if dt.datetime.now(HOME).date() == day:
             made.operation = graphql_operation.get()
             self._answers.keep(key, found, stand, made)
 

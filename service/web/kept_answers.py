@@ -38,7 +38,7 @@ MAX_KEPT_BODY = 16 * 1024
 """Requests with a larger body are answered as always, never kept."""
 
 Key = tuple[bytes, str, dt.date]
-"""The request body, the language and the day (UTC, as the resolvers' `now`)."""
+"""The request body, the language and the day (in Sweden, as the resolvers' `today`)."""
 
 
 @dataclass(slots=True)

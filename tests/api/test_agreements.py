@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from events.messages import HOME
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 
@@ -61,7 +62,7 @@ async def test_parties_draft_sign_record_extend_and_publish_an_agreement_others_
     police_viewer = Client(http, dev_app, dev_app.token(LPO, "viewer"))
     outsider = Client(http, dev_app, dev_app.token(ARJEPLOG, "editor"))
     anonymous = Client(http, dev_app, None)
-    today = dt.date.today()
+    today = dt.datetime.now(HOME).date()
 
     await admin_lpo.ok("registerPerson", personId="p-agreement-chief", name="Lokalpolischef")
     await admin_lpo.ok(

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from events.messages import HOME
 from tests.api.conftest import RunningApp
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "client-guide.md"
@@ -64,7 +65,8 @@ def token_for(app: RunningApp, args: list[str]) -> str:
 
 
 def fill(template: str, seen: dict[str, Any]) -> dict[str, Any]:
-    today = dt.datetime.now(dt.UTC).date()  # the server's day: it dates what it decides in UTC
+    # The server's day: it dates what it decides in Swedish time.
+    today = dt.datetime.now(HOME).date()
     text = template.replace("{{new-id}}", "__NEW__")
     text = text.replace("{{year}}", str(today.year)).replace("{{today}}", today.isoformat())
     text = text.replace('"{{revisionNo}}"', str(seen.get("revisionNo", 0)))

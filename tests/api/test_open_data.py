@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from events.messages import HOME
 from service.web.open_data.tables import TABLES
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
@@ -31,7 +32,7 @@ AGREEMENT = "od-agreement"
 AGREEMENT_TITLE = "Samverkansöverenskommelse i öppna data"
 AGREEMENT_URL = "https://www.upplands-bro.se/samverkansoverenskommelse"
 VARIANTS = ("csv", "excel.csv", "json")
-YEAR = dt.date.today().year
+YEAR = dt.datetime.now(HOME).date().year
 """The promises run this year, so activities may be recorded against them."""
 FIRST_DAY = f"{YEAR}-01-01"
 """The day of the records and the paper signature: never after today, whatever the day."""

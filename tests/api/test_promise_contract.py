@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
+from events.messages import HOME
 from tests.api.conftest import RunningApp
 
 UB, LPO, ARJEPLOG = "org-upplands-bro", "org-lpo-jarfalla", "org-arjeplog"
@@ -255,9 +256,9 @@ async def test_a_refusal_after_a_reopen_names_distinct_revision_numbers(world: W
 
 
 async def test_a_live_signature_without_a_date_carries_the_signing_date(world: World) -> None:
-    before = dt.datetime.now(dt.UTC).date()
+    before = dt.datetime.now(HOME).date()
     working = await _partly_signed(world, "ub-dated")  # the municipality signs, giving no date
-    after = dt.datetime.now(dt.UTC).date()
+    after = dt.datetime.now(HOME).date()
 
     (signature,) = working["signatures"]
     assert signature["signed_on"] in {before.isoformat(), after.isoformat()}

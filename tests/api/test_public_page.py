@@ -13,6 +13,7 @@ import httpx
 import pytest
 from babel.dates import format_date
 
+from events.messages import HOME
 from service.web import public_page
 from service.web.public_page import COLOUR_FILL
 from tests.api.conftest import RunningApp
@@ -44,7 +45,7 @@ EXPECTED = {
 }
 # A period running now, and activity records and a follow-up inside it, so that the promise
 # is in force whatever day the suite runs on.
-TODAY = dt.date.today()
+TODAY = dt.datetime.now(HOME).date()
 START, END = TODAY - dt.timedelta(days=300), TODAY + dt.timedelta(days=400)
 PERIOD = (START.isoformat(), END.isoformat(), f"{START.year}–{END.year}")
 COVERS = (START.isoformat(), (TODAY - dt.timedelta(days=1)).isoformat())

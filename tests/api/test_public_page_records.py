@@ -12,11 +12,12 @@ import httpx
 import pytest
 from babel.dates import format_date
 
+from events.messages import HOME
 from tests.api.conftest import RunningApp
 from tests.api.test_promise_lifecycle import Client
 
 UB, LPO = "org-upplands-bro", "org-lpo-jarfalla"
-YEAR = dt.date.today().year
+YEAR = dt.datetime.now(HOME).date().year
 UB_NAME, LPO_NAME = "Upplands-Bro kommun", "Lokalpolisområde Järfälla"
 PROMISE = "ub-recorded-2018"
 PROMISE_TITLE = "Medborgarlöfte Upplands-Bro 2018 (från pappersoriginalet)"
@@ -261,7 +262,7 @@ async def test_the_agreement_page_shows_its_parties_signatures_extension_and_pro
     assert signatures.count("Registrerat från dokument") == 1
     assert "Per Polisson" in signatures and "16 december 2021" in signatures
     publication = section(page, "publicering")
-    today = format_date(dt.date.today(), format="long", locale="sv")
+    today = format_date(dt.datetime.now(HOME).date(), format="long", locale="sv")
     assert today in publication and AGREEMENT_URL in publication
     # The promise that builds on it links here, and the agreement links back.
     assert f'<a href="/p/{PROMISE}">{PROMISE_TITLE}</a>' in section(page, "loften")

@@ -161,7 +161,7 @@ async def test_the_expiry_job_expires_a_promise_and_an_agreement_whose_period_en
     assert await status(pool, "agreements", agreement) == "signed"
 
     # While the period runs, nothing is due.
-    during = await sweep(dispatcher, dt.datetime(2025, 12, 31, 23, tzinfo=dt.UTC))
+    during = await sweep(dispatcher, dt.datetime(2025, 12, 31, 22, 59, tzinfo=dt.UTC))
     assert promise not in during.expired and agreement not in during.expired
 
     done = await sweep(dispatcher, AFTER_THE_PERIOD)

@@ -304,3 +304,25 @@ def test_only_an_organisation_that_performed_the_activity_may_void_it() -> None:
     )
     command = VoidActivityRecord(**promise_meta(KOMMUN_EDITOR), record_id="a1", reason="x")
     then_refused(PROMISE, only_police, command, CONTEXT, Forbidden, "not_performer")
+
+
+def test_a_day_is_the_swedish_day_of_the_command_so_just_after_midnight_is_the_new_day() -> None:
+    # 23:30 UTC on 10 February is 00:30 on the 11th in Sweden (CET); 22:30 UTC on 10 July is
+    # 00:30 on the 11th (CEST). The record may be made on the 11th, not on the 12th.
+    for late in (
+        dt.datetime(2026, 2, 10, 23, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 7, 10, 22, 30, tzinfo=dt.UTC),
+    ):
+        eleventh = late.date() + dt.timedelta(days=1)
+        assert _record(at=late).day == eleventh
+        made = when(PROMISE, IN_FORCE, _record(occurred_on=eleventh, at=late), CONTEXT)
+        assert [type(e) for e in made] == [ActivityPerformed]
+        then_refused(
+            PROMISE,
+            IN_FORCE,
+            _record(occurred_on=eleventh + dt.timedelta(days=1), at=late),
+            CONTEXT,
+            InvalidInput,
+            "date_in_future",
+        )
+    assert _record(at=dt.datetime(2026, 2, 10, 22, 59, tzinfo=dt.UTC)).day == DAY

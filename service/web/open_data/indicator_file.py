@@ -15,6 +15,7 @@ from typing import Any
 from events.codec import from_plain
 from events.indicator import BETTER, NOT_ASSESSABLE, PROMISE, UNCHANGED, WORSE, IndicatorState
 from events.indicator.events import PeriodValue
+from events.messages import HOME
 from service.web.open_data.sources import Sources
 from service.web.open_data.spreadsheet import Column
 
@@ -79,7 +80,7 @@ def _public(sources: Sources) -> Iterator[tuple[IndicatorState, list[str]]]:
 
 def indicator_rows(sources: Sources) -> Iterator[dict[str, Any]]:
     """One row per public indicator: baseline, latest value by the file's day, trend."""
-    day = sources.today or dt.datetime.now(dt.UTC).date()
+    day = sources.today or dt.datetime.now(HOME).date()
     for state, promises in _public(sources):
         latest = state.latest_on(day)
         trend = state.trend_on(day)

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from events.messages import HOME
 from service.web.open_data import sources
 from service.web.open_data.spreadsheet import COMMA, EXCEL, Dialect, to_csv
 from service.web.open_data.tables import TABLES, Table
@@ -79,7 +80,7 @@ def serve(table: Table, kind: str) -> Handler:
         services = request.state.services
         versions: freshness.Versions = services.page_versions
         stand = await versions.standing(services.pool)
-        day = dt.datetime.now(dt.UTC).date()
+        day = dt.datetime.now(HOME).date()
         known = versions.current(name, stand, day)
         if known is None:
             found = await sources.positions(services.pool)

@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from events.messages import HOME
 from projections import indicators, serving
 from projections.agreements import NAME as AGREEMENTS
 from projections.directory import KEY as DIRECTORY_KEY
@@ -122,5 +123,5 @@ async def load(pool: asyncpg.Pool, base_url: str) -> Sources:
         directory=Directory.of(None if found is None else found[1]),
         base_url=base_url.rstrip("/"),
         indicators=[doc for _key, doc in await indicators.public_indicators(pool, PROMISES)],
-        today=dt.datetime.now(dt.UTC).date(),
+        today=dt.datetime.now(HOME).date(),
     )

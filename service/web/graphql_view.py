@@ -377,17 +377,13 @@ class GraphQLEndpoint:
             await send({"type": "http.response.body", "body": kept.body})
             return
         self._counted("run")
-        made = Made()
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                made.status = message["status"]
-                made.headers = list(message.get("headers", ()))
-            elif message["type"] == "http.response.body":
-                made.body.append(message.get("body", b""))
-            await send(message)
-
         with kept_answers.reading(pool) as found:
+            made = Made(found, self._answers.budget)
+
+            async def sending(message: Message) -> None:
+                made.take(message)
+                await send(message)
+
             await self._view(scope, _replay(body, receive), sending)
         if dt.datetime.now(HOME).date() == day:
             made.operation = graphql_operation.get()

@@ -25,6 +25,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import asyncpg
+from starlette.types import Message
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -151,6 +152,11 @@ class KeptAnswers:
             self._bytes -= _size(dropped_key, dropped)
 
     @property
+    def budget(self) -> int:
+        """Bytes of answers kept at most."""
+        return self._budget
+
+    @property
     def kept_bytes(self) -> int:
         return self._bytes
 
@@ -164,12 +170,31 @@ def _size(key: Key, answer: Answer) -> int:
 
 @dataclass(slots=True)
 class Made:
-    """A response as the view sent it."""
+    """A response as the view sends it, held while `reading` may still be kept and it fits
+    `budget`: nothing is held of one that will not be (a subscription's stream over HTTP may
+    run for an hour)."""
 
+    reading: Reading
+    budget: int
     status: int = 0
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     body: list[bytes] = field(default_factory=list)
+    size: int = 0
     operation: str | None = None
+
+    def take(self, message: Message) -> None:
+        """Hold what `message` (an ASGI send) adds to the response."""
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", ()))
+        elif message["type"] == "http.response.body":
+            chunk = message.get("body", b"")
+            self.size += len(chunk)
+            if self.reading.exact and self.size <= self.budget:
+                self.body.append(chunk)
+            else:
+                self.reading.exact = False
+                self.body.clear()
 
 
 @contextlib.contextmanager

@@ -20,7 +20,16 @@ STAND = parse_standing("agreements:1:40,directory:2:41,promises:1:42")
 
 
 def made(body: bytes = b'{"data":{}}', status: int = 200) -> Made:
-    return Made(status=status, headers=[(b"content-type", b"application/json")], body=[body])
+    response = Made(kept_answers.Reading(POOL), budget=2**20)
+    response.take(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    response.take({"type": "http.response.body", "body": body})
+    return response
 
 
 def kept_after(*reads: tuple[asyncpg.Pool, tuple[str, ...]]) -> kept_answers.Reading:
@@ -111,3 +120,21 @@ async def run(document: str) -> tuple[Any, bool]:
 async def test_only_a_querys_answer_may_be_kept() -> None:
     assert await run("{ hello }") == ({"hello": "hej"}, True)
     assert await run("mutation { touch }") == ({"touch": "ok"}, False)
+
+
+def test_nothing_is_held_of_a_response_that_will_not_be_kept_or_does_not_fit() -> None:
+    streamed = Made(kept_answers.Reading(POOL), budget=1000)
+    streamed.take({"type": "http.response.start", "status": 200, "headers": []})
+    streamed.take({"type": "http.response.body", "body": bytes(400), "more_body": True})
+    assert streamed.body == [bytes(400)]
+    for _ in range(50):  # a stream far beyond the budget: nothing of it stays once past it
+        streamed.take({"type": "http.response.body", "body": bytes(400), "more_body": True})
+        assert sum(map(len, streamed.body)) == (0 if streamed.size > 1000 else streamed.size)
+    assert not streamed.reading.exact
+
+    with kept_answers.reading(POOL) as subscription:
+        kept_answers.not_kept()
+    pushed = Made(subscription, budget=2**20)
+    for _ in range(50):
+        pushed.take({"type": "http.response.body", "body": b"--graphql\r\n", "more_body": True})
+    assert pushed.body == []

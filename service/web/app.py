@@ -261,6 +261,9 @@ def _graphql(
         operation = m.operation_label(graphql_operation.get())
         m.request_seconds.labels(route=route, operation=operation).observe(seconds)
 
+    async def standing(pool: asyncpg.Pool) -> str:
+        return await holder["services"].page_versions.standing(pool)
+
     def counted(outcome: str) -> None:
         holder["services"].metrics.kept_answers.labels(outcome=outcome).inc()
 
@@ -269,7 +272,9 @@ def _graphql(
         authenticate,
         request_id,
         observe,
-        answers=KeptAnswers(settings.kept_answers_mb * 2**20) if settings.kept_answers_mb else None,
+        answers=KeptAnswers(standing, settings.kept_answers_mb * 2**20)
+        if settings.kept_answers_mb
+        else None,
         read_pool=lambda: holder["services"].reads.read_pool(),
         counted=counted,
     )

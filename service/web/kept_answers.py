@@ -10,9 +10,9 @@ While an anonymous query runs, the request's reader notes which projections it r
 (`note`). Anything else — the log, the streams, a consistency wait, time travel, a read on
 another pool than the one the standing was read on (a replica that failed over), an error in
 the answer, an operation that is not a query — makes the answer one that is not kept. Where
-the projections stand is one shared read per burst of requests (service.web.group_read), read
-before the query runs: documents are read after it, so they are never older than the marks
-they are kept under.
+the projections stand is one shared read per burst of requests, the one the public pages make
+(`freshness.Versions.standing`), read before the query runs: documents are read after it, so
+they are never older than the marks they are kept under.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-from collections import OrderedDict
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -29,8 +28,7 @@ from starlette.types import Message
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from service.web.group_read import GroupRead
-from service.web.public.freshness import STANDING
+from service.web.byte_budget import ByteBudget
 
 KEPT_BYTES = 32 * 2**20
 """Bytes of kept answers (request bodies included) per API process; least recently sent out."""
@@ -97,34 +95,27 @@ def parse_standing(found: str) -> dict[str, str]:
     return stand
 
 
-async def _standing(pool: asyncpg.Pool) -> dict[str, str]:
-    return parse_standing(await pool.fetchval(STANDING))
-
-
 class KeptAnswers:
-    """The kept answers of one API process (bounded by bytes, least recently sent out)."""
+    """The kept answers of one API process (bounded by bytes, least recently sent out).
+    `standing` reads where the serving projections stand (`freshness.STANDING`'s string, one
+    read shared by concurrent callers: the public pages' own, `freshness.Versions.standing`)."""
 
-    def __init__(self, budget: int = KEPT_BYTES) -> None:
-        self._answers: OrderedDict[Key, Answer] = OrderedDict()
-        self._budget = budget
-        self._bytes = 0
-        self._standing: GroupRead[dict[str, str]] = GroupRead(_standing)
-        self.hits = 0
-        self.misses = 0
+    def __init__(
+        self,
+        standing: Callable[[asyncpg.Pool], Awaitable[str]],
+        budget: int = KEPT_BYTES,
+    ) -> None:
+        self._answers: ByteBudget[Key, Answer] = ByteBudget(budget, _size)
+        self._standing = standing
 
     async def standing(self, pool: asyncpg.Pool) -> dict[str, str]:
         """Where every serving projection stands on `pool`, read after this call began."""
-        return await self._standing.read(pool)
+        return parse_standing(await self._standing(pool))
 
     def answer(self, key: Key, stand: Mapping[str, str]) -> Answer | None:
         """The kept answer of `key` when every projection it read still stands as it did."""
         kept = self._answers.get(key)
-        if kept is None or not kept.current(stand):
-            self.misses += 1
-            return None
-        self._answers.move_to_end(key)
-        self.hits += 1
-        return kept
+        return kept if kept is not None and kept.current(stand) else None
 
     def keep(self, key: Key, reading: Reading, stand: Mapping[str, str], made: Made) -> None:
         """Keep what `reading` made, when all it read was projections standing in `stand`."""
@@ -139,26 +130,16 @@ class KeptAnswers:
             body=b"".join(made.body),
             operation=made.operation,
         )
-        size = _size(key, answer)
-        if size > self._budget:
-            return
-        old = self._answers.pop(key, None)
-        if old is not None:
-            self._bytes -= _size(key, old)
-        self._answers[key] = answer
-        self._bytes += size
-        while self._bytes > self._budget:
-            dropped_key, dropped = self._answers.popitem(last=False)
-            self._bytes -= _size(dropped_key, dropped)
+        self._answers.put(key, answer)
 
     @property
     def budget(self) -> int:
         """Bytes of answers kept at most."""
-        return self._budget
+        return self._answers.budget
 
     @property
     def kept_bytes(self) -> int:
-        return self._bytes
+        return self._answers.kept_bytes
 
     def __len__(self) -> int:
         return len(self._answers)

@@ -144,17 +144,14 @@ class PgReader:
         (service.web.kept_answers)."""
         if not self.on_replica:
             found = await query(self.pool)
-            kept_answers.note(self.pool, reads)
-            return found
-        try:
-            found = await query(self.pool)
-            kept_answers.note(self.pool, reads)
-            return found
-        except REPLICA_FAILURES as exc:
-            assert self.route is not None
-            self.route.replica_failed(exc)
-            self._to_primary()
-        found = await query(self.pool)
+        else:
+            try:
+                found = await query(self.pool)
+            except REPLICA_FAILURES as exc:
+                assert self.route is not None
+                self.route.replica_failed(exc)
+                self._to_primary()
+                found = await query(self.pool)
         kept_answers.note(self.pool, reads)
         return found
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
@@ -35,6 +34,7 @@ import asyncpg
 from starlette.requests import Request
 
 from schema.i18n.catalogue import LANGUAGES, po_path
+from service.web.byte_budget import ByteBudget
 from service.web.group_read import GroupRead
 
 WEB = Path(__file__).resolve().parent.parent
@@ -132,9 +132,9 @@ class Versions:
         self._known: dict[Hashable, Known] = {}
         self._limit = limit
         self._standing: GroupRead[str] = GroupRead(standing)
-        self._bodies: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-        self._body_bytes = body_bytes
-        self._kept_bytes = 0
+        self._bodies: ByteBudget[tuple[str, str], bytes] = ByteBudget(
+            body_bytes, lambda _key, body: len(body)
+        )
 
     async def standing(self, pool: asyncpg.Pool) -> str:
         """Where every serving projection stands, read after this call began (one read
@@ -162,23 +162,13 @@ class Versions:
         """The body made for the strong ETag `tag` with links under `base`, when kept: the
         tag names everything a page's bytes are made of (its documents' log positions, the
         language, the day, the release), so the same tag is the same page."""
-        key = (tag, base)
-        body = self._bodies.get(key)
-        if body is not None:
-            self._bodies.move_to_end(key)
-        return body
+        return self._bodies.get((tag, base))
 
     def keep_body(self, tag: str, base: str, body: bytes) -> None:
         """Keep `body` as the page of `tag` under `base`, within the byte budget."""
-        if len(body) > self._body_bytes or (tag, base) in self._bodies:
-            return
-        self._bodies[(tag, base)] = body
-        self._kept_bytes += len(body)
-        while self._kept_bytes > self._body_bytes:
-            _, dropped = self._bodies.popitem(last=False)
-            self._kept_bytes -= len(dropped)
+        self._bodies.put((tag, base), body)
 
     @property
     def body_bytes(self) -> int:
         """Bytes of bodies kept now."""
-        return self._kept_bytes
+        return self._bodies.kept_bytes

@@ -15,7 +15,6 @@ fold of the log gives it (time travel, the `document` field of the API).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 
 import asyncpg
 
+from events.frozen import replace
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.promise.state import ActivityRecord, PromiseState
 
@@ -130,7 +130,7 @@ class ActivityRecords:
 
     def with_items(self, state: PromiseState, items: tuple[ActivityRecord, ...]) -> PromiseState:
         """A stored state (read without its records) with its records back."""
-        return dataclasses.replace(state, activities=items)
+        return replace(state, activities=items)
 
     def attach(self, doc: dict[str, Any], items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """The whole document from a stored one and its records (plain, in position order)."""

@@ -11,7 +11,7 @@ daily expiry job.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from events.agreement.events import (
     AgreementContent,
@@ -26,6 +26,7 @@ from events.agreement.events import (
     AgreementSignaturesVoided,
     AgreementSigned,
 )
+from events.frozen import replace
 from events.messages import Event
 from events.recorded import Evidence
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
 from events.directory.events import (
@@ -21,6 +21,7 @@ from events.directory.events import (
     SigningMandateGranted,
     SigningMandateRevoked,
 )
+from events.frozen import replace
 from events.messages import Event
 
 MUNICIPALITY = "municipality"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
+from events.frozen import replace
 from events.indicator.events import (
     IndicatorBaselineSet,
     IndicatorDefined,

@@ -7,8 +7,9 @@ whole history of marks and clearings, each with its source and date, in the orde
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from events.frozen import replace
 from events.messages import Event
 from events.place.events import (
     Coordinates,

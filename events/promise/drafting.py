@@ -6,12 +6,11 @@ of domain.md §3); voiding signatures needs the editor's acknowledgement (VOID_S
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from events.consequences import require_acknowledged, signatures_voided
 from events.context import DecisionContext
 from events.directory.authority import require_party_member
 from events.directory.state import MUNICIPALITY, PARTNER, POLICE_AREA
+from events.frozen import replace
 from events.messages import (
     Command,
     Event,

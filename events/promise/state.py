@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
+from events.frozen import replace
 from events.messages import Event
 from events.promise.content import RevisionContent
 from events.promise.events import (

@@ -7,8 +7,9 @@ version is adopted) ⇄ revising (a version was adopted, a later one is not yet)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from events.frozen import replace
 from events.messages import Event
 from events.situation.events import (
     ActionPlanAdopted,

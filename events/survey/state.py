@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from events.frozen import replace
 from events.messages import Event
 from events.survey.events import SurveyCorrected, SurveyRecorded, SurveyResult
 

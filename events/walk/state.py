@@ -8,8 +8,9 @@ owner (and due date) and makes it assigned again: the new owner has not started 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from events.frozen import replace
 from events.messages import Event
 from events.walk.events import (
     FindingCompleted,

@@ -34,7 +34,7 @@ import asyncpg
 from events.log.connection import dedicated
 from events.log.store import log_size
 from projections.documents import ERASURE_TYPE
-from projections.pages import Logged, PageEvent, read_page
+from projections.pages import SERIAL_READS, Logged, PageEvent, read_page
 from projections.runner import (
     MOVE_CHECKPOINT,
     CheckpointMoved,
@@ -242,6 +242,7 @@ async def _fold_up(
         # here (and by the parts) are the only ones changing its documents.
         while not await conn.fetchval(LOCK, lock_key(name, version)):
             await asyncio.sleep(0.25)
+        await reader.execute(SERIAL_READS)
         committed = await checkpoint(conn, name, version)
         parts, run_part = parted
         joined = await _fold_in_parts(
@@ -374,12 +375,14 @@ READ_PART = """
 SELECT e.stream_id, e.type, e.schema_version, p.data, l.log_index
 FROM log l JOIN events e ON e.id = l.event_pk LEFT JOIN payloads p ON p.event_pk = e.id
 WHERE l.log_index > $1 AND l.log_index <= $2
-  AND (hashtext(CASE WHEN e.type = $5 THEN p.data ->> 'stream_id' ELSE e.stream_id END)
-       & 2147483647) % $3 = $4
+  AND (e.type = $5 OR (hashtext(e.stream_id) & 2147483647) % $3 = $4)
+  AND (e.type <> $5 OR (hashtext(p.data ->> 'stream_id') & 2147483647) % $3 = $4)
 ORDER BY l.log_index"""
 """A page of one part, read by a range of log indexes (a LIMIT over the filtered rows would
 let the planner scan the whole log for each page): the events of its streams, and the erasures
-that name one of them (a fold of a stream re-reads it when an erasure names it)."""
+that name one of them (a fold of a stream re-reads it when an erasure names it). The first
+condition names only the event's row, so the other parts' events are left before their
+payloads are looked up."""
 
 
 async def _fold_in_parts(
@@ -460,6 +463,7 @@ async def fold_part(
             raise RebuildError(f"{name} v{version} has no part {index}")
         if committed >= part.until:
             return
+        await reader.execute(SERIAL_READS)
 
         span = part.limits[0] * part.count  # a page of the log holds about a page of the part's
 

@@ -28,7 +28,7 @@ from service import database
 from service.admin.erasure import record_erasure
 from service.bootstrap import build_domain
 from service.demo.load import load_demo
-from service.dispatcher import Dispatcher
+from service.dispatcher import READ_STREAMS, Dispatcher
 from tests.conftest import Database
 from tests.integration.test_projections_promises import (
     AT,
@@ -279,3 +279,30 @@ async def test_time_travel_with_and_without_snapshots_gives_equal_documents_at_e
         state, version = await cold.load(conn, PROMISE, KEY)
     assert version == len(positions)
     assert state == await folded(pools[0], KEY)
+
+
+async def test_a_commands_read_of_its_streams_is_planned_once_per_connection_not_per_command(
+    fresh_db: Database,
+) -> None:
+    """The one round trip every command makes (`READ_STREAMS`) must keep the server's generic
+    plan: planned afresh it cost more server CPU than anything else a command runs."""
+    pool = await database.create_pool(fresh_db.app_url, min_size=1, max_size=1)
+    other_pool = await database.create_pool(fresh_db.app_url, min_size=1, max_size=2)
+    try:
+        mine, other = dispatcher(pool), dispatcher(other_pool)
+        await in_force_promise(other)  # it holds a connection while dispatching: two needed
+        for n in range(20):
+            if n % 2:  # new events to read on the next command, as with several processes
+                await other.dispatch(record(f"r-other-{n}"))
+            await mine.dispatch(record(f"r-mine-{n}"))
+        assert await assert_cache_equals_the_log(mine, pool)
+        plans = await pool.fetchrow(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+            READ_STREAMS,
+        )
+    finally:
+        await pool.close()
+        await other_pool.close()
+    assert plans is not None
+    assert plans["custom_plans"] <= 5  # the server's trial plans before it settles
+    assert plans["generic_plans"] >= 15  # every command after them

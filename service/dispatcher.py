@@ -156,8 +156,8 @@ Three (stream, version) parameters rather than two arrays: with `unnest` of arra
 the planner estimates ten rows for the generic plan and three for each custom one, so it kept
 planning the statement afresh on every command (a fifth of a millisecond of server CPU, the
 most of any statement a command runs). With exactly three rows the generic plan costs what a
-custom one does and is kept after the first five. The log index is a subquery on its unique
-index for the same reason: joined, a small log made the planner hash the whole of it."""
+custom one does and is kept after the first five. The log index is read by a subquery on
+its unique index: joined, the planner chose to hash the whole of a small log."""
 
 
 @dataclass(slots=True)

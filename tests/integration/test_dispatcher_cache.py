@@ -295,7 +295,7 @@ async def test_a_commands_read_of_its_streams_is_planned_once_per_connection_not
             if n % 2:  # new events to read on the next command, as with several processes
                 await other.dispatch(record(f"r-other-{n}"))
             await mine.dispatch(record(f"r-mine-{n}"))
-        assert await assert_cache_equals_the_log(mine, pool)
+        await assert_cache_equals_the_log(mine, pool)  # what it folded is what the log holds
         plans = await pool.fetchrow(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
             READ_STREAMS,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import gc
+import weakref
 from typing import Any, NewType
 
 import pytest
@@ -245,3 +247,38 @@ def test_a_list_of_plain_objects_is_completed_without_graphql_cores_walk(
 
 def test_the_service_schema_uses_the_short_path() -> None:
     assert build_schema(dev=False).execution_context_class is Executor
+
+
+@strawberry.type
+class AsyncQuery:
+    @strawberry.field
+    async def gathered(self, info: strawberry.Info) -> list[int]:
+        async def one(n: int) -> int:
+            return n
+
+        info._raw_info.async_helpers.track([one(0)])
+        return list(await info._raw_info.async_helpers.gather([one(1), one(2)]))
+
+
+async def test_an_executor_is_freed_when_its_request_ends_not_by_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[weakref.ref[Any]] = []
+    init = Executor.__init__
+
+    def noted(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(Executor, "__init__", noted)
+    schema = strawberry.Schema(query=AsyncQuery, execution_context_class=Executor)
+    gc.collect()
+    gc.disable()
+    try:
+        result = await schema.execute("{ gathered }")
+        assert result.errors is None and result.data == {"gathered": [1, 2]}
+        assert len(made) == 1
+        del result
+        assert made[0]() is None  # freed by reference counting: no cycle kept it
+    finally:
+        gc.enable()

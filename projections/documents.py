@@ -224,6 +224,12 @@ class DocumentProjection(Generic[S]):
             state = self.decider.evolve(state, event)
         return state
 
+    def writes_for(self, events: Sequence[Logged]) -> bool:
+        """Whether `apply` of `events` writes anything: only when one of them is of a stream
+        of this projection or erases one (projections.runner.Selective)."""
+        by_key, erased = self._touched(events)
+        return bool(by_key or erased)
+
     async def apply(
         self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent]
     ) -> None:

@@ -5,6 +5,15 @@ compare-and-set, so a read model holds every event exactly once even when two ru
 or one dies mid-batch. One runner per projection version is active (a session advisory lock on
 its dedicated connection); others stand by and take over from the committed checkpoint. NOTIFY
 from the sequencer wakes the runner; it also polls, so a lost notification only delays.
+
+A batch costs the runner as few round trips as that allows: the read, then BEGIN, the
+projection's writes, the checkpoint's move and COMMIT — or, for a batch the projection writes
+nothing for (`Selective`), the checkpoint's move alone, one statement that commits by itself.
+The runner knows its checkpoint (only the lock holder moves it) and does not read it back
+before each batch; a batch shorter than a whole one read everything sequenced, so the runner
+then waits for the next notification instead of reading again. The compare-and-set also
+refuses a version a rebuild has retired, so no batch is ever written into a version the
+rebuild is about to drop.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import asyncpg
 
@@ -37,6 +46,14 @@ class Projection(Protocol):
 
     async def drop(self, conn: asyncpg.Connection, version: int) -> None:
         """Delete every row of `version` (after it was replaced)."""
+
+
+@runtime_checkable
+class Selective(Protocol):
+    """A projection that can tell from a batch alone that applying it writes nothing."""
+
+    def writes_for(self, events: Sequence[StoredEvent]) -> bool:
+        """False when `apply` of `events` would write no row (True when unsure)."""
 
 
 class CheckpointMoved(Exception):
@@ -66,7 +83,9 @@ connection keeps the server's setting: events, the log and commands stay durable
 
 MOVE_CHECKPOINT = """
 UPDATE projection_state SET checkpoint = $4, updated_at = now()
-WHERE projection = $1 AND version = $2 AND checkpoint = $3"""
+WHERE projection = $1 AND version = $2 AND checkpoint = $3 AND status <> 'retired'"""
+"""Compare-and-set from `$3` to `$4`, unless a rebuild retired the version (the RETIRE waits
+for the row this holds, or this sees it retired and moves nothing)."""
 
 
 def lock_key(name: str, version: int) -> str:
@@ -105,13 +124,37 @@ async def apply_next_batch(
     events = await store.read_log(conn, after, batch_size)
     if not events:
         return 0
-    last = events[-1].log_index
-    async with conn.transaction():
-        await projection.apply(conn, version, events)
-        moved = await conn.execute(MOVE_CHECKPOINT, projection.name, version, after, last)
-        if moved != "UPDATE 1":
-            raise CheckpointMoved(f"{projection.name} v{version} moved past {after}")
+    if not await apply_batch(conn, projection, version, events, after):
+        raise CheckpointMoved(f"{projection.name} v{version} moved past {after} or was retired")
     return len(events)
+
+
+async def apply_batch(
+    conn: asyncpg.Connection,
+    projection: Projection,
+    version: int,
+    events: Sequence[StoredEvent],
+    after: int,
+) -> bool:
+    """Apply `events` (the log read after `after`) and move the checkpoint from `after` to the
+    last of them, atomically; False, with nothing written, when the checkpoint was not at
+    `after` or the version was retired."""
+    name, last = projection.name, events[-1].log_index
+    if isinstance(projection, Selective) and not projection.writes_for(events):
+        moved: str = await conn.execute(MOVE_CHECKPOINT, name, version, after, last)
+        return moved == "UPDATE 1"
+    try:
+        async with conn.transaction():
+            await projection.apply(conn, version, events)
+            if await conn.execute(MOVE_CHECKPOINT, name, version, after, last) != "UPDATE 1":
+                raise _NotMoved  # rolls the batch back
+    except _NotMoved:
+        return False
+    return True
+
+
+class _NotMoved(Exception):
+    pass
 
 
 @dataclass(slots=True)
@@ -164,19 +207,30 @@ class Runner:
         self.current_version = version
         await conn.add_listener(LOG_CHANNEL, lambda *_: self._wake.set())
         await conn.execute(ASYNC_COMMIT)
-        while not stop.is_set():
+        after = await _standing(conn, name, version)
+        while after is not None and not stop.is_set():
             self._wake.clear()
-            status, at = await conn.fetchrow(STANDING, name, version)
-            if status == "retired":
-                return False  # replaced by a rebuild: follow the new serving version
-            moved = await apply_next_batch(
-                conn, self.projection, version, self.batch_size, -1 if at is None else int(at)
-            )
-            self.applied += moved
-            if moved and self.on_batch is not None:
-                self.on_batch(moved)
-            if moved == 0:
-                if until_caught_up:
-                    return True
-                await wait_any(stop, self._wake, timeout=self.poll_interval)
-        return True
+            events = await store.read_log(conn, after, self.batch_size)
+            if events:
+                if not await apply_batch(conn, self.projection, version, events, after):
+                    if await _standing(conn, name, version) is None:
+                        return False  # retired by a rebuild: follow the new serving version
+                    raise CheckpointMoved(f"{name} v{version} moved past {after}")
+                after = events[-1].log_index
+                self.applied += len(events)
+                if self.on_batch is not None:
+                    self.on_batch(len(events))
+                if until_caught_up or len(events) == self.batch_size:
+                    continue  # more may be sequenced already
+            elif until_caught_up:
+                return True
+            await wait_any(stop, self._wake, timeout=self.poll_interval)
+            if not self._wake.is_set() and await _standing(conn, name, version) is None:
+                return False  # a quiet poll found the version retired
+        return after is not None
+
+
+async def _standing(conn: asyncpg.Connection, name: str, version: int) -> int | None:
+    """The checkpoint of a projection version; None once a rebuild retired it."""
+    status, at = await conn.fetchrow(STANDING, name, version)
+    return None if status == "retired" else int(at)

@@ -162,3 +162,97 @@ async def test_a_rebuild_equals_the_live_read_model_even_after_a_crash_halfway(
         assert history[0].roles == ("editor",)
     finally:
         await conn.close()
+
+
+class OneStreamHistory(HistoryProjection):
+    """History that writes only batches holding an event of stream s-1 (runner.Selective)."""
+
+    def __init__(self) -> None:
+        self.applied: list[list[int]] = []
+
+    def writes_for(self, events: Sequence[StoredEvent]) -> bool:
+        return any(e.stream_id == "s-1" for e in events)
+
+    async def apply(
+        self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent]
+    ) -> None:
+        self.applied.append([e.log_index for e in events])
+        await super().apply(conn, version, events)
+
+
+async def test_a_batch_the_projection_writes_nothing_for_only_moves_the_checkpoint(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=3, per_stream=10)  # s-0: log 0-9, s-1: 10-19, s-2: 20-29
+        projection = OneStreamHistory()
+        runner = Runner(
+            projection=projection,
+            connect=lambda: database.connect(fresh_db.app_url),
+            batch_size=10,
+        )
+        await runner.run(asyncio.Event(), until_caught_up=True)
+        assert projection.applied == [list(range(10, 20))]
+        assert await checkpoint(conn, "history", 1) == 29
+        assert [r[0] for r in await history_rows(conn, 1)] == list(range(10, 20))
+    finally:
+        await conn.close()
+
+
+class HeldHistory(HistoryProjection):
+    """History whose second batch waits, written but uncommitted, until it is let go."""
+
+    def __init__(self) -> None:
+        self.batches = 0
+        self.holding = asyncio.Event()
+        self.let_go = asyncio.Event()
+
+    async def apply(
+        self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent]
+    ) -> None:
+        self.batches += 1
+        await super().apply(conn, version, events)
+        if self.batches == 2:
+            self.holding.set()
+            await self.let_go.wait()
+
+
+async def test_a_batch_under_way_when_a_rebuild_retires_its_version_is_never_written(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=2, per_stream=10)
+        projection = HeldHistory()
+        runner = Runner(
+            projection=projection,
+            connect=lambda: database.connect(fresh_db.app_url),
+            batch_size=5,
+            standby_interval=0.05,
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(runner.run(stop))
+        async with asyncio.timeout(10):
+            await projection.holding.wait()
+        # What a rebuild does when its new version has caught up (projections.rebuild).
+        async with conn.transaction():
+            await conn.execute(
+                "UPDATE projection_state SET status = 'retired' "
+                "WHERE projection = 'history' AND status = 'serving'"
+            )
+            await conn.execute(
+                "INSERT INTO projection_state (projection, version, status) "
+                "VALUES ('history', 2, 'serving')"
+            )
+        projection.let_go.set()
+        async with asyncio.timeout(10):
+            while runner.current_version != 2 or await checkpoint(conn, "history", 2) < 19:
+                await asyncio.sleep(0.02)
+        stop.set()
+        await running
+        assert [r[0] for r in await history_rows(conn, 1)] == list(range(5))
+        assert await checkpoint(conn, "history", 1) == 4
+        assert [r[0] for r in await history_rows(conn, 2)] == list(range(20))
+    finally:
+        await conn.close()

@@ -24,7 +24,7 @@ from projections.directory import NAME as DIRECTORY
 from projections.promises import NAME as PROMISES
 
 SERVING_DOCUMENT = """
-SELECT d.log_index, d.doc FROM documents d JOIN projection_state p
+SELECT d.log_index, d.doc, p.version FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1 AND d.key = $2"""
 
@@ -33,8 +33,48 @@ async def serving_document(
     conn: asyncpg.Connection | asyncpg.Pool, projection: str, key: str
 ) -> tuple[int, dict[str, Any]] | None:
     """One serving document with the log index it was last changed at; None when absent."""
+    found = await marked_document(conn, projection, key)
+    return None if found is None else (found[0][1], found[1])
+
+
+DocumentMark = tuple[int, int]
+"""A serving document's version and the log index it was last changed at: two reads of it
+that find the same mark found the same document (it changes only with an event of its stream,
+an erasure included, which moves its log index, or with a new serving version)."""
+
+
+async def marked_document(
+    conn: asyncpg.Connection | asyncpg.Pool, projection: str, key: str
+) -> tuple[DocumentMark, dict[str, Any]] | None:
+    """One serving document with its mark; None when absent."""
     row = await conn.fetchrow(SERVING_DOCUMENT, projection, key)
-    return None if row is None else (int(row[0]), row[1])
+    return None if row is None else ((int(row[2]), int(row[0])), row[1])
+
+
+DOCUMENT_MARK = """
+SELECT p.version, d.log_index FROM documents d JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
+WHERE d.projection = $1 AND d.key = $2"""
+
+DOCUMENT_MARKS = """
+SELECT d.projection, d.key, p.version, d.log_index FROM documents d
+JOIN unnest($1::text[], $2::text[]) AS k(projection, key)
+  ON k.projection = d.projection AND k.key = d.key
+JOIN projection_state p
+  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'"""
+
+
+async def document_marks(
+    conn: asyncpg.Connection | asyncpg.Pool, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], DocumentMark]:
+    """The marks of the serving documents of (projection, key) pairs that exist, in one read
+    (one key, the commonest ask, by its own statement: its plan is the same for every key)."""
+    if len(keys) == 1:
+        (projection, key), = keys
+        row = await conn.fetchrow(DOCUMENT_MARK, projection, key)
+        return {} if row is None else {(projection, key): (int(row[0]), int(row[1]))}
+    rows = await conn.fetch(DOCUMENT_MARKS, [k[0] for k in keys], [k[1] for k in keys])
+    return {(r[0], r[1]): (int(r[2]), int(r[3])) for r in rows}
 
 
 SERVING_DOCUMENTS = """

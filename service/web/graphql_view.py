@@ -358,13 +358,17 @@ class GraphQLEndpoint:
         day = dt.datetime.now(HOME).date()
         key = (body, language_for(request.headers.get("accept-language")), day)
         pool = self._read_pool()
+        kept = self._answers.kept(key)
         try:
-            stand = await self._answers.standing(pool)
+            # An answer kept by its documents asks after them alone; any other, and one whose
+            # documents changed, after where every projection stands (its marks, or the marks
+            # for the answer that is made now).
+            fresh = kept is not None and await self._answers.documents_current(pool, kept)
+            stand = {} if fresh else await self._answers.standing(pool)
         except Exception:  # the database is away: the view answers as it does then
             await self._view(scope, _replay(body, receive), send)
             return
-        kept = self._answers.answer(key, stand)
-        if kept is not None:
+        if kept is not None and (fresh or kept.current(stand)):
             self._counted("sent_again")
             graphql_operation.set(kept.operation)
             await send(

@@ -6,6 +6,12 @@ in the transaction that moves its checkpoint (or with a new serving version), so
 projection a query read stands where it stood before the query ran, the same body in the same
 language on the same day has the same answer: it is sent again without running the query.
 
+An answer made only from documents read one by one (`note_document`: one promise, one
+agreement) is kept by the marks of those documents instead — their serving version and the
+log index each was last changed at — and sent again while a read of those marks finds them
+unchanged, whatever else changed in their projections: under writes to some promises, the
+answers about the others stay kept.
+
 While an anonymous query runs, the request's reader notes which projections it reads
 (`note`). Anything else — the log, the streams, a consistency wait, time travel, a read on
 another pool than the one the standing was read on (a replica that failed over), an error in
@@ -28,6 +34,7 @@ from starlette.types import Message
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from projections.serving import DocumentMark, document_marks
 from service.web.byte_budget import ByteBudget
 
 KEPT_BYTES = 32 * 2**20
@@ -46,6 +53,8 @@ class Reading:
 
     pool: asyncpg.Pool
     projections: set[str] = field(default_factory=set)
+    documents: dict[tuple[str, str], DocumentMark | None] = field(default_factory=dict)
+    """Documents read one by one: their marks as read (None: there was none)."""
     exact: bool = True
 
 
@@ -65,6 +74,19 @@ def note(pool: asyncpg.Pool, projections: Collection[str]) -> None:
         reading.projections.update(projections)
 
 
+def note_document(
+    pool: asyncpg.Pool, projection: str, key: str, mark: DocumentMark | None
+) -> None:
+    """A read of one serving document (of `projection`, `key`) that found it at `mark`."""
+    reading = _reading.get()
+    if reading is None:
+        return
+    if pool is not reading.pool or reading.documents.get((projection, key), mark) != mark:
+        reading.exact = False  # another pool, or the document changed between two reads
+    else:
+        reading.documents[(projection, key)] = mark
+
+
 def not_kept() -> None:
     """The answer being made must not be kept (an error, a mutation, …)."""
     reading = _reading.get()
@@ -74,16 +96,27 @@ def not_kept() -> None:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A kept answer and the marks (projection → version and checkpoint) it was read at."""
+    """A kept answer and the marks it was read at: of each projection (its version and
+    checkpoint), or of each document when it was read from documents alone."""
 
     marks: tuple[tuple[str, str], ...]
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
     operation: str | None
+    documents: tuple[tuple[tuple[str, str], DocumentMark | None], ...] = ()
 
     def current(self, stand: Mapping[str, str]) -> bool:
-        return all(stand.get(projection) == mark for projection, mark in self.marks)
+        """Whether each projection it was read from stands as it did (never, for an answer
+        kept by its documents: `documents_current`)."""
+        return not self.documents and all(
+            stand.get(projection) == mark for projection, mark in self.marks
+        )
+
+    def documents_current(self, now: Mapping[tuple[str, str], DocumentMark]) -> bool:
+        """Whether each document it was read from is where it was (`now`: the marks of those
+        that exist)."""
+        return bool(self.documents) and all(now.get(key) == mark for key, mark in self.documents)
 
 
 def parse_standing(found: str) -> dict[str, str]:
@@ -112,23 +145,46 @@ class KeptAnswers:
         """Where every serving projection stands on `pool`, read after this call began."""
         return parse_standing(await self._standing(pool))
 
+    def kept(self, key: Key) -> Answer | None:
+        """The answer kept for `key`, current or not."""
+        return self._answers.get(key)
+
+    async def documents_current(self, pool: asyncpg.Pool, answer: Answer) -> bool:
+        """Whether the documents `answer` was read from are where they were on `pool` (read
+        after this call began); False for an answer kept by its projections."""
+        if not answer.documents:
+            return False
+        now = await document_marks(pool, [key for key, _ in answer.documents])
+        return answer.documents_current(now)
+
     def answer(self, key: Key, stand: Mapping[str, str]) -> Answer | None:
         """The kept answer of `key` when every projection it read still stands as it did."""
         kept = self._answers.get(key)
         return kept if kept is not None and kept.current(stand) else None
 
     def keep(self, key: Key, reading: Reading, stand: Mapping[str, str], made: Made) -> None:
-        """Keep what `reading` made, when all it read was projections standing in `stand`."""
-        if not reading.exact or made.status != 200 or not reading.projections:
+        """Keep what `reading` made: by its documents when it read documents alone, else by
+        the projections it read (a document read one by one counts as a read of its
+        projection), when they all stand in `stand`."""
+        if not reading.exact or made.status != 200:
             return
-        if any(p not in stand for p in reading.projections):
+        documents: tuple[tuple[tuple[str, str], DocumentMark | None], ...] = ()
+        projections = set(reading.projections)
+        if not projections:
+            documents = tuple(sorted(reading.documents.items()))
+        else:
+            projections.update(projection for projection, _ in reading.documents)
+        if not projections and not documents:
+            return
+        if any(p not in stand for p in projections):
             return  # a projection that does not serve yet
         answer = Answer(
-            marks=tuple(sorted((p, stand[p]) for p in reading.projections)),
+            marks=tuple(sorted((p, stand[p]) for p in projections)),
             status=made.status,
             headers=list(made.headers),
             body=b"".join(made.body),
             operation=made.operation,
+            documents=documents,
         )
         self._answers.put(key, answer)
 

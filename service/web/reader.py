@@ -135,13 +135,13 @@ class PgReader:
             self.pool = self.route.primary
 
     async def _read(
-        self, query: Callable[[asyncpg.Pool], Awaitable[T]], reads: Collection[str] = ()
+        self, query: Callable[[asyncpg.Pool], Awaitable[T]], reads: Collection[str] | None = ()
     ) -> T:
         """Run `query` on this request's pool; on a replica failure, again on the primary.
         `reads` names the projections whose serving documents (and rows) the query reads and
         nothing else; empty: it reads something else too (the log, the streams), which an
         anonymous answer kept by the projections' checkpoints cannot follow
-        (service.web.kept_answers)."""
+        (service.web.kept_answers); None: the caller notes what it read."""
         if not self.on_replica:
             found = await query(self.pool)
         else:
@@ -152,7 +152,8 @@ class PgReader:
                 self.route.replica_failed(exc)
                 self._to_primary()
                 found = await query(self.pool)
-        kept_answers.note(self.pool, reads)
+        if reads is not None:
+            kept_answers.note(self.pool, reads)
         return found
 
     def _replica_wait_left(self) -> float:
@@ -207,10 +208,11 @@ class PgReader:
         return None if row is None else (row[0], int(row[1]))
 
     async def document_at(self, projection: str, key: str) -> tuple[int, dict[str, Any]] | None:
-        """One serving document with the log index it was last changed at."""
-        return await self._read(
-            lambda p: serving.serving_document(p, projection, key), reads=(projection,)
-        )
+        """One serving document with the log index it was last changed at (an anonymous
+        answer made of such reads alone is kept by their marks: kept_answers.note_document)."""
+        found = await self._read(lambda p: serving.marked_document(p, projection, key), None)
+        kept_answers.note_document(self.pool, projection, key, None if found is None else found[0])
+        return None if found is None else (found[0][1], found[1])
 
     async def log_index_at(self, moment: dt.datetime) -> int | None:
         """The last log index recorded at or before `moment` (None before the first)."""

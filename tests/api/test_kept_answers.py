@@ -107,6 +107,20 @@ async def test_an_anonymous_read_is_sent_again_until_what_it_read_changes(
     assert await sent_again(http, published) == before + 2
 
 
+async def test_an_answer_about_one_promise_is_sent_again_while_only_others_change(
+    published: RunningApp, http: httpx.AsyncClient
+) -> None:
+    first = await post(http, published, ONE, {"id": FIRST})
+    listed = await post(http, published, LIST)
+    before = await sent_again(http, published)
+    await record(http, published, SECOND)
+    assert await post(http, published, ONE, {"id": FIRST}) == first
+    assert await sent_again(http, published) == before + 1
+    # The list read the whole projection, a promise of which changed: it runs again.
+    assert await post(http, published, LIST) != listed
+    assert await sent_again(http, published) == before + 1
+
+
 async def test_signed_in_reads_waits_for_a_token_and_mutations_are_always_run(
     published: RunningApp, http: httpx.AsyncClient
 ) -> None:

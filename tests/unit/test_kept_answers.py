@@ -60,6 +60,52 @@ def test_an_answer_is_current_while_the_projections_it_read_stand_where_they_sto
     assert answers.answer((b"{}", "en", DAY), STAND) is None
 
 
+def test_an_answer_read_from_documents_alone_is_current_while_they_stand_where_they_stood() -> (
+    None
+):
+    answers = KeptAnswers(unread)
+    key = (b"one", "sv", DAY)
+    with kept_answers.reading(POOL) as found:
+        kept_answers.note_document(POOL, "promises", "promise-a", (1, 42))
+        kept_answers.note_document(POOL, "promises", "promise-none", None)
+    answers.keep(key, found, STAND, made())
+    kept = answers.kept(key)
+    assert kept is not None and kept.marks == ()
+    assert not kept.current(STAND)  # never by the projections' standing
+    assert kept.documents_current({("promises", "promise-a"): (1, 42)})
+    assert kept.documents_current({("promises", "promise-a"): (1, 42), ("promises", "b"): (1, 9)})
+    assert not kept.documents_current({("promises", "promise-a"): (1, 43)})  # changed
+    assert not kept.documents_current({("promises", "promise-a"): (2, 42)})  # a new version
+    assert not kept.documents_current({})  # promise-a is gone
+    assert not kept.documents_current(
+        {("promises", "promise-a"): (1, 42), ("promises", "promise-none"): (1, 50)}
+    )  # the one that was not there is there now
+
+
+def test_documents_read_beside_a_whole_projection_keep_the_answer_by_the_projections() -> None:
+    answers = KeptAnswers(unread)
+    key = (b"mixed", "sv", DAY)
+    with kept_answers.reading(POOL) as found:
+        kept_answers.note_document(POOL, "agreements", "agreement-a", (1, 40))
+        kept_answers.note(POOL, ("promises",))
+    answers.keep(key, found, STAND, made())
+    kept = answers.kept(key)
+    assert kept is not None and kept.documents == ()
+    assert kept.marks == (("agreements", "1:40"), ("promises", "1:42"))
+
+
+def test_a_document_that_changed_between_two_reads_of_one_answer_is_not_kept() -> None:
+    answers = KeptAnswers(unread)
+    with kept_answers.reading(POOL) as found:
+        kept_answers.note_document(POOL, "promises", "promise-a", (1, 42))
+        kept_answers.note_document(POOL, "promises", "promise-a", (1, 43))
+    answers.keep((b"torn", "sv", DAY), found, STAND, made())
+    with kept_answers.reading(POOL) as elsewhere:
+        kept_answers.note_document(OTHER_POOL, "promises", "promise-a", (1, 42))
+    answers.keep((b"elsewhere", "sv", DAY), elsewhere, STAND, made())
+    assert len(answers) == 0
+
+
 def test_what_read_anything_else_or_elsewhere_or_failed_is_not_kept() -> None:
     answers = KeptAnswers(unread)
     cases = {

@@ -82,10 +82,16 @@ wait for the disk (most of a small batch's time on a shared machine) leaves the 
 connection keeps the server's setting: events, the log and commands stay durable at commit."""
 
 MOVE_CHECKPOINT = """
+UPDATE projection_state SET checkpoint = $4, changed_at = $4, updated_at = now()
+WHERE projection = $1 AND version = $2 AND checkpoint = $3 AND status <> 'retired'"""
+"""Compare-and-set from `$3` to `$4` after a batch that wrote rows (they changed at `$4`),
+unless a rebuild retired the version (the RETIRE waits for the row this holds, or this sees
+it retired and moves nothing)."""
+
+PASS_CHECKPOINT = """
 UPDATE projection_state SET checkpoint = $4, updated_at = now()
 WHERE projection = $1 AND version = $2 AND checkpoint = $3 AND status <> 'retired'"""
-"""Compare-and-set from `$3` to `$4`, unless a rebuild retired the version (the RETIRE waits
-for the row this holds, or this sees it retired and moves nothing)."""
+"""MOVE_CHECKPOINT past a batch that wrote nothing: the version's rows did not change."""
 
 
 def lock_key(name: str, version: int) -> str:
@@ -141,7 +147,7 @@ async def apply_batch(
     `after` or the version was retired."""
     name, last = projection.name, events[-1].log_index
     if isinstance(projection, Selective) and not projection.writes_for(events):
-        moved: str = await conn.execute(MOVE_CHECKPOINT, name, version, after, last)
+        moved: str = await conn.execute(PASS_CHECKPOINT, name, version, after, last)
         return moved == "UPDATE 1"
     try:
         async with conn.transaction():

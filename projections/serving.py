@@ -70,7 +70,7 @@ async def document_marks(
     """The marks of the serving documents of (projection, key) pairs that exist, in one read
     (one key, the commonest ask, by its own statement: its plan is the same for every key)."""
     if len(keys) == 1:
-        (projection, key), = keys
+        ((projection, key),) = keys
         row = await conn.fetchrow(DOCUMENT_MARK, projection, key)
         return {} if row is None else {(projection, key): (int(row[0]), int(row[1]))}
     rows = await conn.fetch(DOCUMENT_MARKS, [k[0] for k in keys], [k[1] for k in keys])

@@ -2,8 +2,9 @@
 
 An anonymous query's answer is a function of its request body, the language, the day and the
 serving documents of the projections its resolvers read. A projection's documents change only
-in the transaction that moves its checkpoint (or with a new serving version), so while each
-projection a query read stands where it stood before the query ran, the same body in the same
+in a batch that writes its rows, which records where it did (`changed_at`, in the standing),
+or with a new serving version, so while each projection a query read stands where it stood
+before the query ran, the same body in the same
 language on the same day has the same answer: it is sent again without running the query.
 
 An answer made only from documents read one by one (`note_document`: one promise, one
@@ -36,6 +37,7 @@ from strawberry.types.graphql import OperationType
 
 from projections.serving import DocumentMark, document_marks
 from service.web.byte_budget import ByteBudget
+from service.web.public.freshness import parse_standing
 
 KEPT_BYTES = 32 * 2**20
 """Bytes of kept answers (request bodies included) per API process; least recently sent out."""
@@ -74,9 +76,7 @@ def note(pool: asyncpg.Pool, projections: Collection[str]) -> None:
         reading.projections.update(projections)
 
 
-def note_document(
-    pool: asyncpg.Pool, projection: str, key: str, mark: DocumentMark | None
-) -> None:
+def note_document(pool: asyncpg.Pool, projection: str, key: str, mark: DocumentMark | None) -> None:
     """A read of one serving document (of `projection`, `key`) that found it at `mark`."""
     reading = _reading.get()
     if reading is None:
@@ -96,8 +96,8 @@ def not_kept() -> None:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A kept answer and the marks it was read at: of each projection (its version and
-    checkpoint), or of each document when it was read from documents alone."""
+    """A kept answer and the marks it was read at: of each projection (its version and where
+    it last changed), or of each document when it was read from documents alone."""
 
     marks: tuple[tuple[str, str], ...]
     status: int
@@ -117,15 +117,6 @@ class Answer:
         """Whether each document it was read from is where it was (`now`: the marks of those
         that exist)."""
         return bool(self.documents) and all(now.get(key) == mark for key, mark in self.documents)
-
-
-def parse_standing(found: str) -> dict[str, str]:
-    """`freshness.STANDING` ("projection:version:checkpoint,…") as projection → its mark."""
-    stand: dict[str, str] = {}
-    for part in found.split(",") if found else ():
-        projection, _, mark = part.partition(":")
-        stand[projection] = mark
-    return stand
 
 
 class KeptAnswers:

@@ -28,7 +28,10 @@ from events.messages import InvalidInput
 from events.promise.decider import STREAM_PREFIX as PROMISE_STREAM
 from events.well_formed import require_id
 from projections import indicators, serving, walks
+from projections.directory import KEY as DIRECTORY_KEY
+from projections.directory import NAME as DIRECTORY
 from projections.promises import NAME as PROMISES
+from projections.serving import DocumentMark
 from schema.i18n.catalogue import DEFAULT_LANGUAGE, translations
 from service.web.languages import language_for
 from service.web.public import (
@@ -152,19 +155,39 @@ class Asked:
 async def kept(
     request: Request, page: tuple[str, ...], *, chrome: bool, language: str
 ) -> tuple[Response | None, Asked]:
-    """A 304 from the page's kept version when it is current and the client holds it (no
-    document read, nothing rendered); else None and what `answer` needs to keep the version
-    it makes. `page` names the page apart from its language and embedding."""
+    """The page's kept version when it is current: a 304 when the client holds it, else its
+    kept body (no document read, nothing rendered); else None and what `answer` needs to keep
+    the version it makes. `page` names the page apart from its language and embedding."""
+    pool, versions = pool_of(request), versions_of(request)
     asked = Asked(
         page=(*page, language, "page" if chrome else "embed"),
-        stand=await versions_of(request).standing(pool_of(request)),
+        stand=await versions.standing(pool),
         day=today(),
     )
-    known = versions_of(request).current(asked.page, asked.stand, asked.day)
-    if known is not None and freshness.not_modified(request, known.tag, known.modified):
-        headers = _fresh_headers(known.tag, known.modified, chrome=chrome, language=language)
+    known = versions.current(asked.page, asked.stand, asked.day)
+    if known is None:
+        known = await _current_by_marks(versions.known(asked.page), pool, asked)
+    if known is None:
+        return None, asked
+    headers = _fresh_headers(known.tag, known.modified, chrome=chrome, language=language)
+    if freshness.not_modified(request, known.tag, known.modified):
         return Response(status_code=304, headers=headers), asked
+    body = versions.body(known.tag, str(request.base_url))
+    if body is not None:
+        return HTMLResponse(body, headers=headers), asked
     return None, asked
+
+
+async def _current_by_marks(
+    known: freshness.Known | None, pool: asyncpg.Pool, asked: Asked
+) -> freshness.Known | None:
+    """`known` when it has marks and they all stand (one read of its documents' marks)."""
+    if known is None or known.marks is None or known.today != asked.day:
+        return None
+    if not known.marks.projections_stand(freshness.parse_standing(asked.stand)):
+        return None
+    now = await serving.document_marks(pool, [key for key, _ in known.marks.documents])
+    return known if known.marks.documents_stand(now) else None
 
 
 async def answer(
@@ -178,17 +201,20 @@ async def answer(
     language: str,
     build: Callable[[dt.datetime | None], str],
     count: int | None = None,
+    marks: freshness.Marks | None = None,
 ) -> Response:
     """The page built by `build(updated)`, or 304 when the client's copy is current; the
     page's version is the log `positions` it is made of (and, for a list, how many items
     it has), kept for the next conditional GET, and the body made for that version is sent
     again, not built, while the version stands."""
-    marks = list(positions)
-    newest = max(marks, default=-1)
+    at = list(positions)
+    newest = max(at, default=-1)
     updated = await serving.log_time(db, newest) if newest >= 0 else None
-    versions = marks if count is None else [*marks, count]
+    versions = at if count is None else [*at, count]
     tag = freshness.etag(kind, versions, language=language, embed=not chrome, today=asked.day)
-    versions_of(request).keep(asked.page, freshness.Known(asked.stand, asked.day, tag, updated))
+    versions_of(request).keep(
+        asked.page, freshness.Known(asked.stand, asked.day, tag, updated, marks)
+    )
     headers = _fresh_headers(tag, updated, chrome=chrome, language=language)
     if freshness.not_modified(request, tag, updated):
         return Response(status_code=304, headers=headers)
@@ -225,6 +251,12 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
         held = await walks.public_walks(db, promise=promise_id)
         linked = await indicators.linked_indicators(db, PROMISE, promise_id)
         words = words_for(language)
+        documents = [
+            ((PROMISES, PROMISE_STREAM + promise_id), log_index),
+            ((DIRECTORY, DIRECTORY_KEY), directory_index),
+        ]
+        if (agreement_key := _agreement_key(public)) is not None:
+            documents.append(((serving.AGREEMENTS, agreement_key), agreement_index))
 
         def build(updated: dt.datetime | None) -> str:
             source = promise_view.PromiseInput(
@@ -266,7 +298,30 @@ async def promise_response(request: Request, *, chrome: bool) -> Response:
             chrome=chrome,
             language=language,
             build=build,
+            marks=_marks(asked, (walks.NAME, indicators.NAME), documents),
         )
+
+
+def _marks(
+    asked: Asked, projections: Iterable[str], documents: Iterable[tuple[tuple[str, str], int]]
+) -> freshness.Marks | None:
+    """A page's marks: the `projections` it listed from, as they stood when it was asked, and
+    the `documents` it read one by one with the log index each was read at (-1: none, or not
+    published), under the serving version of their projection as it stood then. A document
+    read from a version switched in since reads as changed when its marks are next looked
+    at, as does an unpublished one that exists: either is made again, never sent stale."""
+    stand = freshness.parse_standing(asked.stand)
+    if any(p not in stand for p in projections):
+        return None
+    found: list[tuple[tuple[str, str], DocumentMark | None]] = []
+    for (projection, key), index in documents:
+        if projection not in stand:
+            return None
+        version = int(stand[projection].partition(":")[0])
+        found.append(((projection, key), None if index < 0 else (version, index)))
+    return freshness.Marks(
+        projections=tuple((p, stand[p]) for p in projections), documents=tuple(found)
+    )
 
 
 async def published_agreement(
@@ -275,15 +330,22 @@ async def published_agreement(
     """The promise's agreement id when that agreement is published (else empty: a link to an
     agreement page that would answer 404 is no link), and the log index it was read at (-1
     when not published), which is part of the promise page's version."""
-    details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
-    agreement_id = details.get("agreement_id")
-    if not agreement_id or not valid_id(str(agreement_id)):
+    key = _agreement_key(public)
+    if key is None:
         return frozenset(), -1
-    key = AGREEMENT_STREAM + str(agreement_id)
     found = await serving.published_document(db, serving.AGREEMENTS, key)
     if found is None:
         return frozenset(), -1
-    return frozenset({str(agreement_id)}), found[0]
+    return frozenset({key.removeprefix(AGREEMENT_STREAM)}), found[0]
+
+
+def _agreement_key(public: dict[str, Any]) -> str | None:
+    """The stream of the agreement a promise's public view names, if it names a valid id."""
+    details = ((public.get("revision") or {}).get("content") or {}).get("details") or {}
+    agreement_id = details.get("agreement_id")
+    if not agreement_id or not valid_id(str(agreement_id)):
+        return None
+    return AGREEMENT_STREAM + str(agreement_id)
 
 
 async def page(request: Request) -> Response:

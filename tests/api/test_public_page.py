@@ -525,6 +525,36 @@ async def test_a_page_whose_version_stands_is_sent_again_without_rendering_it(
     assert long_date(TODAY - dt.timedelta(days=4)) in changed.text
 
 
+async def test_a_promise_page_is_sent_again_unread_while_only_another_promise_changes(
+    published: RunningApp, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    published_document = public_page.serving.published_document
+
+    async def counted(conn: object, projection: str, key: str) -> object:
+        read.append(key)
+        return await published_document(conn, projection, key)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(public_page.serving, "published_document", counted)
+    path = f"/p/{PROMISE}"
+    first = await http.get(published.url + path)
+    await record_on_current(published, http, "c2-r-elsewhere", days_ago=3)
+    read.clear()
+    again = await http.get(published.url + path)
+    assert again.status_code == 200 and again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert read == []  # its marks stood: no document was read
+    not_modified = await http.get(
+        published.url + path, headers={"if-none-match": first.headers["etag"]}
+    )
+    assert not_modified.status_code == 304 and read == []
+
+    # The promise that changed is read and made again, and says what changed.
+    current = await http.get(f"{published.url}/p/{CURRENT}")
+    assert read == ["promise-" + CURRENT]
+    assert long_date(TODAY - dt.timedelta(days=3)) in current.text
+
+
 async def test_the_page_speaks_english_when_the_browser_prefers_it_and_swedish_otherwise(
     published: RunningApp, http: httpx.AsyncClient
 ) -> None:

@@ -18,6 +18,7 @@ from projections.rebuild import rebuild
 from projections.runner import Runner, checkpoint, serving_version
 from service import database
 from service.supervisor import Role, Supervisor
+from service.web.public.freshness import standing
 from tests.conftest import Database
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -195,6 +196,14 @@ async def test_a_batch_the_projection_writes_nothing_for_only_moves_the_checkpoi
         await runner.run(asyncio.Event(), until_caught_up=True)
         assert projection.applied == [list(range(10, 20))]
         assert await checkpoint(conn, "history", 1) == 29
+        # Where its rows last changed, which kept pages and answers follow, stayed at 19.
+        assert (
+            await conn.fetchval(
+                "SELECT changed_at FROM projection_state WHERE projection = 'history'"
+            )
+            == 19
+        )
+        assert "history:1:19" in await standing(conn)
         assert [r[0] for r in await history_rows(conn, 1)] == list(range(10, 20))
     finally:
         await conn.close()

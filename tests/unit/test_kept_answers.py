@@ -60,9 +60,7 @@ def test_an_answer_is_current_while_the_projections_it_read_stand_where_they_sto
     assert answers.answer((b"{}", "en", DAY), STAND) is None
 
 
-def test_an_answer_read_from_documents_alone_is_current_while_they_stand_where_they_stood() -> (
-    None
-):
+def test_an_answer_read_from_documents_alone_is_current_while_they_stand_where_they_stood() -> None:
     answers = KeptAnswers(unread)
     key = (b"one", "sv", DAY)
     with kept_answers.reading(POOL) as found:

@@ -12,10 +12,14 @@ The version names the page's bytes, so the body made for it is kept too (within 
 budget) and sent again while the version stands, without rendering it anew.
 
 Answering a conditional GET needs only the version, not the page: `Versions` keeps, per page,
-the last version made and where the serving projections stood (their checkpoints) before its
-documents were read. Documents change only in the transaction that moves their projection's
-checkpoint (or with a new serving version), so while every serving projection stands where it
-stood, the page's version is the one kept, and a 304 costs one read of `projection_state`.
+the last version made and where the serving projections stood before its documents were read
+(each one's version and `changed_at`, the log index of the last batch that wrote any of its
+rows). Documents change only in such a batch (or with a new serving version), so while every
+serving projection stands where it stood, the page's version is the one kept, and a 304 — or
+the kept body — costs one read of `projection_state`. A promise page keeps finer `Marks` too:
+its own documents (the promise, the directory, its agreement) by their marks, and the lists it
+shows (walks, indicators) by their projections; while those stand, whatever else changed, its
+version stands for one more read, of its documents' marks.
 Concurrent requests share that read (service.web.group_read): each waits for a read that starts
 after it arrived, so none is answered from a position older than its own arrival.
 """
@@ -25,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -33,6 +37,7 @@ from pathlib import Path
 import asyncpg
 from starlette.requests import Request
 
+from projections.serving import DocumentMark
 from schema.i18n.catalogue import LANGUAGES, po_path
 from service.web.byte_budget import ByteBudget
 from service.web.group_read import GroupRead
@@ -95,26 +100,55 @@ def not_modified(request: Request, tag: str, modified: dt.datetime | None) -> bo
 
 
 STANDING = """
-SELECT coalesce(string_agg(projection || ':' || version || ':' || coalesce(checkpoint, -1), ','
+SELECT coalesce(string_agg(projection || ':' || version || ':' || changed_at, ','
                            ORDER BY projection, version), '')
 FROM projection_state WHERE status = 'serving'"""
 
 
 async def standing(conn: asyncpg.Connection | asyncpg.Pool) -> str:
-    """Where every serving projection stands (its version and checkpoint), as one string:
-    it changes whenever any served document may have changed."""
+    """Where every serving projection stands (its version and where its rows last changed:
+    migration 0015), as one string: it changes whenever any served document may have
+    changed, and not with the events its projections write nothing for."""
     found: str = await conn.fetchval(STANDING)
     return found
 
 
+def parse_standing(found: str) -> dict[str, str]:
+    """`STANDING` ("projection:version:changed_at,…") as projection → its mark."""
+    stand: dict[str, str] = {}
+    for part in found.split(",") if found else ():
+        projection, _, mark = part.partition(":")
+        stand[projection] = mark
+    return stand
+
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """What a page was made from, finer than the whole standing: whole projections (their
+    marks in the standing: version and where it last changed) and single documents (their
+    serving version and log index; None: there was none). The page stands while all do."""
+
+    projections: tuple[tuple[str, str], ...]
+    documents: tuple[tuple[tuple[str, str], DocumentMark | None], ...]
+
+    def projections_stand(self, stand: Mapping[str, str]) -> bool:
+        return all(stand.get(projection) == mark for projection, mark in self.projections)
+
+    def documents_stand(self, now: Mapping[tuple[str, str], DocumentMark]) -> bool:
+        """Whether each document is where it was (`now`: the marks of those that exist)."""
+        return all(now.get(key) == mark for key, mark in self.documents)
+
+
 @dataclass(frozen=True, slots=True)
 class Known:
-    """A page's version as made when the serving projections stood at `stand` on `today`."""
+    """A page's version as made when the serving projections stood at `stand` on `today`
+    (and, when it has them, the finer `marks` it can be followed by)."""
 
     stand: str
     today: dt.date
     tag: str
     modified: dt.datetime | None
+    marks: Marks | None = None
 
 
 VERSIONS_KEPT = 4096
@@ -147,6 +181,10 @@ class Versions:
         if known is None or known.stand != stand or known.today != today:
             return None
         return known
+
+    def known(self, page: Hashable) -> Known | None:
+        """The page's kept version, current or not."""
+        return self._known.get(page)
 
     def keep(self, page: Hashable, known: Known) -> None:
         """Keep `known` as the page's version."""

@@ -99,6 +99,15 @@ def lock_key(name: str, version: int) -> str:
     return f"projection:{name}:{version}"
 
 
+TRY_LOCK = "SELECT pg_try_advisory_lock(hashtext($1))"
+
+TRY_SERVING = """
+SELECT version, pg_try_advisory_lock(hashtext('projection:' || projection || ':' || version))
+FROM projection_state WHERE projection = $1 AND status = 'serving'"""
+"""The serving version and whether this session now holds its lock (`lock_key`): a standby's
+one round trip each time it tries."""
+
+
 async def serving_version(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> int:
     """The version that serves reads; the first start of a projection registers version 1."""
     version = await conn.fetchval(SERVING, name)
@@ -201,14 +210,20 @@ class Runner:
         self, conn: asyncpg.Connection, stop: asyncio.Event, until_caught_up: bool
     ) -> bool:
         name = self.projection.name
-        version = self.version or await serving_version(conn, name)
-        while not await conn.fetchval(
-            "SELECT pg_try_advisory_lock(hashtext($1))", lock_key(name, version)
-        ):
+        while True:
+            if self.version is not None:
+                version = self.version
+                locked = await conn.fetchval(TRY_LOCK, lock_key(name, version))
+            elif (found := await conn.fetchrow(TRY_SERVING, name)) is not None:
+                version, locked = found
+            else:
+                await serving_version(conn, name)  # registers the first version
+                continue
+            if locked:
+                break
             await wait_any(stop, self._wake, timeout=self.standby_interval)
             if stop.is_set():
                 return True
-            version = self.version or await serving_version(conn, name)
         self.is_leader = True
         self.current_version = version
         await conn.add_listener(LOG_CHANNEL, lambda *_: self._wake.set())

@@ -15,7 +15,7 @@ from events.log.sequencer import load_state, sequence_batch
 from events.log.store import NO_STREAM, NewEvent, StoredEvent
 from projections.history import HistoryProjection, stream_history
 from projections.rebuild import rebuild
-from projections.runner import Runner, checkpoint, serving_version
+from projections.runner import Runner, checkpoint, lock_key, serving_version
 from service import database
 from service.supervisor import Role, Supervisor
 from service.web.public.freshness import standing
@@ -263,5 +263,47 @@ async def test_a_batch_under_way_when_a_rebuild_retires_its_version_is_never_wri
         assert [r[0] for r in await history_rows(conn, 1)] == list(range(5))
         assert await checkpoint(conn, "history", 1) == 4
         assert [r[0] for r in await history_rows(conn, 2)] == list(range(20))
+    finally:
+        await conn.close()
+
+
+async def test_a_standby_tries_the_very_lock_its_leader_holds_and_leads_once_it_is_let_go(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=2, per_stream=5)
+
+        def runner() -> Runner:
+            return Runner(
+                projection=HistoryProjection(),
+                connect=lambda: database.connect(fresh_db.app_url),
+                standby_interval=0.02,
+            )
+
+        first, second = runner(), runner()
+        stop_first, stop_second = asyncio.Event(), asyncio.Event()
+        leading = asyncio.create_task(first.run(stop_first))
+        async with asyncio.timeout(10):
+            while not first.is_leader:
+                await asyncio.sleep(0.01)
+        # The lock the leader holds is the one lock_key names (the rebuild takes it so too).
+        assert not await conn.fetchval(
+            "SELECT pg_try_advisory_lock(hashtext($1))", lock_key("history", 1)
+        )
+        standing_by = asyncio.create_task(second.run(stop_second))
+        async with asyncio.timeout(10):
+            while await checkpoint(conn, "history", 1) < 9:
+                await asyncio.sleep(0.01)
+        for _ in range(10):  # ten of its tries, none of which may take the lock
+            await asyncio.sleep(0.02)
+            assert not second.is_leader
+        stop_first.set()
+        await leading
+        async with asyncio.timeout(10):
+            while not second.is_leader:
+                await asyncio.sleep(0.01)
+        stop_second.set()
+        await standing_by
     finally:
         await conn.close()

@@ -30,8 +30,12 @@ YOUNG_COLLECTION_AFTER = 10_000
 """New container objects (net of those freed) that make CPython collect its youngest
 generation (its default is 700)."""
 
+MIDDLE_COLLECTION_EVERY = 2
+"""Youngest-generation collections between two of the middle generation (CPython's default is
+10): what survives them is walked there once whichever the number, and at 2 each walk is short."""
+
 FULL_COLLECTION_EVERY = 100
-"""Young-generation collections between two full ones (CPython's default is 10)."""
+"""Middle-generation collections between two full ones (CPython's default is 10)."""
 
 
 def collect_less() -> None:
@@ -48,9 +52,11 @@ def collect_less() -> None:
     it runs they count towards the youngest generation, and at CPython's default a collection
     walks them about every 700 objects: under `make load` that was 1,000 collections a second
     across the API nodes, 37 ms of CPU a second. Collecting every 10,000 walks the same
-    objects far less often (6 ms a second) and each walk still takes well under a
-    millisecond."""
-    gc.set_threshold(YOUNG_COLLECTION_AFTER, gc.get_threshold()[1], FULL_COLLECTION_EVERY)
+    objects far less often (6 ms a second), each walk taking 2-3 ms at most. The middle
+    generation holds what survived those walks, which a runner filling its cache makes many:
+    collected every tenth of them, as CPython's default, its walks took 20-28 ms in the
+    projection benchmark's runner at 200 appends/s; every second one, they are short."""
+    gc.set_threshold(YOUNG_COLLECTION_AFTER, MIDDLE_COLLECTION_EVERY, FULL_COLLECTION_EVERY)
 
 
 def freeze_startup() -> None:

@@ -56,12 +56,15 @@ SELECT p.version, d.log_index FROM documents d JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'
 WHERE d.projection = $1 AND d.key = $2"""
 
-DOCUMENT_MARKS = """
-SELECT d.projection, d.key, p.version, d.log_index FROM documents d
+_BY_KEYS = """
+FROM documents d
 JOIN unnest($1::text[], $2::text[]) AS k(projection, key)
   ON k.projection = d.projection AND k.key = d.key
 JOIN projection_state p
   ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'"""
+"""The serving documents of (projection, key) pairs given as two arrays."""
+
+DOCUMENT_MARKS = "SELECT d.projection, d.key, p.version, d.log_index" + _BY_KEYS
 
 
 async def document_marks(
@@ -77,12 +80,7 @@ async def document_marks(
     return {(r[0], r[1]): (int(r[2]), int(r[3])) for r in rows}
 
 
-SERVING_DOCUMENTS = """
-SELECT d.projection, d.key, d.doc FROM documents d
-JOIN unnest($1::text[], $2::text[]) AS k(projection, key)
-  ON k.projection = d.projection AND k.key = d.key
-JOIN projection_state p
-  ON p.projection = d.projection AND p.version = d.version AND p.status = 'serving'"""
+SERVING_DOCUMENTS = "SELECT d.projection, d.key, d.doc" + _BY_KEYS
 
 
 async def serving_documents(

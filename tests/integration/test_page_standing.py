@@ -1,5 +1,7 @@
 """Where the serving projections stand, the key of a page's kept version (conditional GETs of
-public pages and open-data files), read from PostgreSQL and shared by concurrent requests."""
+public pages and open-data files), read from PostgreSQL and shared by concurrent requests: each
+serving version and where its rows last changed (`changed_at`, moved by a batch that writes
+rows), not its checkpoint."""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from tests.conftest import Database
 async def admin(fresh_db: Database) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(fresh_db.admin_url)
     await conn.execute(
-        "INSERT INTO projection_state (projection, version, status, checkpoint) VALUES "
-        "('promises', 1, 'serving', 10), ('directory', 1, 'serving', 10)"
+        "INSERT INTO projection_state (projection, version, status, checkpoint, changed_at) "
+        "VALUES ('promises', 1, 'serving', 10, 10), ('directory', 1, 'serving', 10, 10)"
     )
     yield conn
     await conn.close()
@@ -33,11 +35,18 @@ async def app_pool(fresh_db: Database) -> AsyncIterator[asyncpg.Pool]:
     await p.close()
 
 
-async def move(admin: asyncpg.Connection, projection: str, checkpoint: int) -> None:
+async def move(
+    admin: asyncpg.Connection, projection: str, checkpoint: int, *, wrote: bool = True
+) -> None:
+    """What a runner's batch does: its checkpoint moves, and where its rows changed if it
+    wrote any (projections.runner.MOVE_CHECKPOINT, PASS_CHECKPOINT)."""
     await admin.execute(
-        "UPDATE projection_state SET checkpoint = $2 WHERE projection = $1 AND status = 'serving'",
+        "UPDATE projection_state SET checkpoint = $2, "
+        "changed_at = CASE WHEN $3 THEN $2 ELSE changed_at END "
+        "WHERE projection = $1 AND status = 'serving'",
         projection,
         checkpoint,
+        wrote,
     )
 
 
@@ -49,9 +58,11 @@ async def test_the_standing_changes_when_any_serving_projection_moves_or_is_repl
     await move(admin, "directory", 11)
     moved = await standing(app_pool)
     assert moved == "directory:1:11,promises:1:10"
+    await move(admin, "promises", 12, wrote=False)  # a batch it wrote nothing for
+    assert await standing(app_pool) == moved
     await admin.execute(
-        "INSERT INTO projection_state (projection, version, status, checkpoint) "
-        "VALUES ('promises', 2, 'building', 11)"
+        "INSERT INTO projection_state (projection, version, status, checkpoint, changed_at) "
+        "VALUES ('promises', 2, 'building', 11, 11)"
     )
     assert await standing(app_pool) == moved  # a version being built serves nothing yet
     await admin.execute(

@@ -148,11 +148,6 @@ class KeptAnswers:
         now = await document_marks(pool, [key for key, _ in answer.documents])
         return answer.documents_current(now)
 
-    def answer(self, key: Key, stand: Mapping[str, str]) -> Answer | None:
-        """The kept answer of `key` when every projection it read still stands as it did."""
-        kept = self._answers.get(key)
-        return kept if kept is not None and kept.current(stand) else None
-
     def keep(self, key: Key, reading: Reading, stand: Mapping[str, str], made: Made) -> None:
         """Keep what `reading` made: by its documents when it read documents alone, else by
         the projections it read (a document read one by one counts as a read of its

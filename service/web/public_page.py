@@ -310,6 +310,7 @@ def _marks(
     published), under the serving version of their projection as it stood then. A document
     read from a version switched in since reads as changed when its marks are next looked
     at, as does an unpublished one that exists: either is made again, never sent stale."""
+    projections = tuple(projections)
     stand = freshness.parse_standing(asked.stand)
     if any(p not in stand for p in projections):
         return None

@@ -11,8 +11,11 @@ from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from events.promise.commands import CorrectActivityRecord, RecordActivity, VoidActivityRecord
+from events.promise.state import ActivityRecord
 from projections import activities
 from projections.rebuild import rebuild
 from projections.runner import apply_next_batch, checkpoint, serving_version
@@ -185,3 +188,52 @@ async def _store_as_before_0009(conn: asyncpg.Connection, whole: dict[str, Any],
         [UB, LPO],
         at,
     )
+
+
+IDS = st.lists(st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True), max_size=3)
+RECORDS = st.lists(
+    st.builds(
+        ActivityRecord,
+        record_id=st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True),
+        commitment_id=st.sampled_from(["c1", "c2"]),
+        revision_no=st.integers(1, 5),
+        occurred_on=st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+        place_ids=IDS.map(tuple),
+        performed_by=IDS.map(tuple),
+        quantity=st.integers(0, 2**40),
+        summary=st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")),
+        voided=st.booleans(),
+        also_counts_for=IDS.map(tuple),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(records=RECORDS)
+async def test_rows_copied_in_bulk_equal_the_same_rows_upserted(
+    db: Database, records: list[ActivityRecord]
+) -> None:
+    """A rebuild's many new rows go in by COPY through a table of their own (the id lists
+    joined), a runner's few by an upsert: any text and any lists read back the same both ways."""
+    store = activities.ActivityRecords()
+    changes: list[activities.Change] = [("promise-a", (), tuple(records))]
+    conn = await database.connect(db.app_url)
+    try:
+        await conn.execute("DELETE FROM activity_records")
+        by_upsert = activities.COPY_AT_LEAST
+        try:
+            activities.COPY_AT_LEAST = 10**9
+            await store.write(conn, "promises", 1, changes)
+            activities.COPY_AT_LEAST = 1
+            await store.write(conn, "promises", 2, changes)
+        finally:
+            activities.COPY_AT_LEAST = by_upsert
+        upserted = await store.load(conn, "promises", 1, ["promise-a"])
+        copied = await store.load(conn, "promises", 2, ["promise-a"])
+        assert copied == upserted == {"promise-a": tuple(records)}
+        left = await conn.fetchval("SELECT to_regclass('activity_records_incoming')::text")
+        assert left is None, "the table the rows were copied to goes with the write"
+    finally:
+        await conn.close()

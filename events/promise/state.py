@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from events.frozen import replace
+from events.frozen import maker, replace
 from events.messages import Event
 from events.promise.content import RevisionContent
 from events.promise.events import (
@@ -700,13 +700,17 @@ def evolve_promise(state: PromiseState, event: Event) -> PromiseState:
     return state
 
 
+_new_record = maker(ActivityRecord)
+
+
 def _performed(event: ActivityPerformed) -> ActivityRecord:
     # Identifiers repeat across a promise's records: interned, every record shares one copy
     # (a long promise held in memory, by a rebuild or a cache, is a fifth smaller). Equal
-    # values, so the state is the same.
+    # values, so the state is the same. One record per event: made without the frozen
+    # class's __init__ (events.frozen.maker).
     intern = sys.intern
     links = event.also_counts_for
-    return ActivityRecord(
+    return _new_record(
         record_id=event.record_id,
         commitment_id=intern(event.commitment_id),
         revision_no=event.revision_no,

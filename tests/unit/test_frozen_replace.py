@@ -1,4 +1,5 @@
-"""`events.frozen.replace` makes what `dataclasses.replace` makes, for every state class."""
+"""`events.frozen.replace` makes what `dataclasses.replace` makes, and `events.frozen.maker`
+what the class's own `__init__` makes, for every state class."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import events
-from events.frozen import replace
+from events.frozen import maker, replace
 
 
 def _state_classes() -> list[type]:
@@ -108,3 +109,42 @@ def test_a_class_with_a_post_init_is_still_checked() -> None:
 def test_a_class_without_slots_is_replaced_as_dataclasses_does() -> None:
     plain = _WithoutSlots(name="a")
     assert replace(plain, count=2) == _WithoutSlots(name="a", count=2)
+
+
+@pytest.mark.parametrize("cls", STATE_CLASSES, ids=lambda cls: cls.__qualname__)
+@settings(max_examples=25, deadline=None, suppress_health_check=LARGE)
+@given(data=st.data())
+def test_maker_makes_what_the_class_makes(cls: type, data: st.DataObject) -> None:
+    drawn = data.draw(st.from_type(cls), label="drawn")
+    fields = dataclasses.fields(cls)
+    # Every field given, or only those without a default (the rest take it).
+    required = [f.name for f in fields if f.default is dataclasses.MISSING]
+    given_all = data.draw(st.booleans(), label="all fields given")
+    names = [f.name for f in fields] if given_all else required
+    if any(f.default_factory is not dataclasses.MISSING for f in fields):
+        names = [f.name for f in fields]
+    values = {name: getattr(drawn, name) for name in names}
+
+    made = maker(cls)(**values)
+    expected = cls(**values)
+
+    assert type(made) is cls
+    assert made == expected
+    for f in fields:  # the very values, not copies
+        assert getattr(made, f.name) is getattr(expected, f.name)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(made, fields[0].name, None)
+
+
+def test_maker_refuses_a_missing_or_unknown_field_as_the_class_does() -> None:
+    make = maker(_named("ActivityRecord"))
+    with pytest.raises(TypeError, match="record_id"):
+        make(commitment_id="c")
+    with pytest.raises(TypeError, match="no_such_field"):
+        make(no_such_field=1)
+
+
+def test_maker_of_a_class_with_a_post_init_is_the_class_itself() -> None:
+    assert maker(_Checked) is _Checked
+    with pytest.raises(ValueError, match="low above high"):
+        maker(_Checked)(low=3, high=1)

@@ -14,6 +14,13 @@ before each batch; a batch shorter than a whole one read everything sequenced, s
 then waits for the next notification instead of reading again. The compare-and-set also
 refuses a version a rebuild has retired, so no batch is ever written into a version the
 rebuild is about to drop.
+
+The runners of one process (one per projection) share what they can (`SharedLog`): a
+notification wakes them all at once, and those at the same checkpoint asking for the same
+events wait for one read of the log instead of sending one each; the checkpoints of those the
+batch writes nothing for move in one statement. A runner that joined a read sent before its
+own wake-up was cleared reads once more before it waits, so sharing never loses a
+notification.
 """
 
 from __future__ import annotations
@@ -93,6 +100,16 @@ UPDATE projection_state SET checkpoint = $4, updated_at = now()
 WHERE projection = $1 AND version = $2 AND checkpoint = $3 AND status <> 'retired'"""
 """MOVE_CHECKPOINT past a batch that wrote nothing: the version's rows did not change."""
 
+PASS_CHECKPOINTS = """
+UPDATE projection_state s SET checkpoint = p.upto, updated_at = now()
+FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::bigint[])
+     AS p(projection, version, after, upto)
+WHERE s.projection = p.projection AND s.version = p.version AND s.checkpoint = p.after
+  AND s.status <> 'retired'
+RETURNING s.projection, s.version"""
+"""PASS_CHECKPOINT for several projection versions in one statement (`SharedLog`): each row
+moves, or not, exactly as its own statement would have moved it."""
+
 
 def lock_key(name: str, version: int) -> str:
     """The advisory-lock name of one projection version."""
@@ -150,12 +167,16 @@ async def apply_batch(
     version: int,
     events: Sequence[StoredEvent],
     after: int,
+    shared: SharedLog | None = None,
 ) -> bool:
     """Apply `events` (the log read after `after`) and move the checkpoint from `after` to the
     last of them, atomically; False, with nothing written, when the checkpoint was not at
-    `after` or the version was retired."""
+    `after` or the version was retired. With `shared`, a checkpoint that only passes the batch
+    moves together with those of the other runners that pass it at the same moment."""
     name, last = projection.name, events[-1].log_index
     if isinstance(projection, Selective) and not projection.writes_for(events):
+        if shared is not None and last is not None:  # (a sequenced event has its index)
+            return await shared.pass_checkpoint(conn, name, version, after, last)
         moved: str = await conn.execute(PASS_CHECKPOINT, name, version, after, last)
         return moved == "UPDATE 1"
     try:
@@ -170,6 +191,109 @@ async def apply_batch(
 
 class _NotMoved(Exception):
     pass
+
+
+@dataclass(slots=True, eq=False)
+class _Read:
+    sent: int
+    waiting: list[asyncio.Future[list[StoredEvent] | None]] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class _Passes:
+    rows: list[tuple[str, int, int, int]] = field(default_factory=list)
+    waiting: list[asyncio.Future[frozenset[tuple[str, int]] | None]] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class SharedLog:
+    """What the runners of one process share (see the module's note): reads of the log that
+    are under way, by (after, limit), and the checkpoint passes asked for in the same turn of
+    the event loop. Each read and each statement runs on the connection of the runner that
+    sent it; if it fails, the runners that waited for it send their own. Sharing changes how
+    many round trips there are, never what a runner reads or writes."""
+
+    sent: int = 0
+    """Reads of the log sent (each answered as many runners as asked for it)."""
+    joined: int = 0
+    """Reads a runner waited for instead of sending."""
+    passed_together: int = 0
+    """Statements that moved the checkpoints of several runners' passes."""
+    _clock: int = 0
+    _reads: dict[tuple[int, int], _Read] = field(default_factory=dict)
+    _passes: _Passes | None = None
+
+    def mark(self) -> int:
+        """A point in this process's order of wake-ups cleared and reads sent."""
+        self._clock += 1
+        return self._clock
+
+    async def read(
+        self, conn: asyncpg.Connection, after: int, limit: int, cleared: int
+    ) -> tuple[list[StoredEvent], bool]:
+        """`store.read_log(conn, after, limit)`, or the answer of the same read another runner
+        sent, and whether the read was sent after `cleared` (the `mark()` taken when the caller
+        cleared its wake-up): only then does it hold everything that caller was woken for."""
+        key = (after, limit)
+        under_way = self._reads.get(key)
+        if under_way is not None:
+            waiting: asyncio.Future[list[StoredEvent] | None]
+            waiting = asyncio.get_running_loop().create_future()
+            under_way.waiting.append(waiting)
+            answer = await waiting
+            if answer is not None:
+                self.joined += 1
+                return answer, under_way.sent > cleared
+        read = _Read(sent=self.mark())
+        self._reads[key] = read
+        self.sent += 1
+        events: list[StoredEvent] | None = None
+        try:
+            events = await store.read_log(conn, after, limit)
+            return events, True
+        finally:
+            if self._reads.get(key) is read:
+                del self._reads[key]
+            for waiting in read.waiting:
+                if not waiting.done():
+                    waiting.set_result(events)  # None: read on your own
+
+    async def pass_checkpoint(
+        self, conn: asyncpg.Connection, name: str, version: int, after: int, upto: int
+    ) -> bool:
+        """PASS_CHECKPOINT for one projection version, in one statement (PASS_CHECKPOINTS) with
+        the passes the other runners ask for before this turn of the event loop ends."""
+        row = (name, version, after, upto)
+        passes = self._passes
+        if passes is not None:
+            waiting: asyncio.Future[frozenset[tuple[str, int]] | None]
+            waiting = asyncio.get_running_loop().create_future()
+            passes.rows.append(row)
+            passes.waiting.append(waiting)
+            moved = await waiting
+            if moved is not None:
+                return (name, version) in moved
+            status: str = await conn.execute(PASS_CHECKPOINT, *row)
+            return status == "UPDATE 1"
+        self._passes = passes = _Passes(rows=[row])
+        moved = None
+        try:
+            try:
+                await asyncio.sleep(0)  # the runners woken with this one ask in this turn
+            finally:
+                self._passes = None
+            if len(passes.rows) == 1:
+                status = await conn.execute(PASS_CHECKPOINT, *row)
+                return status == "UPDATE 1"
+            columns = [list(column) for column in zip(*passes.rows, strict=True)]
+            found = await conn.fetch(PASS_CHECKPOINTS, *columns)
+            self.passed_together += 1
+            moved = frozenset((str(r[0]), int(r[1])) for r in found)
+            return (name, version) in moved
+        finally:
+            for waiting in passes.waiting:
+                if not waiting.done():
+                    waiting.set_result(moved)  # None: pass on your own
 
 
 @dataclass(slots=True)
@@ -187,6 +311,8 @@ class Runner:
     current_version: int | None = None
     applied: int = 0
     on_batch: Callable[[int], None] | None = None
+    shared: SharedLog | None = None
+    """Shared with the other runners of the process (None: this runner reads on its own)."""
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, stop: asyncio.Event, *, until_caught_up: bool = False) -> None:
@@ -229,11 +355,18 @@ class Runner:
         await conn.add_listener(LOG_CHANNEL, lambda *_: self._wake.set())
         await conn.execute(ASYNC_COMMIT)
         after = await _standing(conn, name, version)
+        cleared: int | None = None
         while after is not None and not stop.is_set():
-            self._wake.clear()
-            events = await store.read_log(conn, after, self.batch_size)
+            if cleared is None:
+                self._wake.clear()
+                cleared = self.shared.mark() if self.shared is not None else 0
+            events, whole = await self._read(conn, after, cleared)
+            if whole:
+                cleared = None
             if events:
-                if not await apply_batch(conn, self.projection, version, events, after):
+                if not await apply_batch(
+                    conn, self.projection, version, events, after, self.shared
+                ):
                     if await _standing(conn, name, version) is None:
                         return False  # retired by a rebuild: follow the new serving version
                     raise CheckpointMoved(f"{name} v{version} moved past {after}")
@@ -241,14 +374,25 @@ class Runner:
                 self.applied += len(events)
                 if self.on_batch is not None:
                     self.on_batch(len(events))
-                if until_caught_up or len(events) == self.batch_size:
+                if until_caught_up or len(events) == self.batch_size or not whole:
                     continue  # more may be sequenced already
+            elif not whole:
+                continue  # a read sent before the wake-up was cleared: read after it
             elif until_caught_up:
                 return True
             await wait_any(stop, self._wake, timeout=self.poll_interval)
             if not self._wake.is_set() and await _standing(conn, name, version) is None:
                 return False  # a quiet poll found the version retired
         return after is not None
+
+    async def _read(
+        self, conn: asyncpg.Connection, after: int, cleared: int
+    ) -> tuple[list[StoredEvent], bool]:
+        """The next batch after `after`, and whether it was read after the wake-up was cleared
+        (at `cleared`), so that it holds everything this runner was woken for."""
+        if self.shared is None:
+            return await store.read_log(conn, after, self.batch_size), True
+        return await self.shared.read(conn, after, self.batch_size, cleared)
 
 
 async def _standing(conn: asyncpg.Connection, name: str, version: int) -> int | None:

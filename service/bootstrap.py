@@ -31,7 +31,7 @@ from projections.history import HistoryProjection
 from projections.indicators import indicator_projection
 from projections.places import place_projection
 from projections.promises import promise_projection
-from projections.runner import Projection, Runner
+from projections.runner import Projection, Runner, SharedLog
 from projections.situation import action_plan_projection, situation_picture_projection
 from projections.surveys import survey_projection
 from projections.walks import walk_projection
@@ -57,9 +57,11 @@ class Domain:
         return tuple(p.name for p in self.projections)
 
     def runners(self, app_url: str) -> list[Runner]:
-        """One runner per projection, each on a connection of its own."""
+        """One runner per projection, each on a connection of its own, sharing their reads of
+        the log and checkpoint passes (projections.runner.SharedLog)."""
+        shared = SharedLog()
         return [
-            Runner(projection=p, connect=lambda: database.connect(app_url))
+            Runner(projection=p, connect=lambda: database.connect(app_url), shared=shared)
             for p in self.projections
         ]
 

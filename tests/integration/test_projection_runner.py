@@ -15,7 +15,7 @@ from events.log.sequencer import load_state, sequence_batch
 from events.log.store import NO_STREAM, NewEvent, StoredEvent
 from projections.history import HistoryProjection, stream_history
 from projections.rebuild import rebuild
-from projections.runner import Runner, checkpoint, lock_key, serving_version
+from projections.runner import Runner, SharedLog, checkpoint, lock_key, serving_version
 from service import database
 from service.supervisor import Role, Supervisor
 from service.web.public.freshness import standing
@@ -306,4 +306,197 @@ async def test_a_standby_tries_the_very_lock_its_leader_holds_and_leads_once_it_
         stop_second.set()
         await standing_by
     finally:
+        await conn.close()
+
+
+class Recording:
+    """A projection that writes rows only for batches holding an event of `stream` (None:
+    none), and records the log indexes of each batch it applies."""
+
+    def __init__(self, name: str, stream: str | None) -> None:
+        self.name = name
+        self.stream = stream
+        self.applied: list[list[int | None]] = []
+
+    def writes_for(self, events: Sequence[StoredEvent]) -> bool:
+        return any(e.stream_id == self.stream for e in events)
+
+    async def apply(
+        self, conn: asyncpg.Connection, version: int, events: Sequence[StoredEvent]
+    ) -> None:
+        self.applied.append([e.log_index for e in events])
+
+    async def drop(self, conn: asyncpg.Connection, version: int) -> None:
+        pass
+
+
+async def test_runners_sharing_the_log_apply_every_batch_once_and_pass_the_rest_together(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=3, per_stream=10)  # s-0: log 0-9, s-1: 10-19, s-2: 20-29
+        projections = [
+            Recording(f"rec-{i}", s) for i, s in enumerate(("s-0", "s-1", "s-2", None, None))
+        ]
+        shared = SharedLog()
+        runners = [
+            Runner(
+                projection=p,
+                connect=lambda: database.connect(fresh_db.app_url),
+                batch_size=10,
+                shared=shared,
+            )
+            for p in projections
+        ]
+        await asyncio.gather(*(r.run(asyncio.Event(), until_caught_up=True) for r in runners))
+        for p, expected in zip(projections, ([0], [10], [20], [], []), strict=True):
+            assert [batch[0] for batch in p.applied] == expected, p.name
+            assert await checkpoint(conn, p.name, 1) == 29, p.name
+        # Five runners asked for four batches each (the last one empty): each was read by one
+        # of them or waited for (a runner that waited for a read sent before it woke reads
+        # once more).
+        assert shared.sent + shared.joined >= 20
+    finally:
+        await conn.close()
+
+
+async def test_a_read_under_way_is_shared_and_says_whom_it_holds_everything_for(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    other = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=2, per_stream=5)
+        shared = SharedLog()
+        before = shared.mark()  # cleared its wake-up before the read was sent
+        first = asyncio.ensure_future(shared.read(conn, -1, 100, shared.mark()))
+        await asyncio.sleep(0)  # the read is sent and under way
+        after = shared.mark()  # cleared its wake-up once the read was under way
+        early, late = await asyncio.gather(
+            shared.read(other, -1, 100, before), shared.read(other, -1, 100, after)
+        )
+        events, whole = await first
+        assert (shared.sent, shared.joined) == (1, 2)
+        assert [e.log_index for e in events] == list(range(10)) and whole
+        assert early == (events, True)
+        # Anything sequenced between the read and that wake-up may be missing from it: the
+        # runner reads again before it waits.
+        assert late == (events, False)
+        # Once answered, the same read is sent anew.
+        assert (await shared.read(other, -1, 100, shared.mark()))[1]
+        assert shared.sent == 2
+    finally:
+        await conn.close()
+        await other.close()
+
+
+async def test_a_failed_shared_read_leaves_each_waiting_runner_to_read_on_its_own(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    other = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=1, per_stream=3)
+        shared = SharedLog()
+        doomed = await database.connect(fresh_db.app_url)
+        first = asyncio.ensure_future(shared.read(doomed, -1, 100, shared.mark()))
+        await asyncio.sleep(0)
+        waiting = asyncio.ensure_future(shared.read(other, -1, 100, shared.mark()))
+        await asyncio.sleep(0)
+        doomed.terminate()
+        with pytest.raises((asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError)):
+            await first
+        events, whole = await waiting
+        assert [e.log_index for e in events] == [0, 1, 2] and whole
+        assert shared.sent == 2
+    finally:
+        await conn.close()
+        await other.close()
+
+
+async def test_passes_asked_for_in_one_turn_move_in_one_statement_each_by_its_own_rule(
+    fresh_db: Database,
+) -> None:
+    conn = await database.connect(fresh_db.app_url)
+    try:
+        await seed(conn, streams=1, per_stream=3)
+        for name in ("a", "b", "c"):
+            await serving_version(conn, name)  # each at checkpoint -1
+        await conn.execute("UPDATE projection_state SET status = 'retired' WHERE projection = 'c'")
+        shared = SharedLog()
+        moved = list(
+            await asyncio.gather(
+                shared.pass_checkpoint(conn, "a", 1, -1, 2),
+                shared.pass_checkpoint(conn, "b", 1, 0, 2),  # not at 0: another runner moved it
+                shared.pass_checkpoint(conn, "c", 1, -1, 2),  # retired by a rebuild
+            )
+        )
+        assert moved == [True, False, False]
+        assert shared.passed_together == 1
+        rows = await conn.fetch(
+            "SELECT projection, checkpoint, changed_at FROM projection_state ORDER BY 1"
+        )
+        assert [tuple(r) for r in rows] == [("a", 2, -1), ("b", -1, -1), ("c", -1, -1)]
+        # Alone in its turn, a pass is the one-row statement.
+        assert await shared.pass_checkpoint(conn, "a", 1, 2, 2)
+        assert shared.passed_together == 1
+    finally:
+        await conn.close()
+
+
+async def test_runners_sharing_the_log_follow_every_notification_without_polling(
+    fresh_db: Database,
+) -> None:
+    """Appends arrive while the runners wait; they poll only once a minute, so a wake-up lost
+    between a shared read and a runner's own would leave it behind for that minute."""
+    conn = await database.connect(fresh_db.app_url)
+    stop = asyncio.Event()
+    projections = [Recording(f"rec-{i}", s) for i, s in enumerate(("s-0", "s-1", None, None))]
+    shared = SharedLog()
+    runners = [
+        Runner(
+            projection=p,
+            connect=lambda: database.connect(fresh_db.app_url),
+            batch_size=1000,
+            poll_interval=60.0,
+            shared=shared,
+        )
+        for p in projections
+    ]
+    tasks = [asyncio.ensure_future(r.run(stop)) for r in runners]
+    try:
+        state = await load_state(conn)
+        for round_ in range(12):
+            for s in ("s-0", "s-1"):
+                await store.append(
+                    conn,
+                    s,
+                    None,
+                    [NewEvent(event_id=uuid.uuid4(), type="Noted", data={}, occurred_at=NOW)],
+                    command_id=uuid.uuid4(),
+                    metadata={"command_id": f"{s}-{round_}"},
+                )
+            await sequence_batch(conn, state, 500)
+            if round_ % 3 == 0:
+                await asyncio.sleep(0.01)
+        head = await store.log_size(conn) - 1
+        assert head == 23
+
+        async def caught_up() -> None:
+            for _ in range(300):
+                marks = [await checkpoint(conn, p.name, 1) for p in projections]
+                if marks == [head] * len(projections):
+                    return
+                await asyncio.sleep(0.1)
+            raise AssertionError(f"checkpoints {marks}, head {head}")
+
+        await caught_up()
+        # Each of the first two applied every batch holding its stream's events, once.
+        for p, own in zip(projections[:2], (range(0, 24, 2), range(1, 24, 2)), strict=True):
+            applied = [i for batch in p.applied for i in batch]
+            assert len(applied) == len(set(applied)) and set(own) <= set(applied), p.name
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await conn.close()

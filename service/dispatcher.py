@@ -140,7 +140,7 @@ def _command_uuid(command_id: str) -> uuid.UUID:
 
 
 READ_STREAMS = f"""
-SELECT x.*, s.n
+SELECT x.*, s.n, NULL::text, NULL::text, NULL::bytea, NULL::uuid[], NULL::integer
 FROM (VALUES ($1::text, $2::integer, 1), ($3::text, $4::integer, 2), ($5::text, $6::integer, 3))
   AS s(stream_id, after_version, n)
 CROSS JOIN LATERAL (
@@ -148,9 +148,18 @@ CROSS JOIN LATERAL (
   FROM events e {store.PAYLOAD_JOIN}
   WHERE e.stream_id = s.stream_id AND e.stream_version > s.after_version
   ORDER BY e.stream_version) x
-ORDER BY s.n"""
-"""The events after a version of each of three streams, in one round trip: each row is
-`store.stored_event`'s plus the stream's place in the list (1-based).
+UNION ALL
+SELECT NULL::bigint, NULL::uuid, NULL::text, NULL::integer, NULL::text, NULL::integer,
+       NULL::bytea, NULL::bytea, NULL::timestamptz, NULL::timestamptz, NULL::bigint, 0,
+       c.stream_id, c.command_type, c.command_hash, c.event_ids,
+       (SELECT max(e.stream_version) FROM events e WHERE e.event_id = ANY (c.event_ids))
+FROM commands c
+WHERE c.organisation = $7 AND c.command_id = $8
+ORDER BY n, stream_version"""
+"""The events after a version of each of three streams, and the command recorded under the
+(organisation, command id) `$7`, `$8` (`store.COMMAND_RESULT`), in one round trip: each event
+row is `store.stored_event`'s plus the stream's place in the list (1-based); the command's
+row, first (place 0), carries its columns after those.
 
 Three (stream, version) parameters rather than two arrays: with `unnest` of array parameters
 the planner estimates ten rows for the generic plan and three for each custom one, so it kept
@@ -239,17 +248,24 @@ class Dispatcher:
         return state, version
 
     async def read_for(
-        self, conn: asyncpg.Connection, decider: Decider[Any], stream_id: str
-    ) -> tuple[Any, int, DecisionContext, int]:
+        self,
+        conn: asyncpg.Connection,
+        decider: Decider[Any],
+        stream_id: str,
+        command: tuple[str, uuid.UUID] | None = None,
+    ) -> tuple[Any, int, DecisionContext, int, store.RecordedCommand | None]:
         """`check_erasures`, `load` and `context` in one round trip (after a snapshot lookup
         when the stream's state is not cached): the new events of the erasure stream, the
-        directory and the stream, read together. Erasures are rare: when one is new, the
-        states read may hold what it erased, so it falls back to the three reads in turn. The last
-        value is the cache epoch the state was read in (a state cached later must carry it)."""
+        directory and the stream, read together, with the command recorded under `command`
+        (organisation, command id) if any, as `store.command_result` gives it. Erasures are
+        rare: when one is new, the states read may hold what it erased, so it falls back to
+        the three reads in turn. The fourth value is the cache epoch the state was read in (a
+        state cached later must carry it)."""
         epoch = self.cache.epoch
         version, state = await self._start(conn, decider, stream_id)
         directory_at = self._directory_state, self._directory_version
         parts: tuple[list[store.StoredEvent], ...] = ([], [], [])
+        organisation, command_id = command if command is not None else (None, None)
         read = await conn.fetch(
             READ_STREAMS,
             ERASURE_STREAM,
@@ -258,17 +274,26 @@ class Dispatcher:
             directory_at[1],
             stream_id,
             version,
+            organisation,
+            command_id,
         )
+        earlier = None
         for row in read:
-            parts[row[11] - 1].append(store.stored_event(row))
+            if row[11]:
+                parts[row[11] - 1].append(store.stored_event(row))
+            else:
+                earlier = store.recorded_command(row[12:])
         erased, directory, new = parts
+        if earlier is not None:  # answered by its first result: nothing read is folded
+            return state, version, DecisionContext(directory=directory_at[0]), epoch, earlier
         if erased:
             await self.check_erasures(conn)
             epoch = self.cache.epoch
             state, version = await self.load(conn, decider, stream_id)
-            return state, version, await self.context(conn), epoch
+            return state, version, await self.context(conn), epoch, None
         state, version = self._advance(decider, stream_id, (state, version), new, epoch)
-        return state, version, self._context_with(directory_at, directory, epoch), epoch
+        context = self._context_with(directory_at, directory, epoch)
+        return state, version, context, epoch, earlier
 
     async def check_erasures(self, conn: asyncpg.Connection) -> None:
         """Drop the cached states of streams erased since the last check (by any process)."""
@@ -334,17 +359,17 @@ class Dispatcher:
         )
 
     async def _earlier(
-        self, conn: asyncpg.Connection, command_id: str, stream_id: str, record: CommandRecord
-    ) -> Outcome | None:
-        """The first result when this command was dispatched before under its key, else None.
+        self,
+        conn: asyncpg.Connection,
+        command_id: str,
+        stream_id: str,
+        record: CommandRecord,
+        earlier: store.RecordedCommand,
+    ) -> Outcome:
+        """The first result of this command, dispatched before under its key (`earlier`).
 
         Raises IdempotencyKeyReused when the organisation used the key for another command.
         """
-        earlier = await store.command_result(
-            conn, record.organisation_id, _command_uuid(command_id)
-        )
-        if earlier is None:
-            return None
         if not earlier.matches(stream_id, record):
             raise IdempotencyKeyReused(command_id)
         return Outcome(
@@ -391,11 +416,14 @@ class Dispatcher:
                 # attempt succeeded would now be refused ("already signed") yet must get its
                 # first result. That is safe: the result is given only for a matching
                 # fingerprint (the same person asking the same of the same stream, authorised
-                # when first decided); anything else under the key is IdempotencyKeyReused.
-                earlier = await self._earlier(conn, command.command_id, stream_id, record)
+                # when first decided); anything else under the key is IdempotencyKeyReused. It
+                # is read with the streams, in the one statement of `read_for`.
+                key = (record.organisation_id, _command_uuid(command.command_id))
+                state, version, context, epoch, earlier = await self.read_for(
+                    conn, decider, stream_id, key
+                )
                 if earlier is not None:
-                    return earlier
-                state, version, context, epoch = await self.read_for(conn, decider, stream_id)
+                    return await self._earlier(conn, command.command_id, stream_id, record, earlier)
                 if expected_version is not None and expected_version != version:
                     decider.gate(command, state)  # the invisible's version is not told either
                     raise VersionConflict(stream_id, expected_version, version)

@@ -356,8 +356,11 @@ async def command_result(
 ) -> RecordedCommand | None:
     """The command `organisation_id` recorded under `command_id`, or None if the id is new."""
     row = await conn.fetchrow(COMMAND_RESULT, organisation_id, command_id)
-    if row is None:
-        return None
+    return None if row is None else recorded_command(row)
+
+
+def recorded_command(row: Sequence[Any]) -> RecordedCommand:
+    """A RecordedCommand from a row with COMMAND_RESULT's columns."""
     return RecordedCommand(
         stream_id=row[0],
         command_type=row[1],

@@ -306,3 +306,27 @@ async def test_a_commands_read_of_its_streams_is_planned_once_per_connection_not
     assert plans is not None
     assert plans["custom_plans"] <= 5  # the server's trial plans before it settles
     assert plans["generic_plans"] >= 15  # every command after them
+
+
+async def test_a_command_on_a_cached_stream_reads_once_and_appends_once(fresh_db: Database) -> None:
+    """Its earlier use of its id, the erasures, the directory and its stream in one read, then
+    the append: two round trips; a retry is answered from the same read, with nothing folded."""
+    pool = await database.create_pool(fresh_db.app_url, min_size=2, max_size=2)
+    try:
+        d = dispatcher(pool)
+        await in_force_promise(d)  # it holds a connection while dispatching: two needed
+        await d.dispatch(record("r-first"))  # the stream is cached from here on
+        sent: list[str] = []
+        async with pool.acquire() as one, pool.acquire() as other:
+            for conn in (one, other):
+                conn.add_query_logger(lambda q: sent.append(q.query))
+        command = record("r-second")
+        first = await d.dispatch(command)
+        assert [q == READ_STREAMS for q in sent] == [True, False]
+        assert "append_events" in sent[1]
+        sent.clear()
+        again = await d.dispatch(command)
+        assert sent == [READ_STREAMS, store.EVENT_TYPES_OF]
+        assert again.duplicate and again.event_ids == first.event_ids
+    finally:
+        await pool.close()

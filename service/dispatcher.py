@@ -454,7 +454,11 @@ class Dispatcher:
                     self.cache.drop(stream_id)
                     raise IdempotencyKeyReused(command.command_id) from None
                 except VersionConflict:
-                    self.cache.drop(stream_id)
+                    # The cached state is still the fold of the stream at its version: the
+                    # next attempt reads only the events appended since. Dropped, it would
+                    # fold the whole stream again (no snapshot is written on this path), at a
+                    # cost that grows with the stream, under exactly the contention that
+                    # makes conflicts.
                     if attempt + 1 == attempts:
                         raise
                     await asyncio.sleep(random.uniform(0, REDECIDE_PAUSE_S * 2**attempt))

@@ -151,31 +151,44 @@ async def test_two_dispatchers_racing_on_one_promise_keep_only_states_the_log_fo
     assert {f"{x}-{n}" for x in "ab" for n in range(6)} <= {a.record_id for a in final.activities}
 
 
-async def test_a_version_conflict_at_the_append_drops_the_cached_state(
+async def test_a_version_conflict_keeps_the_cached_state_and_the_retry_reads_only_what_is_new(
     pools: tuple[asyncpg.Pool, asyncpg.Pool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The cached state is the stream's fold at its version, conflict or not: the next attempt
+    reads the events appended since, never the whole stream again (the cost of that grew with
+    the stream, under the contention that makes conflicts)."""
     first, second = dispatcher(pools[0]), dispatcher(pools[1])
     await in_force_promise(first)
     version = await assert_cache_equals_the_log(first, pools[0])
+    cached = first.cache.get(KEY)
     append = store.append
     raced: list[int] = []
     racing: list[bool] = []
 
     async def another_writer_gets_there_first(*args: Any, **kwargs: Any) -> store.AppendResult:
-        if not racing:  # once, and not for the other writer's own append
+        if len(raced) < 2 and not racing:  # not for the other writer's own append
+            # Before each of `first`'s first two appends, `second` appends to the stream.
             racing.append(True)
-            raced.append((await second.dispatch(record("r-between"))).version)
+            raced.append((await second.dispatch(record(f"r-between-{len(raced)}"))).version)
+            racing.clear()
         return await append(*args, **kwargs)
 
     monkeypatch.setattr(store, "append", another_writer_gets_there_first)
     with pytest.raises(VersionConflict):
         await first.dispatch(record("r-late"), expected_version=version)
     assert raced == [version + 1]
-    assert first.cache.get(KEY) is None
+    assert first.cache.get(KEY) == cached  # still the fold at `version`
 
-    monkeypatch.setattr(store, "append", append)
-    outcome = await first.dispatch(record("r-late"))
-    assert outcome.version == version + 2
+    sent: list[str] = []
+    held = [await pools[0].acquire() for _ in range(4)]  # every connection the pool has
+    for conn in held:
+        conn.add_query_logger(lambda q: sent.append(q.query))
+        await pools[0].release(conn)
+    outcome = await first.dispatch(record("r-late"))  # conflicts once more, then appends
+    assert raced == [version + 1, version + 2]
+    assert outcome.version == version + 3
+    assert sent.count(READ_STREAMS) == 2  # one read per attempt, each after the cached version
+    assert snapshots.NEWEST not in sent, "the whole stream was folded again"
     assert await assert_cache_equals_the_log(first, pools[0]) == outcome.version
 
 

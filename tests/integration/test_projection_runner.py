@@ -396,21 +396,29 @@ async def test_a_failed_shared_read_leaves_each_waiting_runner_to_read_on_its_ow
 ) -> None:
     conn = await database.connect(fresh_db.app_url)
     other = await database.connect(fresh_db.app_url)
+    admin = await asyncpg.connect(fresh_db.admin_url)
     try:
         await seed(conn, streams=1, per_stream=3)
         shared = SharedLog()
         doomed = await database.connect(fresh_db.app_url)
+        # The log locked, so the first read is surely under way when its connection is lost.
+        holding = admin.transaction()
+        await holding.start()
+        await admin.execute("LOCK TABLE log IN ACCESS EXCLUSIVE MODE")
         first = asyncio.ensure_future(shared.read(doomed, -1, 100, shared.mark()))
         await asyncio.sleep(0)
         waiting = asyncio.ensure_future(shared.read(other, -1, 100, shared.mark()))
         await asyncio.sleep(0)
+        assert not first.done() and not waiting.done()
         doomed.terminate()
         with pytest.raises((asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError)):
             await first
+        await holding.rollback()
         events, whole = await waiting
         assert [e.log_index for e in events] == [0, 1, 2] and whole
-        assert shared.sent == 2
+        assert (shared.sent, shared.joined) == (2, 0)
     finally:
+        await admin.close()
         await conn.close()
         await other.close()
 

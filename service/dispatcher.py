@@ -151,13 +151,12 @@ CROSS JOIN LATERAL (
 UNION ALL
 SELECT NULL::bigint, NULL::uuid, NULL::text, NULL::integer, NULL::text, NULL::integer,
        NULL::bytea, NULL::bytea, NULL::timestamptz, NULL::timestamptz, NULL::bigint, 0,
-       c.stream_id, c.command_type, c.command_hash, c.event_ids,
-       (SELECT max(e.stream_version) FROM events e WHERE e.event_id = ANY (c.event_ids))
+       {store.COMMAND_COLUMNS}
 FROM commands c
 WHERE c.organisation = $7 AND c.command_id = $8
 ORDER BY n, stream_version"""
 """The events after a version of each of three streams, and the command recorded under the
-(organisation, command id) `$7`, `$8` (`store.COMMAND_RESULT`), in one round trip: each event
+(organisation, command id) `$7`, `$8` (`store.recorded_command`), in one round trip: each event
 row is `store.stored_event`'s plus the stream's place in the list (1-based); the command's
 row, first (place 0), carries its columns after those.
 
@@ -257,10 +256,11 @@ class Dispatcher:
         """`check_erasures`, `load` and `context` in one round trip (after a snapshot lookup
         when the stream's state is not cached): the new events of the erasure stream, the
         directory and the stream, read together, with the command recorded under `command`
-        (organisation, command id) if any, as `store.command_result` gives it. Erasures are
-        rare: when one is new, the states read may hold what it erased, so it falls back to
-        the three reads in turn. The fourth value is the cache epoch the state was read in (a
-        state cached later must carry it)."""
+        (organisation, command id) if any (`store.recorded_command`; then nothing read is
+        folded: the command is answered by its first result). Erasures are rare: when one is
+        new, the states read may hold what it erased, so it falls back to the three reads in
+        turn. The fourth value is the cache epoch the state was read in (a state cached later
+        must carry it)."""
         epoch = self.cache.epoch
         version, state = await self._start(conn, decider, stream_id)
         directory_at = self._directory_state, self._directory_version

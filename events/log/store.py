@@ -218,11 +218,10 @@ LOG_SIZE = "SELECT coalesce(max(log_index) + 1, 0) FROM log"
 
 STREAM_VERSION = "SELECT version FROM streams WHERE stream_id = $1"
 
-COMMAND_RESULT = """
-SELECT c.stream_id, c.command_type, c.command_hash, c.event_ids,
-    (SELECT max(e.stream_version) FROM events e WHERE e.event_id = ANY (c.event_ids))
-FROM commands c
-WHERE c.organisation = $1 AND c.command_id = $2"""
+COMMAND_COLUMNS = """c.stream_id, c.command_type, c.command_hash, c.event_ids,
+       (SELECT max(e.stream_version) FROM events e WHERE e.event_id = ANY (c.event_ids))"""
+"""What `recorded_command` reads of a `commands` row `c` (the dispatcher selects it with the
+streams a command reads)."""
 
 LOG_POSITIONS_OF = (
     "SELECT l.log_index FROM log l JOIN events e ON e.id = l.event_pk WHERE e.event_id = ANY($1)"
@@ -351,16 +350,8 @@ async def read_log(
     return list(map(stored_event, await conn.fetch(READ_LOG, after, limit)))
 
 
-async def command_result(
-    conn: asyncpg.Connection | asyncpg.Pool, organisation_id: str, command_id: uuid.UUID
-) -> RecordedCommand | None:
-    """The command `organisation_id` recorded under `command_id`, or None if the id is new."""
-    row = await conn.fetchrow(COMMAND_RESULT, organisation_id, command_id)
-    return None if row is None else recorded_command(row)
-
-
 def recorded_command(row: Sequence[Any]) -> RecordedCommand:
-    """A RecordedCommand from a row with COMMAND_RESULT's columns."""
+    """A RecordedCommand from a row of COMMAND_COLUMNS."""
     return RecordedCommand(
         stream_id=row[0],
         command_type=row[1],

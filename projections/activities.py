@@ -58,13 +58,29 @@ SELECT $1, $2, u.key, u.position, u.record_id, u.commitment_id, u.revision_no, u
 FROM """
 """The rows of one version from rows as `_joined` makes them (the id lists joined with commas)."""
 
+INCOMING_COLUMNS = (
+    "key",
+    "position",
+    "record_id",
+    "commitment_id",
+    "revision_no",
+    "occurred_on",
+    "places",
+    "performers",
+    "quantity",
+    "summary",
+    "voided",
+    "links",
+)
+"""A row as `_joined` makes it: the id lists joined with commas (UPSERT's arrays and
+INCOMING's columns, in this order)."""
+
 UPSERT = (
     _FROM_JOINED
-    + """unnest($3::text[], $4::integer[], $5::text[], $6::text[], $7::integer[],
+    + f"""unnest($3::text[], $4::integer[], $5::text[], $6::text[], $7::integer[],
             $8::date[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::boolean[],
             $14::text[])
-     AS u(key, position, record_id, commitment_id, revision_no, occurred_on, places,
-          performers, quantity, summary, voided, links)
+     AS u({", ".join(INCOMING_COLUMNS)})
 ON CONFLICT (projection, version, key, position) DO UPDATE SET
     record_id = excluded.record_id, commitment_id = excluded.commitment_id,
     revision_no = excluded.revision_no, occurred_on = excluded.occurred_on,
@@ -85,20 +101,6 @@ the row, which made the copy of a rebuild's rows a fifth of its time in Python."
 
 FROM_INCOMING = _FROM_JOINED + "activity_records_incoming u"
 
-INCOMING_COLUMNS = (
-    "key",
-    "position",
-    "record_id",
-    "commitment_id",
-    "revision_no",
-    "occurred_on",
-    "places",
-    "performers",
-    "quantity",
-    "summary",
-    "voided",
-    "links",
-)
 TRIM = """
 DELETE FROM activity_records a USING unnest($3::text[], $4::integer[]) AS t(key, keep)
 WHERE a.projection = $1 AND a.version = $2 AND a.key = t.key AND a.position > t.keep"""

@@ -330,7 +330,7 @@ class Recording:
         pass
 
 
-async def test_runners_sharing_the_log_apply_every_batch_once_and_pass_the_rest_together(
+async def test_runners_sharing_the_log_apply_every_batch_once_and_reach_the_head(
     fresh_db: Database,
 ) -> None:
     conn = await database.connect(fresh_db.app_url)

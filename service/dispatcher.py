@@ -6,19 +6,28 @@ being overwritten. Commands whose decision depends only on their own stream's fa
 do) are re-decided on a conflict, a bounded number of times; a caller's explicit
 `expected_version` is never re-decided: the caller asked for that version and gets a conflict.
 
+On a stream whose state is cached, a command is first decided on that state and the cached
+directory without reading anything, and appended on condition that the directory and the
+erasures stream are still at the versions they were read at (`store.append`'s
+`read_versions`): one round trip. Anything else (a stream not cached, a command that reads
+other streams, a refusal, nothing to append, a conflict, something moved) reads and decides
+as above, so a refusal is always decided on a fresh read.
+
 A command id is the caller's idempotency key, kept per organisation with a fingerprint of the
 command it was used for (see `dispatch` for why it is looked up where it is).
 
 Folded states are kept in a bounded LRU (`StateCache`, `SAMVERKAN_STATE_CACHE` streams), each
 with the version it was folded at: a command reads only the events after that version and folds
 them on, so the log stays the authority and a cached state is never taken for a later version.
-A failed append drops the stream's entry; a successful one stores the new state at the new
-version. A stream that is not cached starts from its newest snapshot (projections.snapshots).
+A successful append stores the new state at the new version; a conflict keeps the entry (still
+the fold at its version); any other failure drops it. A stream that is not cached starts from
+its newest snapshot (projections.snapshots).
 
-Erasure: before a command uses the cache, the dispatcher reads the `erasures` stream past the
-last erasure it has seen and drops every stream named there, whichever process recorded the
-erasure. A command that began before such a drop stores nothing afterwards (the cache's epoch
-moved on), so a state folded from a payload read before its erasure is never reused.
+Erasure: a command reads the `erasures` stream past the last erasure the dispatcher has seen
+(one decided on the cached state appends only if there is none) and drops every stream named
+there, whichever process recorded the erasure. A command that began before such a drop stores
+nothing afterwards (the cache's epoch moved on), so a state folded from a payload read before
+its erasure is never reused.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from events.erasure import ERASURE_STREAM
 from events.idempotency import IdempotencyKeyReused, check_command_id, command_fingerprint
 from events.log import store
 from events.log.store import NO_STREAM, CommandRecord, NewEvent, VersionConflict
-from events.messages import Command, Event
+from events.messages import Command, Event, Refusal
 from projections import snapshots
 from service.settings import SettingsError
 
@@ -129,6 +138,18 @@ class Outcome:
     duplicate: bool
     event_types: tuple[str, ...] = ()
     """The type of each appended event (a duplicate's too), in the order of `event_ids`."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Dispatch:
+    """What every attempt of one command uses: the command, its decider and stream, the record
+    of it kept under its id, and the metadata of its events."""
+
+    command: Command
+    decider: Decider[Any]
+    stream_id: str
+    record: CommandRecord
+    meta: Mapping[str, Any]
 
 
 def _command_uuid(command_id: str) -> uuid.UUID:
@@ -381,6 +402,86 @@ class Dispatcher:
             event_types=tuple(await store.event_types(conn, earlier.result.event_ids)),
         )
 
+    async def _append(
+        self,
+        conn: asyncpg.Connection,
+        to: _Dispatch,
+        at: tuple[Any, int],
+        decided: Sequence[Event],
+        epoch: int,
+        read_versions: Mapping[str, int] | None = None,
+    ) -> Outcome:
+        """Append what was decided on the stream's (state, version) `at`, cache the new state,
+        and say what it produced. Raises VersionConflict (the cached state is kept: it is still
+        the fold at its version), store.ReadStreamsMoved (`read_versions`) and
+        IdempotencyKeyReused; anything else drops the stream's cached state."""
+        command, stream_id = to.command, to.stream_id
+        state, version = at
+        new = [self._new_event(e, command) for e in decided]
+        try:
+            result = await store.append(
+                conn,
+                stream_id,
+                version if version else NO_STREAM,
+                new,
+                command_id=_command_uuid(command.command_id),
+                metadata=to.meta,
+                organisations=(command.actor.organisation_id,),
+                command=to.record,
+                read_versions=read_versions,
+            )
+        except (VersionConflict, store.ReadStreamsMoved):
+            raise
+        except IdempotencyKeyReused:
+            self.cache.drop(stream_id)
+            raise IdempotencyKeyReused(command.command_id) from None
+        except BaseException:
+            self.cache.drop(stream_id)
+            raise
+        types = tuple(n.type for n in new)
+        if result.duplicate:  # a concurrent first attempt won: its events are the answer
+            self.cache.drop(stream_id)
+            types = tuple(await store.event_types(conn, result.event_ids))
+        elif result.version == version + len(new):
+            # The new state as a later load would fold it: from the encoded events.
+            self.cache.put(stream_id, result.version, self._fold_new(to.decider, state, new), epoch)
+        else:
+            self.cache.drop(stream_id)
+        return Outcome(
+            stream_id=stream_id,
+            version=result.version,
+            event_ids=result.event_ids,
+            events=tuple(decided),
+            duplicate=result.duplicate,
+            event_types=types,
+        )
+
+    async def _on_cached_state(self, conn: asyncpg.Connection, to: _Dispatch) -> Outcome | None:
+        """`command` decided on the stream's cached state and the cached directory, and
+        appended on condition that neither its stream, the directory nor the erasures moved
+        since they were read: one round trip, nothing read before it. None when it cannot be
+        (the stream is not cached, the command reads other streams, the cached state refuses
+        it or decides nothing, something moved); nothing was appended, and the caller reads
+        and decides as usual. So a refusal, or a retry's first result, always comes from a
+        fresh read, and what is appended here was decided on exactly what the log held."""
+        cached = self.cache.get(to.stream_id)
+        if cached is None or to.decider.links(to.command):
+            return None
+        epoch = self.cache.epoch
+        version, state = cached
+        context = DecisionContext(directory=self._directory_state)
+        read = {DIRECTORY_STREAM: self._directory_version, ERASURE_STREAM: self.cache.erasures_seen}
+        try:
+            decided = to.decider.decide(to.command, state, context)
+        except Refusal:
+            return None
+        if not decided:
+            return None
+        try:
+            return await self._append(conn, to, (state, version), decided, epoch, read)
+        except (VersionConflict, store.ReadStreamsMoved):
+            return None
+
     async def dispatch(
         self,
         command: Command,
@@ -407,8 +508,13 @@ class Dispatcher:
         if command.acknowledge:
             # What the caller knowingly accepted (voided signatures, ...) is part of the record.
             meta["acknowledged"] = sorted(command.acknowledge)
+        to = _Dispatch(command, decider, stream_id, record, meta)
         attempts = 1 if expected_version is not None else MAX_REDECIDES
         async with self.pool.acquire() as conn:
+            if expected_version is None:
+                done = await self._on_cached_state(conn, to)
+                if done is not None:
+                    return done
             for attempt in range(attempts):
                 # The key is (actor's organisation, command id): another organisation's use of
                 # an id is invisible here, so it neither hands over their result nor swallows
@@ -417,7 +523,9 @@ class Dispatcher:
                 # first result. That is safe: the result is given only for a matching
                 # fingerprint (the same person asking the same of the same stream, authorised
                 # when first decided); anything else under the key is IdempotencyKeyReused. It
-                # is read with the streams, in the one statement of `read_for`.
+                # is read with the streams, in the one statement of `read_for`. (A command
+                # decided on the cached state before this reached the append, which gives the
+                # same answer for a used key; one the cached state refused is here.)
                 key = (record.organisation_id, _command_uuid(command.command_id))
                 state, version, context, epoch, earlier = await self.read_for(
                     conn, decider, stream_id, key
@@ -438,21 +546,8 @@ class Dispatcher:
                         events=(),
                         duplicate=False,
                     )
-                new = [self._new_event(e, command) for e in decided]
                 try:
-                    result = await store.append(
-                        conn,
-                        stream_id,
-                        version if version else NO_STREAM,
-                        new,
-                        command_id=_command_uuid(command.command_id),
-                        metadata=meta,
-                        organisations=sorted({command.actor.organisation_id}),
-                        command=record,
-                    )
-                except IdempotencyKeyReused:
-                    self.cache.drop(stream_id)
-                    raise IdempotencyKeyReused(command.command_id) from None
+                    return await self._append(conn, to, (state, version), decided, epoch)
                 except VersionConflict:
                     # The cached state is still the fold of the stream at its version: the
                     # next attempt reads only the events appended since. Dropped, it would
@@ -462,27 +557,4 @@ class Dispatcher:
                     if attempt + 1 == attempts:
                         raise
                     await asyncio.sleep(random.uniform(0, REDECIDE_PAUSE_S * 2**attempt))
-                    continue
-                except BaseException:
-                    self.cache.drop(stream_id)
-                    raise
-                types = tuple(n.type for n in new)
-                if result.duplicate:  # a concurrent first attempt won: its events are the answer
-                    self.cache.drop(stream_id)
-                    types = tuple(await store.event_types(conn, result.event_ids))
-                elif result.version == version + len(new):
-                    # The new state as a later load would fold it: from the encoded events.
-                    self.cache.put(
-                        stream_id, result.version, self._fold_new(decider, state, new), epoch
-                    )
-                else:
-                    self.cache.drop(stream_id)
-                return Outcome(
-                    stream_id=stream_id,
-                    version=result.version,
-                    event_ids=result.event_ids,
-                    events=tuple(decided),
-                    duplicate=result.duplicate,
-                    event_types=types,
-                )
         raise AssertionError("unreachable: the loop returns or raises")

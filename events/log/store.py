@@ -184,7 +184,7 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 APPEND = """
 SELECT new_version, event_ids, duplicate
-FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"""
+FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"""
 
 EVENT_COLUMNS = """e.id, e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
     jsonb_send(p.data), jsonb_send(e.metadata), e.occurred_at, e.recorded_at"""
@@ -274,6 +274,15 @@ def stored_event(
     return event
 
 
+class ReadStreamsMoved(Exception):
+    """A stream an append's events were decided on is no longer at the version it was read at
+    (`append`'s `read_versions`); nothing was appended. Read again and decide again."""
+
+    def __init__(self, stream_ids: Sequence[str]) -> None:
+        super().__init__(f"one of the streams {', '.join(stream_ids)} has moved since it was read")
+        self.stream_ids = tuple(stream_ids)
+
+
 async def append(
     conn: asyncpg.Connection | asyncpg.Pool,
     stream_id: str,
@@ -284,15 +293,21 @@ async def append(
     metadata: Mapping[str, Any],
     organisations: Sequence[str] = (),
     command: CommandRecord | None = None,
+    read_versions: Mapping[str, int] | None = None,
 ) -> AppendResult:
     """Append `events` to a stream in one round trip; raise VersionConflict on a stale version.
 
     A `command_id` seen before in `command`'s organisation returns the first append's result
     and writes nothing when it is the same command, and raises IdempotencyKeyReused when it is
     not. Without `command` the id is kept under no organisation, type or fingerprint.
+
+    `read_versions` names other streams the events were decided on, each with the version it
+    was read at (0: no event yet): when any has moved since, nothing is written and
+    ReadStreamsMoved is raised (after the command id's check, before the expected version's).
     """
     if not events:
         raise ValueError("append needs at least one event")
+    read = read_versions or {}
     try:
         row = await conn.fetchrow(
             APPEND,
@@ -309,6 +324,8 @@ async def append(
             command.organisation_id if command else "",
             command.command_type if command else "",
             command.fingerprint if command else None,
+            list(read) if read else None,
+            list(read.values()) if read else None,
         )
     except asyncpg.PostgresError as exc:
         if getattr(exc, "sqlstate", None) == "SV001":
@@ -316,6 +333,8 @@ async def append(
             raise VersionConflict(stream_id, expected_version, actual) from None
         if getattr(exc, "sqlstate", None) == "SV002":
             raise IdempotencyKeyReused(str(command_id)) from None
+        if getattr(exc, "sqlstate", None) == "SV003":
+            raise ReadStreamsMoved(tuple(read)) from None
         if isinstance(exc, asyncpg.UniqueViolationError):
             # Two appenders racing to create the same stream, or the (stream, version)
             # backstop: either way the caller's expectation no longer holds.

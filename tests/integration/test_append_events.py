@@ -1,8 +1,9 @@
-"""append_events as redefined in migration 0008, against a real PostgreSQL.
+"""append_events as redefined in migrations 0008 and 0016, against a real PostgreSQL.
 
 One-event appends take their own path through the function; the cluster identifier is read
 once per session and kept in a session setting; the stream's organisations are rebuilt only
-when an append brings a new one. Each must store exactly what the set-based path stored.
+when an append brings a new one. Each must store exactly what the set-based path stored. An
+append conditional on the versions other streams were read at writes only if none has moved.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import uuid
 
 import asyncpg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from events.log import store
-from events.log.store import ANY, NO_STREAM, NewEvent, VersionConflict
+from events.log.store import ANY, NO_STREAM, NewEvent, ReadStreamsMoved, VersionConflict
 from service import database
 from tests.conftest import Database
 
@@ -152,3 +155,59 @@ async def test_a_retried_one_event_command_returns_the_first_result_from_the_out
     assert (first.version, first.duplicate) == (1, False)
     assert (again.version, again.event_ids, again.duplicate) == (1, first.event_ids, True)
     assert await pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", stream) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    heads=st.lists(st.integers(0, 3), min_size=1, max_size=3),
+    offsets=st.lists(st.integers(-2, 2), min_size=3, max_size=3),
+)
+async def test_an_append_on_read_versions_writes_only_if_no_read_stream_moved(
+    db: Database, heads: list[int], offsets: list[int]
+) -> None:
+    """Streams at drawn versions (0: none yet), each read at its version plus a drawn offset:
+    the append writes its event and its command iff every offset is 0; else it raises
+    ReadStreamsMoved and writes nothing. A repeated command id still gets its first result."""
+    conn = await database.connect(db.app_url)
+    try:
+        read: dict[str, int] = {}
+        for n, head in enumerate(heads):
+            stream = f"read-{uuid.uuid4()}"
+            if head:
+                events = [new_event(k) for k in range(head)]
+                await store.append(conn, stream, NO_STREAM, events, command_id=None, metadata=META)
+            read[stream] = head + offsets[n]
+        target, command_id = f"s-{uuid.uuid4()}", uuid.uuid4()
+        record = store.CommandRecord(organisation_id="org-a", command_type="Note", fingerprint=None)
+
+        async def append() -> store.AppendResult:
+            return await store.append(
+                conn,
+                target,
+                NO_STREAM,
+                [new_event(1)],
+                command_id=command_id,
+                metadata=META,
+                command=record,
+                read_versions=read,
+            )
+
+        written = """SELECT (SELECT count(*) FROM events WHERE stream_id = $1),
+                            (SELECT count(*) FROM commands WHERE command_id = $2)"""
+        if all(offsets[n] == 0 for n in range(len(heads))):
+            first = await append()
+            assert (first.version, first.duplicate) == (1, False)
+            assert tuple(await conn.fetchrow(written, target, command_id)) == (1, 1)
+            # A read stream moves: the retry is still answered by the first result.
+            await store.append(
+                conn, next(iter(read)), ANY, [new_event(9)], command_id=None, metadata=META
+            )
+            again = await append()
+            assert (again.version, again.event_ids, again.duplicate) == (1, first.event_ids, True)
+        else:
+            with pytest.raises(ReadStreamsMoved) as moved:
+                await append()
+            assert set(moved.value.stream_ids) == set(read)
+            assert tuple(await conn.fetchrow(written, target, command_id)) == (0, 0)
+    finally:
+        await conn.close()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from events.frozen import maker, replace
 from events.messages import Event
+from events.promise import positions
 from events.promise.content import RevisionContent
 from events.promise.events import (
     ActivityPerformed,
@@ -252,8 +253,9 @@ class PromiseState:
     """Places linked to shared places after they were registered (LinkSharedPlace)."""
 
     def activity(self, record_id: str) -> ActivityRecord | None:
-        """The activity record with `record_id`, if any."""
-        return next((a for a in self.activities if a.record_id == record_id), None)
+        """The activity record with `record_id`, if any (found by `positions`, not a scan)."""
+        at = positions.position(self.activities, record_id)
+        return None if at is None else self.activities[at]
 
     def follow_up(self, report_id: str) -> FollowUpReport | None:
         """The follow-up with `report_id`, if any."""
@@ -487,11 +489,12 @@ def _retired(state: PromiseState, stage: str, last_day: dt.date | None = None) -
 def _record_event(state: PromiseState, event: Event) -> PromiseState:
     match event:
         case ActivityPerformed():
-            return replace(state, activities=(*state.activities, _performed(event)))
+            return replace(state, activities=_appended(state.activities, (_performed(event),)))
         case ActivityRecordCorrected() | ActivityRecordVoided():
-            old = state.activity(event.record_id)
-            if old is None:
+            at = positions.position(state.activities, event.record_id)
+            if at is None:
                 return state
+            old = state.activities[at]
             if isinstance(event, ActivityRecordVoided):
                 new = replace(old, voided=True)
                 state = _released(state, event.record_id)
@@ -509,7 +512,10 @@ def _record_event(state: PromiseState, event: Event) -> PromiseState:
                         else tuple(sys.intern(c) for c in event.also_counts_for)
                     ),
                 )
-            return replace(state, activities=_upsert(state.activities, lambda a: a.record_id, new))
+            records = state.activities
+            changed = (*records[:at], new, *records[at + 1 :])
+            positions.replaced(records, changed)
+            return replace(state, activities=changed)
         case ActivityPlanned():
             plan = Plan(
                 plan_id=event.plan_id,
@@ -733,9 +739,18 @@ def evolve_promise_all(state: PromiseState, events: Iterable[Event]) -> PromiseS
             run.append(_performed(event))
             continue
         if run:
-            state = replace(state, activities=(*state.activities, *run))
+            state = replace(state, activities=_appended(state.activities, run))
             run = []
         state = evolve_promise(state, event)
     if run:
-        state = replace(state, activities=(*state.activities, *run))
+        state = replace(state, activities=_appended(state.activities, run))
     return state
+
+
+def _appended(
+    records: tuple[ActivityRecord, ...], new: Sequence[ActivityRecord]
+) -> tuple[ActivityRecord, ...]:
+    """`records` with `new` after them (their positions kept with them: `positions`)."""
+    longer = (*records, *new)
+    positions.extended(records, longer)
+    return longer

@@ -184,7 +184,12 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 APPEND = """
 SELECT new_version, event_ids, duplicate
+FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"""
+
+APPEND_ON_READ = """
+SELECT new_version, event_ids, duplicate
 FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"""
+"""APPEND on condition that the streams read are where they were read (migration 0016)."""
 
 EVENT_COLUMNS = """e.id, e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
     jsonb_send(p.data), jsonb_send(e.metadata), e.occurred_at, e.recorded_at"""
@@ -310,7 +315,7 @@ async def append(
     read = read_versions or {}
     try:
         row = await conn.fetchrow(
-            APPEND,
+            APPEND_ON_READ if read else APPEND,
             stream_id,
             expected_version,
             command_id,
@@ -324,8 +329,7 @@ async def append(
             command.organisation_id if command else "",
             command.command_type if command else "",
             command.fingerprint if command else None,
-            list(read) if read else None,
-            list(read.values()) if read else None,
+            *((list(read), list(read.values())) if read else ()),
         )
     except asyncpg.PostgresError as exc:
         if getattr(exc, "sqlstate", None) == "SV001":

@@ -140,8 +140,12 @@ async def test_records_corrected_and_voided_batch_by_batch_keep_rows_and_documen
 
 
 async def test_migration_0009_moves_the_records_of_earlier_documents_into_rows(
-    server_url: str, tmp_path: Path
+    server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The records are written by today's dispatcher into the schema before 0009: one that
+    # keeps no states appends as that schema's append_events takes it (without the read
+    # versions of migration 0016).
+    monkeypatch.setenv("SAMVERKAN_STATE_CACHE", "0")
     created = await create_database(server_url, migrate=False)
     try:
         await database.migrate(created.admin_url, migrations_before(9, tmp_path / "before"))

@@ -388,7 +388,7 @@ async def test_a_command_on_a_cached_stream_is_one_append_and_its_retry_one_read
                 conn.add_query_logger(lambda q: sent.append(q.query))
         command = record("r-second")
         first = await d.dispatch(command)
-        assert sent == [store.APPEND]
+        assert sent == [store.APPEND_ON_READ]
         sent.clear()
         again = await d.dispatch(command)
         assert sent == [READ_STREAMS, store.EVENT_TYPES_OF]

@@ -11,7 +11,9 @@ directory without reading anything, and appended on condition that the directory
 erasures stream are still at the versions they were read at (`store.append`'s
 `read_versions`): one round trip. Anything else (a stream not cached, a command that reads
 other streams, a refusal, nothing to append, a conflict, something moved) reads and decides
-as above, so a refusal is always decided on a fresh read.
+as above, so a refusal is always decided on a fresh read. A stream whose last read here found
+events another process wrote is read first until a read finds none: where several processes
+write the same streams, deciding on the cached state would mostly cost a refused append.
 
 A command id is the caller's idempotency key, kept per organisation with a fingerprint of the
 command it was used for (see `dispatch` for why it is looked up where it is).
@@ -93,9 +95,26 @@ class StateCache:
     epoch: int = 0
     erasures_seen: int = 0
     _states: OrderedDict[str, tuple[int, Any]] = field(default_factory=OrderedDict)
+    _elsewhere: set[str] = field(default_factory=set)
+    """Cached streams whose last read here found events another writer appended."""
 
     def __len__(self) -> int:
         return len(self._states)
+
+    def __contains__(self, stream_id: str) -> bool:
+        return stream_id in self._states
+
+    def written_elsewhere(self, stream_id: str) -> bool:
+        """Whether the last read of the cached stream found events written by another process:
+        a command deciding on the cached state alone would most likely conflict."""
+        return stream_id in self._elsewhere
+
+    def read(self, stream_id: str, found_new: bool) -> None:
+        """Note what a read of a cached stream after its cached version found."""
+        if found_new and stream_id in self._states:
+            self._elsewhere.add(stream_id)
+        else:
+            self._elsewhere.discard(stream_id)
 
     def get(self, stream_id: str) -> tuple[int, Any] | None:
         """The cached (version, state) of a stream, marked as recently used."""
@@ -114,16 +133,17 @@ class StateCache:
         self._states[stream_id] = (version, state)
         self._states.move_to_end(stream_id)
         while len(self._states) > self.size:
-            self._states.popitem(last=False)
+            self._elsewhere.discard(self._states.popitem(last=False)[0])
 
     def drop(self, stream_id: str) -> None:
         """Forget a stream's state."""
         self._states.pop(stream_id, None)
+        self._elsewhere.discard(stream_id)
 
     def erased(self, stream_ids: Sequence[str]) -> None:
         """Forget the streams named by erasures, and refuse states folded before it."""
         for stream_id in stream_ids:
-            self._states.pop(stream_id, None)
+            self.drop(stream_id)
         self.epoch += 1
 
 
@@ -283,6 +303,7 @@ class Dispatcher:
         turn. The fourth value is the cache epoch the state was read in (a state cached later
         must carry it)."""
         epoch = self.cache.epoch
+        cached = stream_id in self.cache
         version, state = await self._start(conn, decider, stream_id)
         directory_at = self._directory_state, self._directory_version
         parts: tuple[list[store.StoredEvent], ...] = ([], [], [])
@@ -312,6 +333,8 @@ class Dispatcher:
             epoch = self.cache.epoch
             state, version = await self.load(conn, decider, stream_id)
             return state, version, await self.context(conn), epoch, None
+        if cached:
+            self.cache.read(stream_id, bool(new))
         state, version = self._advance(decider, stream_id, (state, version), new, epoch)
         context = self._context_with(directory_at, directory, epoch)
         return state, version, context, epoch, earlier
@@ -467,6 +490,8 @@ class Dispatcher:
         cached = self.cache.get(to.stream_id)
         if cached is None or to.decider.links(to.command):
             return None
+        if self.cache.written_elsewhere(to.stream_id):
+            return None  # it would most likely conflict: read first
         epoch = self.cache.epoch
         version, state = cached
         context = DecisionContext(directory=self._directory_state)

@@ -201,6 +201,47 @@ async def test_a_version_conflict_keeps_the_cached_state_and_the_retry_reads_onl
     assert await assert_cache_equals_the_log(first, pools[0]) == outcome.version
 
 
+def asyncpg_introspection(query: str) -> bool:
+    """asyncpg's own look-up of the types a statement uses, once per connection and type."""
+    return "typeinfo_tree" in query or "set_config('jit'" in query
+
+
+async def test_a_stream_another_process_writes_is_read_first_until_a_read_finds_nothing_new(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+) -> None:
+    """Deciding on the cached state pays off only if nobody else wrote the stream: after a read
+    found another process's events, the next command reads before it decides (no append sent
+    only to be refused); once a read finds nothing new, commands append unread again."""
+    first, second = dispatcher(pools[0]), dispatcher(pools[1])
+    await in_force_promise(first)
+    sent: list[str] = []
+    held = [await pools[0].acquire() for _ in range(4)]  # every connection the pool has
+    for conn in held:
+        conn.add_query_logger(lambda q: sent.append(q.query))
+        await pools[0].release(conn)
+
+    async def statements(record_id: str) -> list[str]:
+        sent.clear()
+        await first.dispatch(record(record_id))
+        return [
+            {READ_STREAMS: "read", store.APPEND: "append", store.APPEND_ON_READ: "unread"}.get(q, q)
+            for q in sent
+            if not asyncpg_introspection(q)
+        ]
+
+    # "unread": the append of a command decided on the cached state, conditional on its reads.
+    assert await statements("r-1") == ["unread"]
+    await second.dispatch(record("r-other-1"))
+    assert await statements("r-2") == ["unread", "read", "append"]  # refused, read, appended
+    await second.dispatch(record("r-other-2"))
+    assert await statements("r-3") == ["read", "append"]  # read first: nothing refused
+    assert await statements("r-4") == ["read", "append"]  # the read found nothing new
+    assert await statements("r-5") == ["unread"]
+    assert await assert_cache_equals_the_log(first, pools[0]) == await store.stream_version(
+        pools[0], KEY
+    )
+
+
 async def test_an_erasure_by_another_process_is_never_served_from_the_cache_or_a_snapshot(
     pools: tuple[asyncpg.Pool, asyncpg.Pool], fresh_db: Database
 ) -> None:

@@ -161,11 +161,13 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.web.app import Services, create_app
+    from service.web.public import templates
     from service.workers import collect_less, freeze_startup
 
     collect_less()  # the dispatcher's state cache, and in dev mode the workers, as in a worker
 
     async def ready(_: Services) -> None:
+        templates.compile_all()  # not inside the first page requests
         freeze_startup()
 
     if args.dev:

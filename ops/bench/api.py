@@ -238,12 +238,14 @@ def serve(url: str, data_dir: Path, port: int) -> None:
     from service import database
     from service.settings import Settings
     from service.web.app import Services, create_app
+    from service.web.public import templates
     from service.workers import collect_less, freeze_startup
 
     collect_less()  # as `samverkan serve` does
 
     async def ready(_: Services) -> None:
-        freeze_startup()  # as `samverkan serve` does
+        templates.compile_all()  # as `samverkan serve` does
+        freeze_startup()
 
     settings = Settings(
         database_url=url,

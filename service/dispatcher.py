@@ -480,7 +480,7 @@ class Dispatcher:
         )
 
     async def _on_cached_state(self, conn: asyncpg.Connection, to: _Dispatch) -> Outcome | None:
-        """`command` decided on the stream's cached state and the cached directory, and
+        """The command decided on its stream's cached state and the cached directory, and
         appended on condition that neither its stream, the directory nor the erasures moved
         since they were read: one round trip, nothing read before it. None when it cannot be
         (the stream is not cached, the command reads other streams, the cached state refuses

@@ -28,7 +28,8 @@ class Identified(Protocol):
 
 
 KEPT = 4096
-"""Tuples whose positions are kept (the dispatcher's cached promises, with room to spare)."""
+"""Tuples whose positions are kept, the least recently indexed or handed on dropped first (a
+dropped one costs one pass on its next lookup)."""
 
 SCANNED_BELOW = 16
 """Tuples shorter than this are scanned: a dict is no cheaper than a scan this short."""

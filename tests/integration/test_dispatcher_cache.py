@@ -201,9 +201,10 @@ async def test_a_version_conflict_keeps_the_cached_state_and_the_retry_reads_onl
     assert await assert_cache_equals_the_log(first, pools[0]) == outcome.version
 
 
-def asyncpg_introspection(query: str) -> bool:
-    """asyncpg's own look-up of the types a statement uses, once per connection and type."""
-    return "typeinfo_tree" in query or "set_config('jit'" in query
+def ours(sent: list[str]) -> list[str]:
+    """The statements sent, without asyncpg's own look-up of the types a statement uses (once
+    per connection and type, on whichever connection the pool hands out first)."""
+    return [q for q in sent if "typeinfo_tree" not in q and "set_config('jit'" not in q]
 
 
 async def test_a_stream_another_process_writes_is_read_first_until_a_read_finds_nothing_new(
@@ -225,8 +226,7 @@ async def test_a_stream_another_process_writes_is_read_first_until_a_read_finds_
         await first.dispatch(record(record_id))
         return [
             {READ_STREAMS: "read", store.APPEND: "append", store.APPEND_ON_READ: "unread"}.get(q, q)
-            for q in sent
-            if not asyncpg_introspection(q)
+            for q in ours(sent)
         ]
 
     # "unread": the append of a command decided on the cached state, conditional on its reads.
@@ -429,10 +429,10 @@ async def test_a_command_on_a_cached_stream_is_one_append_and_its_retry_one_read
                 conn.add_query_logger(lambda q: sent.append(q.query))
         command = record("r-second")
         first = await d.dispatch(command)
-        assert sent == [store.APPEND_ON_READ]
+        assert ours(sent) == [store.APPEND_ON_READ]
         sent.clear()
         again = await d.dispatch(command)
-        assert sent == [READ_STREAMS, store.EVENT_TYPES_OF]
+        assert ours(sent) == [READ_STREAMS, store.EVENT_TYPES_OF]
         assert again.duplicate and again.event_ids == first.event_ids
         assert await assert_cache_equals_the_log(d, pool) == first.version
     finally:

@@ -42,8 +42,9 @@ def compile_all() -> int:
     """Compile every template now (they are kept in the environment); how many there are.
 
     A process about to serve calls this once: compiled on first use, the pages' templates
-    cost a new process 0.1-0.25 s of CPU inside its first page requests, just when a cold
-    process has the most to do (`samverkan serve`'s start; see ops/bench/README.md)."""
+    cost a new process 0.09 s of CPU (on an idle machine; more on a busy one) inside its first
+    page requests, just when a cold process has the most to do (`samverkan serve`'s start;
+    see ops/bench/README.md)."""
     env = environment()
     names = env.list_templates()
     for name in names:

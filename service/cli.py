@@ -160,20 +160,16 @@ def _bench_checkout() -> Path:
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.web.app import Services, create_app
-    from service.web.public import templates
-    from service.workers import collect_less, freeze_startup
+    from service.web.app import create_app
+    from service.web.warm import before_serving
+    from service.workers import collect_less
 
     collect_less()  # the dispatcher's state cache, and in dev mode the workers, as in a worker
-
-    async def ready(_: Services) -> None:
-        templates.compile_all()  # not inside the first page requests
-        freeze_startup()
 
     if args.dev:
         settings = replace(settings, dev=True)
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
-    app = create_app(settings, run_workers=not args.no_workers, on_ready=ready)
+    app = create_app(settings, run_workers=not args.no_workers, on_ready=before_serving)
     print(f"Samverkan serves GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
     if settings.dev:
         print(

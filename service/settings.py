@@ -87,6 +87,9 @@ class Settings:
     kept_answers_mb: int = 32
     """MiB of anonymous GraphQL answers an API process keeps to send again while what they
     read stands (`SAMVERKAN_KEPT_ANSWERS_MB`; 0: none kept)."""
+    warm_up: int = 10
+    """How many copies of its warm-up requests `samverkan serve` sends at once before it
+    listens (`SAMVERKAN_WARM_UP`, 0 to 64; 0: none; the default is the pool's size)."""
 
     @property
     def base_url(self) -> str:
@@ -145,7 +148,19 @@ class Settings:
             session_recheck_s=session_recheck_s,
             expiry_interval_s=_expiry_interval(env),
             kept_answers_mb=_kept_answers_mb(env),
+            warm_up=_warm_up(env),
         )
+
+
+def _warm_up(env: Mapping[str, str]) -> int:
+    """SAMVERKAN_WARM_UP: copies of the warm-up requests sent at once (0 to 64; 0: none)."""
+    try:
+        copies = int(env.get("SAMVERKAN_WARM_UP", "10"))
+    except ValueError as exc:
+        raise SettingsError("SAMVERKAN_WARM_UP must be a whole number") from exc
+    if not 0 <= copies <= 64:
+        raise SettingsError("SAMVERKAN_WARM_UP must be between 0 and 64")
+    return copies
 
 
 def _kept_answers_mb(env: Mapping[str, str]) -> int:

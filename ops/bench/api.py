@@ -237,15 +237,11 @@ def serve(url: str, data_dir: Path, port: int) -> None:
 
     from service import database
     from service.settings import Settings
-    from service.web.app import Services, create_app
-    from service.web.public import templates
-    from service.workers import collect_less, freeze_startup
+    from service.web.app import create_app
+    from service.web.warm import before_serving
+    from service.workers import collect_less
 
     collect_less()  # as `samverkan serve` does
-
-    async def ready(_: Services) -> None:
-        templates.compile_all()  # as `samverkan serve` does
-        freeze_startup()
 
     settings = Settings(
         database_url=url,
@@ -261,7 +257,7 @@ def serve(url: str, data_dir: Path, port: int) -> None:
             Route(PLAIN_RECORD_PATH, plain_record_activity, methods=["POST"]),
             Route(PLAIN_304_PATH, plain_not_modified, methods=["GET"]),
         ],
-        on_ready=ready,
+        on_ready=before_serving,  # as `samverkan serve` does
     )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
 

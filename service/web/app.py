@@ -80,7 +80,7 @@ def create_app(
     *,
     run_workers: bool = True,
     extra_routes: list[BaseRoute] | None = None,
-    on_ready: Callable[[Services], Awaitable[None]] | None = None,
+    on_ready: Callable[[Starlette, Services], Awaitable[object]] | None = None,
 ) -> Starlette:
     """Build the app: health, readiness, metrics and GraphQL, with workers when asked."""
     domain = build_domain()
@@ -110,7 +110,7 @@ def create_app(
         async with _services(settings, registry, run_workers) as services:
             holder["services"] = services
             if on_ready is not None:
-                await on_ready(services)
+                await on_ready(app, services)
             yield {"services": services}
 
     routes: list[BaseRoute] = [

@@ -27,6 +27,7 @@ import pytest
 import uvicorn
 import websockets
 from joserfc.jwk import RSAKey
+from starlette.applications import Starlette
 
 from events.messages import Principal
 from events.promise.commands import AddFocusArea, DraftPromise, ProposePromise
@@ -127,7 +128,7 @@ async def serve(
     served = SsoApp(url=f"http://127.0.0.1:{port}", clock=clock)
     async with httpx.AsyncClient() as keys_http:
 
-        async def on_ready(services: Services) -> None:
+        async def on_ready(_: Starlette, services: Services) -> None:
             services.bearer = BearerValidator(
                 load_registry(registry_path), JwksCache(keys_http), clock=clock
             )

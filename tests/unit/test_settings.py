@@ -80,3 +80,18 @@ def test_kept_answers_default_to_32_mib_and_zero_keeps_none() -> None:
 def test_unusable_kept_answer_budgets_are_a_clear_settings_error(value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({"SAMVERKAN_KEPT_ANSWERS_MB": value})
+
+
+def test_the_warm_up_defaults_to_ten_copies_at_once_and_zero_turns_it_off() -> None:
+    assert Settings.from_env({}).warm_up == 10
+    assert Settings.from_env({"SAMVERKAN_WARM_UP": "0"}).warm_up == 0
+    assert Settings.from_env({"SAMVERKAN_WARM_UP": "64"}).warm_up == 64
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("many", "whole number"), ("-1", "between 0 and 64"), ("65", "between 0 and 64")],
+)
+def test_unusable_warm_up_counts_are_a_clear_settings_error(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({"SAMVERKAN_WARM_UP": value})

@@ -9,11 +9,12 @@ on two cores) the first three seconds held the whole run's p99.
 
 `warm_up` sends the anonymous requests a node serves most, through the whole application (the
 middleware, the routes, the pooled connections) without a socket: the published promise list,
-one promise by GraphQL, its page (plain and conditional), the public index and the open-data
-promise file. It runs `parallel` copies at once so that as many pooled connections as that
-prepare their statements. It reads only what anyone may read and writes nothing; on an empty
-database it warms the same paths with empty answers. Each request carries the request id
-`warm-up-…` in the access log and counts in /metrics like any other.
+the first two listed promises by GraphQL and their pages (plain, then conditional on the ETag
+the first answer gave), the public index and the open-data promise file. It runs `parallel`
+copies at once so that as many pooled connections as that prepare their statements. It reads
+only what anyone may read and writes nothing; on an empty database it warms the same paths
+with empty answers. Each request carries the request id `warm-up-…` in the access log and
+counts in /metrics like any other.
 
 `before_serving` is what `samverkan serve` (and the API benchmark's server, as it) does once
 its services are up and before it listens: compile the public templates, warm up
@@ -51,6 +52,8 @@ PROMISE = """query Warm($id: ID!) { promise(id: $id) { id status title publicOnl
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """One in-process answer: status, headers (lower-case names), body."""
+
     status: int
     headers: dict[str, str]
     body: bytes
@@ -132,12 +135,17 @@ async def call(
 
 
 async def _round(app: ASGIApp, state: dict[str, Any], n: int) -> list[tuple[str, str, int]]:
-    """One copy of the warm-up's requests: each one's method, path and status."""
+    """One copy of the warm-up's requests: each one's method, path and status (500 for one
+    that raised: the error is logged and the warm-up goes on)."""
     answers: list[tuple[str, str, int]] = []
 
     async def go(method: str, path: str, **kw: Any) -> Answer:
         request_id = f"warm-up-{n}-{len(answers) + 1}"
-        answer = await call(app, state, method, path, request_id=request_id, **kw)
+        try:
+            answer = await call(app, state, method, path, request_id=request_id, **kw)
+        except Exception as exc:  # a failing page must not keep the node from serving
+            log.warning("warm-up request %s %s failed: %r", method, path, exc)
+            answer = Answer(500, {}, b"")
         answers.append((method, path, answer.status))
         return answer
 

@@ -44,6 +44,8 @@ PROMISE_LIST = """query Warm { promises(first: 20) {
   promises { id title periodLabel publicOnly status
     progress { commitmentId achieved target status colour } }
   pageInfo { endCursor hasNextPage } } }"""
+WARM_UP_S = 30.0
+"""The longest a warm-up may take: a database that hangs delays the start, never stops it."""
 PROMISES = 2
 """Listed promises whose GraphQL answer and page (plain and conditional) each copy asks for."""
 PROMISE = """query Warm($id: ID!) { promise(id: $id) { id status title publicOnly
@@ -61,11 +63,13 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Warmed:
-    """What a warm-up did: each request's method, path and answer status, and the seconds the
-    whole took."""
+    """What a warm-up did: each answered request's method, path and status, and the seconds
+    the whole took."""
 
     answers: tuple[tuple[str, str, int], ...]
     seconds: float
+    finished: bool = True
+    """False when the timeout cancelled requests still unanswered."""
 
     @property
     def answered(self) -> int:
@@ -134,10 +138,20 @@ async def call(
     return Answer(status, answer_headers, b"".join(chunks))
 
 
-async def _round(app: ASGIApp, state: dict[str, Any], n: int) -> list[tuple[str, str, int]]:
-    """One copy of the warm-up's requests: each one's method, path and status (500 for one
-    that raised: the error is logged and the warm-up goes on)."""
-    answers: list[tuple[str, str, int]] = []
+def _listed(answer: Answer) -> list[str]:
+    """The promise ids a promise-list answer names (none when it is not one)."""
+    try:
+        page = orjson.loads(answer.body)["data"]["promises"]["promises"]
+        return [str(p["id"]) for p in page]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return []
+
+
+async def _round(
+    app: ASGIApp, state: dict[str, Any], n: int, answers: list[tuple[str, str, int]]
+) -> None:
+    """One copy of the warm-up's requests, each one's method, path and status appended to
+    `answers` (500 for one that raised: the error is logged and the warm-up goes on)."""
 
     async def go(method: str, path: str, **kw: Any) -> Answer:
         request_id = f"warm-up-{n}-{len(answers) + 1}"
@@ -156,28 +170,33 @@ async def _round(app: ASGIApp, state: dict[str, Any], n: int) -> list[tuple[str,
         }
 
     listed = await go("POST", "/graphql", **graphql(PROMISE_LIST))
-    promises = (
-        ((orjson.loads(listed.body).get("data") or {}).get("promises") or {}).get("promises")
-        if listed.status == 200
-        else None
-    ) or []
     await go("GET", "/p/")
     await go("GET", "/open-data/promises.csv")
-    for promise in promises[:PROMISES]:
-        await go("POST", "/graphql", **graphql(PROMISE, {"id": promise["id"]}))
-        page = await go("GET", f"/p/{promise['id']}")
+    for promise_id in _listed(listed)[:PROMISES]:
+        await go("POST", "/graphql", **graphql(PROMISE, {"id": promise_id}))
+        page = await go("GET", f"/p/{promise_id}")
         if etag := page.headers.get("etag"):
-            await go("GET", f"/p/{promise['id']}", headers={"if-none-match": etag})
-    return answers
+            await go("GET", f"/p/{promise_id}", headers={"if-none-match": etag})
 
 
-async def warm_up(app: ASGIApp, state: dict[str, Any], *, parallel: int) -> Warmed:
-    """Send `parallel` copies of the warm-up's requests at once through `app`."""
+async def warm_up(
+    app: ASGIApp, state: dict[str, Any], *, parallel: int, timeout: float = WARM_UP_S
+) -> Warmed:
+    """Send `parallel` copies of the warm-up's requests at once through `app`; after
+    `timeout` seconds whatever has not been answered is cancelled (and logged)."""
     started = time.perf_counter()
-    done = await asyncio.gather(*(_round(app, state, n) for n in range(max(1, parallel))))
+    answers: list[list[tuple[str, str, int]]] = [[] for _ in range(max(1, parallel))]
+    rounds = [asyncio.ensure_future(_round(app, state, n, a)) for n, a in enumerate(answers)]
+    _, late = await asyncio.wait(rounds, timeout=timeout)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*rounds, return_exceptions=True)
+    if late:
+        log.warning("warm-up stopped after %.0f s: %d copies unfinished", timeout, len(late))
     return Warmed(
-        answers=tuple(a for answers in done for a in answers),
+        answers=tuple(a for copy in answers for a in copy),
         seconds=time.perf_counter() - started,
+        finished=not late,
     )
 
 

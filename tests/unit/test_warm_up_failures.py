@@ -3,6 +3,7 @@ never kept from serving by the pages it warms."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -60,3 +61,28 @@ async def test_failing_warm_up_requests_are_logged_as_500_and_the_rest_still_run
     assert len(failed) == 3 and all(
         "a resolver's bug" in m or "a template's bug" in m for m in failed
     )
+
+
+async def test_a_warm_up_that_hangs_is_cancelled_at_its_timeout_with_what_was_answered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def hangs(request: Request) -> PlainTextResponse:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    app = Starlette(routes=[Route("/graphql", graphql, methods=["POST"]), Route("/p/", hangs)])
+    with caplog.at_level(logging.WARNING, logger="service.web.warm"):
+        warmed = await warm_up(app, {}, parallel=2, timeout=0.2)
+    assert not warmed.finished
+    assert list(warmed.answers) == [("POST", "/graphql", 200)] * 2
+    assert any("2 copies unfinished" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_answer_that_is_not_a_promise_list_warms_no_promise() -> None:
+    async def html(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("<html>")
+
+    app = Starlette(routes=[Route("/graphql", html, methods=["POST"])])
+    warmed = await warm_up(app, {}, parallel=1)
+    assert warmed.finished
+    assert [path for _, path, _ in warmed.answers] == ["/graphql", "/p/", "/open-data/promises.csv"]

@@ -152,26 +152,25 @@ class Settings:
         )
 
 
+def _whole(env: Mapping[str, str], name: str, default: int, top: int, unit: str = "") -> int:
+    """A whole number from 0 to `top` in `name`, or a clear settings error."""
+    try:
+        value = int(env.get(name, str(default)))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number{unit}") from exc
+    if not 0 <= value <= top:
+        raise SettingsError(f"{name} must be between 0 and {top}")
+    return value
+
+
 def _warm_up(env: Mapping[str, str]) -> int:
     """SAMVERKAN_WARM_UP: copies of the warm-up requests sent at once (0 to 64; 0: none)."""
-    try:
-        copies = int(env.get("SAMVERKAN_WARM_UP", "10"))
-    except ValueError as exc:
-        raise SettingsError("SAMVERKAN_WARM_UP must be a whole number") from exc
-    if not 0 <= copies <= 64:
-        raise SettingsError("SAMVERKAN_WARM_UP must be between 0 and 64")
-    return copies
+    return _whole(env, "SAMVERKAN_WARM_UP", 10, 64)
 
 
 def _kept_answers_mb(env: Mapping[str, str]) -> int:
     """SAMVERKAN_KEPT_ANSWERS_MB: MiB of kept anonymous answers (0 to 4096; 0: none)."""
-    try:
-        mb = int(env.get("SAMVERKAN_KEPT_ANSWERS_MB", "32"))
-    except ValueError as exc:
-        raise SettingsError("SAMVERKAN_KEPT_ANSWERS_MB must be a whole number of MiB") from exc
-    if not 0 <= mb <= 4096:
-        raise SettingsError("SAMVERKAN_KEPT_ANSWERS_MB must be between 0 and 4096")
-    return mb
+    return _whole(env, "SAMVERKAN_KEPT_ANSWERS_MB", 32, 4096, " of MiB")
 
 
 def _expiry_interval(env: Mapping[str, str]) -> float:

@@ -87,10 +87,10 @@ class Settings:
     kept_answers_mb: int = 32
     """MiB of anonymous GraphQL answers an API process keeps to send again while what they
     read stands (`SAMVERKAN_KEPT_ANSWERS_MB`; 0: none kept)."""
-    warm_up: int = 2
+    warm_up: int = 10
     """How many copies of its warm-up requests `samverkan serve` sends at once before it
-    listens (`SAMVERKAN_WARM_UP`, 0 to 64; 0: none; the default warms the two connections
-    the pool opens at start)."""
+    listens (`SAMVERKAN_WARM_UP`, 0 to 64; 0: none; the default warms as many connections as
+    the pool holds)."""
 
     @property
     def base_url(self) -> str:
@@ -166,7 +166,7 @@ def _whole(env: Mapping[str, str], name: str, default: int, top: int, unit: str 
 
 def _warm_up(env: Mapping[str, str]) -> int:
     """SAMVERKAN_WARM_UP: copies of the warm-up requests sent at once (0 to 64; 0: none)."""
-    return _whole(env, "SAMVERKAN_WARM_UP", 2, 64)
+    return _whole(env, "SAMVERKAN_WARM_UP", 10, 64)
 
 
 def _kept_answers_mb(env: Mapping[str, str]) -> int:

@@ -82,8 +82,8 @@ def test_unusable_kept_answer_budgets_are_a_clear_settings_error(value: str, mes
         Settings.from_env({"SAMVERKAN_KEPT_ANSWERS_MB": value})
 
 
-def test_the_warm_up_defaults_to_two_copies_at_once_and_zero_turns_it_off() -> None:
-    assert Settings.from_env({}).warm_up == 2
+def test_the_warm_up_defaults_to_ten_copies_at_once_and_zero_turns_it_off() -> None:
+    assert Settings.from_env({}).warm_up == 10
     assert Settings.from_env({"SAMVERKAN_WARM_UP": "0"}).warm_up == 0
     assert Settings.from_env({"SAMVERKAN_WARM_UP": "64"}).warm_up == 64
 

@@ -72,7 +72,8 @@ async def test_a_warm_up_that_hangs_is_cancelled_at_its_timeout_with_what_was_an
 
     app = Starlette(routes=[Route("/graphql", graphql, methods=["POST"]), Route("/p/", hangs)])
     with caplog.at_level(logging.WARNING, logger="service.web.warm"):
-        warmed = await warm_up(app, {}, parallel=2, timeout=0.2)
+        async with asyncio.timeout(10):  # without its own timeout the warm-up would hang here
+            warmed = await warm_up(app, {}, parallel=2, timeout=0.2)
     assert not warmed.finished
     assert list(warmed.answers) == [("POST", "/graphql", 200)] * 2
     assert any("2 copies unfinished" in r.getMessage() for r in caplog.records)

@@ -190,7 +190,9 @@ async def warm_up(
     _, late = await asyncio.wait(rounds, timeout=timeout)
     for task in late:
         task.cancel()
-    await asyncio.gather(*rounds, return_exceptions=True)
+    for failed in await asyncio.gather(*rounds, return_exceptions=True):
+        if isinstance(failed, Exception):  # outside a request: not answered, not hidden either
+            log.warning("a warm-up copy failed: %r", failed)
     if late:
         log.warning("warm-up stopped after %.0f s: %d copies unfinished", timeout, len(late))
     return Warmed(

@@ -164,7 +164,8 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from service.web.warm import before_serving
     from service.workers import collect_less
 
-    collect_less()  # the dispatcher's state cache, and in dev mode the workers, as in a worker
+    # the dispatcher's state cache, and unless --no-workers the workers, as in a worker
+    collect_less(api_only=args.no_workers)
 
     if args.dev:
         settings = replace(settings, dev=True)

@@ -30,6 +30,16 @@ YOUNG_COLLECTION_AFTER = 10_000
 """New container objects (net of those freed) that make CPython collect its youngest
 generation (its default is 700)."""
 
+API_YOUNG_COLLECTION_AFTER = 100_000
+"""The same for an API process that runs no workers (`samverkan serve --no-workers`). Its
+young objects are mostly requests in flight, alive until their answer is sent and then freed
+by reference counting, not by a collection: fifty clients reading the promise list hold tens of
+thousands of decoded documents' objects at any moment, and at 10,000 a collection came every
+few requests and walked them (the API benchmark's list: 259 young and 86 middle collections in
+11 s, 2.3 s of the process's CPU, about a fifth). Above what requests in flight hold, only what
+outlives them (the dispatcher's cached states, kept answers, the rare reference cycle) brings
+a collection: none in the same 11 s."""
+
 MIDDLE_COLLECTION_EVERY = 2
 """Youngest-generation collections between two of the middle generation (CPython's default is
 10): what survives them is walked there once whichever the number, and at 2 each walk is short."""
@@ -38,12 +48,12 @@ FULL_COLLECTION_EVERY = 100
 """Middle-generation collections between two full ones (CPython's default is 10)."""
 
 
-def collect_less() -> None:
+def collect_less(*, api_only: bool = False) -> None:
     """Garbage-collection settings for a worker or API process (`samverkan worker`, `samverkan
-    serve`). Runners and dispatchers keep thousands of folded states (immutable, without
-    reference cycles) in their caches; while
-    the caches fill, CPython's default runs a full collection, which walks all of them, every
-    time the heap has grown by a quarter and ten younger collections have passed, and each one
+    serve`; `api_only` for `serve --no-workers`, see API_YOUNG_COLLECTION_AFTER). Runners and
+    dispatchers keep thousands of folded states (immutable, without reference cycles) in their
+    caches; while the caches fill, CPython's default runs a full collection, which walks all of
+    them, every time the heap has grown by a quarter and ten younger collections have passed, and each one
     stalls every runner of the process (measured: gen-2 pauses of 42-132 ms in the projection
     benchmark's 200 appends/s phase). Waiting for a hundred younger collections instead makes
     those pauses rarer; reference counting still frees everything folding replaces.
@@ -56,7 +66,8 @@ def collect_less() -> None:
     generation holds what survived those walks, which a runner filling its cache makes many:
     collected every tenth of them, as CPython's default, its walks took 20-28 ms in the
     projection benchmark's runner at 200 appends/s; every second one, they are short."""
-    gc.set_threshold(YOUNG_COLLECTION_AFTER, MIDDLE_COLLECTION_EVERY, FULL_COLLECTION_EVERY)
+    young = API_YOUNG_COLLECTION_AFTER if api_only else YOUNG_COLLECTION_AFTER
+    gc.set_threshold(young, MIDDLE_COLLECTION_EVERY, FULL_COLLECTION_EVERY)
 
 
 def freeze_startup() -> None:

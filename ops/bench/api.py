@@ -241,7 +241,7 @@ def serve(url: str, data_dir: Path, port: int) -> None:
     from service.web.warm import before_serving
     from service.workers import collect_less
 
-    collect_less()  # as `samverkan serve` does
+    collect_less(api_only=True)  # as `samverkan serve --no-workers` does (its worker runs apart)
 
     settings = Settings(
         database_url=url,

@@ -53,10 +53,11 @@ def collect_less(*, api_only: bool = False) -> None:
     serve`; `api_only` for `serve --no-workers`, see API_YOUNG_COLLECTION_AFTER). Runners and
     dispatchers keep thousands of folded states (immutable, without reference cycles) in their
     caches; while the caches fill, CPython's default runs a full collection, which walks all of
-    them, every time the heap has grown by a quarter and ten younger collections have passed, and each one
-    stalls every runner of the process (measured: gen-2 pauses of 42-132 ms in the projection
-    benchmark's 200 appends/s phase). Waiting for a hundred younger collections instead makes
-    those pauses rarer; reference counting still frees everything folding replaces.
+    them, every time the heap has grown by a quarter and ten younger collections have passed,
+    and each one stalls every runner of the process (measured: gen-2 pauses of 42-132 ms in the
+    projection benchmark's 200 appends/s phase). Waiting for a hundred younger collections
+    instead makes those pauses rarer; reference counting still frees everything folding
+    replaces.
 
     A request's or a batch's objects are freed by reference counting when it ends, but while
     it runs they count towards the youngest generation, and at CPython's default a collection

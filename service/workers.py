@@ -33,10 +33,10 @@ generation (its default is 700)."""
 API_YOUNG_COLLECTION_AFTER = 100_000
 """The same for an API process that runs no workers (`samverkan serve --no-workers`). Its
 young objects are mostly requests in flight, alive until their answer is sent and then freed
-by reference counting, not by a collection: fifty clients reading the promise list hold tens of
-thousands of decoded documents' objects at any moment, and at 10,000 a collection came every
-few requests and walked them (the API benchmark's list: 259 young and 86 middle collections in
-11 s, 2.3 s of the process's CPU, about a fifth). Above what requests in flight hold, only what
+by reference counting, not by a collection: fifty clients reading the promise list each hold
+the objects of the documents they decoded, and at 10,000 a collection came about every ninth
+request and walked them (the API benchmark's list: 259 young and 86 middle collections in 11 s,
+2.3 s of the process's CPU, about a fifth). Above what requests in flight hold, only what
 outlives them (the dispatcher's cached states, kept answers, the rare reference cycle) brings
 a collection: none in the same 11 s."""
 

@@ -87,3 +87,26 @@ async def test_an_answer_that_is_not_a_promise_list_warms_no_promise() -> None:
     warmed = await warm_up(app, {}, parallel=1)
     assert warmed.finished
     assert [path for _, path, _ in warmed.answers] == ["/graphql", "/p/", "/open-data/promises.csv"]
+
+
+async def test_a_copy_that_fails_outside_a_request_is_logged_and_the_answers_are_kept(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(answer: object) -> list[str]:
+        raise ValueError("a list the warm-up cannot read")
+
+    monkeypatch.setattr("service.web.warm._listed", unreadable)
+    with caplog.at_level(logging.WARNING, logger="service.web.warm"):
+        warmed = await warm_up(APP, {}, parallel=2)
+    assert warmed.finished
+    assert (
+        list(warmed.answers)
+        == [
+            ("POST", "/graphql", 200),
+            ("GET", "/p/", 200),
+            ("GET", "/open-data/promises.csv", 404),
+        ]
+        * 2
+    )
+    failed = [r.getMessage() for r in caplog.records if "a warm-up copy failed" in r.getMessage()]
+    assert len(failed) == 2 and all("a list the warm-up cannot read" in m for m in failed)

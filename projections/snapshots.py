@@ -7,7 +7,9 @@ hundreds of kilobytes, and jsonb would parse and print it on every write and rea
 Time travel to a log index starts from the newest snapshot at or before it and folds only the
 events after it; while it folds, it writes a snapshot at every SNAPSHOT_EVERY-th event of the
 stream it passes, so the first look at a long stream pays for the fold once and later looks do
-not.
+not. A dispatcher that does not hold a stream's state does the same when the stream has passed
+a multiple of SNAPSHOT_EVERY since its newest snapshot (`fold_to_head`): a node that starts
+cold, or evicted the state, folds at most SNAPSHOT_EVERY - 1 events past the newest one.
 
 A snapshot is stored under its decider's name and the shape of its state type (a digest of the
 type's JSON schema): a release that changes the state's fields never reads a snapshot written
@@ -51,7 +53,8 @@ WITH x AS (
     SELECT count(*)::integer AS n
     FROM erasures x JOIN log l ON l.log_index = x.log_index JOIN events e ON e.id = l.event_pk
     WHERE e.stream_id = $2)
-SELECT x.n, s.stream_version, s.log_index, s.state
+SELECT x.n, s.stream_version, s.log_index, s.state,
+    coalesce((SELECT h.version FROM streams h WHERE h.stream_id = $2), 0)
 FROM x LEFT JOIN LATERAL (
     SELECT s.stream_version, s.log_index, s.state FROM snapshots s
     WHERE s.name = $1 AND s.stream_id = $2 AND s.log_index <= $3 AND s.erasures = x.n
@@ -84,10 +87,17 @@ class Snapshot(Generic[S]):
 
 @dataclass(frozen=True, slots=True)
 class Found(Generic[S]):
-    """The newest usable snapshot at or before a log index, and the stream's erasure count."""
+    """The newest usable snapshot at or before a log index, the stream's erasure count, and
+    its version now (its events appended so far, sequenced or not)."""
 
     erasures: int
     snapshot: Snapshot[S] | None
+    head: int = 0
+
+    def due(self, every: int = SNAPSHOT_EVERY) -> bool:
+        """Whether a fold to the head would pass a snapshot not yet written."""
+        at = self.snapshot.stream_version if self.snapshot else 0
+        return self.head // every > at // every
 
 
 Fold = Callable[[S, Sequence[StoredEvent]], S]
@@ -151,8 +161,8 @@ async def newest(
     row = await conn.fetchrow(NEWEST, key(name, state_type), stream_id, log_index)
     assert row is not None
     if row[1] is None:
-        return Found(row[0], None)
-    return Found(row[0], Snapshot(row[1], row[2], decode(state_type, row[3])))
+        return Found(row[0], None, row[4])
+    return Found(row[0], Snapshot(row[1], row[2], decode(state_type, row[3])), row[4])
 
 
 async def write(
@@ -197,6 +207,36 @@ async def state_as_of(
 
     Starts from the newest valid snapshot and writes the snapshots due on the way.
     """
+    folded = await _folded(db, decider, state_type, fold, stream_id, log_index, every)
+    return folded[1] if folded else None
+
+
+async def fold_to_head(
+    db: asyncpg.Connection | asyncpg.Pool,
+    decider: Decider[S],
+    state_type: type[S],
+    fold: Fold[S],
+    stream_id: str,
+    every: int = SNAPSHOT_EVERY,
+) -> tuple[int, S] | None:
+    """(version, state) of `stream_id` after its last sequenced event; None when it has none.
+
+    As `state_as_of` at the end of the log: it starts from the newest valid snapshot and writes
+    the snapshots due on the way. Events appended but not yet sequenced are not folded: the
+    caller reads what follows the version.
+    """
+    return await _folded(db, decider, state_type, fold, stream_id, LAST_LOG_INDEX, every)
+
+
+async def _folded(
+    db: asyncpg.Connection | asyncpg.Pool,
+    decider: Decider[S],
+    state_type: type[S],
+    fold: Fold[S],
+    stream_id: str,
+    log_index: int,
+    every: int,
+) -> tuple[int, S] | None:
     async with _connection(db) as conn:
         if conn.is_in_transaction():  # the caller's transaction: read in it, write nothing
             return await _fold_as_of(conn, decider, state_type, fold, stream_id, log_index, 0)
@@ -212,7 +252,7 @@ async def _fold_as_of(
     stream_id: str,
     log_index: int,
     every: int,
-) -> S | None:
+) -> tuple[int, S] | None:
     found = await newest(conn, decider.name, state_type, stream_id, log_index)
     start = found.snapshot
     after = start.stream_version if start else 0
@@ -229,4 +269,4 @@ async def _fold_as_of(
                 await write(conn, decider.name, state_type, stream_id, found.erasures, due)
         except (asyncpg.ReadOnlySQLTransactionError, asyncpg.InsufficientPrivilegeError):
             pass  # a standby (or a role without write): the answer stands without them
-    return state
+    return (events[-1].stream_version if events else after), state

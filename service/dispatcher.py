@@ -23,7 +23,8 @@ with the version it was folded at: a command reads only the events after that ve
 them on, so the log stays the authority and a cached state is never taken for a later version.
 A successful append stores the new state at the new version; a conflict keeps the entry (still
 the fold at its version); any other failure drops it. A stream that is not cached starts from
-its newest snapshot (projections.snapshots).
+its newest snapshot (projections.snapshots); when it has since passed a multiple of
+`snapshot_every` events, it is folded as time travel folds it, writing the snapshots due.
 
 Erasure: a command reads the `erasures` stream past the last erasure the dispatcher has seen
 (one decided on the cached state appends only if there is none) and drops every stream named
@@ -218,6 +219,8 @@ class Dispatcher:
     directory: Decider[Any]
     registry: Registry
     state_cache_size: int = field(default_factory=state_cache_size)
+    snapshot_every: int = snapshots.SNAPSHOT_EVERY
+    """A cold load that would pass a multiple of this since the newest snapshot writes it."""
     _directory_state: Any = None
     _directory_version: int = 0
     _by_type: dict[type[Command], Decider[Any]] = field(default_factory=dict)
@@ -266,7 +269,18 @@ class Dispatcher:
         cached = self.cache.get(stream_id)
         if cached is not None:
             return cached
-        found = await snapshots.newest(conn, decider.name, type(decider.initial_state), stream_id)
+        state_type = type(decider.initial_state)
+        found = await snapshots.newest(conn, decider.name, state_type, stream_id)
+        if found.due(self.snapshot_every):
+            # A long stream past its newest snapshot: folded as time travel folds it, in one
+            # repeatable-read transaction that writes the snapshots due, so that the next cold
+            # start (another node, or this one after evicting it) folds less than
+            # `snapshot_every` events.
+            folded = await snapshots.fold_to_head(
+                conn, decider, state_type, self._fold(decider), stream_id, self.snapshot_every
+            )
+            if folded is not None:
+                return folded
         start = found.snapshot
         return (start.stream_version, start.state) if start else (0, decider.initial_state)
 
@@ -576,9 +590,8 @@ class Dispatcher:
                 except VersionConflict:
                     # The cached state is still the fold of the stream at its version: the
                     # next attempt reads only the events appended since. Dropped, it would
-                    # fold the whole stream again (no snapshot is written on this path), at a
-                    # cost that grows with the stream, under exactly the contention that
-                    # makes conflicts.
+                    # be read again from the newest snapshot (up to `snapshot_every` events
+                    # folded), under exactly the contention that makes conflicts.
                     if attempt + 1 == attempts:
                         raise
                     await asyncio.sleep(random.uniform(0, REDECIDE_PAUSE_S * 2**attempt))

@@ -42,6 +42,7 @@ from events.directory.decider import DIRECTORY_STREAM
 from events.log import store
 from events.messages import Event
 from events.promise.commands import AddCommitment, ProposePromise
+from events.promise.decider import PROMISE
 from events.promise.events import (
     ActivityPerformed,
     CommitmentAssessed,
@@ -545,6 +546,26 @@ async def time_travel(db: Db, stream: str, reps: int) -> tuple[float, int]:
     return median(times), count
 
 
+async def cold_loads(db: Db, stream: str, reps: int) -> tuple[float, float]:
+    """ms of a cold dispatcher's load of the long stream (a new dispatcher each time, as a node
+    that has just started): the first, which folds it from the log and writes the snapshots
+    due, and the median of those after it, each from the newest snapshot. Run before time
+    travel, which writes the same snapshots."""
+    domain = build_domain()
+    pool = await database.create_pool(db.app_url, min_size=1, max_size=1)
+    times = []
+    try:
+        async with pool.acquire() as conn:
+            for _ in range(reps + 1):
+                cold = domain.dispatcher(pool)
+                begin = time.perf_counter()
+                await cold.load(conn, PROMISE, stream)
+                times.append((time.perf_counter() - begin) * 1000)
+    finally:
+        await pool.close()
+    return times[0], median(times[1:])
+
+
 CHECKPOINT_NOW = """
 SELECT checkpoint FROM projection_state WHERE projection = $1 AND status = 'serving'"""
 
@@ -773,6 +794,12 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
         notes["peer"] = {"events_projected": peer_done, "limit_s": sizes.peer_seconds}
         say(f"  eventsourcing runner: {peer_done:,} events at {peer:,.0f}/s")
 
+        first_ms, later_ms = await cold_loads(db, loaded.long_stream, sizes.fold_reps)
+        notes["cold_dispatcher_load_ms"] = {
+            "first": round(first_ms, 2),
+            "later": round(later_ms, 2),
+        }
+        say(f"  cold dispatcher load: first {first_ms:.1f} ms, later {later_ms:.1f} ms")
         fold_ms, fold_events = await time_travel(db, loaded.long_stream, sizes.fold_reps)
         notes["time_travel_stream_events"] = fold_events
         say(f"  time travel over {fold_events} events: {fold_ms:.1f} ms")
@@ -918,6 +945,12 @@ async def run(argv: list[str] | None = None) -> int:
             f"lag: {run['appends']:,} appends launched at {run['achieved_rate']:,.0f}/s, "
             f"p50 {run['p50_ms']:.1f} ms, max {run['max_ms']:.1f} ms, missing {run['missing']}"
         )
+    cold = notes["cold_dispatcher_load_ms"]
+    print(
+        f"a cold dispatcher's load of the {notes['time_travel_stream_events']:,}-event stream: "
+        f"first {cold['first']:.1f} ms (folds it, writes its snapshots), later (new "
+        f"dispatchers) {cold['later']:.1f} ms (median); diagnostic, no target"
+    )
     print(f"total time {elapsed:.0f} s")
     out = write_results(
         args.results_dir,

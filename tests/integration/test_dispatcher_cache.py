@@ -32,6 +32,8 @@ from service.bootstrap import build_domain
 from service.demo.load import load_demo
 from service.dispatcher import READ_STREAMS, Dispatcher
 from tests.conftest import Database
+from tests.integration.test_activity_records import in_force_with_records
+from tests.integration.test_indicators import scenario as indicator_scenario
 from tests.integration.test_projections_promises import (
     AT,
     KEY,
@@ -45,6 +47,8 @@ from tests.integration.test_projections_promises import (
     sequence,
     setup_commands,
 )
+from tests.integration.test_situation import chain as situation_chain
+from tests.integration.test_walks import commands as walk_commands
 
 NAME = "Greta Exempelsdotter"
 """A person named in one activity report: erasure must take the name out of every state."""
@@ -79,7 +83,9 @@ async def pools(fresh_db: Database) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg
         await second.close()
 
 
-def dispatcher(pool: asyncpg.Pool, size: int = 100) -> Dispatcher:
+def dispatcher(
+    pool: asyncpg.Pool, size: int = 100, snapshot_every: int = snapshots.SNAPSHOT_EVERY
+) -> Dispatcher:
     d = build_domain().dispatcher(pool)
     return Dispatcher(
         pool=d.pool,
@@ -87,6 +93,7 @@ def dispatcher(pool: asyncpg.Pool, size: int = 100) -> Dispatcher:
         directory=d.directory,
         registry=d.registry,
         state_cache_size=size,
+        snapshot_every=snapshot_every,
     )
 
 
@@ -284,11 +291,19 @@ async def test_an_erasure_by_another_process_is_never_served_from_the_cache_or_a
     assert NAME not in plain(cached) and ERASED_TEXT in plain(cached)
     assert await assert_cache_equals_the_log(first, pools[0]) == named.version + 1
 
-    cold = dispatcher(pools[1])
+    await sequence(pools[0])
+    cold = dispatcher(pools[1], snapshot_every=4)
     async with pools[1].acquire() as conn:
         await cold.check_erasures(conn)
         state, _ = await cold.load(conn, PROMISE, KEY)
+        # The cold load wrote the snapshots due again, folded from the redacted payload (the
+        # stale one written above keeps its older erasure count and is never read).
+        states = await conn.fetch(
+            "SELECT state FROM snapshots WHERE stream_id = $1 AND erasures = 1", KEY
+        )
     assert NAME not in plain(state)
+    assert len(states) == await store.stream_version(pools[1], KEY) // 4
+    assert not any(NAME.encode() in row[0] for row in states)
 
 
 async def test_a_mandate_revoked_by_another_process_refuses_a_signature_on_the_cached_stream(
@@ -382,6 +397,63 @@ async def test_time_travel_with_and_without_snapshots_gives_equal_documents_at_e
         state, version = await cold.load(conn, PROMISE, KEY)
     assert version == len(positions)
     assert state == await folded(pools[0], KEY)
+
+
+async def test_a_cold_dispatcher_writes_a_long_streams_due_snapshots_and_the_next_starts_there(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+) -> None:
+    """A node that does not hold a stream's state folds it once, writing the snapshots due on
+    the way (as time travel does); a later cold start, on another node, reads the newest one
+    and folds only the events after it, to the same state."""
+    first = dispatcher(pools[0])
+    await in_force_promise(first)
+    for n in range(8):
+        await first.dispatch(record(f"r{n}"))
+    await sequence(pools[0])
+    length = await store.stream_version(pools[0], KEY)
+    assert length % 4 != 0  # the newest snapshot is short of the head: events follow it
+    async with pools[0].acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM snapshots") == 0
+        state, version = await dispatcher(pools[0], snapshot_every=4).load(conn, PROMISE, KEY)
+        written = await conn.fetch(
+            "SELECT stream_version FROM snapshots WHERE stream_id = $1 ORDER BY 1", KEY
+        )
+    assert (version, state) == (length, await folded(pools[0], KEY))
+    assert [r[0] for r in written] == list(range(4, length + 1, 4))
+
+    after = await first.dispatch(record("r-after"))  # appended, not sequenced
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+    async with pools[1].acquire() as conn:
+        conn.add_query_logger(lambda q: sent.append((q.query, tuple(q.args))))
+        state, version = await dispatcher(pools[1], snapshot_every=4).load(conn, PROMISE, KEY)
+    assert (version, state) == (after.version, await folded(pools[0], KEY))
+    queries = [q for q, _ in sent]
+    assert snapshots.READ_AFTER not in queries, "folded from the log, not from the snapshot"
+    reads = [args for q, args in sent if q == store.READ_STREAM]
+    assert reads == [(KEY, written[-1][0], 2**31 - 1)]  # only the events after the newest
+
+
+async def test_every_deciders_folded_demo_states_come_back_equal_from_a_snapshot(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+) -> None:
+    """A cold dispatcher writes snapshots of any decider's long stream and decides on what it
+    reads back: each state the demo folds to must survive the snapshot's encoding unchanged."""
+    d = dispatcher(pools[0])
+    await in_force_with_records(d)  # the demo, then a promise in force with its records
+    for command in (*walk_commands(), *situation_chain(), *indicator_scenario()):
+        await d.dispatch(command)
+    by_type = {t.__name__: decider for decider in d.deciders for t in decider.event_types}
+    seen = set()
+    for stream_id in await pools[0].fetch("SELECT stream_id FROM streams ORDER BY stream_id"):
+        events = await store.read_stream(pools[0], stream_id[0])
+        decider = by_type.get(events[0].type)
+        if decider is None:  # the erasure record's stream: no decider folds it
+            continue
+        state = d._fold(decider)(decider.initial_state, events)
+        raw = bytes(snapshots.encode(state))
+        assert snapshots.decode(type(decider.initial_state), raw) == state, stream_id[0]
+        seen.add(decider.name)
+    assert seen == {decider.name for decider in d.deciders}
 
 
 async def test_a_commands_read_of_its_streams_is_planned_once_per_connection_not_per_command(

@@ -98,3 +98,18 @@ def test_a_state_with_other_fields_has_another_snapshot_key_so_no_old_snapshot_i
     assert snapshots.key("promise", Before) != snapshots.key("promise", After)
     assert snapshots.key("promise", PromiseState) == snapshots.key("promise", PromiseState)
     assert snapshots.key("promise", PromiseState) != snapshots.key("agreement", PromiseState)
+
+
+def test_a_fold_to_the_head_writes_only_when_it_passes_a_multiple_not_yet_written() -> (
+    None
+):
+    def at(version: int) -> snapshots.Snapshot[None]:
+        return snapshots.Snapshot(version, 10 * version, None)
+
+    assert not snapshots.Found(0, None, 0).due(4)  # no stream
+    assert not snapshots.Found(0, None, 3).due(4)
+    assert snapshots.Found(0, None, 4).due(4)
+    assert not snapshots.Found(0, at(4), 7).due(4)  # the newest is the last multiple
+    assert snapshots.Found(0, at(4), 8).due(4)
+    assert snapshots.Found(0, at(200), 400).due()  # SNAPSHOT_EVERY
+    assert not snapshots.Found(0, at(200), 399).due()

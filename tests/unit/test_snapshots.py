@@ -100,9 +100,7 @@ def test_a_state_with_other_fields_has_another_snapshot_key_so_no_old_snapshot_i
     assert snapshots.key("promise", PromiseState) != snapshots.key("agreement", PromiseState)
 
 
-def test_a_fold_to_the_head_writes_only_when_it_passes_a_multiple_not_yet_written() -> (
-    None
-):
+def test_a_fold_to_the_head_writes_only_when_it_passes_a_multiple_not_yet_written() -> None:
     def at(version: int) -> snapshots.Snapshot[None]:
         return snapshots.Snapshot(version, 10 * version, None)
 

@@ -269,4 +269,8 @@ async def _fold_as_of(
                 await write(conn, decider.name, state_type, stream_id, found.erasures, due)
         except (asyncpg.ReadOnlySQLTransactionError, asyncpg.InsufficientPrivilegeError):
             pass  # a standby (or a role without write): the answer stands without them
+        except asyncpg.SerializationError:
+            # Another fold wrote the same snapshot after this transaction began (two looks at
+            # one long stream at once): it is there, and this answer stands without writing it.
+            pass
     return (events[-1].stream_version if events else after), state

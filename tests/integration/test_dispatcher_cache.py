@@ -433,6 +433,49 @@ async def test_a_cold_dispatcher_writes_a_long_streams_due_snapshots_and_the_nex
     assert reads == [(KEY, written[-1][0], 2**31 - 1)]  # only the events after the newest
 
 
+async def test_two_cold_loads_writing_the_same_snapshot_at_once_both_answer(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool], fresh_db: Database
+) -> None:
+    """Two cold loads of one long stream at the same moment (two requests on a node that has
+    just started) write the same snapshot: the second to write waits for the first, then finds
+    a row its repeatable-read transaction cannot see. It answers without writing it."""
+    first = dispatcher(pools[0])
+    await in_force_promise(first)
+    await sequence(pools[0])
+    length = await store.stream_version(pools[0], KEY)
+    state = await folded(pools[0], KEY, 4)
+    log_index = await pools[0].fetchval(
+        "SELECT l.log_index FROM events e JOIN log l ON l.event_pk = e.id "
+        "WHERE e.stream_id = $1 AND e.stream_version = 4",
+        KEY,
+    )
+    other = await database.connect(fresh_db.app_url)
+    conn = await pools[1].acquire()
+    try:
+        async with other.transaction():
+            # The first load's write, not yet committed.
+            due = [snapshots.Snapshot(4, log_index, state)]
+            await snapshots.write(other, PROMISE.name, PromiseState, KEY, 0, due)
+            second = asyncio.create_task(
+                dispatcher(pools[1], snapshot_every=4).load(conn, PROMISE, KEY)
+            )
+            for _ in range(3000):  # until the second load waits for the first one's row
+                waiting = await other.fetchval(
+                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
+                    conn.get_server_pid(),
+                )
+                if waiting or second.done():
+                    break
+                await asyncio.sleep(0.01)
+            assert waiting, "the second load did not wait for the first one's snapshot"
+        # Committed: the second load goes on, and answers.
+        loaded = await asyncio.wait_for(second, 10)
+        assert loaded == (await folded(pools[0], KEY), length)
+    finally:
+        await pools[1].release(conn)
+        await other.close()
+
+
 async def test_every_deciders_folded_demo_states_come_back_equal_from_a_snapshot(
     pools: tuple[asyncpg.Pool, asyncpg.Pool],
 ) -> None:

@@ -7,9 +7,10 @@ hundreds of kilobytes, and jsonb would parse and print it on every write and rea
 Time travel to a log index starts from the newest snapshot at or before it and folds only the
 events after it; while it folds, it writes a snapshot at every SNAPSHOT_EVERY-th event of the
 stream it passes, so the first look at a long stream pays for the fold once and later looks do
-not. A dispatcher that does not hold a stream's state does the same when the stream has passed
-a multiple of SNAPSHOT_EVERY since its newest snapshot (`fold_to_head`): a node that starts
-cold, or evicted the state, folds at most SNAPSHOT_EVERY - 1 events past the newest one.
+not. A dispatcher that does not hold a stream's state folds it the same way when the stream
+has passed a multiple of SNAPSHOT_EVERY since its newest snapshot (`fold_to_head`), writing the
+newest snapshot due: a node that starts cold, or evicted the state, folds fewer than
+SNAPSHOT_EVERY events past it.
 
 A snapshot is stored under its decider's name and the shape of its state type (a digest of the
 type's JSON schema): a release that changes the state's fields never reads a snapshot written
@@ -221,11 +222,14 @@ async def fold_to_head(
 ) -> tuple[int, S] | None:
     """(version, state) of `stream_id` after its last sequenced event; None when it has none.
 
-    As `state_as_of` at the end of the log: it starts from the newest valid snapshot and writes
-    the snapshots due on the way. Events appended but not yet sequenced are not folded: the
-    caller reads what follows the version.
+    As `state_as_of` at the end of the log, it starts from the newest valid snapshot, but it
+    writes only the newest of the snapshots due on the way: a later start from the head needs
+    no other (time travel to an earlier position writes its own). Events appended but not yet
+    sequenced are not folded: the caller reads what follows the version.
     """
-    return await _folded(db, decider, state_type, fold, stream_id, LAST_LOG_INDEX, every)
+    return await _folded(
+        db, decider, state_type, fold, stream_id, LAST_LOG_INDEX, every, newest_only=True
+    )
 
 
 async def _folded(
@@ -236,12 +240,16 @@ async def _folded(
     stream_id: str,
     log_index: int,
     every: int,
+    *,
+    newest_only: bool = False,
 ) -> tuple[int, S] | None:
     async with _connection(db) as conn:
         if conn.is_in_transaction():  # the caller's transaction: read in it, write nothing
             return await _fold_as_of(conn, decider, state_type, fold, stream_id, log_index, 0)
         async with conn.transaction(isolation="repeatable_read"):
-            return await _fold_as_of(conn, decider, state_type, fold, stream_id, log_index, every)
+            return await _fold_as_of(
+                conn, decider, state_type, fold, stream_id, log_index, every, newest_only
+            )
 
 
 async def _fold_as_of(
@@ -252,6 +260,7 @@ async def _fold_as_of(
     stream_id: str,
     log_index: int,
     every: int,
+    newest_only: bool = False,
 ) -> tuple[int, S] | None:
     found = await newest(conn, decider.name, state_type, stream_id, log_index)
     start = found.snapshot
@@ -263,6 +272,8 @@ async def _fold_as_of(
     state, due = resume(
         fold, start.state if start else decider.initial_state, events, every or LAST_LOG_INDEX
     )
+    if due and newest_only:
+        due = due[-1:]
     if due:
         try:
             async with conn.transaction():

@@ -24,7 +24,7 @@ them on, so the log stays the authority and a cached state is never taken for a 
 A successful append stores the new state at the new version; a conflict keeps the entry (still
 the fold at its version); any other failure drops it. A stream that is not cached starts from
 its newest snapshot (projections.snapshots); when it has since passed a multiple of
-`snapshot_every` events, it is folded as time travel folds it, writing the snapshots due.
+`snapshot_every` events, it is folded as time travel folds it, writing the newest snapshot due.
 
 Erasure: a command reads the `erasures` stream past the last erasure the dispatcher has seen
 (one decided on the cached state appends only if there is none) and drops every stream named
@@ -220,7 +220,7 @@ class Dispatcher:
     registry: Registry
     state_cache_size: int = field(default_factory=state_cache_size)
     snapshot_every: int = snapshots.SNAPSHOT_EVERY
-    """A cold load that would pass a multiple of this since the newest snapshot writes it."""
+    """A cold load that passes a multiple of this since the newest snapshot writes one there."""
     _directory_state: Any = None
     _directory_version: int = 0
     _by_type: dict[type[Command], Decider[Any]] = field(default_factory=dict)
@@ -273,8 +273,8 @@ class Dispatcher:
         found = await snapshots.newest(conn, decider.name, state_type, stream_id)
         if found.due(self.snapshot_every):
             # A long stream past its newest snapshot: folded as time travel folds it, in one
-            # repeatable-read transaction that writes the snapshots due, so that the next cold
-            # start (another node, or this one after evicting it) folds less than
+            # repeatable-read transaction that writes the newest snapshot due, so that the next
+            # cold start (another node, or this one after evicting it) folds fewer than
             # `snapshot_every` events.
             folded = await snapshots.fold_to_head(
                 conn, decider, state_type, self._fold(decider), stream_id, self.snapshot_every

@@ -548,9 +548,9 @@ async def time_travel(db: Db, stream: str, reps: int) -> tuple[float, int]:
 
 async def cold_loads(db: Db, stream: str, reps: int) -> tuple[float, float]:
     """ms of a cold dispatcher's load of the long stream (a new dispatcher each time, as a node
-    that has just started): the first, which folds it from the log and writes the snapshots
-    due, and the median of those after it, each from the newest snapshot. Run before time
-    travel, which writes the same snapshots."""
+    that has just started): the first, which folds it from the log and writes the newest
+    snapshot due, and the median of those after it, each from that snapshot. Run before time
+    travel, which writes snapshots of the same stream."""
     domain = build_domain()
     pool = await database.create_pool(db.app_url, min_size=1, max_size=1)
     times = []
@@ -948,7 +948,7 @@ async def run(argv: list[str] | None = None) -> int:
     cold = notes["cold_dispatcher_load_ms"]
     print(
         f"a cold dispatcher's load of the {notes['time_travel_stream_events']:,}-event stream: "
-        f"first {cold['first']:.1f} ms (folds it, writes its snapshots), later (new "
+        f"first {cold['first']:.1f} ms (folds it, writes the newest snapshot due), later (new "
         f"dispatchers) {cold['later']:.1f} ms (median); diagnostic, no target"
     )
     print(f"total time {elapsed:.0f} s")

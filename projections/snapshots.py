@@ -243,45 +243,50 @@ async def _folded(
     *,
     newest_only: bool = False,
 ) -> tuple[int, S] | None:
+    async with _reading(db) as (conn, writing):
+        found = await newest(conn, decider.name, state_type, stream_id, log_index)
+        start = found.snapshot
+        after = start.stream_version if start else 0
+        rows = await conn.fetch(READ_AFTER, stream_id, after, log_index)
+        if start is None and not rows:
+            return None
+        events = [stored_event(r) for r in rows]
+        state, due = resume(
+            fold,
+            start.state if start else decider.initial_state,
+            events,
+            every if writing and every else LAST_LOG_INDEX,
+        )
+        if due:
+            async with _unless_refused(conn):
+                kept = due[-1:] if newest_only else due
+                await write(conn, decider.name, state_type, stream_id, found.erasures, kept)
+        return (events[-1].stream_version if events else after), state
+
+
+@asynccontextmanager
+async def _reading(
+    db: asyncpg.Connection | asyncpg.Pool,
+) -> AsyncIterator[tuple[asyncpg.Connection, bool]]:
+    """A connection to fold on, in one repeatable-read transaction, and whether snapshots may
+    be written: not in a transaction of the caller's (it is read in, and nothing written)."""
     async with _connection(db) as conn:
-        if conn.is_in_transaction():  # the caller's transaction: read in it, write nothing
-            return await _fold_as_of(conn, decider, state_type, fold, stream_id, log_index, 0)
-        async with conn.transaction(isolation="repeatable_read"):
-            return await _fold_as_of(
-                conn, decider, state_type, fold, stream_id, log_index, every, newest_only
-            )
+        if conn.is_in_transaction():
+            yield conn, False
+        else:
+            async with conn.transaction(isolation="repeatable_read"):
+                yield conn, True
 
 
-async def _fold_as_of(
-    conn: asyncpg.Connection,
-    decider: Decider[S],
-    state_type: type[S],
-    fold: Fold[S],
-    stream_id: str,
-    log_index: int,
-    every: int,
-    newest_only: bool = False,
-) -> tuple[int, S] | None:
-    found = await newest(conn, decider.name, state_type, stream_id, log_index)
-    start = found.snapshot
-    after = start.stream_version if start else 0
-    rows = await conn.fetch(READ_AFTER, stream_id, after, log_index)
-    if start is None and not rows:
-        return None
-    events = [stored_event(r) for r in rows]
-    state, due = resume(
-        fold, start.state if start else decider.initial_state, events, every or LAST_LOG_INDEX
-    )
-    if due and newest_only:
-        due = due[-1:]
-    if due:
-        try:
-            async with conn.transaction():
-                await write(conn, decider.name, state_type, stream_id, found.erasures, due)
-        except (asyncpg.ReadOnlySQLTransactionError, asyncpg.InsufficientPrivilegeError):
-            pass  # a standby (or a role without write): the answer stands without them
-        except asyncpg.SerializationError:
-            # Another fold wrote the same snapshot after this transaction began (two looks at
-            # one long stream at once): it is there, and this answer stands without writing it.
-            pass
-    return (events[-1].stream_version if events else after), state
+@asynccontextmanager
+async def _unless_refused(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """Writes in a savepoint that, refused, leaves the fold's transaction and answer as they are."""
+    try:
+        async with conn.transaction():
+            yield
+    except (asyncpg.ReadOnlySQLTransactionError, asyncpg.InsufficientPrivilegeError):
+        pass  # a standby (or a role without write): the answer stands without them
+    except asyncpg.SerializationError:
+        # Another fold wrote the same snapshot after this transaction began (two looks at one
+        # long stream at once): it is there, and this answer stands without writing it.
+        pass

@@ -479,7 +479,7 @@ async def test_two_cold_loads_writing_the_same_snapshot_at_once_both_answer(
         await other.close()
 
 
-async def test_every_deciders_folded_demo_states_come_back_equal_from_a_snapshot(
+async def test_every_deciders_folded_states_come_back_equal_from_a_snapshot(
     pools: tuple[asyncpg.Pool, asyncpg.Pool],
 ) -> None:
     """A cold dispatcher writes snapshots of any decider's long stream and decides on what it

@@ -483,7 +483,8 @@ async def test_every_deciders_folded_states_come_back_equal_from_a_snapshot(
     pools: tuple[asyncpg.Pool, asyncpg.Pool],
 ) -> None:
     """A cold dispatcher writes snapshots of any decider's long stream and decides on what it
-    reads back: each state the demo folds to must survive the snapshot's encoding unchanged."""
+    reads back: each state folded here (the demo, a promise in force with its records, walks,
+    the situation chain, surveys and indicators) must survive the snapshot's encoding unchanged."""
     d = dispatcher(pools[0])
     await in_force_with_records(d)  # the demo, then a promise in force with its records
     for command in (*walk_commands(), *situation_chain(), *indicator_scenario()):

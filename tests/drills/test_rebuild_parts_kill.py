@@ -42,7 +42,7 @@ def parts_of(pid: int) -> set[int]:
     for child in children:
         try:
             cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # reaped before or while it was read
             continue
         if b"spawn_main" in cmdline:
             found.add(int(child))
@@ -52,7 +52,7 @@ def parts_of(pid: int) -> set[int]:
 def gone(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # reaped before or while it was read
         return True
     return state == "Z"
 

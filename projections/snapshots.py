@@ -268,8 +268,9 @@ async def _folded(
 async def _reading(
     db: asyncpg.Connection | asyncpg.Pool,
 ) -> AsyncIterator[tuple[asyncpg.Connection, bool]]:
-    """A connection to fold on, in one repeatable-read transaction, and whether snapshots may
-    be written: not in a transaction of the caller's (it is read in, and nothing written)."""
+    """A connection to fold on, in a repeatable-read transaction of its own, and whether
+    snapshots may be written: not when the caller's transaction is open (it is read in, and
+    nothing written)."""
     async with _connection(db) as conn:
         if conn.is_in_transaction():
             yield conn, False

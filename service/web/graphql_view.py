@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -39,7 +39,8 @@ from service.identity.connections import stop_watching, watch_until_ended, webso
 from service.identity.errors import CsrfMissing, InvalidToken, SessionEnded
 from service.web import kept_answers
 from service.web.errors import graphql_error
-from service.web.kept_answers import MAX_KEPT_BODY, KeptAnswers, Made, QueriesOnly
+from service.web.group_read import SharedRuns
+from service.web.kept_answers import MAX_KEPT_BODY, KeptAnswers, Key, Made, QueriesOnly
 from service.web.languages import language_for
 from service.web.metrics import RecordOperation, graphql_operation
 from service.web.reader import PgReader
@@ -306,6 +307,7 @@ class GraphQLEndpoint:
         self._answers = answers
         self._read_pool = read_pool
         self._counted = counted
+        self._runs: SharedRuns[tuple[Key, int], Sent] = SharedRuns()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -350,21 +352,22 @@ class GraphQLEndpoint:
         self, scope: Scope, request: Request, receive: Receive, send: Send
     ) -> None:
         """An anonymous read: its kept answer while what it read stands, else run (and kept
-        when it may be: service.web.kept_answers)."""
-        if self._answers is None or self._read_pool is None:
+        when it may be: service.web.kept_answers), once for all that ask the same meanwhile."""
+        answers = self._answers
+        if answers is None or self._read_pool is None:
             await self._view(scope, _limited(receive, MAX_BODY_BYTES), send)
             return
         body = await request.body()
         day = dt.datetime.now(HOME).date()
         key = (body, language_for(request.headers.get("accept-language")), day)
         pool = self._read_pool()
-        kept = self._answers.kept(key)
+        kept = answers.kept(key)
         try:
             # An answer kept by its documents asks after them alone; any other, and one whose
             # documents changed, after where every projection stands (its marks, or the marks
             # for the answer that is made now).
-            fresh = kept is not None and await self._answers.documents_current(pool, kept)
-            stand = {} if fresh else await self._answers.standing(pool)
+            fresh = kept is not None and await answers.documents_current(pool, kept)
+            stand = {} if fresh else await answers.standing(pool)
         except Exception:  # the database is away: the view answers as it does then
             await self._view(scope, _replay(body, receive), send)
             return
@@ -380,18 +383,82 @@ class GraphQLEndpoint:
             )
             await send({"type": "http.response.body", "body": kept.body})
             return
+        if _streams(request):  # its answer is sent as it is made, to this client alone
+            await self._run(answers, scope, _replay(body, receive), send, pool, key, stand)
+            return
+        me = object()
+
+        async def make() -> Sent:
+            sent = Sent(made_by=me)
+            await self._run(answers, scope, _replay(body, receive), sent.take, pool, key, stand)
+            sent.operation = graphql_operation.get()
+            return sent
+
+        # Requests that ask the same while it runs share the next run: a burst of them after
+        # their answer changed costs two runs, not one each (service.web.group_read).
+        sent = await self._runs.run((key, id(pool)), make)
+        if sent.made_by is not me:
+            self._counted("shared_run")
+        graphql_operation.set(sent.operation)  # the run set it in its own task's context
+        await sent.send_to(send)
+
+    async def _run(
+        self,
+        answers: KeptAnswers,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        pool: asyncpg.Pool,
+        key: Key,
+        stand: dict[str, str],
+    ) -> None:
+        """Run the query, sending its answer to `send`, and keep the answer when it may be."""
         self._counted("run")
         with kept_answers.reading(pool) as found:
-            made = Made(found, self._answers.budget)
+            made = Made(found, answers.budget)
 
             async def sending(message: Message) -> None:
                 made.take(message)
                 await send(message)
 
-            await self._view(scope, _replay(body, receive), sending)
-        if dt.datetime.now(HOME).date() == day:
+            await self._view(scope, receive, sending)
+        if dt.datetime.now(HOME).date() == key[2]:
             made.operation = graphql_operation.get()
-            self._answers.keep(key, found, stand, made)
+            answers.keep(key, found, stand, made)
+
+
+@dataclass(slots=True)
+class Sent:
+    """A response as the view sent it (one start, then its body), to send to each client that
+    shared the run that made it."""
+
+    made_by: object
+    status: int = 500
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: list[bytes] = field(default_factory=list)
+    operation: str | None = None
+
+    async def take(self, message: Message) -> None:
+        """Hold what `message` (an ASGI send) adds to the response."""
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", ()))
+        elif message["type"] == "http.response.body":
+            self.body.append(message.get("body", b""))
+
+    async def send_to(self, send: Send) -> None:
+        # A fresh message each: the middleware adds each request's own ids to its headers.
+        await send(
+            {"type": "http.response.start", "status": self.status, "headers": list(self.headers)}
+        )
+        await send({"type": "http.response.body", "body": b"".join(self.body)})
+
+
+def _streams(request: Request) -> bool:
+    """Whether the client accepts an answer sent in parts (a subscription or an incremental
+    answer over HTTP): such an answer is never shared."""
+    accept = request.headers.get("accept", "").lower()
+    return "multipart/" in accept or "text/event-stream" in accept
 
 
 def _keepable(request: Request) -> bool:

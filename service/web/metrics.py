@@ -156,7 +156,8 @@ class Metrics:
             ),
             kept_answers=Counter(
                 "samverkan_kept_answers_total",
-                "Anonymous GraphQL reads sent again from a kept answer (sent_again) or run",
+                "Anonymous GraphQL reads sent again from a kept answer (sent_again), run, "
+                "or answered by a run another request of the same query started (shared_run)",
                 ["outcome"],
                 registry=registry,
             ),

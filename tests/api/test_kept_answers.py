@@ -1,10 +1,12 @@
 """Anonymous GraphQL reads are sent again from a kept answer while every projection they read
 stands where it stood, and never otherwise: a kept answer always equals the answer a fresh run
 gives at that moment (random reads and writes, hypothesis), and signed-in reads, mutations,
-answers with errors and reads that wait for a consistency token are always run."""
+answers with errors and reads that wait for a consistency token are always run. Requests that
+ask the same while its answer is being made share the next run."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -13,12 +15,14 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema import promises
+from service.web.group_read import SharedRuns
 from tests.api.conftest import RunningApp, serve_app
 from tests.api.test_promise_lifecycle import Client
 from tests.api.test_public_page import COVERS, DAYS, LPO, SUMMARY, TODAY, UB, publish_promise
@@ -30,6 +34,7 @@ LIST = """query { promises(first: 20) { promises { id title periodLabel
   progress { commitmentId achieved status } } pageInfo { endCursor hasNextPage } } }"""
 WITH_TOKEN = "query($id: ID!, $t: String) { promise(id: $id, consistencyToken: $t) { id } }"
 SENT_AGAIN = re.compile(r'^samverkan_kept_answers_total\{outcome="sent_again"\} (\S+)$', re.M)
+OUTCOMES = re.compile(r'^samverkan_kept_answers_total\{outcome="(\w+)"\} (\S+)$', re.M)
 _records = itertools.count()
 
 
@@ -64,6 +69,11 @@ async def post(
 async def sent_again(http: httpx.AsyncClient, app: RunningApp) -> float:
     found = SENT_AGAIN.search((await http.get(f"{app.url}/metrics")).text)
     return 0.0 if found is None else float(found.group(1))
+
+
+async def outcomes(http: httpx.AsyncClient, app: RunningApp) -> dict[str, float]:
+    text = (await http.get(f"{app.url}/metrics")).text
+    return {name: float(n) for name, n in OUTCOMES.findall(text)}
 
 
 async def record(http: httpx.AsyncClient, app: RunningApp, promise_id: str) -> str:
@@ -209,3 +219,47 @@ async def test_with_no_budget_nothing_is_kept(
             'samverkan_kept_answers_total{outcome="run"}'
             not in (await http.get(f"{app.url}/metrics")).text
         )
+
+
+async def test_requests_that_ask_while_their_answer_is_made_share_one_run_of_the_current_answer(
+    published: RunningApp, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list's kept answer stops standing; while the first request's run is held (its
+    documents locked), eleven more ask the same: they share one run, made after they asked."""
+    asked = 0
+    run = SharedRuns.run
+
+    async def counting(self: SharedRuns[Any, Any], key: Any, make: Any) -> Any:
+        nonlocal asked
+        if isinstance(key, tuple):  # an answer's run (a group read's key is its pool's id)
+            asked += 1
+        return await run(self, key, make)
+
+    listed = await post(http, published, LIST)
+    await record(http, published, FIRST)
+    before = await outcomes(http, published)
+    monkeypatch.setattr(SharedRuns, "run", counting)
+    admin = await asyncpg.connect(published.settings.database_url)
+    try:
+        locked = admin.transaction()
+        await locked.start()
+        await admin.execute("LOCK TABLE documents IN ACCESS EXCLUSIVE MODE")
+        burst = [asyncio.create_task(post(http, published, LIST)) for _ in range(12)]
+        try:
+            async with asyncio.timeout(30):
+                while asked < len(burst):
+                    await asyncio.sleep(0.01)
+        finally:
+            await locked.rollback()
+        answers = await asyncio.gather(*burst)
+    finally:
+        await admin.close()
+    monkeypatch.undo()
+    after = await outcomes(http, published)
+    fresh = await post(http, published, LIST + " " * next(_fresh))
+    assert answers == [fresh] * len(burst)
+    assert fresh != listed
+    # The first request's run, held by the lock, then one run for the other eleven.
+    assert after["run"] - before.get("run", 0) == 2
+    assert after["shared_run"] - before.get("shared_run", 0) == len(burst) - 2
+    assert after.get("sent_again", 0) == before.get("sent_again", 0)

@@ -274,7 +274,22 @@ def summarise(run: Run, ops: Sequence[Operation]) -> dict[str, Any]:
         "errors_by_code": codes,
         "shed": run.shed,
         "unfinished": run.unfinished,
+        "slowest_seconds": slowest_seconds(run),
     }
+
+
+def slowest_seconds(run: Run, worst: int = 3) -> list[dict[str, Any]]:
+    """The `worst` seconds of the run by the p99 of the requests that started in each: whether
+    the run's tail is spread over it or is a few seconds (a cold start, a pause and the backlog
+    it left)."""
+    started: dict[int, list[float]] = {}
+    for s in run.samples:
+        started.setdefault(int(s.started - run.started), []).append(s.seconds * 1000)
+    windows = [
+        {"second": second, "count": len(ms), "p99_ms": round(percentile(ms, 0.99), 1)}
+        for second, ms in started.items()
+    ]
+    return sorted(windows, key=lambda w: (-w["p99_ms"], w["second"]))[:worst]
 
 
 def render(report: dict[str, Any]) -> str:
@@ -301,6 +316,9 @@ def render(report: dict[str, Any]) -> str:
     ]
     if report["errors_by_code"]:
         lines.append(f"errors by code: {report['errors_by_code']}")
+    if report.get("slowest_seconds"):
+        worst = ", ".join(f"{w['second']} s {w['p99_ms']} ms" for w in report["slowest_seconds"])
+        lines.append(f"slowest seconds (p99 of the requests started in each): {worst}")
     if report.get("cpu_percent"):
         cpu = ", ".join(f"{k} {v}%" for k, v in report["cpu_percent"].items())
         lines.append(f"CPU during the load (% of one core): {cpu}")

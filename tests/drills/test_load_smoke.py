@@ -57,3 +57,6 @@ def test_a_short_load_run_reports_every_operation_and_a_verified_log(tmp_path: P
     assert sum(name.startswith("api") for name in peaks) == 2, peaks
     assert all(0 < mb < 100_000 for mb in peaks.values()), peaks
     assert "peak resident memory (MiB" in done.stdout
+    worst = report["slowest_seconds"]
+    assert 1 <= len(worst) <= 3 and all(0 <= w["second"] < 3 for w in worst), worst
+    assert "slowest seconds (p99 of the requests started in each): " in done.stdout

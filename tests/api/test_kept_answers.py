@@ -263,3 +263,50 @@ async def test_requests_that_ask_while_their_answer_is_made_share_one_run_of_the
     assert after["run"] - before.get("run", 0) == 2
     assert after["shared_run"] - before.get("shared_run", 0) == len(burst) - 2
     assert after.get("sent_again", 0) == before.get("sent_again", 0)
+
+
+async def test_a_request_that_asks_after_a_write_never_gets_a_run_that_began_before_it(
+    published: RunningApp, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run reads the list, then is held; an activity is recorded and shown; requests for the
+    list asked after that must each get an answer with the activity, never the held run's."""
+    from service.web.graphql_view import GraphQLEndpoint
+
+    run, share = GraphQLEndpoint._run, SharedRuns.run
+    read, gate = asyncio.Event(), asyncio.Event()
+    runs = asked = 0
+
+    async def held_once(self: GraphQLEndpoint, *args: Any) -> None:
+        nonlocal runs
+        await run(self, *args)
+        runs += 1
+        if runs == 1:  # the first run has read (and kept) its answer: hold it here
+            read.set()
+            await gate.wait()
+
+    async def counting(self: SharedRuns[Any, Any], key: Any, make: Any) -> Any:
+        nonlocal asked
+        if isinstance(key, tuple):  # an answer's run (a group read's key is its pool's id)
+            asked += 1
+        return await share(self, key, make)
+
+    await record(http, published, FIRST)  # the kept list no longer stands
+    monkeypatch.setattr(GraphQLEndpoint, "_run", held_once)
+    monkeypatch.setattr(SharedRuns, "run", counting)
+    before = asyncio.create_task(post(http, published, LIST))
+    async with asyncio.timeout(30):
+        await read.wait()
+    await record(http, published, FIRST)  # recorded and shown while the first run is held
+    after = [asyncio.create_task(post(http, published, LIST)) for _ in range(6)]
+    try:
+        async with asyncio.timeout(30):  # each has asked for a run while the first is held
+            while asked < 1 + len(after):
+                await asyncio.sleep(0.01)
+    finally:
+        gate.set()
+    old, new = await before, await asyncio.gather(*after)
+    monkeypatch.undo()
+    fresh = await post(http, published, LIST + " " * next(_fresh))
+    assert new == [fresh] * len(after)
+    assert old != fresh
+    assert runs == 2  # the held one, then one for the six

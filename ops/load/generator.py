@@ -92,78 +92,63 @@ async def run_load(
     is set) plus at most `drain_timeout` for requests still in flight.
     """
     with steady_collector():
-        return await _run_load(
-            http, nodes, ops, rate, duration, max_in_flight, rng, live_nodes, drain_timeout, stop
-        )
+        rng = rng or random.Random(1)
+        weights = [o.weight for o in ops]
+        run = Run(started=time.perf_counter(), duration=duration)
+        in_flight: set[asyncio.Task[None]] = set()
+        cycle = itertools.cycle(nodes)
 
-
-async def _run_load(
-    http: aiohttp.ClientSession,
-    nodes: Sequence[str],
-    ops: Sequence[Operation],
-    rate: float,
-    duration: float,
-    max_in_flight: int,
-    rng: random.Random | None,
-    live_nodes: set[str] | None,
-    drain_timeout: float,
-    stop: asyncio.Event | None,
-) -> Run:
-    rng = rng or random.Random(1)
-    weights = [o.weight for o in ops]
-    run = Run(started=time.perf_counter(), duration=duration)
-    in_flight: set[asyncio.Task[None]] = set()
-    cycle = itertools.cycle(nodes)
-
-    async def one(op: Operation, node: str) -> None:
-        started = time.perf_counter()
-        try:
-            answer = await op.call(http, node)
-        except TRANSPORT_ERRORS as exc:
-            run.samples.append(
-                Sample(
-                    op.name,
-                    node,
-                    started,
-                    time.perf_counter() - started,
-                    False,
-                    None,
-                    type(exc).__name__,
+        async def one(op: Operation, node: str) -> None:
+            started = time.perf_counter()
+            try:
+                answer = await op.call(http, node)
+            except TRANSPORT_ERRORS as exc:
+                run.samples.append(
+                    Sample(
+                        op.name,
+                        node,
+                        started,
+                        time.perf_counter() - started,
+                        False,
+                        None,
+                        type(exc).__name__,
+                    )
                 )
+                return
+            seconds = time.perf_counter() - started
+            error = None if answer.ok else (answer.error_code or f"HTTP {answer.status}")
+            run.samples.append(
+                Sample(op.name, node, started, seconds, answer.ok, answer.status, error)
             )
-            return
-        seconds = time.perf_counter() - started
-        error = None if answer.ok else (answer.error_code or f"HTTP {answer.status}")
-        run.samples.append(Sample(op.name, node, started, seconds, answer.ok, answer.status, error))
 
-    total = int(rate * duration)
-    try:
-        for i in range(total):
-            if stop is not None and stop.is_set():
-                break
-            due = run.started + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if len(in_flight) >= max_in_flight:
-                run.shed += 1
-                continue
-            node = next(cycle)
-            if live_nodes is not None:
-                for _ in range(len(nodes)):
-                    if node in live_nodes:
-                        break
-                    node = next(cycle)
-            op = rng.choices(ops, weights)[0]
-            task = asyncio.create_task(one(op, node))
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-        if in_flight:
-            _, pending = await asyncio.wait(in_flight, timeout=drain_timeout)
-            run.unfinished = len(pending)
-    finally:
-        # Also when cancelled: no request outlives the run.
-        for task in list(in_flight):
-            task.cancel()
-        await asyncio.gather(*in_flight, return_exceptions=True)
-    return run
+        total = int(rate * duration)
+        try:
+            for i in range(total):
+                if stop is not None and stop.is_set():
+                    break
+                due = run.started + i / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if len(in_flight) >= max_in_flight:
+                    run.shed += 1
+                    continue
+                node = next(cycle)
+                if live_nodes is not None:
+                    for _ in range(len(nodes)):
+                        if node in live_nodes:
+                            break
+                        node = next(cycle)
+                op = rng.choices(ops, weights)[0]
+                task = asyncio.create_task(one(op, node))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+            if in_flight:
+                _, pending = await asyncio.wait(in_flight, timeout=drain_timeout)
+                run.unfinished = len(pending)
+        finally:
+            # Also when cancelled: no request outlives the run.
+            for task in list(in_flight):
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+        return run

@@ -28,6 +28,7 @@ is the same and no snapshot is written.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -282,12 +283,13 @@ async def _reading(
 @asynccontextmanager
 async def _unless_refused(conn: asyncpg.Connection) -> AsyncIterator[None]:
     """Writes in a savepoint that, refused, leaves the fold's transaction and answer as they are."""
-    try:
+    # Refused on a standby or for a role without write; or another fold wrote the same
+    # snapshot after this transaction began (two looks at one long stream at once): it is
+    # there. Either way the answer stands without them.
+    with contextlib.suppress(
+        asyncpg.ReadOnlySQLTransactionError,
+        asyncpg.InsufficientPrivilegeError,
+        asyncpg.SerializationError,
+    ):
         async with conn.transaction():
             yield
-    except (asyncpg.ReadOnlySQLTransactionError, asyncpg.InsufficientPrivilegeError):
-        pass  # a standby (or a role without write): the answer stands without them
-    except asyncpg.SerializationError:
-        # Another fold wrote the same snapshot after this transaction began (two looks at one
-        # long stream at once): it is there, and this answer stands without writing it.
-        pass

@@ -429,7 +429,7 @@ async def test_a_cold_dispatcher_writes_a_streams_newest_due_snapshot_and_the_ne
         state, version = await dispatcher(pools[1], snapshot_every=4).load(conn, PROMISE, KEY)
     assert (version, state) == (after.version, await folded(pools[0], KEY))
     queries = [q for q, _ in sent]
-    assert snapshots.READ_AFTER not in queries, "folded from the log, not from the snapshot"
+    assert snapshots.READ_AFTER not in queries, "folded again instead of starting at the snapshot"
     reads = [args for q, args in sent if q == store.READ_STREAM]
     assert reads == [(KEY, written[-1][0], 2**31 - 1)]  # only the events after the newest
 

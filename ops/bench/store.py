@@ -210,13 +210,34 @@ async def append_op(conn: asyncpg.Connection, stream: str, version: int) -> obje
     )
 
 
-async def run_floor(server: Server, tasks: int, sizes: Sizes) -> float:
+WAL_POSITION = "SELECT pg_current_wal_insert_lsn()::text"
+WAL_SINCE = "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::text::pg_lsn)"
+
+
+async def wal_bytes_per_event(
+    pool: asyncpg.Pool, since: str, table: str, notes: dict[str, Any], key: str
+) -> None:
+    """Note the WAL the server wrote since `since` for each row of `table` (the run's events).
+
+    With many writers a commit waits for the WAL flush that covers it, and a flush takes longer
+    the more bytes it carries: the rate of the write runs follows these bytes."""
+    written = float(await pool.fetchval(WAL_SINCE, since))
+    events = int(await pool.fetchval(f"SELECT count(*) FROM {table}"))
+    notes.setdefault(key, []).append(round(written / max(events, 1)))
+
+
+async def run_floor(server: Server, tasks: int, sizes: Sizes, notes: dict[str, Any]) -> float:
     async with server.fresh("floor") as db:
         await admin_execute(db, FLOOR_TABLE)
         pool = await database.create_pool(db.app_url, min_size=tasks, max_size=tasks)
         try:
             await server.settle(sizes.pause_s)
-            return await timed_appends(pool, tasks, floor_op, sizes, "floor")
+            since = str(await pool.fetchval(WAL_POSITION))
+            rate = await timed_appends(pool, tasks, floor_op, sizes, "floor")
+            await wal_bytes_per_event(
+                pool, since, "floor_events", notes, f"floor_{tasks}_wal_bytes_per_event"
+            )
+            return rate
         finally:
             await pool.close()
 
@@ -230,10 +251,14 @@ async def run_ours(
             await server.settle(sizes.pause_s)
             if not sequencer:
                 return await timed_appends(pool, tasks, append_op, sizes, "bare")
+            since = str(await pool.fetchval(WAL_POSITION))
             async with sequencer_running(db.app_url) as running:
                 rate = await timed_appends(pool, tasks, append_op, sizes, "ours")
                 assert running.state is not None
                 sequenced, batches = running.state.sequenced, running.state.batches
+            await wal_bytes_per_event(
+                pool, since, "events", notes, f"append_{tasks}_wal_bytes_per_event"
+            )
             written = int(await pool.fetchval("SELECT count(*) FROM events"))
             notes.setdefault(f"append_{tasks}_sequenced_share", []).append(
                 round(sequenced / max(written, 1), 4)
@@ -517,11 +542,11 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
     }
     notes: dict[str, Any] = {}
     plan: list[tuple[str, Callable[[], Awaitable[float]]]] = [
-        ("floor_1", lambda: run_floor(server, 1, sizes)),
+        ("floor_1", lambda: run_floor(server, 1, sizes, notes)),
         ("ours_1", lambda: run_ours(server, 1, sizes, notes)),
         ("bare_1", lambda: run_ours(server, 1, sizes, notes, sequencer=False)),
         ("es_1", lambda: run_eventsourcing(server, 1, sizes)),
-        (f"floor_{c}", lambda: run_floor(server, c, sizes)),
+        (f"floor_{c}", lambda: run_floor(server, c, sizes, notes)),
         (f"ours_{c}", lambda: run_ours(server, c, sizes, notes)),
         (f"bare_{c}", lambda: run_ours(server, c, sizes, notes, sequencer=False)),
         (f"es_{c}", lambda: run_eventsourcing(server, c, sizes)),
@@ -710,7 +735,9 @@ async def run(argv: list[str] | None = None) -> int:
             f"(runs {runs_text(value['runs'])}); diagnostic, no target"
         )
     for key, value in notes.items():
-        if key.endswith(("_sequenced_share", "_sequencer_batches_per_1000_events")):
+        if key.endswith(
+            ("_sequenced_share", "_sequencer_batches_per_1000_events", "_wal_bytes_per_event")
+        ):
             print(f"{key}: {value}")
     print(f"total time {elapsed:.0f} s")
 

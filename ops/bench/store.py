@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import os
 import sys
 import threading
 import time
@@ -214,16 +215,43 @@ WAL_POSITION = "SELECT pg_current_wal_insert_lsn()::text"
 WAL_SINCE = "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::text::pg_lsn)"
 
 
-async def wal_bytes_per_event(
-    pool: asyncpg.Pool, since: str, table: str, notes: dict[str, Any], key: str
-) -> None:
-    """Note the WAL the server wrote since `since` for each row of `table` (the run's events).
+def machine_busy_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since it started (Linux: /proc/stat's user,
+    nice, system, irq and softirq); None where there is no /proc/stat."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(f) for f in stat.readline().split()[1:8]]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
-    With many writers a commit waits for the WAL flush that covers it, and a flush takes longer
-    the more bytes it carries: the rate of the write runs follows these bytes."""
-    written = float(await pool.fetchval(WAL_SINCE, since))
-    events = int(await pool.fetchval(f"SELECT count(*) FROM {table}"))
-    notes.setdefault(key, []).append(round(written / max(events, 1)))
+
+@dataclass(frozen=True, slots=True)
+class Spent:
+    """Where the server's WAL and the machine's CPU stood when a write run began.
+
+    Both explain the write rows: with many writers the two cores are busy and a rate is the
+    CPU each event costs (the client, the server and the sequencer), and each commit waits for
+    a WAL flush whose time grows with the bytes it carries."""
+
+    wal: str
+    busy: float | None
+
+    @classmethod
+    async def since_now(cls, pool: asyncpg.Pool) -> Spent:
+        return cls(str(await pool.fetchval(WAL_POSITION)), machine_busy_seconds())
+
+    async def note(self, pool: asyncpg.Pool, table: str, notes: dict[str, Any], run: str) -> None:
+        """Note the WAL bytes and CPU microseconds per row of `table` (the run's events)."""
+        busy = machine_busy_seconds()
+        written = float(await pool.fetchval(WAL_SINCE, self.wal))
+        events = max(int(await pool.fetchval(f"SELECT count(*) FROM {table}")), 1)
+        notes.setdefault(f"{run}_wal_bytes_per_event", []).append(round(written / events))
+        if self.busy is not None and busy is not None:
+            notes.setdefault(f"{run}_machine_cpu_us_per_event", []).append(
+                round(1e6 * (busy - self.busy) / events)
+            )
 
 
 async def run_floor(server: Server, tasks: int, sizes: Sizes, notes: dict[str, Any]) -> float:
@@ -232,11 +260,9 @@ async def run_floor(server: Server, tasks: int, sizes: Sizes, notes: dict[str, A
         pool = await database.create_pool(db.app_url, min_size=tasks, max_size=tasks)
         try:
             await server.settle(sizes.pause_s)
-            since = str(await pool.fetchval(WAL_POSITION))
+            spent = await Spent.since_now(pool)
             rate = await timed_appends(pool, tasks, floor_op, sizes, "floor")
-            await wal_bytes_per_event(
-                pool, since, "floor_events", notes, f"floor_{tasks}_wal_bytes_per_event"
-            )
+            await spent.note(pool, "floor_events", notes, f"floor_{tasks}")
             return rate
         finally:
             await pool.close()
@@ -251,14 +277,12 @@ async def run_ours(
             await server.settle(sizes.pause_s)
             if not sequencer:
                 return await timed_appends(pool, tasks, append_op, sizes, "bare")
-            since = str(await pool.fetchval(WAL_POSITION))
+            spent = await Spent.since_now(pool)
             async with sequencer_running(db.app_url) as running:
                 rate = await timed_appends(pool, tasks, append_op, sizes, "ours")
                 assert running.state is not None
                 sequenced, batches = running.state.sequenced, running.state.batches
-            await wal_bytes_per_event(
-                pool, since, "events", notes, f"append_{tasks}_wal_bytes_per_event"
-            )
+            await spent.note(pool, "events", notes, f"append_{tasks}")
             written = int(await pool.fetchval("SELECT count(*) FROM events"))
             notes.setdefault(f"append_{tasks}_sequenced_share", []).append(
                 round(sequenced / max(written, 1), 4)
@@ -736,7 +760,12 @@ async def run(argv: list[str] | None = None) -> int:
         )
     for key, value in notes.items():
         if key.endswith(
-            ("_sequenced_share", "_sequencer_batches_per_1000_events", "_wal_bytes_per_event")
+            (
+                "_sequenced_share",
+                "_sequencer_batches_per_1000_events",
+                "_wal_bytes_per_event",
+                "_machine_cpu_us_per_event",
+            )
         ):
             print(f"{key}: {value}")
     print(f"total time {elapsed:.0f} s")

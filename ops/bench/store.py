@@ -211,6 +211,53 @@ async def append_op(conn: asyncpg.Connection, stream: str, version: int) -> obje
     )
 
 
+SAME_ROWS = """
+WITH command AS (
+    INSERT INTO commands (organisation, command_id, stream_id, command_type, command_hash,
+                          event_ids)
+    VALUES ('', $3, $1, '', NULL, ARRAY[$4::uuid])
+    ON CONFLICT (organisation, command_id) DO NOTHING
+), stream AS (
+    INSERT INTO streams AS s (stream_id, version, organisations) VALUES ($1, $2 + 1, $9)
+    ON CONFLICT (stream_id) DO UPDATE SET version = s.version + 1, updated_at = now()
+        WHERE s.version = $2
+    RETURNING s.version
+), event AS (
+    INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, metadata,
+                        occurred_at, cluster_id)
+    SELECT $4, $1, stream.version, $5, 1, $7, $8,
+           current_setting('samverkan.cluster_id')::bigint
+    FROM stream
+    RETURNING id
+)
+INSERT INTO payloads (event_pk, data) SELECT id, $6 FROM event RETURNING event_pk"""
+"""The rows an append of one event with a command id writes (the command, the stream's version,
+the event, its payload; the sequencer adds the log row), by one plain SQL statement instead of
+`append_events`: what the append's own code costs beside what its rows cost. Nothing is checked
+but the expected version (no other command's id, no repeated command), which every write here
+meets."""
+
+CLUSTER_SETTING = "SELECT set_config('samverkan.cluster_id', cluster_id()::text, false)"
+
+
+async def same_rows_op(conn: asyncpg.Connection, stream: str, version: int) -> object:
+    written = await conn.fetchval(
+        SAME_ROWS,
+        stream,
+        version,
+        uuid.uuid4(),
+        uuid.uuid4(),
+        EVENT_TYPE,
+        DATA,
+        METADATA,
+        NOW,
+        list(ORGANISATIONS),
+    )
+    if written is None:
+        raise RuntimeError(f"stream {stream} was not at version {version}")
+    return written
+
+
 WAL_POSITION = "SELECT pg_current_wal_insert_lsn()::text"
 WAL_SINCE = "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::text::pg_lsn)"
 
@@ -293,6 +340,26 @@ async def run_ours(
             notes.setdefault(f"append_{tasks}_sequencer_batches_per_1000_events", []).append(
                 round(1000 * batches / max(written, 1), 1)
             )
+            return rate
+        finally:
+            await pool.close()
+
+
+async def run_same_rows(server: Server, tasks: int, sizes: Sizes, notes: dict[str, Any]) -> float:
+    """`run_ours` with each append's rows written by SAME_ROWS, the sequencer on."""
+    async with server.fresh("rows") as db:
+        pool = await database.create_pool(db.app_url, min_size=tasks, max_size=tasks)
+        try:
+            # Every connection keeps the cluster id in its session, as append_events does
+            # after its first call.
+            for conn in [await pool.acquire() for _ in range(tasks)]:
+                await conn.execute(CLUSTER_SETTING)
+                await pool.release(conn)
+            await server.settle(sizes.pause_s)
+            spent = await Spent.since_now(pool)
+            async with sequencer_running(db.app_url):
+                rate = await timed_appends(pool, tasks, same_rows_op, sizes, "rows")
+            await spent.note(pool, "events", notes, f"same_rows_{tasks}")
             return rate
         finally:
             await pool.close()
@@ -561,8 +628,8 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
     runs: dict[str, list[float]] = {
         k: []
         for k in (
-            *("floor_1", "ours_1", "bare_1", "es_1"),
-            *(f"floor_{c}", f"ours_{c}", f"bare_{c}", f"es_{c}"),
+            *("floor_1", "ours_1", "bare_1", "rows_1", "es_1"),
+            *(f"floor_{c}", f"ours_{c}", f"bare_{c}", f"rows_{c}", f"es_{c}"),
         )
     }
     notes: dict[str, Any] = {}
@@ -570,10 +637,12 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
         ("floor_1", lambda: run_floor(server, 1, sizes, notes)),
         ("ours_1", lambda: run_ours(server, 1, sizes, notes)),
         ("bare_1", lambda: run_ours(server, 1, sizes, notes, sequencer=False)),
+        ("rows_1", lambda: run_same_rows(server, 1, sizes, notes)),
         ("es_1", lambda: run_eventsourcing(server, 1, sizes)),
         (f"floor_{c}", lambda: run_floor(server, c, sizes, notes)),
         (f"ours_{c}", lambda: run_ours(server, c, sizes, notes)),
         (f"bare_{c}", lambda: run_ours(server, c, sizes, notes, sequencer=False)),
+        (f"rows_{c}", lambda: run_same_rows(server, c, sizes, notes)),
         (f"es_{c}", lambda: run_eventsourcing(server, c, sizes)),
     ]
     for rep in range(sizes.reps):
@@ -646,6 +715,28 @@ async def measure(url: str, sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             m[f"ours_{c}"] >= 0.8 * m[f"floor_{c}"],
             runs[f"ours_{c}"],
             runs[f"floor_{c}"],
+        ),
+        Row(
+            "append, 1 writer ÷ its rows by plain SQL (events/s)",
+            "/s",
+            m["ours_1"],
+            m["rows_1"],
+            "same rows, 1 statement",
+            "–",
+            None,
+            runs["ours_1"],
+            runs["rows_1"],
+        ),
+        Row(
+            f"append, {c} tasks ÷ its rows by plain SQL (events/s)",
+            "/s",
+            m[f"ours_{c}"],
+            m[f"rows_{c}"],
+            "same rows, 1 statement",
+            "–",
+            None,
+            runs[f"ours_{c}"],
+            runs[f"rows_{c}"],
         ),
         Row(
             "append vs eventsourcing, 1 writer (events/s)",

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS = (
     "append, 1 writer, sequencer on",
     "append, 32 tasks, sequencer on",
+    "append, 1 writer ÷ its rows by plain SQL",
+    "append, 32 tasks ÷ its rows by plain SQL",
     "append vs eventsourcing, 1 writer",
     "append vs eventsourcing, 32 writers",
     "sequencer, 10,000 backlog",
@@ -56,7 +58,7 @@ def test_the_quick_benchmark_prints_every_scenario(server_url: str, tmp_path: Pa
     notes = saved["notes"]
     carried = saved["payload_bytes"]["data"] + saved["payload_bytes"]["metadata"]
     for tasks in (1, 32):
-        for run in (f"floor_{tasks}", f"append_{tasks}"):
+        for run in (f"floor_{tasks}", f"append_{tasks}", f"same_rows_{tasks}"):
             (wal,) = notes[f"{run}_wal_bytes_per_event"]
             assert wal >= carried, (run, wal)
             (cpu,) = notes[f"{run}_machine_cpu_us_per_event"]

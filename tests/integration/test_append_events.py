@@ -1,6 +1,7 @@
 """append_events as redefined in migrations 0008 and 0016, against a real PostgreSQL.
 
-One-event appends take their own path through the function; the cluster identifier is read
+One-event appends take their own path through the function; an append refused for its version
+keeps nothing, not even its command id; the cluster identifier is read
 once per session and kept in a session setting; the stream's organisations are rebuilt only
 when an append brings a new one. Each must store exactly what the set-based path stored. An
 append conditional on the versions other streams were read at writes only if none has moved.
@@ -68,6 +69,36 @@ async def test_one_event_and_several_event_appends_store_the_same_rows(
     assert [(e.type, e.data, e.schema_version) for e in read] == [
         (e.type, e.data, e.schema_version) for e in events
     ]
+
+
+@pytest.mark.parametrize("stale", [NO_STREAM, 2], ids=["stream-exists", "stream-moved"])
+async def test_a_one_event_append_refused_for_its_version_keeps_no_command_row_so_the_id_appends_later(  # noqa: E501
+    pool: asyncpg.Pool, stale: int
+) -> None:
+    stream = f"s-{uuid.uuid4()}"
+    for version in range(3):
+        await store.append(
+            pool, stream, version, [new_event(version)], command_id=uuid.uuid4(), metadata=META
+        )
+    command_id = uuid.uuid4()
+    with pytest.raises(VersionConflict) as refused:
+        await store.append(
+            pool, stream, stale, [new_event(9)], command_id=command_id, metadata=META
+        )
+    assert refused.value.actual == 3
+    assert (
+        await pool.fetchval("SELECT count(*) FROM commands WHERE command_id = $1", command_id) == 0
+    )
+    assert await store.stream_version(pool, stream) == 3
+    assert len(await store.read_stream(pool, stream)) == 3
+    result = await store.append(
+        pool, stream, 3, [new_event(9)], command_id=command_id, metadata=META
+    )
+    assert (result.version, result.duplicate) == (4, False)
+    again = await store.append(
+        pool, stream, 3, [new_event(9)], command_id=command_id, metadata=META
+    )
+    assert (again.version, again.duplicate, again.event_ids) == (4, True, result.event_ids)
 
 
 async def test_the_cluster_identifier_is_right_after_a_reset_and_after_a_rollback(

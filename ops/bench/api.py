@@ -1069,7 +1069,16 @@ async def run(argv: list[str] | None = None) -> int:
     say(f"api bench ({mode}), {sizes.reps} rep(s)")
     pg_version, rows, notes = await measured(args.database_url, measure, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    print(heading("api", mode, started, pg_version, f"medians of {sizes.reps} rep(s)"))
+    print(
+        heading(
+            "api",
+            mode,
+            started,
+            pg_version,
+            f"medians of {sizes.reps} rep(s)",
+            notes.get("machine_pace_s"),
+        )
+    )
     print(render(rows))
     print()
     m, lag = notes["mutations"], notes["lag"]

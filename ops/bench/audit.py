@@ -381,7 +381,16 @@ async def run(argv: list[str] | None = None) -> int:
     say(f"audit bench ({mode}), {sizes.reps} rep(s)")
     pg_version, rows, notes = await measured(args.database_url, measure, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    print(heading("audit", mode, started, pg_version, f"medians of {sizes.reps} rep(s)"))
+    print(
+        heading(
+            "audit",
+            mode,
+            started,
+            pg_version,
+            f"medians of {sizes.reps} rep(s)",
+            notes.get("machine_pace_s"),
+        )
+    )
     print(render(rows))
     print()
     print_runs(rows)

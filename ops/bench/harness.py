@@ -346,11 +346,25 @@ def render(rows: Sequence[Row]) -> str:
     return "\n".join([line(header), rule, *(line(b) for b in body)])
 
 
-def heading(bench: str, mode: str, started: dt.datetime, pg_version: str, runs: str) -> str:
-    """The line above the table: which benchmark, when, on what, and how figures were taken."""
+def heading(
+    bench: str,
+    mode: str,
+    started: dt.datetime,
+    pg_version: str,
+    runs: str,
+    pace: Sequence[float] | None = None,
+) -> str:
+    """The line above the table: which benchmark, when, on what, how figures were taken and,
+    given `machine_pace_s`, how fast the machine ran Python before and after."""
+    paced = (
+        f"\nmachine pace: a fixed Python loop of {PACE_LOOP:,} additions took "
+        f"{pace[0]:.3f} s before the run and {pace[1]:.3f} s after it"
+        if pace
+        else ""
+    )
     return (
         f"\n{bench} bench, {mode} run, {started:%Y-%m-%d %H:%M} UTC, PostgreSQL {pg_version}, "
-        f"{os.cpu_count()} CPUs, {runs}\n"
+        f"{os.cpu_count()} CPUs, {runs}{paced}\n"
     )
 
 
@@ -432,14 +446,36 @@ SizesT = TypeVar("SizesT")
 Measure = Callable[[str, SizesT], Awaitable[tuple[list[Row], dict[str, Any]]]]
 
 
+PACE_LOOP = 3_000_000
+"""Iterations of the fixed Python loop `machine_pace` times."""
+
+
+def machine_pace() -> float:
+    """Seconds the fastest of three runs of a fixed pure-Python loop took: how fast the machine
+    ran Python when it was taken. The machines these benchmarks run on are shared, and their
+    speed moves by tens of per cent from hour to hour; a figure without its peer (a rate
+    target, a latency) is only comparable to another taken at the same pace."""
+    best = float("inf")
+    for _ in range(3):
+        begin = time.perf_counter()
+        total = 0
+        for i in range(PACE_LOOP):
+            total += i
+        best = min(best, time.perf_counter() - begin)
+    assert total == PACE_LOOP * (PACE_LOOP - 1) // 2
+    return best
+
+
 async def measured(
     given_url: str | None, measure: Measure[SizesT], sizes: SizesT
 ) -> tuple[str, list[Row], dict[str, Any]]:
     """Run `measure` on the given server (or an embedded one): its PostgreSQL version, the
-    rows and the notes."""
+    rows and the notes, with the machine's pace before and after (`machine_pace_s`)."""
+    before = machine_pace()
     with server_url(given_url) as url:
         pg_version = await server_version(url)
         rows, notes = await measure(url, sizes)
+    notes["machine_pace_s"] = [round(before, 3), round(machine_pace(), 3)]
     return pg_version, rows, notes
 
 

@@ -923,7 +923,11 @@ async def run(argv: list[str] | None = None) -> int:
     say(f"projection bench ({mode})")
     pg_version, rows, notes = await measured(args.database_url, measure, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    print(heading("projection", mode, started, pg_version, "one run each"))
+    print(
+        heading(
+            "projection", mode, started, pg_version, "one run each", notes.get("machine_pace_s")
+        )
+    )
     print(render(rows))
     print()
     lag = notes["lag"]

@@ -826,7 +826,16 @@ async def run(argv: list[str] | None = None) -> int:
     pg_version, rows, notes = await measured(args.database_url, measure, sizes)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
 
-    print(heading("store", mode, started, pg_version, f"medians of {sizes.reps} rep(s)"))
+    print(
+        heading(
+            "store",
+            mode,
+            started,
+            pg_version,
+            f"medians of {sizes.reps} rep(s)",
+            notes.get("machine_pace_s"),
+        )
+    )
     print(render(rows))
     print()
     print_runs(rows)

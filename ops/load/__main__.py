@@ -29,6 +29,7 @@ from typing import Any
 import psutil
 import uvloop
 
+from ops.bench.harness import PACE_LOOP, machine_pace
 from ops.load import checks
 from ops.load.client import Acknowledged, session
 from ops.load.cluster import Cluster, local_cluster
@@ -319,6 +320,12 @@ def render(report: dict[str, Any]) -> str:
     if report.get("slowest_seconds"):
         worst = ", ".join(f"{w['second']} s {w['p99_ms']} ms" for w in report["slowest_seconds"])
         lines.append(f"slowest seconds (p99 of the requests started in each): {worst}")
+    if report.get("machine_pace_s"):
+        before, after = report["machine_pace_s"]
+        lines.append(
+            f"machine pace: a fixed Python loop of {PACE_LOOP:,} additions took {before:.3f} s "
+            f"before the run and {after:.3f} s after it"
+        )
     if report.get("cpu_percent"):
         cpu = ", ".join(f"{k} {v}%" for k, v in report["cpu_percent"].items())
         lines.append(f"CPU during the load (% of one core): {cpu}")
@@ -352,6 +359,7 @@ def verdict(met: bool) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    pace_before = machine_pace()
     with target(args) as where:
         tokens = Tokens.mint(where.data_dir)
         acks = Acknowledged()
@@ -415,6 +423,7 @@ async def main_async(args: argparse.Namespace) -> int:
         },
         "cpu_percent": cpu,
         "peak_rss_mb": memory,
+        "machine_pace_s": [round(pace_before, 3), round(machine_pace(), 3)],
         "witnessed_to_the_end": witnessed,
         "log_check": check.as_dict(),
     }

@@ -60,3 +60,6 @@ def test_a_short_load_run_reports_every_operation_and_a_verified_log(tmp_path: P
     worst = report["slowest_seconds"]
     assert 1 <= len(worst) <= 3 and all(0 <= w["second"] < 3 for w in worst), worst
     assert "slowest seconds (p99 of the requests started in each): " in done.stdout
+    before, after = report["machine_pace_s"]
+    assert before > 0 and after > 0
+    assert f"took {before:.3f} s before the run and {after:.3f} s after it" in done.stdout

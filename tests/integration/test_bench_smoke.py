@@ -52,6 +52,9 @@ def test_the_quick_benchmark_prints_every_scenario(server_url: str, tmp_path: Pa
         line.split("|")[1].strip().split(" (")[0] for line in table[1:]
     ]
     assert saved["payload_bytes"] == {"data": 307, "metadata": 150}
+    before, after = saved["notes"]["machine_pace_s"]
+    assert before > 0 and after > 0
+    assert f"took {before:.3f} s before the run and {after:.3f} s after it" in done.stdout
     # What each write run cost per event. Every event's row carries its data and metadata, so
     # the WAL per event is at least their bytes (the server's other work, on a shared server,
     # only adds to it: no order between the peers is asserted); the CPU is the machine's.

@@ -71,3 +71,6 @@ def test_the_quick_benchmark_prints_every_scenario(
     assert [r["scenario"] for r in saved["rows"]] == [
         line.split("|")[1].strip() for line in table[1:]
     ]
+    before, after = saved["notes"]["machine_pace_s"]
+    assert before > 0 and after > 0
+    assert f"took {before:.3f} s before the run and {after:.3f} s after it" in done.stdout

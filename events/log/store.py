@@ -87,10 +87,10 @@ class RecordedCommand:
 
 class _Envelope(msgspec.Struct, frozen=True, gc=False):
     """StoredEvent's fields, in the order EVENT_COLUMNS plus log_index selects them, so that
-    asyncpg's row unpacks straight into `StoredEvent(*row)` (msgspec builds it in C, about
-    60 ns; a frozen dataclass's __init__ took about 1.9 µs, and setting its slots one by one
-    0.9 µs). Not tracked by the cycle collector (`gc=False`): an event refers to its values,
-    never back to itself."""
+    asyncpg's row unpacks straight into `StoredEvent(*row)`: msgspec builds it in C, about
+    0.2 µs a row read, where a frozen dataclass's __init__ took about 1.9 µs and setting its
+    slots one by one 0.9-1.1 µs. Not tracked by the cycle collector (`gc=False`): an event
+    refers to its values, never back to itself."""
 
     id: int
     event_id: uuid.UUID

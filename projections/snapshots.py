@@ -34,13 +34,14 @@ import hashlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from itertools import starmap
 from typing import Any, Generic, TypeVar, cast
 
 import asyncpg
 import msgspec
 
 from events.decider import Decider
-from events.log.store import EVENT_COLUMNS, PAYLOAD_JOIN, StoredEvent, stored_event
+from events.log.store import EVENT_COLUMNS, PAYLOAD_JOIN, StoredEvent
 
 S = TypeVar("S")
 
@@ -251,7 +252,7 @@ async def _folded(
         rows = await conn.fetch(READ_AFTER, stream_id, after, log_index)
         if start is None and not rows:
             return None
-        events = [stored_event(r) for r in rows]
+        events = list(starmap(StoredEvent, rows))
         state, due = resume(
             fold,
             start.state if start else decider.initial_state,

@@ -29,7 +29,7 @@ from typing import Any
 import psutil
 import uvloop
 
-from ops.bench.harness import PACE_LOOP, machine_pace
+from ops.bench.harness import machine_pace, pace_text
 from ops.load import checks
 from ops.load.client import Acknowledged, session
 from ops.load.cluster import Cluster, local_cluster
@@ -321,11 +321,7 @@ def render(report: dict[str, Any]) -> str:
         worst = ", ".join(f"{w['second']} s {w['p99_ms']} ms" for w in report["slowest_seconds"])
         lines.append(f"slowest seconds (p99 of the requests started in each): {worst}")
     if report.get("machine_pace_s"):
-        before, after = report["machine_pace_s"]
-        lines.append(
-            f"machine pace: a fixed Python loop of {PACE_LOOP:,} additions took {before:.3f} s "
-            f"before the run and {after:.3f} s after it"
-        )
+        lines.append(pace_text(report["machine_pace_s"]))
     if report.get("cpu_percent"):
         cpu = ", ".join(f"{k} {v}%" for k, v in report["cpu_percent"].items())
         lines.append(f"CPU during the load (% of one core): {cpu}")

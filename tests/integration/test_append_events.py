@@ -3,8 +3,8 @@
 One-event appends take their own path through the function; an append refused for its version
 keeps nothing, not even its command id; the cluster identifier is read once per session and
 kept in a session setting; the stream's organisations are rebuilt only when an append brings a
-new one. Each must store exactly what the set-based path stored. An
-append conditional on the versions other streams were read at writes only if none has moved.
+new one. Each must store exactly what the set-based path stored. An append conditional on the
+versions other streams were read at writes only if none has moved.
 """
 
 from __future__ import annotations
